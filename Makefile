@@ -1,0 +1,131 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# bpf/*.bpf.c --clang -target bpf--> .bpf.o --bpftool gen object--> linked
+# .bpf.o --bpftool gen skeleton--> .skel.h --> user/*.c --> iommuscope
+#
+#   make              build $(OUTPUT)/iommuscope (+ iommutop alias)
+#   make STATIC=1     a static binary (for the guest test bed)
+#   make test         unit, CLI, live host and guest tests
+#   make deps         install what a fresh Debian machine lacks (root)
+#   make V=1          show every command
+
+OUTPUT ?= $(abspath .output)
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+CC ?= cc
+AWK ?= awk
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX_H ?= bpf/vmlinux/$(ARCH)/vmlinux.h
+STATIC ?= 0
+
+ifeq ($(wildcard $(VMLINUX_H)),)
+$(error no vmlinux.h for $(ARCH): run scripts/gen-vmlinux.sh or pass VMLINUX_H=)
+endif
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	    -Wno-missing-field-initializers
+CFLAGS ?= -g -O2
+override CFLAGS += -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(EXTRA_CFLAGS)
+INCLUDES := -I$(OUTPUT) -Iinclude -Iuser
+LDLIBS := -lbpf -lelf -lz -ljson-c
+ifeq ($(STATIC),1)
+override LDFLAGS += -static
+endif
+override LDFLAGS += $(EXTRA_LDFLAGS)
+
+# clang -target bpf does not see the host's system include dirs by itself
+CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -Ibpf -Iinclude -I$(dir $(VMLINUX_H)) $(CLANG_BPF_SYS_INCLUDES)
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+CHECK_OBJ := $(OUTPUT)/catalog_check.o
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+CLIENT := $(OUTPUT)/tests/vfio_client
+BIN := $(OUTPUT)/iommuscope
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(abspath .)/%,%,$(2))";
+endif
+
+.PHONY: all clean deps test test-unit test-cli test-live test-guest check-catalog
+all: $(BIN) $(OUTPUT)/iommutop
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MF $@.d -MT $@ -c $< -o $(@:.bpf.o=.tmp.bpf.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.tmp.bpf.o)
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# The catalog, checked against the system's uapi headers at compile time.
+$(OUTPUT)/catalog_check.c: include/catalog.def scripts/gen-catalog-check.awk | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)$(AWK) -f scripts/gen-catalog-check.awk $< > $@
+$(CHECK_OBJ): $(OUTPUT)/catalog_check.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes -c $< -o $@
+check-catalog: $(CHECK_OBJ)
+
+$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -MMD -MP -c $< -o $@
+
+$(BIN): $(USER_OBJS) $(CHECK_OBJ)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $(USER_OBJS) $(LDLIBS) -o $@
+
+$(OUTPUT)/iommutop: $(BIN)
+	$(Q)ln -sf iommuscope $@
+
+# ---- tests ----
+$(OUTPUT)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIB_OBJS) $(CHECK_OBJ) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests/unit -MMD -MP $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+$(CLIENT): tests/client/vfio_client.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -MMD -MP $< -o $@
+
+test: test-unit test-cli test-live test-guest
+
+test-unit: $(UNIT_BINS)
+	$(Q)scripts/run-unit.sh $(UNIT_BINS)
+
+test-cli: all
+	$(Q)ISC_BIN=$(BIN) bats tests/cli.bats
+
+test-live: all $(CLIENT)
+	$(Q)ISC_BIN=$(BIN) ISC_CLIENT=$(CLIENT) bats tests/live.bats
+
+test-guest:
+	$(Q)scripts/test-guest.sh
+
+deps:
+	$(Q)scripts/deps.sh
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -rf $(OUTPUT)
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d)

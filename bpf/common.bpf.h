@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the BPF programs: fd classification, reading the user
+ * struct head, per-CPU counters. Maps used by more than one program file are
+ * declared here too.
+ */
+#ifndef ISC_COMMON_BPF_H
+#define ISC_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "events.h"
+
+#define S_IFMT	00170000
+#define S_IFCHR	0020000
+
+/* Load-time filters, set by the loader between open and load. */
+const volatile __u32 targ_tgid = 0;
+const volatile bool targ_comm_set = false;
+const volatile char targ_comm[ISC_COMM_LEN] = {};
+
+/* f_op address -> enum isc_fd_kind (from kallsyms, when it has data syms) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, __u8);
+} fops_kinds SEC(".maps");
+
+/* char device number -> kind (from /proc/devices and /proc/misc) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u8);
+} rdev_kinds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ISC_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);	/* resized by the loader */
+} events SEC(".maps");
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+/* The cheapest possible test, done first on every ioctl. */
+static __always_inline bool is_vfio_cmd(__u32 cmd)
+{
+	return (cmd & ISC_IOCTL_TYPE_MASK) == ISC_IOCTL_TYPE_VFIO;
+}
+
+static __always_inline bool task_wanted(__u64 pid_tgid)
+{
+	if (targ_tgid && (pid_tgid >> 32) != targ_tgid)
+		return false;
+	if (targ_comm_set) {
+		char comm[ISC_COMM_LEN];
+		int i;
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		for (i = 0; i < ISC_COMM_LEN; i++) {
+			if (comm[i] != targ_comm[i])
+				return false;
+			if (!comm[i])
+				break;
+		}
+	}
+	return true;
+}
+
+static __always_inline __u8 rdev_kind(struct file *file)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	__u32 rdev;
+	__u8 *kind;
+
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFCHR)
+		return ISC_FD_UNKNOWN;
+	rdev = BPF_CORE_READ(inode, i_rdev);
+	kind = bpf_map_lookup_elem(&rdev_kinds, &rdev);
+	if (kind)
+		return *kind;
+	rdev |= ISC_RDEV_ANY_MINOR;
+	kind = bpf_map_lookup_elem(&rdev_kinds, &rdev);
+	return kind ? *kind : ISC_FD_UNKNOWN;
+}
+
+/*
+ * The kind of an open file: by f_op where the loader knows the address, else
+ * by device number. iommufd_fops serves both /dev/iommu and (with
+ * IOMMUFD_VFIO_CONTAINER) /dev/vfio/vfio, which the device number separates.
+ */
+static __always_inline __u8 file_kind(struct file *file)
+{
+	__u64 fop = (__u64)BPF_CORE_READ(file, f_op);
+	__u8 *by_fop = bpf_map_lookup_elem(&fops_kinds, &fop);
+	__u8 kind;
+
+	if (by_fop && *by_fop != ISC_FD_IOMMUFD)
+		return *by_fop;
+	kind = rdev_kind(file);
+	if (!by_fop)
+		return kind;
+	return kind == ISC_FD_CONTAINER || kind == ISC_FD_COMPAT ? ISC_FD_COMPAT : ISC_FD_IOMMUFD;
+}
+
+/* The current task's open file for fd (tracepoint mode has only the fd). */
+static __always_inline struct file *fd_file(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+
+	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/*
+ * Copy the head of the user struct. A struct near the end of a mapping may
+ * not have 64 readable bytes, so fall back to shorter reads. Returns the
+ * number of bytes copied, 0 if none could be read (by-value argument).
+ */
+static __always_inline __u8 read_arg_head(__u8 *dst, __u64 arg)
+{
+	if (!arg)
+		return 0;
+	if (!bpf_probe_read_user(dst, ISC_ARG_HEAD, (void *)arg))
+		return ISC_ARG_HEAD;
+	if (!bpf_probe_read_user(dst, 16, (void *)arg))
+		return 16;
+	if (!bpf_probe_read_user(dst, 4, (void *)arg))
+		return 4;
+	return 0;
+}
+
+#endif /* ISC_COMMON_BPF_H */

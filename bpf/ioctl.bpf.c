@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Observe the VFIO and iommufd ioctl path. Two hook sets, picked by the
+ * loader after probing (every program here is off until it says so):
+ *
+ *  full:       fentry/fexit on the fops ioctl handlers (the kind is known
+ *              from the handler; non-VFIO ioctls never enter BPF), or, where
+ *              module functions cannot be traced (no module BTF),
+ *              lsm/file_ioctl for the entry and sys_exit_ioctl for the exit;
+ *  tracepoint: syscalls:sys_enter_ioctl / sys_exit_ioctl, the fd resolved to
+ *              its struct file through the task's fd table.
+ *
+ * Entry captures the call into the "inflight" map keyed by thread id; exit
+ * completes it and submits one ring-buffer record.
+ */
+#include "common.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define NR_IOCTL_X86_64	16
+#define NR_IOCTL_I386	54
+/* x86_64 THREAD_SIZE without KASAN; only used where bpf_task_pt_regs is
+ * missing (before 5.15), and those kernels have no FRED stack padding. */
+#define ISC_THREAD_SIZE	16384
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct isc_ioctl_event);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct isc_ioctl_event);
+} scratch SEC(".maps");
+
+/* Calls between entry and exit. sys_exit_ioctl fires for every ioctl in the
+ * system; while this is 0 it returns without a map lookup. */
+__u64 inflight_count = 0;
+
+static __always_inline int ioctl_enter(struct file *file, __s32 fd, __u32 cmd,
+				       __u64 arg, __u8 hook, __u8 kind)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct isc_ioctl_event *e;
+	__u32 zero = 0;
+
+	if (!task_wanted(pid_tgid))
+		return 0;
+	if (kind == ISC_FD_UNKNOWN)
+		kind = file_kind(file);
+	if (kind == ISC_FD_UNKNOWN)
+		return 0;
+	e = bpf_map_lookup_elem(&scratch, &zero);
+	if (!e)
+		return 0;
+	e->hdr.type = ISC_EV_IOCTL;
+	e->hdr.version = ISC_EVENT_VERSION;
+	e->hdr.size = sizeof(*e);
+	e->hdr.ts_ns = bpf_ktime_get_ns();
+	e->latency_ns = 0;
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->arg = arg;
+	e->ret = 0;
+	e->pid = pid_tgid >> 32;
+	e->tid = tid;
+	e->fd = fd;
+	e->cmd = cmd;
+	e->fd_kind = kind;
+	e->entry_hook = hook;
+	e->exit_hook = ISC_HOOK_NONE;
+	e->argsz_out = 0;
+	e->iof = fd < 0 ? ISC_IOF_NO_FD : 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->arg_len = read_arg_head(e->arg_head, arg);
+	if (e->arg_len)
+		e->iof |= ISC_IOF_ARG_READ;
+	else if (arg > 4096)
+		stat_inc(ISC_STAT_ARG_FAULT);
+	if (bpf_map_update_elem(&inflight, &tid, e, BPF_ANY)) {
+		stat_inc(ISC_STAT_INFLIGHT_FULL);
+		return 0;
+	}
+	__sync_fetch_and_add(&inflight_count, 1);
+	return 0;
+}
+
+static __always_inline int ioctl_exit(__s64 ret, __u8 hook)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct isc_ioctl_event *e, *out;
+
+	e = bpf_map_lookup_elem(&inflight, &tid);
+	if (!e)
+		return 0;
+	out = bpf_ringbuf_reserve(&events, sizeof(*out), 0);
+	if (!out) {
+		stat_inc(ISC_STAT_DROPS);
+		goto forget;
+	}
+	__builtin_memcpy(out, e, sizeof(*out));
+	out->ret = ret;
+	out->exit_hook = hook;
+	out->latency_ns = bpf_ktime_get_ns() - out->hdr.ts_ns;
+	/* INFO ioctls write the size they need back into argsz. */
+	if (out->arg_len >= 4 &&
+	    !bpf_probe_read_user(&out->argsz_out, sizeof(out->argsz_out), (void *)out->arg))
+		out->iof |= ISC_IOF_ARGSZ_OUT;
+	bpf_ringbuf_submit(out, 0);
+	stat_inc(ISC_STAT_EVENTS);
+forget:
+	if (!bpf_map_delete_elem(&inflight, &tid))
+		__sync_fetch_and_add(&inflight_count, -1);
+	return 0;
+}
+
+/* ---- tracepoint hook set ---- */
+
+SEC("?tp/syscalls/sys_enter_ioctl")
+int tp_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 cmd = (__u32)ctx->args[1];
+	int fd;
+
+	if (!is_vfio_cmd(cmd))
+		return 0;
+	fd = (int)ctx->args[0];
+	return ioctl_enter(fd_file(fd), fd, cmd, ctx->args[2], ISC_HOOK_TP, ISC_FD_UNKNOWN);
+}
+
+SEC("?tp/syscalls/sys_exit_ioctl")
+int tp_exit_ioctl(struct trace_event_raw_sys_exit *ctx)
+{
+	if (!inflight_count)
+		return 0;
+	return ioctl_exit(ctx->ret, ISC_HOOK_TP);
+}
+
+/* ---- full hook set ---- */
+
+/* The fd of the ioctl(2) the current task is in, from its saved registers
+ * (fentry and LSM programs see the struct file, not the fd). */
+static __always_inline __s32 current_ioctl_fd(void)
+{
+	struct pt_regs *regs;
+	long nr = -1, fd = -1;
+
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs) &&
+	    bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	} else {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+		regs = (struct pt_regs *)((__u64)BPF_CORE_READ(task, stack) + ISC_THREAD_SIZE) - 1;
+	}
+	bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);
+	if (nr == NR_IOCTL_X86_64)
+		bpf_probe_read_kernel(&fd, sizeof(fd), &regs->di);
+	else if (nr == NR_IOCTL_I386)
+		bpf_probe_read_kernel(&fd, sizeof(fd), &regs->bx);
+	return (__s32)fd;
+}
+
+SEC("?lsm/file_ioctl")
+int BPF_PROG(lsm_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg)
+{
+	if (!is_vfio_cmd(cmd))
+		return 0;
+	ioctl_enter(file, current_ioctl_fd(), cmd, arg, ISC_HOOK_LSM, ISC_FD_UNKNOWN);
+	return 0;	/* observe only; enforcement lives in its own object */
+}
+
+#define HANDLER(func, kind)							\
+SEC("?fentry/" #func)								\
+int BPF_PROG(func##_fentry, struct file *file, unsigned int cmd, unsigned long arg) \
+{										\
+	return ioctl_enter(file, current_ioctl_fd(), cmd, arg, ISC_HOOK_FENTRY, kind); \
+}										\
+SEC("?fexit/" #func)								\
+int BPF_PROG(func##_fexit, struct file *file, unsigned int cmd, unsigned long arg, \
+	     long ret)								\
+{										\
+	return ioctl_exit(ret, ISC_HOOK_FENTRY);				\
+}
+
+HANDLER(vfio_fops_unl_ioctl, ISC_FD_CONTAINER)
+HANDLER(vfio_group_fops_unl_ioctl, ISC_FD_GROUP)
+HANDLER(vfio_device_fops_unl_ioctl, ISC_FD_DEVICE)
+
+/* iommufd serves /dev/iommu and, with IOMMUFD_VFIO_CONTAINER, also
+ * /dev/vfio/vfio: tell them apart by the device number. */
+static __always_inline __u8 iommufd_file_kind(struct file *file)
+{
+	__u8 kind = file_kind(file);
+
+	return kind == ISC_FD_CONTAINER || kind == ISC_FD_COMPAT ? ISC_FD_COMPAT : ISC_FD_IOMMUFD;
+}
+
+SEC("?fentry/iommufd_fops_ioctl")
+int BPF_PROG(iommufd_fops_ioctl_fentry, struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return ioctl_enter(file, current_ioctl_fd(), cmd, arg, ISC_HOOK_FENTRY,
+			   iommufd_file_kind(file));
+}
+
+SEC("?fexit/iommufd_fops_ioctl")
+int BPF_PROG(iommufd_fops_ioctl_fexit, struct file *file, unsigned int cmd, unsigned long arg,
+	     long ret)
+{
+	return ioctl_exit(ret, ISC_HOOK_FENTRY);
+}

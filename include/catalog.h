@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Types of the UAPI catalog (the rows themselves are in catalog.def).
+ * User space only: the BPF side filters by ioctl type and fd kind and leaves
+ * naming and decoding to the loader.
+ */
+#ifndef ISC_CATALOG_H
+#define ISC_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "events.h"
+
+#define ISC_K(kind)		(1u << (kind))
+#define ISC_K_CONTAINER		ISC_K(ISC_FD_CONTAINER)
+#define ISC_K_COMPAT		ISC_K(ISC_FD_COMPAT)
+#define ISC_K_GROUP		ISC_K(ISC_FD_GROUP)
+#define ISC_K_DEVICE		ISC_K(ISC_FD_DEVICE)
+#define ISC_K_IOMMUFD		ISC_K(ISC_FD_IOMMUFD)
+#define ISC_K_SPAPR		ISC_K(ISC_FD_SPAPR)
+#define ISC_K_MIG		ISC_K(ISC_FD_MIG)
+/* The VFIO container ioctls: type1 container, the iommufd-served
+ * /dev/vfio/vfio, and /dev/iommu itself (nr < 0x80 falls through to
+ * iommufd_vfio_ioctl). */
+#define ISC_K_CONTAINERS	(ISC_K_CONTAINER | ISC_K_COMPAT | ISC_K_IOMMUFD)
+
+/* How the third ioctl argument is used. */
+enum isc_arg_kind {
+	ISC_ARG_NONE,		/* ignored */
+	ISC_ARG_VALUE,		/* an integer by value */
+	ISC_ARG_STRUCT,		/* pointer to a struct led by argsz/size */
+	ISC_ARG_INT_PTR,	/* int __user * */
+	ISC_ARG_STR_PTR,	/* char __user * */
+	ISC_ARG_U32_PTR,	/* __u32 __user * */
+};
+
+#define ISC_VERSION(maj, min)	(((maj) << 8) | (min))
+
+struct isc_flag_desc {
+	uint32_t value;
+	const char *name;	/* short name, e.g. "READ" */
+	uint16_t since;		/* ISC_VERSION */
+};
+
+struct isc_field_desc {
+	const char *key;	/* JSON key */
+	uint8_t offset;
+	uint8_t width;		/* 1, 2, 4 or 8 */
+	uint8_t shift;
+	uint64_t mask;		/* applied after the shift; 0 = all */
+};
+
+struct isc_ioctl_desc {
+	const char *name;
+	uint32_t cmd;
+	uint32_t kinds;		/* ISC_K_* */
+	enum isc_arg_kind arg;
+	const char *struct_name;	/* NULL if none */
+	uint32_t size;		/* current sizeof */
+	uint32_t minsz;		/* smallest argsz/size the kernel accepts */
+	int32_t flags_off;	/* -1: no flags word */
+	uint8_t reply;		/* kernel writes the struct back */
+	uint16_t since;
+	uint16_t size_since;
+	const struct isc_flag_desc *flags;
+	size_t nr_flags;
+	const struct isc_field_desc *fields;
+	size_t nr_fields;
+};
+
+/* The whole catalog, in catalog.def order. */
+const struct isc_ioctl_desc *catalog__ioctls(size_t *nr);
+/* The ioctl a cmd means on an fd of the given kind, or NULL. */
+const struct isc_ioctl_desc *catalog__lookup(uint32_t cmd, enum isc_fd_kind kind);
+const struct isc_ioctl_desc *catalog__by_name(const char *name);
+const char *catalog__kind_name(enum isc_fd_kind kind);
+/* Mask of all flag bits the catalog defines for an ioctl. */
+uint32_t catalog__flags_mask(const struct isc_ioctl_desc *d);
+/* "READ|WRITE|0x80" into buf; returns buf. */
+char *catalog__flags_str(const struct isc_ioctl_desc *d, uint32_t flags, char *buf, size_t len);
+/* Read a key field from a captured struct head. Returns 0 and sets *val,
+ * or -1 when the head is too short for the field. */
+int catalog__field(const struct isc_field_desc *f, const uint8_t *head, size_t len, uint64_t *val);
+
+#endif /* ISC_CATALOG_H */

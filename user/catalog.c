@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Runtime form of include/catalog.def: lookup by (cmd, fd kind), flag and
+ * key-field decoding. */
+#include <stdio.h>
+#include <string.h>
+#include "catalog.h"
+
+enum isc_ioctl_id {
+#define ISC_IOCTL(name, ...) ISC_ID_##name,
+#define ISC_FLAG(...)
+#define ISC_FIELD(...)
+#include "catalog.def"
+#undef ISC_IOCTL
+#undef ISC_FLAG
+#undef ISC_FIELD
+	ISC_ID_MAX,
+};
+
+/* Flag and field rows, with the ioctl each belongs to in a parallel array
+ * so that one ioctl's descriptors are a contiguous slice. */
+#define ISC_IOCTL(...)
+#define ISC_FIELD(...)
+static const struct isc_flag_desc flag_descs[] = {
+#define ISC_FLAG(ioc, macro, sname, val, maj, min) { (val), (sname), ISC_VERSION(maj, min) },
+#include "catalog.def"
+#undef ISC_FLAG
+};
+static const enum isc_ioctl_id flag_ids[] = {
+#define ISC_FLAG(ioc, ...) ISC_ID_##ioc,
+#include "catalog.def"
+#undef ISC_FLAG
+};
+#undef ISC_FIELD
+#define ISC_FLAG(...)
+static const struct isc_field_desc field_descs[] = {
+#define ISC_FIELD(ioc, key, off, width, mask, shift) { (key), (off), (width), (shift), (mask) },
+#include "catalog.def"
+#undef ISC_FIELD
+};
+static const enum isc_ioctl_id field_ids[] = {
+#define ISC_FIELD(ioc, ...) ISC_ID_##ioc,
+#include "catalog.def"
+#undef ISC_FIELD
+};
+#undef ISC_IOCTL
+#undef ISC_FLAG
+
+static struct isc_ioctl_desc ioctls[] = {
+#define ISC_IOCTL(name, nr, kinds, arg, stag, lastf, size, minsz, foff, reply, \
+		  smaj, smin, zmaj, zmin) \
+	{ #name, 0x3b00u | (nr), (kinds), (arg), NULL, (size), (minsz), (foff), \
+	  (reply), ISC_VERSION(smaj, smin), ISC_VERSION(zmaj, zmin), NULL, 0, NULL, 0 },
+#define ISC_FLAG(...)
+#define ISC_FIELD(...)
+#include "catalog.def"
+#undef ISC_IOCTL
+#undef ISC_FLAG
+#undef ISC_FIELD
+};
+
+static const char *struct_names[] = {
+#define ISC_IOCTL(name, nr, kinds, arg, stag, ...) #stag,
+#define ISC_FLAG(...)
+#define ISC_FIELD(...)
+#include "catalog.def"
+#undef ISC_IOCTL
+#undef ISC_FLAG
+#undef ISC_FIELD
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NR_SLOTS 256
+
+/* Direct index: [fd kind][cmd & 0xff]. Built once. */
+static const struct isc_ioctl_desc *by_kind[ISC_FD_KIND_MAX][NR_SLOTS];
+static int linked;
+
+static void catalog_link(void)
+{
+	static char struct_buf[ARRAY_SIZE(ioctls)][64];
+	size_t i, j;
+
+	if (linked)
+		return;
+	for (i = 0; i < ARRAY_SIZE(ioctls); i++) {
+		struct isc_ioctl_desc *d = &ioctls[i];
+
+		if (strcmp(struct_names[i], "_")) {
+			snprintf(struct_buf[i], sizeof(struct_buf[i]), "struct %s",
+				 struct_names[i]);
+			d->struct_name = struct_buf[i];
+		}
+		/* Rows of one ioctl are contiguous (catalog__check verifies it). */
+		for (j = 0; j < ARRAY_SIZE(flag_ids); j++) {
+			if (flag_ids[j] != i)
+				continue;
+			if (!d->flags)
+				d->flags = &flag_descs[j];
+			d->nr_flags++;
+		}
+		for (j = 0; j < ARRAY_SIZE(field_ids); j++) {
+			if (field_ids[j] != i)
+				continue;
+			if (!d->fields)
+				d->fields = &field_descs[j];
+			d->nr_fields++;
+		}
+		for (j = 0; j < ISC_FD_KIND_MAX; j++)
+			if (d->kinds & ISC_K(j))
+				by_kind[j][d->cmd & 0xff] = d;
+	}
+	linked = 1;
+}
+
+const struct isc_ioctl_desc *catalog__ioctls(size_t *nr)
+{
+	catalog_link();
+	*nr = ARRAY_SIZE(ioctls);
+	return ioctls;
+}
+
+const struct isc_ioctl_desc *catalog__lookup(uint32_t cmd, enum isc_fd_kind kind)
+{
+	const struct isc_ioctl_desc *d;
+
+	if ((cmd & ISC_IOCTL_TYPE_MASK) != ISC_IOCTL_TYPE_VFIO || kind >= ISC_FD_KIND_MAX)
+		return NULL;
+	catalog_link();
+	d = by_kind[kind][cmd & 0xff];
+	return d && d->cmd == cmd ? d : NULL;
+}
+
+const struct isc_ioctl_desc *catalog__by_name(const char *name)
+{
+	size_t i;
+
+	catalog_link();
+	for (i = 0; i < ARRAY_SIZE(ioctls); i++)
+		if (!strcmp(ioctls[i].name, name))
+			return &ioctls[i];
+	return NULL;
+}
+
+const char *catalog__kind_name(enum isc_fd_kind kind)
+{
+	static const char *const names[ISC_FD_KIND_MAX] = {
+		[ISC_FD_UNKNOWN] = "unknown",
+		[ISC_FD_CONTAINER] = "container",
+		[ISC_FD_COMPAT] = "compat-container",
+		[ISC_FD_GROUP] = "group",
+		[ISC_FD_DEVICE] = "device",
+		[ISC_FD_IOMMUFD] = "iommufd",
+		[ISC_FD_SPAPR] = "spapr-container",
+		[ISC_FD_MIG] = "migration",
+	};
+
+	return kind < ISC_FD_KIND_MAX ? names[kind] : "unknown";
+}
+
+uint32_t catalog__flags_mask(const struct isc_ioctl_desc *d)
+{
+	uint32_t mask = 0;
+	size_t i;
+
+	for (i = 0; i < d->nr_flags; i++)
+		mask |= d->flags[i].value;
+	return mask;
+}
+
+char *catalog__flags_str(const struct isc_ioctl_desc *d, uint32_t flags, char *buf, size_t len)
+{
+	uint32_t left = flags;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; d && i < d->nr_flags && n < len; i++) {
+		const struct isc_flag_desc *f = &d->flags[i];
+
+		if ((flags & f->value) != f->value)
+			continue;
+		n += snprintf(buf + n, len - n, "%s%s", n ? "|" : "", f->name);
+		left &= ~f->value;
+	}
+	if (left && n < len)
+		snprintf(buf + n, len - n, "%s0x%x", n ? "|" : "", left);
+	return buf;
+}
+
+int catalog__field(const struct isc_field_desc *f, const uint8_t *head, size_t len, uint64_t *val)
+{
+	uint64_t v = 0;
+
+	if ((size_t)f->offset + f->width > len)
+		return -1;
+	/* Little-endian host order, like the kernel that wrote it. */
+	memcpy(&v, head + f->offset, f->width);
+	v >>= f->shift;
+	if (f->mask)
+		v &= f->mask;
+	*val = v;
+	return 0;
+}

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/* iommuscope probe: what this kernel offers, which hooks load, which mode. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "catalog.h"
+#include "commands.h"
+#include "loader.h"
+#include "util.h"
+
+static const char probe_usage[] =
+	"usage: iommuscope probe [--json]\n"
+	"\n"
+	"Report the kernel release, BTF (vmlinux and vfio/iommufd modules), whether\n"
+	"BPF LSM is active, which hooks load and attach here (each is tried for\n"
+	"real) and why the others do not, the VFIO/iommufd nodes present, and the\n"
+	"mode 'iommuscope trace' would use.\n"
+	"\n"
+	"  -j, --json   one JSON object instead of text\n"
+	"  -h, --help   this text\n";
+
+static const char *yes(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static void probe_text(const struct isc_probe *p)
+{
+	const struct isc_kernel *k = &p->kernel;
+	int i;
+
+	printf("kernel          %s\n", k->release);
+	printf("vmlinux BTF     %s\n", yes(k->vmlinux_btf));
+	printf("module BTF      %s\n", k->module_btf[0] ? k->module_btf :
+					   k->module_btf_any ? "none for vfio/iommufd" :
+							       "none (kernel has no module BTF)");
+	printf("modules         %s\n", k->modules[0] ? k->modules : "no vfio/iommufd module loaded");
+	printf("BPF LSM         %s (%s)\n", k->bpf_lsm ? "active" : "inactive",
+	       k->lsm_known ? k->lsm : "LSM list unknown");
+	printf("kallsyms        %s\n", k->kallsyms_data ? "data symbols listed: fds classified by f_op" :
+							  "no data symbols (KALLSYMS_ALL=n): fds classified by device number");
+	printf("nodes           /dev/vfio/vfio %s, /dev/iommu %s, groups %s\n",
+	       k->dev_container ? "present" : "absent", k->dev_iommufd ? "present" : "absent",
+	       k->groups[0] ? k->groups : "none");
+	printf("container       %s\n", kernel__backend_name(k->backend));
+	printf("classifiers    ");
+	for (i = 0; i < k->nr_classifiers; i++)
+		printf(" %s->%s", k->cls[i].what, catalog__kind_name(k->cls[i].kind));
+	printf("%s\n", k->nr_classifiers ? "" : " none");
+	printf("hooks\n");
+	for (i = 0; i < ISC_HK_MAX; i++) {
+		const struct isc_hook_result *r = &p->hooks[i];
+
+		if (r->attached)
+			printf("  %-10s %-40s ok (%s)\n", loader__hook_name(i),
+			       loader__hook_target(i), r->module);
+		else
+			printf("  %-10s %-40s %s%s\n", loader__hook_name(i), loader__hook_target(i),
+			       r->present ? "failed: " : "unavailable: ", r->reason);
+	}
+	printf("mode            %s (%s)\n",
+	       p->mode == ISC_MODE_AUTO ? "none" : loader__mode_name(p->mode), p->mode_reason);
+}
+
+static void probe_json(const struct isc_probe *p)
+{
+	const struct isc_kernel *k = &p->kernel;
+	struct json_object *j = json_object_new_object();
+	struct json_object *hooks = json_object_new_array();
+	struct json_object *cls = json_object_new_array();
+	int i;
+
+	json_object_object_add(j, "kernel", json_object_new_string(k->release));
+	json_object_object_add(j, "vmlinux_btf", json_object_new_boolean(k->vmlinux_btf));
+	json_object_object_add(j, "module_btf", json_object_new_string(k->module_btf));
+	json_object_object_add(j, "module_btf_supported", json_object_new_boolean(k->module_btf_any));
+	json_object_object_add(j, "modules", json_object_new_string(k->modules));
+	json_object_object_add(j, "bpf_lsm", json_object_new_boolean(k->bpf_lsm));
+	json_object_object_add(j, "lsm", k->lsm_known ? json_object_new_string(k->lsm) : NULL);
+	json_object_object_add(j, "kallsyms_data", json_object_new_boolean(k->kallsyms_data));
+	json_object_object_add(j, "dev_vfio", json_object_new_boolean(k->dev_container));
+	json_object_object_add(j, "dev_iommu", json_object_new_boolean(k->dev_iommufd));
+	json_object_object_add(j, "groups", json_object_new_string(k->groups));
+	json_object_object_add(j, "container_backend",
+			       json_object_new_string(kernel__backend_name(k->backend)));
+	for (i = 0; i < k->nr_classifiers; i++) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "by", json_object_new_string(
+						  k->cls[i].by == ISC_BY_FOPS ? "fops" : "rdev"));
+		json_object_object_add(c, "what", json_object_new_string(k->cls[i].what));
+		json_object_object_add(c, "kind",
+				       json_object_new_string(catalog__kind_name(k->cls[i].kind)));
+		json_object_array_add(cls, c);
+	}
+	json_object_object_add(j, "classifiers", cls);
+	for (i = 0; i < ISC_HK_MAX; i++) {
+		const struct isc_hook_result *r = &p->hooks[i];
+		struct json_object *h = json_object_new_object();
+
+		json_object_object_add(h, "type", json_object_new_string(loader__hook_name(i)));
+		json_object_object_add(h, "target", json_object_new_string(loader__hook_target(i)));
+		json_object_object_add(h, "present", json_object_new_boolean(r->present));
+		json_object_object_add(h, "loaded", json_object_new_boolean(r->loaded));
+		json_object_object_add(h, "attached", json_object_new_boolean(r->attached));
+		json_object_object_add(h, "module", r->module[0] ? json_object_new_string(r->module) : NULL);
+		json_object_object_add(h, "errno", json_object_new_int(-r->err));
+		json_object_object_add(h, "reason", r->reason[0] ? json_object_new_string(r->reason) : NULL);
+		json_object_array_add(hooks, h);
+	}
+	json_object_object_add(j, "hooks", hooks);
+	json_object_object_add(j, "full_available", json_object_new_boolean(p->full_ok));
+	json_object_object_add(j, "full_via", p->full_ok ? json_object_new_string(
+					  p->full_uses_lsm ? "lsm" : "fentry") : NULL);
+	json_object_object_add(j, "tracepoint_available", json_object_new_boolean(p->tp_ok));
+	json_object_object_add(j, "mode", p->mode == ISC_MODE_AUTO ? NULL :
+				  json_object_new_string(loader__mode_name(p->mode)));
+	json_object_object_add(j, "mode_reason", json_object_new_string(p->mode_reason));
+	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+	json_object_put(j);
+}
+
+int cmd_probe(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct isc_probe p;
+	bool json = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(probe_usage, stdout);
+			return ISC_EXIT_OK;
+		default:
+			fputs(probe_usage, stderr);
+			return ISC_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		isc_err("probe: unexpected argument '%s'", argv[optind]);
+		return ISC_EXIT_USAGE;
+	}
+	if (commands__preflight())
+		return ISC_EXIT_FAIL;
+	loader__probe(&p);
+	if (json)
+		probe_json(&p);
+	else
+		probe_text(&p);
+	return ISC_EXIT_OK;
+}

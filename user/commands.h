@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef ISC_COMMANDS_H
+#define ISC_COMMANDS_H
+
+#define ISC_VERSION_STR "0.1.0"
+
+/* Exit codes shared by every command. */
+#define ISC_EXIT_OK	0
+#define ISC_EXIT_FAIL	1
+#define ISC_EXIT_USAGE	2
+
+int cmd_probe(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+/* Common start-up for commands that load BPF: privileges, mounts. */
+int commands__preflight(void);
+
+#endif /* ISC_COMMANDS_H */

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <string.h>
+#include "decode.h"
+
+static uint32_t head_u32(const struct isc_ioctl_event *e, unsigned int off)
+{
+	uint32_t v;
+
+	memcpy(&v, e->arg_head + off, sizeof(v));
+	return v;
+}
+
+int decode__type(const void *data, size_t size)
+{
+	struct isc_event_hdr h;
+
+	if (size < sizeof(h))
+		return ISC_DEC_SHORT;
+	memcpy(&h, data, sizeof(h));
+	if (h.size < sizeof(h) || h.size > size)
+		return ISC_DEC_SHORT;
+	if (h.version != ISC_EVENT_VERSION)
+		return ISC_DEC_VERSION;
+	if (h.type != ISC_EV_IOCTL)
+		return ISC_DEC_TYPE;
+	return h.type;
+}
+
+/* "0000:00:03.0 vf_token=UUID": the token is a shared secret. */
+static void copy_str_arg(struct isc_ioctl_view *v)
+{
+	size_t n = strnlen((const char *)v->ev.arg_head, v->ev.arg_len);
+	char *tok;
+
+	if (n >= sizeof(v->str))
+		n = sizeof(v->str) - 1;
+	memcpy(v->str, v->ev.arg_head, n);
+	v->str[n] = '\0';
+	tok = strstr(v->str, "vf_token=");
+	if (tok)
+		snprintf(tok, sizeof(v->str) - (tok - v->str), "vf_token=<redacted>");
+}
+
+int decode__ioctl(const void *data, size_t size, struct isc_ioctl_view *v)
+{
+	const struct isc_ioctl_desc *d;
+	struct isc_ioctl_event *e = &v->ev;
+	int t = decode__type(data, size);
+	size_t i;
+
+	if (t < 0)
+		return t;
+	if (t != ISC_EV_IOCTL)
+		return ISC_DEC_TYPE;
+	memset(v, 0, sizeof(*v));
+	if (size < sizeof(*e))
+		return ISC_DEC_SHORT;
+	memcpy(e, data, sizeof(*e));
+	if (e->hdr.size != sizeof(*e))
+		return ISC_DEC_SHORT;
+	if (e->arg_len > ISC_ARG_HEAD || e->fd_kind >= ISC_FD_KIND_MAX ||
+	    e->entry_hook > ISC_HOOK_LSM || e->exit_hook > ISC_HOOK_LSM)
+		return ISC_DEC_BAD;
+	e->comm[ISC_COMM_LEN - 1] = '\0';
+
+	d = v->desc = catalog__lookup(e->cmd, e->fd_kind);
+	if (!d)
+		return ISC_DEC_OK;
+	switch (d->arg) {
+	case ISC_ARG_STRUCT:
+		if (e->arg_len >= 4) {
+			v->has_argsz = true;
+			v->argsz = head_u32(e, 0);
+		}
+		if (d->flags_off >= 0 && e->arg_len >= (unsigned int)d->flags_off + 4) {
+			v->has_flags = true;
+			v->flags = head_u32(e, d->flags_off);
+		}
+		if (d->reply && (e->iof & ISC_IOF_ARGSZ_OUT)) {
+			v->has_argsz_out = true;
+			v->argsz_out = e->argsz_out;
+		}
+		for (i = 0; i < d->nr_fields && v->nr_fields < ISC_MAX_FIELDS; i++) {
+			uint64_t val;
+
+			if (catalog__field(&d->fields[i], e->arg_head, e->arg_len, &val))
+				continue;
+			v->field_keys[v->nr_fields] = d->fields[i].key;
+			v->field_vals[v->nr_fields++] = val;
+		}
+		break;
+	case ISC_ARG_VALUE:
+		v->has_value = true;
+		v->value_key = "arg";
+		v->value = (int64_t)e->arg;
+		break;
+	case ISC_ARG_INT_PTR:
+	case ISC_ARG_U32_PTR:
+		if (e->arg_len >= 4) {
+			v->has_value = true;
+			v->value_key = d->arg == ISC_ARG_INT_PTR ? "container_fd" : "dmabuf_id";
+			v->value = d->arg == ISC_ARG_INT_PTR ? (int64_t)(int32_t)head_u32(e, 0) :
+							       (int64_t)head_u32(e, 0);
+		}
+		break;
+	case ISC_ARG_STR_PTR:
+		if (e->arg_len)
+			copy_str_arg(v);
+		break;
+	case ISC_ARG_NONE:
+		break;
+	}
+	return ISC_DEC_OK;
+}
+
+const char *decode__strerr(int err)
+{
+	switch (err) {
+	case ISC_DEC_SHORT:
+		return "truncated record";
+	case ISC_DEC_TYPE:
+		return "unknown record type";
+	case ISC_DEC_VERSION:
+		return "record version mismatch";
+	case ISC_DEC_BAD:
+		return "field out of range";
+	default:
+		return "ok";
+	}
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Validate ring-buffer records and decode them with the catalog. */
+#ifndef ISC_DECODE_H
+#define ISC_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "catalog.h"
+#include "events.h"
+
+#define ISC_MAX_FIELDS 8
+
+struct isc_ioctl_view {
+	struct isc_ioctl_event ev;	/* a validated copy */
+	const struct isc_ioctl_desc *desc;	/* NULL: not in the catalog */
+	bool has_argsz;
+	uint32_t argsz;
+	bool has_flags;
+	uint32_t flags;
+	bool has_argsz_out;		/* reply ioctl, read back at exit */
+	uint32_t argsz_out;
+	bool has_value;			/* by-value or pointed-to scalar */
+	const char *value_key;		/* "arg", "container_fd", ... */
+	int64_t value;
+	char str[ISC_ARG_HEAD];		/* char * argument, secrets redacted */
+	int nr_fields;
+	const char *field_keys[ISC_MAX_FIELDS];
+	uint64_t field_vals[ISC_MAX_FIELDS];
+};
+
+enum isc_decode_err {
+	ISC_DEC_OK = 0,
+	ISC_DEC_SHORT = -1,	/* record shorter than its header says */
+	ISC_DEC_TYPE = -2,	/* unknown record type */
+	ISC_DEC_VERSION = -3,	/* record layout version mismatch */
+	ISC_DEC_BAD = -4,	/* a field out of range */
+};
+
+/* Record type of a raw record, or <0 (enum isc_decode_err) if it has no
+ * valid header. */
+int decode__type(const void *data, size_t size);
+int decode__ioctl(const void *data, size_t size, struct isc_ioctl_view *v);
+const char *decode__strerr(int err);
+
+#endif /* ISC_DECODE_H */

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+#include "catalog.h"
+#include "kernel.h"
+#include "util.h"
+
+#define VFIO_MINOR 196
+#define MISC_MAJOR 10
+
+static void list_add(char *list, size_t len, const char *item)
+{
+	size_t n = strlen(list);
+
+	snprintf(list + n, len - n, "%s%s", n ? "," : "", item);
+}
+
+static bool is_ours(const char *name)
+{
+	return !strncmp(name, "vfio", 4) || !strcmp(name, "iommufd");
+}
+
+static void add_cls(struct isc_kernel *k, enum isc_cls_by by, uint64_t key, uint8_t kind, const char *what)
+{
+	struct isc_classifier *c;
+	int i;
+
+	for (i = 0; i < k->nr_classifiers; i++) {
+		if (k->cls[i].by == by && k->cls[i].key == key) {
+			k->cls[i].kind = kind;
+			return;
+		}
+	}
+	if (k->nr_classifiers >= ISC_MAX_CLASSIFIERS)
+		return;
+	c = &k->cls[k->nr_classifiers++];
+	c->by = by;
+	c->key = key;
+	c->kind = kind;
+	snprintf(c->what, sizeof(c->what), "%s", what);
+}
+
+/*
+ * One pass over /proc/kallsyms. The fops are data symbols, listed only with
+ * CONFIG_KALLSYMS_ALL; the ioctl handlers are text and always listed, which
+ * is how the container backend is told apart.
+ */
+static void scan_kallsyms(struct isc_kernel *k, bool *vfio_container_code, bool *iommufd_compat)
+{
+	static const struct {
+		const char *sym;
+		uint8_t kind;
+	} fops[] = {
+		{ "vfio_fops", ISC_FD_CONTAINER },
+		{ "vfio_group_fops", ISC_FD_GROUP },
+		{ "vfio_device_fops", ISC_FD_DEVICE },
+		{ "iommufd_fops", ISC_FD_IOMMUFD },
+	};
+	char line[512], name[256], type;
+	unsigned long long addr;
+	FILE *f;
+	size_t i;
+
+	*vfio_container_code = *iommufd_compat = false;
+	k->kallsyms_data = false;
+	f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+			continue;
+		if (!k->kallsyms_data && (type == 'D' || type == 'd') && addr &&
+		    !strcmp(name, "init_task"))
+			k->kallsyms_data = true;
+		if (!strstr(name, "vfio") && !strstr(name, "iommufd"))
+			continue;
+		if (!strcmp(name, "vfio_fops_unl_ioctl"))
+			*vfio_container_code = true;
+		else if (!strcmp(name, "iommufd_vfio_ioctl"))
+			*iommufd_compat = true;
+		if (!addr)
+			continue;
+		for (i = 0; i < ARRAY_SIZE(fops); i++) {
+			if (strcmp(name, fops[i].sym))
+				continue;
+			add_cls(k, ISC_BY_FOPS, addr, fops[i].kind, fops[i].sym);
+			k->kallsyms_data = true;
+		}
+	}
+	fclose(f);
+}
+
+/* Majors of char regions from /proc/devices, minors of misc devices. */
+static void scan_devices(struct isc_kernel *k)
+{
+	char line[256], name[128];
+	bool chr = false;
+	unsigned int num;
+	FILE *f;
+
+	f = fopen("/proc/devices", "re");
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			if (!strncmp(line, "Character", 9))
+				chr = true;
+			else if (!strncmp(line, "Block", 5))
+				chr = false;
+			if (!chr || sscanf(line, "%u %127s", &num, name) != 2)
+				continue;
+			if (!strcmp(name, "vfio"))
+				add_cls(k, ISC_BY_RDEV, ISC_MKDEV(num, ISC_RDEV_ANY_MINOR),
+					ISC_FD_GROUP, "chrdev vfio (groups)");
+			else if (!strcmp(name, "vfio-dev"))
+				add_cls(k, ISC_BY_RDEV, ISC_MKDEV(num, ISC_RDEV_ANY_MINOR),
+					ISC_FD_DEVICE, "chrdev vfio-dev (cdev)");
+		}
+		fclose(f);
+	}
+	f = fopen("/proc/misc", "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%u %127s", &num, name) != 2)
+			continue;
+		if (num == VFIO_MINOR && !strcmp(name, "vfio"))
+			add_cls(k, ISC_BY_RDEV, ISC_MKDEV(MISC_MAJOR, num),
+				k->backend == ISC_BACKEND_IOMMUFD ? ISC_FD_COMPAT : ISC_FD_CONTAINER,
+				"misc 10:196 vfio");
+		else if (!strcmp(name, "iommu"))
+			add_cls(k, ISC_BY_RDEV, ISC_MKDEV(MISC_MAJOR, num), ISC_FD_IOMMUFD,
+				"misc iommu");
+	}
+	fclose(f);
+}
+
+static void scan_nodes(struct isc_kernel *k)
+{
+	struct dirent *de;
+	DIR *d;
+
+	k->dev_container = !access("/dev/vfio/vfio", F_OK);
+	k->dev_iommufd = !access("/dev/iommu", F_OK);
+	k->groups[0] = '\0';
+	d = opendir("/dev/vfio");
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] >= '0' && de->d_name[0] <= '9')
+			list_add(k->groups, sizeof(k->groups), de->d_name);
+	closedir(d);
+}
+
+static void scan_modules(struct isc_kernel *k)
+{
+	char line[512], name[128];
+	struct dirent *de;
+	FILE *f;
+	DIR *d;
+
+	k->modules[0] = k->module_btf[0] = '\0';
+	k->module_btf_any = false;
+	f = fopen("/proc/modules", "re");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "%127s", name) == 1 && is_ours(name))
+				list_add(k->modules, sizeof(k->modules), name);
+		fclose(f);
+	}
+	d = opendir("/sys/kernel/btf");
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "vmlinux"))
+			continue;
+		k->module_btf_any = true;
+		if (is_ours(de->d_name))
+			list_add(k->module_btf, sizeof(k->module_btf), de->d_name);
+	}
+	closedir(d);
+}
+
+void kernel__refresh(struct isc_kernel *k)
+{
+	bool container_code, compat;
+	int i, n = 0;
+
+	/* Keep user-added classifiers (--classify), drop the rest. */
+	for (i = 0; i < k->nr_classifiers; i++)
+		if (!strncmp(k->cls[i].what, "--classify", 10))
+			k->cls[n++] = k->cls[i];
+	k->nr_classifiers = n;
+	scan_modules(k);
+	scan_kallsyms(k, &container_code, &compat);
+	scan_nodes(k);
+	if (!k->dev_container)
+		k->backend = ISC_BACKEND_NONE;
+	else if (container_code)
+		k->backend = ISC_BACKEND_VFIO;
+	else if (compat)
+		k->backend = ISC_BACKEND_IOMMUFD;
+	else
+		k->backend = ISC_BACKEND_VFIO;
+	scan_devices(k);
+}
+
+void kernel__probe(struct isc_kernel *k)
+{
+	struct utsname u;
+	char *p;
+
+	memset(k, 0, sizeof(*k));
+	if (!uname(&u))
+		snprintf(k->release, sizeof(k->release), "%s", u.release);
+	k->vmlinux_btf = !access("/sys/kernel/btf/vmlinux", R_OK);
+	if (read_text_file("/sys/kernel/security/lsm", k->lsm, sizeof(k->lsm)) >= 0) {
+		k->lsm_known = true;
+		k->lsm[strcspn(k->lsm, "\n")] = '\0';
+		for (p = strtok(strdupa(k->lsm), ","); p; p = strtok(NULL, ","))
+			if (!strcmp(p, "bpf"))
+				k->bpf_lsm = true;
+	}
+	kernel__refresh(k);
+}
+
+int kernel__kind_by_name(const char *name)
+{
+	int i;
+
+	for (i = 1; i < ISC_FD_KIND_MAX; i++)
+		if (!strcmp(name, catalog__kind_name(i)))
+			return i;
+	return -1;
+}
+
+int kernel__add_classify(struct isc_kernel *k, const char *spec)
+{
+	char path[256], what[48];
+	const char *eq = strrchr(spec, '=');
+	struct stat st;
+	int kind;
+
+	if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof(path)) {
+		isc_err("--classify wants PATH=KIND, got '%s'", spec);
+		return -EINVAL;
+	}
+	memcpy(path, spec, eq - spec);
+	path[eq - spec] = '\0';
+	kind = kernel__kind_by_name(eq + 1);
+	if (kind < 0) {
+		isc_err("--classify: unknown fd kind '%s' (container, compat-container, group, device, iommufd)",
+			eq + 1);
+		return -EINVAL;
+	}
+	if (stat(path, &st)) {
+		isc_err("--classify: cannot stat %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISCHR(st.st_mode)) {
+		isc_err("--classify: %s is not a character device", path);
+		return -EINVAL;
+	}
+	snprintf(what, sizeof(what), "--classify %.36s", path);
+	add_cls(k, ISC_BY_RDEV, ISC_MKDEV(major(st.st_rdev), minor(st.st_rdev)), kind, what);
+	return 0;
+}
+
+const char *kernel__backend_name(enum isc_backend b)
+{
+	switch (b) {
+	case ISC_BACKEND_VFIO:
+		return "vfio";
+	case ISC_BACKEND_IOMMUFD:
+		return "iommufd";
+	default:
+		return "none";
+	}
+}
+
+bool kernel__btf_has_func(const char *func, char *mod, size_t len)
+{
+	struct btf *vmlinux, *btf;
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return false;
+	if (btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC) > 0) {
+		snprintf(mod, len, "vmlinux");
+		btf__free(vmlinux);
+		return true;
+	}
+	d = opendir("/sys/kernel/btf");
+	while (d && !found && (de = readdir(d))) {
+		if (!is_ours(de->d_name))
+			continue;
+		btf = btf__load_module_btf(de->d_name, vmlinux);
+		if (!btf)
+			continue;
+		if (btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) > 0) {
+			snprintf(mod, len, "%s", de->d_name);
+			found = true;
+		}
+		btf__free(btf);
+	}
+	if (d)
+		closedir(d);
+	btf__free(vmlinux);
+	return found;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What the running kernel offers: BTF, LSMs, VFIO/iommufd nodes and the
+ * facts used to classify their fds. */
+#ifndef ISC_KERNEL_H
+#define ISC_KERNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "events.h"
+
+#define ISC_MAX_CLASSIFIERS 32
+
+enum isc_backend {
+	ISC_BACKEND_NONE,	/* no /dev/vfio/vfio */
+	ISC_BACKEND_VFIO,	/* VFIO container code (type1) */
+	ISC_BACKEND_IOMMUFD,	/* IOMMUFD_VFIO_CONTAINER */
+};
+
+enum isc_cls_by { ISC_BY_FOPS, ISC_BY_RDEV };
+
+/* One way to recognise a kind of fd: an f_op address or a device number. */
+struct isc_classifier {
+	enum isc_cls_by by;
+	uint64_t key;		/* f_op address, or kernel dev_t */
+	uint8_t kind;		/* enum isc_fd_kind */
+	char what[48];		/* "vfio_fops", "misc 10:196", ... */
+};
+
+struct isc_kernel {
+	char release[65];
+	bool vmlinux_btf;
+	char module_btf[128];	/* vfio/iommufd modules with BTF, comma list */
+	bool module_btf_any;	/* /sys/kernel/btf has any module entry */
+	char modules[128];	/* vfio/iommufd modules loaded, comma list */
+	char lsm[256];		/* active LSMs, "" if unknown */
+	bool lsm_known;
+	bool bpf_lsm;
+	bool kallsyms_data;	/* data symbols in kallsyms (KALLSYMS_ALL) */
+	enum isc_backend backend;
+	bool dev_container, dev_iommufd;
+	char groups[128];	/* /dev/vfio/N, comma list */
+	int nr_classifiers;
+	struct isc_classifier cls[ISC_MAX_CLASSIFIERS];
+};
+
+/* Gather everything; never fails (unknowns are recorded as such). */
+void kernel__probe(struct isc_kernel *k);
+/* Re-read only what changes when modules come and go: classifiers, nodes. */
+void kernel__refresh(struct isc_kernel *k);
+/* Add a classifier for an extra char device (for tests and odd setups):
+ * "PATH=KIND". 0 or -errno with a message printed. */
+int kernel__add_classify(struct isc_kernel *k, const char *spec);
+const char *kernel__backend_name(enum isc_backend b);
+/* Kind from its name as printed ("container", "group", ...), or -1. */
+int kernel__kind_by_name(const char *name);
+/* Does BTF of vmlinux or a loaded module have this function? Which module
+ * (or "vmlinux") is written to mod. */
+bool kernel__btf_has_func(const char *func, char *mod, size_t len);
+
+#endif /* ISC_KERNEL_H */

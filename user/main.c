@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/* iommuscope: watch and police the traffic between user space and the
+ * Linux IOMMU (VFIO and iommufd ioctls). */
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "commands.h"
+#include "loader.h"
+#include "util.h"
+
+static const char main_usage[] =
+	"usage: iommuscope [-v] COMMAND [OPTIONS]\n"
+	"\n"
+	"Watch VFIO (/dev/vfio/*) and iommufd (/dev/iommu) ioctls with BPF.\n"
+	"\n"
+	"commands:\n"
+	"  probe    what this kernel supports, which hooks load, which mode\n"
+	"  trace    stream every VFIO/iommufd ioctl, decoded\n"
+	"\n"
+	"  -v, --verbose   more messages\n"
+	"  -V, --version   print the version\n"
+	"  -h, --help      this text ('iommuscope COMMAND --help' for a command)\n";
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "probe", cmd_probe },
+	{ "trace", cmd_trace },
+};
+
+int commands__preflight(void)
+{
+	int err;
+
+	if (!have_bpf_privileges()) {
+		isc_err("must be run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)");
+		return -1;
+	}
+	loader__quiet(false);
+	/* tracepoints are attached through tracefs; the LSM list is read from
+	 * securityfs. Mounting them is what perf and bpftool do too. */
+	err = ensure_mounted("tracefs", "/sys/kernel/tracing");
+	if (err < 0)
+		isc_warn("tracefs is not mounted at /sys/kernel/tracing and mounting it failed: %s",
+			 strerror(-err));
+	err = ensure_mounted("securityfs", "/sys/kernel/security");
+	if (err < 0)
+		isc_warn("securityfs is not mounted and mounting it failed (%s): BPF LSM state unknown",
+			 strerror(-err));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *prog = basename(argv[0]);
+	size_t i;
+
+	if (!strcmp(prog, "iommutop")) {
+		isc_err("iommutop: the live view is not part of this build yet; use 'iommuscope trace'");
+		return ISC_EXIT_FAIL;
+	}
+	while (argc > 1 && argv[1][0] == '-') {
+		if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose")) {
+			isc_verbose++;
+		} else if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+			printf("iommuscope %s (libbpf %s, event layout v%d)\n", ISC_VERSION_STR,
+			       libbpf_version_string(), ISC_EVENT_VERSION);
+			return ISC_EXIT_OK;
+		} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+			fputs(main_usage, stdout);
+			return ISC_EXIT_OK;
+		} else {
+			isc_err("unknown option '%s'", argv[1]);
+			fputs(main_usage, stderr);
+			return ISC_EXIT_USAGE;
+		}
+		argc--;
+		argv++;
+	}
+	if (argc < 2) {
+		fputs(main_usage, stderr);
+		return ISC_EXIT_USAGE;
+	}
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	isc_err("unknown command '%s' (try 'iommuscope --help')", argv[1]);
+	return ISC_EXIT_USAGE;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Sinks: one line of text or one JSON object per record. */
+#ifndef ISC_OUTPUT_H
+#define ISC_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "decode.h"
+
+struct isc_output {
+	bool json;
+	FILE *f;
+	int64_t mono_to_real_ns;	/* add to a kernel timestamp for wall time */
+	bool header_done;
+};
+
+struct isc_summary {
+	const char *mode;
+	uint64_t events;	/* records printed */
+	uint64_t drops;		/* lost in the kernel (ring buffer full) */
+	uint64_t invalid;	/* rejected by the decoder */
+	uint64_t inflight_full;
+	uint64_t duration_ns;
+};
+
+void output__init(struct isc_output *o, bool json, FILE *f);
+void output__ioctl(struct isc_output *o, const struct isc_ioctl_view *v);
+/* A drop notice, when the kernel lost records since the last one. */
+void output__drops(struct isc_output *o, uint64_t new_drops, uint64_t total);
+void output__summary(struct isc_output *o, const struct isc_summary *s);
+const char *output__hook_name(int hook);
+
+#endif /* ISC_OUTPUT_H */

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+#include "util.h"
+
+int isc_verbose;
+
+static void vmsg(const char *level, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "iommuscope: %s", level);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void isc_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("error: ", fmt, ap);
+	va_end(ap);
+}
+
+void isc_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void isc_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!isc_verbose)
+		return;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (errno || *end)
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int parse_duration_ns(const char *s, uint64_t *out)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t ns;
+	} units[] = {
+		{ "ms", 1000000ull }, { "s", 1000000000ull }, { "m", 60000000000ull },
+		{ "h", 3600000000000ull }, { "", 1000000000ull },
+	};
+	char num[32];
+	size_t len, i;
+	uint64_t v;
+
+	if (!s)
+		return -EINVAL;
+	len = strlen(s);
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		size_t sl = strlen(units[i].suffix);
+
+		if (len <= sl || strcmp(s + len - sl, units[i].suffix))
+			continue;
+		if (len - sl >= sizeof(num))
+			return -EINVAL;
+		memcpy(num, s, len - sl);
+		num[len - sl] = '\0';
+		/* digits only: no hex, no sign */
+		if (strspn(num, "0123456789") != len - sl)
+			return -EINVAL;
+		if (parse_u64(num, 1, UINT64_MAX / units[i].ns, &v))
+			return -ERANGE;
+		*out = v * units[i].ns;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+ssize_t read_text_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n, total = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((size_t)total < len - 1) {
+		n = read(fd, buf + total, len - 1 - total);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		if (!n)
+			break;
+		total += n;
+	}
+	buf[total] = '\0';
+	close(fd);
+	return total;
+}
+
+bool have_bpf_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = {};
+	uint64_t eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	eff = (uint64_t)data[1].effective << 32 | data[0].effective;
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+	if (eff & (1ull << CAP_SYS_ADMIN))
+		return true;
+	return (eff & (1ull << CAP_BPF)) && (eff & (1ull << CAP_PERFMON));
+}
+
+static bool is_mounted(const char *fstype, const char *dir)
+{
+	static const struct {
+		const char *type;
+		long magic;
+	} magics[] = {
+		{ "tracefs", 0x74726163 }, { "debugfs", 0x64626720 },
+		{ "securityfs", 0x73636673 }, { "bpf", 0xcafe4a11 },
+	};
+	struct statfs st;
+	size_t i;
+
+	if (statfs(dir, &st))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(magics); i++)
+		if (!strcmp(magics[i].type, fstype))
+			return st.f_type == magics[i].magic;
+	return false;
+}
+
+int ensure_mounted(const char *fstype, const char *dir)
+{
+	if (is_mounted(fstype, dir))
+		return 0;
+	if (mount(fstype, dir, fstype, 0, NULL))
+		return -errno;
+	isc_info("mounted %s at %s", fstype, dir);
+	return 1;
+}
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}

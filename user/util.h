@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef ISC_UTIL_H
+#define ISC_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+extern int isc_verbose;
+
+/* The one error printer: "iommuscope: error: <msg>" on stderr. */
+void isc_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void isc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Printed with -v only. */
+void isc_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Strict number parsing: the whole string, in range. 0 or -EINVAL/-ERANGE. */
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* "10", "10s", "500ms", "2m" into nanoseconds. */
+int parse_duration_ns(const char *s, uint64_t *out);
+
+/* Read a small file into buf (NUL-terminated). Bytes read or -errno. */
+ssize_t read_text_file(const char *path, char *buf, size_t len);
+
+/* Root or CAP_BPF+CAP_PERFMON (+CAP_SYS_ADMIN for LSM/kallsyms). */
+bool have_bpf_privileges(void);
+/* Mount a pseudo filesystem if it is not mounted yet. 0, 1 if it was
+ * mounted now, or -errno. */
+int ensure_mounted(const char *fstype, const char *dir);
+
+uint64_t monotonic_ns(void);
+
+#endif /* ISC_UTIL_H */
