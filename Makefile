@@ -98,7 +98,7 @@ $(OUTPUT)/iommutop: $(BIN)
 # ---- tests ----
 $(OUTPUT)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIB_OBJS) $(CHECK_OBJ) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests/unit -MMD -MP $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests/unit -MMD -MP $(LDFLAGS) $< $(LIB_OBJS) $(CHECK_OBJ) $(LDLIBS) -o $@
 
 $(CLIENT): tests/client/vfio_client.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)

@@ -82,4 +82,8 @@ char *catalog__flags_str(const struct isc_ioctl_desc *d, uint32_t flags, char *b
  * or -1 when the head is too short for the field. */
 int catalog__field(const struct isc_field_desc *f, const uint8_t *head, size_t len, uint64_t *val);
 
+/* Check the catalog's invariants; prints each problem to stderr and
+ * returns how many there were. */
+int catalog__check(void);
+
 #endif /* ISC_CATALOG_H */

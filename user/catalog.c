@@ -200,3 +200,75 @@ int catalog__field(const struct isc_field_desc *f, const uint8_t *head, size_t l
 	*val = v;
 	return 0;
 }
+
+static int contiguous(const enum isc_ioctl_id *ids, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		if (ids[i] == ids[i - 1])
+			continue;
+		for (j = 0; j + 1 < i; j++)
+			if (ids[j] == ids[i])
+				return 0;
+	}
+	return 1;
+}
+
+int catalog__check(void)
+{
+	int bad = 0;
+	size_t i, j, k;
+
+#define PROBLEM(...) do { fprintf(stderr, "catalog: " __VA_ARGS__); fputc('\n', stderr); bad++; } while (0)
+	catalog_link();
+	if (!contiguous(flag_ids, ARRAY_SIZE(flag_ids)))
+		PROBLEM("flag rows of one ioctl are not contiguous");
+	if (!contiguous(field_ids, ARRAY_SIZE(field_ids)))
+		PROBLEM("field rows of one ioctl are not contiguous");
+	for (i = 0; i < ARRAY_SIZE(ioctls); i++) {
+		const struct isc_ioctl_desc *d = &ioctls[i];
+		uint32_t seen = 0;
+
+		if ((d->cmd & ISC_IOCTL_TYPE_MASK) != ISC_IOCTL_TYPE_VFIO)
+			PROBLEM("%s: not a ';' ioctl", d->name);
+		if (!d->kinds)
+			PROBLEM("%s: accepted by no fd kind", d->name);
+		if (d->arg == ISC_ARG_STRUCT) {
+			if (d->minsz < 4 || d->minsz > d->size)
+				PROBLEM("%s: minsz %u outside 4..%u", d->name, d->minsz, d->size);
+			if (d->flags_off >= 0 && (uint32_t)d->flags_off + 4 > d->minsz)
+				PROBLEM("%s: flags beyond minsz", d->name);
+			if (d->size_since < d->since)
+				PROBLEM("%s: size older than the ioctl", d->name);
+		} else if (d->size || d->minsz || d->flags_off >= 0 || d->nr_flags ||
+			   d->nr_fields) {
+			PROBLEM("%s: no struct, yet sizes, flags or fields", d->name);
+		}
+		for (j = 0; j < d->nr_flags; j++) {
+			uint32_t v = d->flags[j].value;
+
+			if (!v || (v & (v - 1)))
+				PROBLEM("%s: flag %s is not one bit", d->name, d->flags[j].name);
+			if (seen & v)
+				PROBLEM("%s: flag %s defined twice", d->name, d->flags[j].name);
+			seen |= v;
+			if (d->flags[j].since < d->since)
+				PROBLEM("%s: flag %s older than the ioctl", d->name, d->flags[j].name);
+		}
+		for (j = 0; j < d->nr_fields; j++) {
+			const struct isc_field_desc *f = &d->fields[j];
+
+			if (f->offset + f->width > d->size || f->offset + f->width > ISC_ARG_HEAD)
+				PROBLEM("%s: field %s outside the struct", d->name, f->key);
+			if (f->width != 1 && f->width != 2 && f->width != 4 && f->width != 8)
+				PROBLEM("%s: field %s has width %u", d->name, f->key, f->width);
+		}
+		/* Within one fd kind a command means one thing. */
+		for (k = i + 1; k < ARRAY_SIZE(ioctls); k++)
+			if (ioctls[k].cmd == d->cmd && (ioctls[k].kinds & d->kinds))
+				PROBLEM("%s and %s collide on one fd kind", d->name, ioctls[k].name);
+	}
+#undef PROBLEM
+	return bad;
+}

@@ -30,28 +30,6 @@ static const struct {
 	{ "trace", cmd_trace },
 };
 
-int commands__preflight(void)
-{
-	int err;
-
-	if (!have_bpf_privileges()) {
-		isc_err("must be run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)");
-		return -1;
-	}
-	loader__quiet(false);
-	/* tracepoints are attached through tracefs; the LSM list is read from
-	 * securityfs. Mounting them is what perf and bpftool do too. */
-	err = ensure_mounted("tracefs", "/sys/kernel/tracing");
-	if (err < 0)
-		isc_warn("tracefs is not mounted at /sys/kernel/tracing and mounting it failed: %s",
-			 strerror(-err));
-	err = ensure_mounted("securityfs", "/sys/kernel/security");
-	if (err < 0)
-		isc_warn("securityfs is not mounted and mounting it failed (%s): BPF LSM state unknown",
-			 strerror(-err));
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	const char *prog = basename(argv[0]);

@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# The command line: help, versions, bad arguments (exit 2, one-line error),
+# privileges, and the shape of probe's JSON.
+
+setup() {
+	BIN=${ISC_BIN:-.output/iommuscope}
+}
+
+# Bad input gets exactly one "iommuscope: error:" line and exit code 2.
+usage_error() {
+	run "$BIN" "$@"
+	[ "$status" -eq 2 ]
+	[ "$(grep -c '^iommuscope: error:' <<<"$output")" -eq 1 ] || [[ "$output" == *usage:* ]]
+}
+
+@test "--help lists the commands and exits 0" {
+	run "$BIN" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"probe"* ]]
+	[[ "$output" == *"trace"* ]]
+}
+
+@test "--version prints the version and the libbpf version" {
+	run "$BIN" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^iommuscope\ [0-9]+\.[0-9]+\.[0-9]+\ \(libbpf\ v[0-9] ]]
+}
+
+@test "no command is a usage error" {
+	run "$BIN"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *usage:* ]]
+}
+
+@test "unknown command and unknown global option are usage errors" {
+	usage_error frobnicate
+	[[ "$output" == *"unknown command 'frobnicate'"* ]]
+	usage_error --frobnicate
+}
+
+@test "trace --help documents every option" {
+	run "$BIN" trace --help
+	[ "$status" -eq 0 ]
+	for opt in --json --pid --comm --duration --mode --ringbuf-size --classify; do
+		[[ "$output" == *"$opt"* ]] || { echo "missing $opt"; false; }
+	done
+}
+
+@test "trace rejects bad arguments before touching the kernel" {
+	usage_error trace --pid abc
+	[[ "$output" == *"invalid --pid 'abc'"* ]]
+	usage_error trace --pid 0
+	usage_error trace --pid -5
+	usage_error trace --duration soon
+	usage_error trace --duration 0
+	usage_error trace --mode fast
+	[[ "$output" == *"auto, full or tracepoint"* ]]
+	usage_error trace --ringbuf-size 3
+	usage_error trace --ringbuf-size 2048
+	usage_error trace --comm ""
+	usage_error trace --comm abcdefghijklmnopq
+	usage_error trace --bogus
+	usage_error trace extra-arg
+}
+
+@test "probe rejects bad arguments" {
+	usage_error probe --bogus
+	usage_error probe extra
+}
+
+@test "--classify with a bad spec is a usage error with the reason" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to get past the privilege check"
+	usage_error trace --classify /dev/null
+	[[ "$output" == *"PATH=KIND"* ]]
+	usage_error trace --classify /dev/null=toaster
+	[[ "$output" == *"unknown fd kind 'toaster'"* ]]
+	usage_error trace --classify /etc/passwd=container
+	[[ "$output" == *"not a character device"* ]]
+	usage_error trace --classify /nonexistent=container
+}
+
+@test "without privileges: a clear one-line error and exit 1" {
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+	[ "$(id -u)" -eq 0 ] || skip "needs root to drop to nobody"
+	for cmd in probe trace; do
+		run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$BIN" $cmd
+		[ "$status" -eq 1 ]
+		[ "$output" = "iommuscope: error: must be run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)" ]
+	done
+}
+
+@test "iommutop alias exists and says it is not in this build" {
+	run "$(dirname "$BIN")/iommutop"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"iommutop"* ]]
+}
+
+@test "probe --json: one object with the documented fields and types" {
+	[ "$(id -u)" -eq 0 ] || skip "probe loads BPF programs: needs root"
+	run "$BIN" probe --json
+	[ "$status" -eq 0 ]
+	jq -e '
+		(.kernel | type == "string") and
+		(.vmlinux_btf | type == "boolean") and
+		(.bpf_lsm | type == "boolean") and
+		(.module_btf | type == "string") and
+		(.container_backend | IN("none", "vfio", "iommufd")) and
+		(.hooks | length == 6) and
+		(.hooks | all(has("type") and has("target") and has("present") and
+			      has("loaded") and has("attached") and has("reason"))) and
+		(.mode | IN("full", "tracepoint", null)) and
+		(.tracepoint_available | type == "boolean") and
+		(.full_available | type == "boolean")
+	' <<<"$output"
+	# the release is the running kernel's
+	[ "$(jq -r .kernel <<<"$output")" = "$(uname -r)" ]
+	# a hook that did not attach always says why
+	jq -e '.hooks | map(select(.attached | not)) | all(.reason | type == "string" and length > 0)' <<<"$output"
+}
+
+@test "probe text agrees with probe --json on the mode" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	mode=$("$BIN" probe --json | jq -r '.mode // "none"')
+	run "$BIN" probe
+	[ "$status" -eq 0 ]
+	grep -q "^mode            $mode " <<<"$output"
+}

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Records from the kernel are validated before use; decoded fields and the
+ * JSON shape are what the README documents. */
+#include <json-c/json.h>
+#include <linux/vfio.h>
+#include <stdlib.h>
+#include "decode.h"
+#include "harness.h"
+#include "output.h"
+
+static struct isc_ioctl_event make(uint32_t cmd, uint8_t kind, const void *arg, size_t len)
+{
+	struct isc_ioctl_event e = {
+		.hdr = { ISC_EV_IOCTL, ISC_EVENT_VERSION, sizeof(e), 1000 },
+		.latency_ns = 5,
+		.cgroup_id = 7,
+		.arg = 0x7ffd0000,
+		.ret = -22,
+		.pid = 42,
+		.tid = 43,
+		.fd = 5,
+		.cmd = cmd,
+		.fd_kind = kind,
+		.entry_hook = ISC_HOOK_TP,
+		.exit_hook = ISC_HOOK_TP,
+		.arg_len = len,
+		.iof = len ? ISC_IOF_ARG_READ : 0,
+		.comm = "qemu",
+	};
+
+	memcpy(e.arg_head, arg, len);
+	return e;
+}
+
+static struct json_object *to_json(const struct isc_ioctl_view *v)
+{
+	struct isc_output o;
+	struct json_object *j;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	output__init(&o, true, f);
+	output__ioctl(&o, v);
+	fclose(f);
+	j = json_tokener_parse(buf);
+	free(buf);
+	return j;
+}
+
+static const char *jstr(struct json_object *j, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(j, k, &v) && v ? json_object_get_string(v) : "(null)";
+}
+
+static int64_t jint(struct json_object *j, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(j, k, &v) && v ? json_object_get_int64(v) : -999;
+}
+
+static int jnull(struct json_object *j, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(j, k, &v) && !v;
+}
+
+int main(void)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = 32, .flags = 3, .vaddr = 0x1000, .iova = 0x100000, .size = 0x200000,
+	};
+	struct isc_ioctl_view v;
+	struct isc_ioctl_event e;
+	struct json_object *j;
+	char raw[sizeof(e) + 8];
+
+	TEST(map_dma) {
+		e = make(VFIO_IOMMU_MAP_DMA, ISC_FD_CONTAINER, &map, sizeof(map));
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), ISC_DEC_OK, "decodes");
+		ASSERT_STREQ(v.desc ? v.desc->name : NULL, "VFIO_IOMMU_MAP_DMA", "name");
+		ASSERT_EQ(v.argsz, 32, "argsz");
+		ASSERT_EQ(v.flags, 3, "flags");
+		ASSERT_EQ(v.nr_fields, 3, "vaddr, iova, size");
+		ASSERT_EQ(v.field_vals[1], 0x100000, "iova");
+		ASSERT_TRUE(!v.has_argsz_out, "MAP_DMA is not a reply ioctl");
+		j = to_json(&v);
+		ASSERT_TRUE(j != NULL, "JSON parses");
+		ASSERT_STREQ(jstr(j, "type"), "ioctl", "type");
+		ASSERT_STREQ(jstr(j, "fd_kind"), "container", "fd_kind");
+		ASSERT_STREQ(jstr(j, "errno"), "EINVAL", "errno");
+		ASSERT_STREQ(jstr(j, "flags_names"), "READ|WRITE", "flags_names");
+		ASSERT_EQ(jint(j, "argsz"), 32, "json argsz");
+		ASSERT_EQ(jint(j, "size"), 0x200000, "json size");
+		ASSERT_EQ(jint(j, "ts_ns"), 1000, "ts_ns");
+		ASSERT_EQ(jint(j, "cgroup_id"), 7, "cgroup_id");
+		ASSERT_EQ(jint(j, "latency_ns"), 5, "latency_ns");
+		json_object_put(j);
+	}
+	TEST(by_value_and_pointers) {
+		int fd = 9;
+		char name[] = "0000:00:03.0 vf_token=2ab74924-c335-45f4-9b16-8569e5b08258";
+
+		e = make(VFIO_CHECK_EXTENSION, ISC_FD_CONTAINER, NULL, 0);
+		e.arg = 3;
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), 0, "decodes");
+		j = to_json(&v);
+		ASSERT_TRUE(jnull(j, "argsz"), "argsz null for by-value ioctls");
+		ASSERT_TRUE(jnull(j, "flags"), "flags null for by-value ioctls");
+		ASSERT_EQ(jint(j, "arg"), 3, "arg");
+		json_object_put(j);
+		e = make(VFIO_GROUP_SET_CONTAINER, ISC_FD_GROUP, &fd, sizeof(fd));
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), 0, "decodes");
+		ASSERT_EQ(v.value, 9, "container fd read through the pointer");
+		ASSERT_TRUE(!v.has_argsz, "no argsz for int *");
+		e = make(VFIO_GROUP_GET_DEVICE_FD, ISC_FD_GROUP, name, ISC_ARG_HEAD);
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), 0, "decodes");
+		ASSERT_STREQ(v.str, "0000:00:03.0 vf_token=<redacted>", "vf_token redacted");
+	}
+	TEST(short_head) {
+		e = make(VFIO_IOMMU_MAP_DMA, ISC_FD_CONTAINER, &map, 4);
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), 0, "decodes");
+		ASSERT_TRUE(v.has_argsz && !v.has_flags, "argsz but no flags from 4 bytes");
+		ASSERT_EQ(v.nr_fields, 0, "no fields beyond the head");
+	}
+	TEST(unknown_ioctl) {
+		e = make(0x3bfe, ISC_FD_IOMMUFD, &map, 8);
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), 0, "decodes");
+		ASSERT_TRUE(v.desc == NULL, "no descriptor");
+		j = to_json(&v);
+		ASSERT_TRUE(jnull(j, "name"), "name null");
+		ASSERT_EQ(jint(j, "cmd"), 0x3bfe, "cmd kept");
+		json_object_put(j);
+	}
+	TEST(reply_argsz_out) {
+		struct vfio_iommu_type1_info info = { .argsz = 16 };
+
+		e = make(VFIO_IOMMU_GET_INFO, ISC_FD_CONTAINER, &info, 16);
+		e.iof |= ISC_IOF_ARGSZ_OUT;
+		e.argsz_out = 56;
+		e.ret = 0;
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), 0, "decodes");
+		ASSERT_TRUE(v.has_argsz_out && v.argsz_out == 56, "argsz written back");
+		j = to_json(&v);
+		ASSERT_EQ(jint(j, "argsz_out"), 56, "json argsz_out");
+		ASSERT_TRUE(jnull(j, "errno"), "errno null on success");
+		json_object_put(j);
+	}
+	TEST(rejects_bad_records) {
+		e = make(VFIO_IOMMU_MAP_DMA, ISC_FD_CONTAINER, &map, sizeof(map));
+		ASSERT_EQ(decode__ioctl(&e, 8, &v), ISC_DEC_SHORT, "shorter than a header");
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e) - 1, &v), ISC_DEC_SHORT, "truncated record");
+		e.hdr.version = 99;
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), ISC_DEC_VERSION, "version");
+		e = make(VFIO_IOMMU_MAP_DMA, ISC_FD_CONTAINER, &map, sizeof(map));
+		e.hdr.type = 77;
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), ISC_DEC_TYPE, "type");
+		e = make(VFIO_IOMMU_MAP_DMA, ISC_FD_CONTAINER, &map, sizeof(map));
+		e.arg_len = ISC_ARG_HEAD + 1;
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), ISC_DEC_BAD, "arg_len");
+		e = make(VFIO_IOMMU_MAP_DMA, 99, &map, sizeof(map));
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), ISC_DEC_BAD, "fd kind");
+		e = make(VFIO_IOMMU_MAP_DMA, ISC_FD_CONTAINER, &map, sizeof(map));
+		e.hdr.size = sizeof(e) + 8;
+		memcpy(raw, &e, sizeof(e));
+		ASSERT_EQ(decode__ioctl(raw, sizeof(raw), &v), ISC_DEC_SHORT,
+			  "size field disagrees with the layout");
+		e = make(VFIO_IOMMU_MAP_DMA, ISC_FD_CONTAINER, &map, sizeof(map));
+		memset(e.comm, 'A', sizeof(e.comm));
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), 0, "comm without NUL");
+		ASSERT_EQ(strlen(v.ev.comm), ISC_COMM_LEN - 1, "comm terminated");
+	}
+	return harness_done("test_decode");
+}

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include "harness.h"
+#include "util.h"
+
+int main(void)
+{
+	uint64_t v;
+
+	TEST(parse_u64) {
+		ASSERT_EQ(parse_u64("42", 0, 100, &v), 0, "plain");
+		ASSERT_EQ(v, 42, "value");
+		ASSERT_EQ(parse_u64("0x10", 0, 100, &v), 0, "hex");
+		ASSERT_EQ(v, 16, "hex value");
+		ASSERT_EQ(parse_u64("", 0, 100, &v), -EINVAL, "empty");
+		ASSERT_EQ(parse_u64("-1", 0, 100, &v), -EINVAL, "negative");
+		ASSERT_EQ(parse_u64("12abc", 0, 100, &v), -EINVAL, "trailing junk");
+		ASSERT_EQ(parse_u64("101", 0, 100, &v), -ERANGE, "above max");
+		ASSERT_EQ(parse_u64("0", 1, 100, &v), -ERANGE, "below min");
+		ASSERT_EQ(parse_u64("99999999999999999999999", 0, UINT64_MAX, &v), -ERANGE,
+			  "overflow");
+		ASSERT_EQ(parse_u64(NULL, 0, 1, &v), -EINVAL, "NULL");
+	}
+	TEST(parse_duration) {
+		ASSERT_EQ(parse_duration_ns("10", &v), 0, "bare seconds");
+		ASSERT_EQ(v, 10000000000ull, "10 s");
+		ASSERT_EQ(parse_duration_ns("500ms", &v), 0, "ms");
+		ASSERT_EQ(v, 500000000ull, "500 ms");
+		ASSERT_EQ(parse_duration_ns("2m", &v), 0, "minutes");
+		ASSERT_EQ(v, 120000000000ull, "2 min");
+		ASSERT_EQ(parse_duration_ns("1h", &v), 0, "hours");
+		ASSERT_EQ(parse_duration_ns("0", &v), -ERANGE, "zero");
+		ASSERT_EQ(parse_duration_ns("s", &v), -EINVAL, "no number");
+		ASSERT_EQ(parse_duration_ns("1x", &v), -EINVAL, "bad unit");
+		ASSERT_EQ(parse_duration_ns("0x5s", &v), -EINVAL, "no hex");
+		ASSERT_EQ(parse_duration_ns("-5", &v), -EINVAL, "negative");
+		ASSERT_EQ(parse_duration_ns("99999999999999999h", &v), -ERANGE, "overflow");
+	}
+	return harness_done("test_util");
+}
