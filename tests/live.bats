@@ -9,6 +9,8 @@
 # /dev/urandom an iommufd. The kernel rejects the calls (ENOTTY/EINVAL), but
 # the syscall path and the user structs are those of a real VFIO client.
 
+load helpers
+
 CLASSIFY=(--classify /dev/null=container --classify /dev/zero=group
 	  --classify /dev/full=device --classify /dev/urandom=iommufd)
 
@@ -49,28 +51,8 @@ stop_trace() {
 	TRACE_PID=
 }
 
-# The trace's ioctl records of one command name, as a JSON array.
 events_of() {
-	jq -s --arg c "$1" 'map(select(.type == "ioctl" and .comm == $c))' "$T/trace.out"
-}
-
-# Every key of every manifest line must equal the trace record at the same
-# position. Prints the differences and fails on any.
-compare_with_manifest() {
-	local manifest=$1 events=$2
-	jq -n --slurpfile m "$manifest" --argjson ev "$events" '
-		if ($m | length) != ($ev | length) then
-			"count: manifest \($m | length), trace \($ev | length)"
-		else
-			[range(0; $m | length) as $i | $m[$i] | del(.seq) | to_entries[]
-			 | select(.value != $ev[$i][.key])
-			 | "call \($i) \($m[$i].name): \(.key) manifest \(.value) trace \($ev[$i][.key])"]
-			| join("\n")
-		end | select(length > 0)' -r >"$T/diff"
-	if [ -s "$T/diff" ]; then
-		cat "$T/diff"
-		return 1
-	fi
+	trace_events_of "$T/trace.out" "$1"
 }
 
 @test "tracepoint mode: every call recorded with kind, name, argsz, flags, fields, result" {

@@ -1,0 +1,46 @@
+# Shared by the bats files: compare a client's manifest with a trace.
+
+# Keys a manifest line may carry that the trace must reproduce exactly.
+# Manifests written by tests/workload use a few other names; they are
+# mapped first (dev_name, errno_name, DEVICE_FEATURE's index), and record
+# libc's -1 with errno where the kernel (and the trace) has -errno.
+MANIFEST_NORMALIZE='
+	def norm:
+		(if has("dev_name") then .device_name = .dev_name else . end)
+		| (if .ret == -1 and (.errno | type) == "number" and .errno > 0 then .ret = -.errno
+		   else . end)
+		| (if has("errno_name") then .errno = (if .errno_name == "" then null else .errno_name end)
+		   else . end)
+		| (if .name == "VFIO_DEVICE_FEATURE" and has("index") then .feature = .index | del(.index)
+		   else . end)
+		| (if (.op | type) == "string" then del(.op) else . end)
+		| with_entries(select(.key | IN("fd", "fd_kind", "name", "cmd", "argsz", "flags",
+			"ret", "errno", "arg", "container_fd", "device_name", "iova", "size", "vaddr",
+			"index", "start", "count", "feature", "op", "argsz_out", "ioas_id", "id")));
+'
+
+# compare_with_manifest MANIFEST EVENTS_JSON: every compared key of every
+# ioctl line of MANIFEST equals the trace record at the same position.
+# Prints the differences (and the count) and fails on any.
+compare_with_manifest() {
+	local manifest=$1 events=$2 diff
+	diff=$(jq -rn --slurpfile all "$manifest" --argjson ev "$events" "$MANIFEST_NORMALIZE"'
+		[$all[] | select(has("seq") and has("name"))] as $m
+		| if ($m | length) != ($ev | length) then
+			"count: manifest \($m | length), trace \($ev | length)"
+		  else
+			[range(0; $m | length) as $i | $m[$i] | norm | to_entries[]
+			 | select(.value != $ev[$i][.key])
+			 | "call \($i) \($m[$i].name): \(.key) manifest \(.value) trace \($ev[$i][.key])"]
+			| join("\n")
+		  end | select(length > 0)')
+	if [ -n "$diff" ]; then
+		printf '%s\n' "$diff" | head -n 40
+		return 1
+	fi
+}
+
+# ioctl records of one command name in a JSON Lines trace, as an array.
+trace_events_of() {
+	jq -s --arg c "$2" 'map(select(.type == "ioctl" and .comm == $c))' "$1"
+}
