@@ -1,0 +1,295 @@
+#!/usr/bin/env bash
+# fetch-kernel.sh NAME [--refresh]
+#
+# Fetch a Debian kernel for the QEMU guest test bed and extract it, without
+# root and without touching the machine's apt state.
+#
+#   NAME   5.10  -> bullseye            linux-image-5.10.0-N-amd64-unsigned
+#          6.1   -> bookworm            linux-image-6.1.0-N-amd64-unsigned
+#          6.12  -> bookworm-backports  linux-image-6.12.P+deb12-amd64-unsigned
+#          7.2   -> sid                 linux-binary-7.2.P+debN-amd64
+#                                       + linux-modules-... + linux-base-...
+#
+# Result (outside the repo):
+#   ${ISC_CACHE:-$HOME/.cache/iommuscope}/kernels/NAME/
+#       vmlinuz            the kernel image
+#       release            uname -r of that kernel (one line)
+#       config             its .config (when the packages ship it)
+#       packages           "package version" lines of what was extracted
+#       lib/modules/REL/   the module tree, with a modules.dep made by depmod
+#
+# Cache policy (deliberately simple and deterministic for CI):
+#   * If kernels/NAME/ is complete, nothing is fetched at all: no network.
+#     `--refresh` (or ISC_KERNEL_REFRESH=1) re-reads the package lists and
+#     moves to a newer kernel if the suite has one.
+#   * Package lists are kept per suite in the cache and refreshed at most
+#     once a day (ISC_APT_MAX_AGE seconds, default 86400).
+#   * Downloaded .debs are kept in ${cache}/debs/ and never re-downloaded.
+#
+# The mirror is taken from the machine's own apt configuration at run time
+# (deb822 *.sources or classic *.list lines); ISC_DEBIAN_MIRROR overrides it.
+# No mirror host name is written in this file on purpose.
+#
+# On success the last line on stdout is the extracted kernel directory.
+set -euo pipefail
+
+usage() {
+    echo "usage: $0 {5.10|6.1|6.12|7.2} [--refresh]" >&2
+    echo "       $0 --print-mirror    (show the mirror taken from the apt config)" >&2
+    exit 2
+}
+
+[[ $# -ge 1 ]] || usage
+NAME=$1
+shift
+PRINT_MIRROR=0
+if [[ $NAME == --print-mirror ]]; then PRINT_MIRROR=1; fi
+REFRESH=${ISC_KERNEL_REFRESH:-0}
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --refresh) REFRESH=1 ;;
+        *) usage ;;
+    esac
+    shift
+done
+
+# Per kernel: suite, package-name regex (apt-cache search syntax) and flavour.
+# "binary" = the split linux-binary/linux-modules/linux-base packages of sid.
+case $NAME in
+    5.10) SUITE=bullseye;           STYLE=image;  RX='^linux-image-5\.10\.0-[0-9]+-amd64-unsigned$' ;;
+    6.1)  SUITE=bookworm;           STYLE=image;  RX='^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' ;;
+    6.12) SUITE=bookworm-backports; STYLE=image;  RX='^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' ;;
+    7.2)  SUITE=sid;                STYLE=binary; RX='^linux-binary-7\.2\.[0-9]+\+deb[0-9]+-amd64$' ;;
+    --print-mirror) ;;
+    *) usage ;;
+esac
+
+CACHE=${ISC_CACHE:-${HOME:?set HOME or ISC_CACHE}/.cache/iommuscope}
+KDIR=$CACHE/kernels/$NAME
+KEYRING=${ISC_DEBIAN_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
+MAX_AGE=${ISC_APT_MAX_AGE:-86400}
+
+log() { echo "fetch-kernel $NAME: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+kernel_complete() {
+    [[ -s $KDIR/vmlinuz && -s $KDIR/release ]] || return 1
+    local rel
+    rel=$(<"$KDIR/release")
+    [[ -s $KDIR/lib/modules/$rel/modules.dep ]]
+}
+
+show_picked() {
+    local rel
+    rel=$(<"$KDIR/release")
+    log "$1: release $rel ($(sed 's/ /=/' "$KDIR/packages" 2>/dev/null | paste -sd, | sed 's/,/, /g'))"
+    echo "$KDIR"
+}
+
+if [[ $PRINT_MIRROR != 1 && $REFRESH != 1 ]] && kernel_complete; then
+    # Warm cache: no network at all.
+    show_picked "cached"
+    exit 0
+fi
+
+command -v apt-get >/dev/null || die "apt-get not found"
+command -v dpkg-deb >/dev/null || die "dpkg-deb not found"
+# depmod lives in /sbin, which is not in a normal user's PATH.
+DEPMOD=$(PATH=$PATH:/usr/sbin:/sbin command -v depmod) || die "depmod not found (Debian package kmod)"
+[[ -r $KEYRING ]] || die "keyring $KEYRING not readable (Debian package debian-archive-keyring)"
+
+# --- the mirror, from this machine's apt config -------------------------------
+# Print candidate "URI suite" pairs from classic one-line and deb822 sources.
+apt_sources() {
+    local sl sp f
+    # apt-config tells where this machine keeps its sources (honours apt.conf).
+    eval "$(apt-config shell sl Dir::Etc::sourcelist/f sp Dir::Etc::sourceparts/d)"
+    sl=${sl:-/etc/apt/sources.list}
+    sp=${sp:-/etc/apt/sources.list.d/}
+    for f in "$sl" "$sp"/*.list; do
+        [[ -r $f ]] || continue
+        # deb [opts] URI suite comps...  (the [opts] may contain spaces)
+        sed -n 's/#.*//; s/^[[:space:]]*deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]\+\)[[:space:]]\+\([^[:space:]]\+\).*/\2 \3/p' "$f"
+    done
+    for f in "$sp"/*.sources; do
+        [[ -r $f ]] || continue
+        # One stanza per paragraph; print every URI with its first suite,
+        # skipping stanzas that are disabled or are deb-src only.
+        awk '
+            function flush() {
+                if (uris != "" && types ~ /(^|[[:space:]])deb([[:space:]]|$)/ && enabled !~ /^[[:space:]]*no/) {
+                    n = split(uris, u, /[[:space:]]+/); split(suites, s, /[[:space:]]+/)
+                    for (i = 1; i <= n; i++) if (u[i] != "") print u[i], s[1] == "" ? s[2] : s[1]
+                }
+                uris = ""; suites = ""; types = ""; enabled = ""
+            }
+            /^[[:space:]]*#/ { next }
+            /^[[:space:]]*$/ { flush(); next }
+            tolower($1) == "uris:"    { sub(/^[^:]*:/, ""); uris = $0 }
+            tolower($1) == "suites:"  { sub(/^[^:]*:/, ""); suites = $0 }
+            tolower($1) == "types:"   { sub(/^[^:]*:/, ""); types = $0 }
+            tolower($1) == "enabled:" { sub(/^[^:]*:/, ""); enabled = $0 }
+            END { flush() }
+        ' "$f"
+    done
+}
+
+pick_mirror() {
+    if [[ -n ${ISC_DEBIAN_MIRROR:-} ]]; then
+        echo "${ISC_DEBIAN_MIRROR%/}"
+        return
+    fi
+    # The main archive: not the security archive, not a ports/other archive.
+    apt_sources | awk '$2 !~ /-security$/ && $1 !~ /security/ { print $1; exit }' | sed 's:/*$::'
+}
+
+MIRROR=$(pick_mirror)
+[[ -n $MIRROR ]] || die "no Debian mirror found in the apt configuration; set ISC_DEBIAN_MIRROR=URI"
+if [[ $PRINT_MIRROR == 1 ]]; then
+    echo "$MIRROR"
+    exit 0
+fi
+
+# --- a private apt state for this suite ------------------------------------------
+APTDIR=$CACHE/apt/$SUITE
+DEBDIR=$CACHE/debs
+mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$DEBDIR" "$CACHE/kernels"
+
+# One fetch at a time per cache: parallel runs share lists, debs and kernels.
+exec 9>"$CACHE/.fetch.lock"
+flock 9
+# Another run may have completed this kernel while we waited for the lock.
+if [[ $REFRESH != 1 ]] && kernel_complete; then
+    show_picked "cached"
+    exit 0
+fi
+
+printf 'deb [signed-by=%s] %s %s main\n' "$KEYRING" "$MIRROR" "$SUITE" >"$APTDIR/sources.list"
+
+APT_OPTS=(
+    -o "Dir::Etc::SourceList=$APTDIR/sources.list"
+    -o "Dir::Etc::SourceParts=/dev/null"
+    -o "Dir::State::Lists=$APTDIR/lists"
+    -o "Dir::Cache=$APTDIR/cache"
+    # Ignore what is installed and the machine's pinning: we only download.
+    -o "Dir::State::status=/dev/null"
+    -o "Dir::Etc::Preferences=/dev/null"
+    -o "Dir::Etc::PreferencesParts=/dev/null"
+    # Non-root: no lock files in /var, and the download runs as ourselves
+    # instead of dropping to the _apt user (which could not write here).
+    -o "Debug::NoLocking=1"
+    -o "APT::Sandbox::User=$(id -un)"
+    # Only amd64 lists, no translations: smaller and faster updates.
+    -o "APT::Architecture=amd64"
+    -o "APT::Architectures=amd64"
+    -o "Acquire::Languages=none"
+    -q
+)
+
+lists_fresh() {
+    local stamp=$APTDIR/lists/.isc-updated
+    [[ -f $stamp ]] || return 1
+    [[ $(cat "$APTDIR/sources.list") == "$(cat "$APTDIR/lists/.isc-sources" 2>/dev/null)" ]] || return 1
+    (($(date +%s) - $(stat -c %Y "$stamp") < MAX_AGE))
+}
+
+if [[ $REFRESH == 1 ]] || ! lists_fresh; then
+    log "updating package lists for $SUITE from $MIRROR"
+    apt-get "${APT_OPTS[@]}" update >&2 || die "apt-get update failed for $SUITE"
+    cp "$APTDIR/sources.list" "$APTDIR/lists/.isc-sources"
+    touch "$APTDIR/lists/.isc-updated"
+fi
+
+# Newest package whose name matches $1 (names carry the upstream version).
+newest() {
+    apt-cache "${APT_OPTS[@]}" search --names-only "$1" | awk '{print $1}' | sort -V | tail -n1
+}
+version_of() {
+    apt-cache "${APT_OPTS[@]}" show --no-all-versions "$1" | sed -n 's/^Version: //p' | head -n1
+}
+
+MAIN=$(newest "$RX")
+if [[ -z $MAIN && $STYLE == binary ]]; then
+    # sid moved past 7.2: take the newest kernel it has and say so loudly.
+    MAIN=$(newest '^linux-binary-[0-9]+\.[0-9]+\.[0-9]+\+deb[0-9]+-amd64$')
+    [[ -n $MAIN ]] && log "WARNING: $SUITE has no 7.2 kernel any more; using $MAIN instead"
+fi
+[[ -n $MAIN ]] || die "no package matching $RX in $SUITE"
+
+PKGS=("$MAIN")
+if [[ $STYLE == binary ]]; then
+    v=${MAIN#linux-binary-}
+    # modules: the .ko tree; base: config, System.map, modules.builtin/order.
+    PKGS+=("linux-modules-$v" "linux-base-$v")
+fi
+
+# Same packages and versions as already extracted? Then only touch nothing.
+want=$(for p in "${PKGS[@]}"; do echo "$p $(version_of "$p")"; done)
+if kernel_complete && [[ $want == "$(cat "$KDIR/packages" 2>/dev/null)" ]]; then
+    show_picked "up to date"
+    exit 0
+fi
+
+# --- download (kept) ---------------------------------------------------------------
+DEBS=()
+for p in "${PKGS[@]}"; do
+    ver=$(version_of "$p")
+    [[ -n $ver ]] || die "package $p not found in $SUITE"
+    # apt names files with the epoch's ':' escaped as %3a.
+    deb=$DEBDIR/${p}_${ver//:/%3a}_amd64.deb
+    if [[ ! -s $deb ]]; then
+        log "downloading $p $ver"
+        (cd "$DEBDIR" && apt-get "${APT_OPTS[@]}" download "$p=$ver" >&2) || die "download of $p failed"
+    fi
+    [[ -s $deb ]] || die "expected $deb after download"
+    DEBS+=("$deb")
+done
+
+# --- extract (no root: dpkg-deb -x) --------------------------------------------------
+TMP=$(mktemp -d "$CACHE/kernels/.$NAME.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+mkdir -p "$TMP/root"
+for deb in "${DEBS[@]}"; do
+    log "extracting $(basename "$deb")"
+    dpkg-deb -x "$deb" "$TMP/root"
+done
+
+# Modules live in /lib/modules (bookworm and older) or /usr/lib/modules (sid).
+MODROOT=
+for d in "$TMP/root/lib/modules" "$TMP/root/usr/lib/modules"; do
+    if [[ -d $d ]] && [[ -n $(ls -A "$d") ]]; then MODROOT=$d; fi
+done
+[[ -n $MODROOT ]] || die "no module tree in ${PKGS[*]}"
+mapfile -t rels < <(ls "$MODROOT")
+[[ ${#rels[@]} -eq 1 ]] || die "expected one kernel release in $MODROOT, found: ${rels[*]}"
+REL=${rels[0]}
+
+OUT=$TMP/out
+mkdir -p "$OUT/lib/modules"
+mv "$MODROOT/$REL" "$OUT/lib/modules/$REL"
+# Image, config and System.map: /boot/*-REL (image-style) or inside the
+# module dir (binary/base-style, sid).
+for f in vmlinuz config System.map; do
+    if [[ -f $TMP/root/boot/$f-$REL ]]; then
+        mv "$TMP/root/boot/$f-$REL" "$OUT/$f"
+    elif [[ -f $OUT/lib/modules/$REL/$f ]]; then
+        mv "$OUT/lib/modules/$REL/$f" "$OUT/$f"
+    fi
+done
+[[ -s $OUT/vmlinuz ]] || die "no vmlinuz in ${PKGS[*]}"
+echo "$REL" >"$OUT/release"
+printf '%s\n' "$want" >"$OUT/packages"
+# Newer kmod releases look in BASE/usr/lib/modules for `depmod -b BASE`.
+mkdir -p "$OUT/usr"
+ln -s ../lib "$OUT/usr/lib"
+
+log "running depmod for $REL"
+"$DEPMOD" -b "$OUT" "$REL"
+[[ -s $OUT/lib/modules/$REL/modules.dep ]] || die "depmod produced no modules.dep"
+
+# Swap in atomically: readers never see a half-extracted kernel.
+if [[ -e $KDIR ]]; then
+    mv "$KDIR" "$TMP/old"
+fi
+mv "$OUT" "$KDIR"
+show_picked "picked"

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The guest stage of 'make test': for each kernel, build the payload (static
+# iommuscope + the VFIO workload + tests/guest/payload/run.sh), boot the
+# kernel once under QEMU with the edu device behind an emulated VT-d IOMMU,
+# and assert on the structured results with tests/guest.bats.
+#
+# ISC_GUEST_KERNELS  kernels to run (default: 5.10 6.1 6.12 7.2)
+# ISC_GUEST_OUT      where results are kept (default: .output/guest)
+# ISC_GUEST_SKIP=1   skip the stage (prints why)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+kernels=${ISC_GUEST_KERNELS:-5.10 6.1 6.12 7.2}
+out=${ISC_GUEST_OUT:-$top/.output/guest}
+
+if [ "${ISC_GUEST_SKIP:-0}" = 1 ]; then
+	echo "guest: skipped (ISC_GUEST_SKIP=1)"
+	exit 0
+fi
+for tool in qemu-system-x86_64 busybox cpio; do
+	command -v "$tool" >/dev/null || [ -x "/bin/$tool" ] || {
+		echo "guest: $tool missing: run 'make deps' as root" >&2
+		exit 1
+	}
+done
+
+t0=$(date +%s.%N)
+make -s STATIC=1 OUTPUT="$top/.output-static" all
+make -s -C tests/workload O="$top/.output-static/workload"
+payload=$out/payload
+rm -rf "$payload"
+mkdir -p "$payload"
+cp tests/guest/payload/run.sh "$top/.output-static/iommuscope" \
+	"$top/.output-static/workload/vfio_workload" "$payload/"
+build_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+echo "guest: static build ${build_s}s"
+
+rc=0
+summary=()
+for k in $kernels; do
+	t1=$(date +%s.%N)
+	if ! scripts/guest/run.sh --kernel "$k" --payload "$payload" --out "$out/$k" --timeout 420; then
+		echo "guest $k: the guest run failed (console: $out/$k/console.log)" >&2
+	fi
+	t2=$(date +%s.%N)
+	if ISC_GUEST_DIR="$out/$k" ISC_GUEST_KERNEL="$k" bats tests/guest.bats; then
+		res=ok
+	else
+		res=FAIL
+		rc=1
+	fi
+	t3=$(date +%s.%N)
+	summary+=("$(awk -v k="$k" -v a="$t1" -v b="$t2" -v c="$t3" -v r="$res" \
+		'BEGIN { printf "guest %-5s boot+run %6.1fs  asserts %5.1fs  %s", k, b - a, c - b, r }')")
+done
+printf '%s\n' "${summary[@]}"
+exit $rc
