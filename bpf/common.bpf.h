@@ -49,6 +49,42 @@ struct {
 	__uint(max_entries, 4 << 20);	/* resized by the loader */
 } events SEC(".maps");
 
+/* VFIO/iommufd calls between entry and exit, by thread id. Shared by the
+ * ioctl and iommu objects (the loader reuses the fd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct isc_ioctl_event);
+} inflight SEC(".maps");
+
+/* How many entries "inflight" has. Hooks that fire for everything
+ * (sys_exit_ioctl, iommu:map) return at once while it is 0, without a hash
+ * lookup; a one-slot array lookup is inlined by the verifier. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} inflight_nr SEC(".maps");
+
+static __always_inline __s64 inflight_calls(void)
+{
+	__u32 zero = 0;
+	__s64 *n = bpf_map_lookup_elem(&inflight_nr, &zero);
+
+	return n ? *n : 0;
+}
+
+static __always_inline void inflight_add(__s64 d)
+{
+	__u32 zero = 0;
+	__s64 *n = bpf_map_lookup_elem(&inflight_nr, &zero);
+
+	if (n)
+		__sync_fetch_and_add(n, d);
+}
+
 static __always_inline void stat_inc(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &idx);

@@ -24,22 +24,11 @@ char LICENSE[] SEC("license") = "GPL";
 #define ISC_THREAD_SIZE	16384
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);
-	__type(value, struct isc_ioctl_event);
-} inflight SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct isc_ioctl_event);
 } scratch SEC(".maps");
-
-/* Calls between entry and exit. sys_exit_ioctl fires for every ioctl in the
- * system; while this is 0 it returns without a map lookup. */
-__u64 inflight_count = 0;
 
 static __always_inline int ioctl_enter(struct file *file, __s32 fd, __u32 cmd,
 				       __u64 arg, __u8 hook, __u8 kind)
@@ -81,11 +70,12 @@ static __always_inline int ioctl_enter(struct file *file, __s32 fd, __u32 cmd,
 		e->iof |= ISC_IOF_ARG_READ;
 	else if (arg > 4096)
 		stat_inc(ISC_STAT_ARG_FAULT);
-	if (bpf_map_update_elem(&inflight, &tid, e, BPF_ANY)) {
+	/* A thread has one ioctl in flight; an entry left by a lost exit is
+	 * replaced without counting it twice. */
+	if (!bpf_map_update_elem(&inflight, &tid, e, BPF_NOEXIST))
+		inflight_add(1);
+	else if (bpf_map_update_elem(&inflight, &tid, e, BPF_EXIST))
 		stat_inc(ISC_STAT_INFLIGHT_FULL);
-		return 0;
-	}
-	__sync_fetch_and_add(&inflight_count, 1);
 	return 0;
 }
 
@@ -114,7 +104,7 @@ static __always_inline int ioctl_exit(__s64 ret, __u8 hook)
 	stat_inc(ISC_STAT_EVENTS);
 forget:
 	if (!bpf_map_delete_elem(&inflight, &tid))
-		__sync_fetch_and_add(&inflight_count, -1);
+		inflight_add(-1);
 	return 0;
 }
 
@@ -135,7 +125,7 @@ int tp_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
 SEC("?tp/syscalls/sys_exit_ioctl")
 int tp_exit_ioctl(struct trace_event_raw_sys_exit *ctx)
 {
-	if (!inflight_count)
+	if (!inflight_calls())
 		return 0;
 	return ioctl_exit(ctx->ret, ISC_HOOK_TP);
 }

@@ -25,6 +25,7 @@
 
 enum isc_event_type {
 	ISC_EV_IOCTL = 1,
+	ISC_EV_IOMMU,		/* struct isc_iommu_event */
 };
 
 /*
@@ -83,6 +84,82 @@ struct isc_ioctl_event {
 	__u32 __pad;
 	char comm[ISC_COMM_LEN];
 	__u8 arg_head[ISC_ARG_HEAD];
+};
+
+/* What an IOMMU-core event is. */
+enum isc_iommu_op {
+	ISC_IOMMU_BIND = 1,	/* a domain attached to a group/device/PASID */
+	ISC_IOMMU_UNBIND,
+	ISC_IOMMU_INVALIDATE,	/* IOTLB / cache invalidation */
+	ISC_IOMMU_FAULT,
+};
+
+/* Which kernel function produced an IOMMU-core event. */
+enum isc_iommu_hook {
+	ISC_IH_ATTACH_GROUP = 1,	/* iommu_attach_group (all eras) */
+	ISC_IH_DETACH_GROUP,		/* iommu_detach_group */
+	ISC_IH_ATTACH_PASID,		/* iommu_attach_device_pasid (6.2+) */
+	ISC_IH_UAPI_BIND_GPASID,	/* iommu_uapi_sva_bind_gpasid (5.10-5.17) */
+	ISC_IH_TLB_SYNC,		/* intel_iommu_tlb_sync (ops->iotlb_sync) */
+	ISC_IH_FLUSH_PSI,		/* iommu_flush_iotlb_psi (VT-d, 5.x) */
+	ISC_IH_UAPI_CACHE_INV,		/* iommu_uapi_cache_invalidate (5.10-5.17) */
+	ISC_IH_DMAR_FAULT,		/* dmar_fault: VT-d primary fault records */
+	ISC_IH_REPORT_FAULT,		/* report_iommu_fault (AMD, SMMU, ...) */
+	ISC_IH_DEVICE_FAULT,		/* iommu_report_device_fault (page requests) */
+	ISC_IH_MAX,
+};
+
+/* isc_iommu_event.ief */
+#define ISC_IEF_PASID		(1u << 0)	/* pasid is valid */
+#define ISC_IEF_WRITE		(1u << 1)	/* fault: a DMA write (else read) */
+#define ISC_IEF_UAPI		(1u << 2)	/* uapi_argsz/version were read */
+#define ISC_IEF_RET		(1u << 3)	/* ret is valid */
+#define ISC_IEF_SID		(1u << 4)	/* source_id is valid */
+
+#define ISC_DEV_NAME_LEN	32
+
+struct isc_iommu_event {
+	struct isc_event_hdr hdr;
+	__u64 cgroup_id;
+	__u64 domain;		/* iommu_domain address: links events together */
+	__u64 iova;
+	__u64 size;
+	__s64 ret;
+	__u32 pid;		/* the task the kernel ran this in */
+	__u32 tid;
+	__s32 group_id;		/* -1: not known here */
+	__u32 domain_type;
+	__u16 op;		/* enum isc_iommu_op */
+	__u16 hook;		/* enum isc_iommu_hook */
+	__u32 in_cmd;		/* this thread's VFIO/iommufd ioctl in flight, 0 if none */
+	__u8 in_kind;		/* its fd kind */
+	__u8 fault_reason;
+	__u16 ief;		/* ISC_IEF_* */
+	__u32 pasid;
+	__u32 uapi_argsz;	/* 5.x IOMMU UAPI structs: argsz and version */
+	__u32 uapi_version;
+	__u16 source_id;	/* VT-d fault: requester id, bus << 8 | devfn */
+	__u16 __pad;
+	char comm[ISC_COMM_LEN];
+	char device[ISC_DEV_NAME_LEN];
+};
+
+/* Totals of the iommu:map / iommu:unmap tracepoints hit while a thread was
+ * inside a VFIO/iommufd ioctl, per process and ioctl (the "map_stats"
+ * per-CPU hash). */
+struct isc_map_key {
+	__u32 tgid;
+	__u32 cmd;		/* the ioctl that mapped or unmapped */
+	__u8 fd_kind;		/* and its fd kind, to name it */
+	__u8 __pad[3];
+};
+
+struct isc_map_stats {
+	__u64 map_calls;
+	__u64 map_bytes;
+	__u64 unmap_calls;
+	__u64 unmap_bytes;	/* bytes actually unmapped */
+	char comm[ISC_COMM_LEN];
 };
 
 /* Per-CPU counters in the "stats" map, summed by the loader. */

@@ -79,3 +79,87 @@ check_mode() {
 	jq -e 'map(select(.name == "VFIO_IOMMU_UNMAP_DMA" and .flags == 64)) | length == 1
 		and all(.errno == "EINVAL")' <<<"$ev"
 }
+
+# ---- the IOMMU core (bind, invalidate, fault, map/unmap) ----
+
+# jq variables: the workload's pid, the edu device and its group.
+iommu_vars() {
+	WPID=$(jq -s 'map(select(.event == "start"))[0].pid' "$D/manifest-full.jsonl")
+	BDF=$(jq -r .bdf "$D/env.json")
+	GROUP=$(jq -r .group "$D/env.json")
+	IOMMU=$(jq -s 'map(select(.type == "iommu"))' "$D/trace-full.jsonl")
+}
+
+@test "$ISC_GUEST_KERNEL: probe picks this era's bind/invalidate/fault/map hooks" {
+	p=$D/probe.json
+	used() { jq -e --arg t "$1" '.hooks[] | select(.target == $t) | .used' "$p"; }
+	unused() { jq -e --arg t "$1" '.hooks[] | select(.target == $t) | .used | not' "$p"; }
+	used iommu_attach_group+iommu_detach_group
+	used dmar_fault
+	used report_iommu_fault
+	used iommu:map+iommu:unmap
+	if [ "$K" = 5.10 ]; then
+		used iommu_flush_iotlb_psi
+		used iommu_uapi_sva_bind_gpasid
+		used iommu_uapi_cache_invalidate
+		jq -e '.hooks[] | select(.target == "intel_iommu_tlb_sync") | .present | not' "$p"
+	else
+		used intel_iommu_tlb_sync
+		unused iommu_flush_iotlb_psi	# 6.1 has it, but tlb_sync already serves
+		jq -e '.hooks[] | select(.target == "iommu_uapi_cache_invalidate") | .present | not' "$p"
+	fi
+}
+
+@test "$ISC_GUEST_KERNEL: one bind for the group attach, by the workload, inside SET_IOMMU" {
+	iommu_vars
+	jq -e --argjson pid "$WPID" --arg bdf "$BDF" --argjson g "$GROUP" '
+		map(select(.op == "bind" and .pid == $pid)) | length == 1 and
+		all(.hook == "iommu_attach_group" and .device == $bdf and .group == $g and
+		    .ret == 0 and .in_ioctl == "VFIO_SET_IOMMU" and (.domain | test("^0x")))' <<<"$IOMMU"
+	# and the matching unbind when the group leaves the container
+	jq -e --argjson pid "$WPID" --arg bdf "$BDF" '
+		(map(select(.op == "bind" and .pid == $pid))[0].domain) as $d
+		| map(select(.op == "unbind" and .pid == $pid)) | length == 1
+		  and all(.domain == $d and .device == $bdf)' <<<"$IOMMU"
+}
+
+@test "$ISC_GUEST_KERNEL: map/unmap totals per ioctl equal the bytes the workload mapped" {
+	iommu_vars
+	want=$(jq -s 'map(select(.name == "VFIO_IOMMU_MAP_DMA" and .ret == 0) | .size) | add' \
+		"$D/manifest-full.jsonl")
+	[ "$want" -eq $((2 * 1024 * 1024 + 4096)) ]
+	# the last record of each (process, ioctl) holds its totals
+	last=$(jq -s -c --argjson pid "$WPID" '
+		map(select(.type == "iommu_map" and .pid == $pid))
+		| group_by(.ioctl) | map(last)' "$D/trace-full.jsonl")
+	jq -e --argjson n "$want" '
+		(map(select(.ioctl == "VFIO_IOMMU_MAP_DMA"))[0] | .map_bytes == $n and .unmap_bytes == 0
+		 and .map_calls >= 2 and .comm == "vfio_workload") and
+		(map(select(.ioctl == "VFIO_IOMMU_UNMAP_DMA"))[0] | .unmap_bytes == $n and .map_bytes == 0)
+		and ((map(.map_bytes) | add) == (map(.unmap_bytes) | add))' <<<"$last"
+	# type1's fine-grained superpage test maps and unmaps two pages while
+	# attaching (vfio_test_domain_fgsp); later kernels dropped it
+	if [ "$K" != 7.2 ]; then
+		jq -e 'map(select(.ioctl == "VFIO_SET_IOMMU"))[0]
+			| .map_bytes == 8192 and .unmap_bytes == 8192' <<<"$last"
+	fi
+}
+
+@test "$ISC_GUEST_KERNEL: the DMA to an unmapped IOVA is a fault event naming device, IOVA and owner" {
+	iommu_vars
+	jq -e '.event == "fault_dma"' <(jq -s -c 'map(select(.event == "fault_dma"))[0]' \
+		"$D/manifest-full.jsonl")
+	jq -e --argjson pid "$WPID" --arg bdf "$BDF" --argjson g "$GROUP" '
+		map(select(.op == "fault")) | length >= 1 and
+		any(.hook == "dmar_fault" and .device == $bdf and .group == $g and
+		    .iova == 8388608 and .access == "read" and .owner_pid == $pid)' <<<"$IOMMU"
+}
+
+@test "$ISC_GUEST_KERNEL: invalidations follow the unmaps, attributed to the device" {
+	iommu_vars
+	t0=$(trace_events_of "$D/trace-full.jsonl" vfio_workload |
+		jq 'map(select(.name == "VFIO_IOMMU_UNMAP_DMA"))[0].ts_ns')
+	jq -e --argjson t0 "$t0" --arg bdf "$BDF" --argjson pid "$WPID" '
+		map(select(.op == "invalidate" and .ts_ns >= $t0 and .pid == $pid)) | length >= 1 and
+		all(.in_ioctl == "VFIO_IOMMU_UNMAP_DMA" and .device == $bdf and .size > 0)' <<<"$IOMMU"
+}

@@ -52,7 +52,10 @@ static void probe_text(const struct isc_probe *p)
 	for (i = 0; i < ISC_HK_MAX; i++) {
 		const struct isc_hook_result *r = &p->hooks[i];
 
-		if (r->attached)
+		if (r->attached && i >= ISC_HK_IOMMU_FIRST && !r->used)
+			printf("  %-10s %-40s ok (%s), not used: an earlier alternative serves\n",
+			       loader__hook_name(i), loader__hook_target(i), r->module);
+		else if (r->attached)
 			printf("  %-10s %-40s ok (%s)\n", loader__hook_name(i),
 			       loader__hook_target(i), r->module);
 		else
@@ -104,6 +107,8 @@ static void probe_json(const struct isc_probe *p)
 		json_object_object_add(h, "present", json_object_new_boolean(r->present));
 		json_object_object_add(h, "loaded", json_object_new_boolean(r->loaded));
 		json_object_object_add(h, "attached", json_object_new_boolean(r->attached));
+		json_object_object_add(h, "used", json_object_new_boolean(
+						  i < ISC_HK_IOMMU_FIRST ? r->attached : r->used));
 		json_object_object_add(h, "module", r->module[0] ? json_object_new_string(r->module) : NULL);
 		json_object_object_add(h, "errno", json_object_new_int(-r->err));
 		json_object_object_add(h, "reason", r->reason[0] ? json_object_new_string(r->reason) : NULL);

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "decode.h"
 #include "ioctl.skel.h"
+#include "iommu_state.h"
 #include "loader.h"
 #include "output.h"
 #include "util.h"
@@ -28,6 +29,7 @@ static const char trace_usage[] =
 	"  -d, --duration TIME     stop after TIME (10, 10s, 500ms, 2m)\n"
 	"  -m, --mode MODE         auto (default), full or tracepoint\n"
 	"      --ringbuf-size MIB  ring buffer size in MiB, a power of 2 (default 4)\n"
+	"      --no-iommu          ioctl events only: no bind/invalidate/fault/map\n"
 	"      --classify PATH=KIND\n"
 	"                          treat the character device PATH as a VFIO fd of\n"
 	"                          KIND (container, group, device, iommufd, ...);\n"
@@ -47,28 +49,69 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
+#define MAX_MAP_PIDS 1024
+
 struct trace_ctx {
 	struct isc_output out;
+	struct isc_iommu_state iommu;
 	uint64_t events;
 	uint64_t invalid;
+	/* map/unmap totals last printed, per process and ioctl */
+	int nr_maps;
+	struct isc_map_key map_key[MAX_MAP_PIDS];
+	struct isc_map_stats map_last[MAX_MAP_PIDS];
 };
 
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct trace_ctx *t = ctx;
-	struct isc_ioctl_view v;
+	union {
+		struct isc_ioctl_view ioctl;
+		struct isc_iommu_view iommu;
+	} v;
 	int err;
 
-	err = decode__ioctl(data, size, &v);
-	if (err) {
+	err = decode__type(data, size);
+	if (err == ISC_EV_IOCTL) {
+		err = decode__ioctl(data, size, &v.ioctl);
+		if (!err)
+			output__ioctl(&t->out, &v.ioctl);
+	} else if (err == ISC_EV_IOMMU) {
+		err = decode__iommu(data, size, &v.iommu);
+		if (!err) {
+			iommu_state__update(&t->iommu, &v.iommu);
+			output__iommu(&t->out, &v.iommu);
+		}
+	}
+	if (err < 0) {
 		if (!t->invalid)
 			isc_warn("rejected a record from the kernel: %s", decode__strerr(err));
 		t->invalid++;
 		return 0;
 	}
-	output__ioctl(&t->out, &v);
 	t->events++;
 	return 0;
+}
+
+/* Print map/unmap totals when they changed since last time. */
+static void on_map_stats(const struct isc_map_key *k, const struct isc_map_stats *st, void *ctx)
+{
+	struct trace_ctx *t = ctx;
+	int i;
+
+	for (i = 0; i < t->nr_maps && memcmp(&t->map_key[i], k, sizeof(*k)); i++)
+		;
+	if (i < t->nr_maps && !memcmp(&t->map_last[i], st, sizeof(*st)))
+		return;
+	if (i == t->nr_maps) {
+		if (t->nr_maps == MAX_MAP_PIDS)
+			i = 0;	/* full: reuse the oldest slot */
+		else
+			t->nr_maps++;
+		t->map_key[i] = *k;
+	}
+	t->map_last[i] = *st;
+	output__map_stats(&t->out, k, st);
 }
 
 /* /proc/modules changes when VFIO or iommufd modules come and go. */
@@ -99,7 +142,7 @@ static int parse_mode(const char *s, enum isc_mode *m)
 
 int cmd_trace(int argc, char **argv)
 {
-	enum { OPT_RINGBUF = 0x100, OPT_CLASSIFY };
+	enum { OPT_RINGBUF = 0x100, OPT_CLASSIFY, OPT_NO_IOMMU };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pid", required_argument, NULL, 'p' },
@@ -108,6 +151,7 @@ int cmd_trace(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 		{ "classify", required_argument, NULL, OPT_CLASSIFY },
+		{ "no-iommu", no_argument, NULL, OPT_NO_IOMMU },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -116,7 +160,7 @@ int cmd_trace(int argc, char **argv)
 	const char *classify[MAX_CLASSIFY];
 	uint64_t duration = 0, v, start, last_check, drops = 0, mods;
 	struct isc_summary sum = {};
-	struct trace_ctx t = {};
+	struct trace_ctx *t = NULL;
 	struct ring_buffer *rb = NULL;
 	struct isc_session s = {};
 	struct sigaction sa = {};
@@ -166,6 +210,9 @@ int cmd_trace(int argc, char **argv)
 			}
 			lo.ringbuf_bytes = v << 20;
 			break;
+		case OPT_NO_IOMMU:
+			lo.no_iommu = true;
+			break;
 		case OPT_CLASSIFY:
 			if (nr_classify == MAX_CLASSIFY) {
 				isc_err("at most %d --classify options", MAX_CLASSIFY);
@@ -206,8 +253,13 @@ int cmd_trace(int argc, char **argv)
 	err = loader__start(&s, p, &lo);
 	if (err)
 		goto cleanup;
-	output__init(&t.out, json, stdout);
-	rb = ring_buffer__new(bpf_map__fd(s.skel->maps.events), on_event, &t, NULL);
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		isc_err("out of memory");
+		goto cleanup;
+	}
+	output__init(&t->out, json, stdout);
+	rb = ring_buffer__new(bpf_map__fd(s.skel->maps.events), on_event, t, NULL);
 	if (!rb) {
 		isc_err("failed to create ring buffer reader: %s", strerror(errno));
 		goto cleanup;
@@ -239,9 +291,10 @@ int cmd_trace(int argc, char **argv)
 		last_check = now;
 		v = loader__stat(&s, ISC_STAT_DROPS);
 		if (v > drops) {
-			output__drops(&t.out, v - drops, v);
+			output__drops(&t->out, v - drops, v);
 			drops = v;
 		}
+		loader__map_stats(&s, on_map_stats, t);
 		if (modules_hash() != mods) {
 			mods = modules_hash();
 			kernel__refresh(&p->kernel);
@@ -252,21 +305,23 @@ int cmd_trace(int argc, char **argv)
 		}
 	}
 	ring_buffer__consume(rb);
+	loader__map_stats(&s, on_map_stats, t);
 	sum.mode = loader__mode_name(s.mode);
-	sum.events = t.events;
+	sum.events = t->events;
 	sum.drops = loader__stat(&s, ISC_STAT_DROPS);
-	sum.invalid = t.invalid;
+	sum.invalid = t->invalid;
 	sum.inflight_full = loader__stat(&s, ISC_STAT_INFLIGHT_FULL);
 	sum.duration_ns = monotonic_ns() - start;
 	if (sum.drops > drops)
-		output__drops(&t.out, sum.drops - drops, sum.drops);
-	output__summary(&t.out, &sum);
+		output__drops(&t->out, sum.drops - drops, sum.drops);
+	output__summary(&t->out, &sum);
 	fflush(stdout);
 	ret = ISC_EXIT_OK;
 cleanup:
 	ring_buffer__free(rb);
 	if (s.skel)
 		loader__stop(&s);
+	free(t);
 	free(p);
 	return ret;
 }

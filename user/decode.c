@@ -22,7 +22,7 @@ int decode__type(const void *data, size_t size)
 		return ISC_DEC_SHORT;
 	if (h.version != ISC_EVENT_VERSION)
 		return ISC_DEC_VERSION;
-	if (h.type != ISC_EV_IOCTL)
+	if (h.type != ISC_EV_IOCTL && h.type != ISC_EV_IOMMU)
 		return ISC_DEC_TYPE;
 	return h.type;
 }
@@ -111,6 +111,59 @@ int decode__ioctl(const void *data, size_t size, struct isc_ioctl_view *v)
 	case ISC_ARG_NONE:
 		break;
 	}
+	return ISC_DEC_OK;
+}
+
+static const char *const iommu_ops[] = {
+	[ISC_IOMMU_BIND] = "bind",
+	[ISC_IOMMU_UNBIND] = "unbind",
+	[ISC_IOMMU_INVALIDATE] = "invalidate",
+	[ISC_IOMMU_FAULT] = "fault",
+};
+
+static const char *const iommu_hooks[ISC_IH_MAX] = {
+	[ISC_IH_ATTACH_GROUP] = "iommu_attach_group",
+	[ISC_IH_DETACH_GROUP] = "iommu_detach_group",
+	[ISC_IH_ATTACH_PASID] = "iommu_attach_device_pasid",
+	[ISC_IH_UAPI_BIND_GPASID] = "iommu_uapi_sva_bind_gpasid",
+	[ISC_IH_TLB_SYNC] = "intel_iommu_tlb_sync",
+	[ISC_IH_FLUSH_PSI] = "iommu_flush_iotlb_psi",
+	[ISC_IH_UAPI_CACHE_INV] = "iommu_uapi_cache_invalidate",
+	[ISC_IH_DMAR_FAULT] = "dmar_fault",
+	[ISC_IH_REPORT_FAULT] = "report_iommu_fault",
+	[ISC_IH_DEVICE_FAULT] = "iommu_report_device_fault",
+};
+
+int decode__iommu(const void *data, size_t size, struct isc_iommu_view *v)
+{
+	struct isc_iommu_event *e = &v->ev;
+	int t = decode__type(data, size);
+
+	if (t < 0)
+		return t;
+	if (t != ISC_EV_IOMMU)
+		return ISC_DEC_TYPE;
+	memset(v, 0, sizeof(*v));
+	if (size < sizeof(*e))
+		return ISC_DEC_SHORT;
+	memcpy(e, data, sizeof(*e));
+	if (e->hdr.size != sizeof(*e))
+		return ISC_DEC_SHORT;
+	if (!e->op || e->op >= sizeof(iommu_ops) / sizeof(iommu_ops[0]) || !e->hook ||
+	    e->hook >= ISC_IH_MAX || e->in_kind >= ISC_FD_KIND_MAX)
+		return ISC_DEC_BAD;
+	e->comm[ISC_COMM_LEN - 1] = '\0';
+	e->device[ISC_DEV_NAME_LEN - 1] = '\0';
+	v->op = iommu_ops[e->op];
+	v->hook = iommu_hooks[e->hook];
+	v->group = e->group_id;
+	if (e->in_cmd)
+		v->in_ioctl = catalog__lookup(e->in_cmd, e->in_kind);
+	if (e->ief & ISC_IEF_SID)
+		snprintf(v->device, sizeof(v->device), "0000:%02x:%02x.%x", e->source_id >> 8,
+			 (e->source_id >> 3) & 0x1f, e->source_id & 7);
+	else
+		memcpy(v->device, e->device, sizeof(v->device));
 	return ISC_DEC_OK;
 }
 

@@ -29,6 +29,17 @@ struct isc_ioctl_view {
 	uint64_t field_vals[ISC_MAX_FIELDS];
 };
 
+struct isc_iommu_view {
+	struct isc_iommu_event ev;	/* a validated copy */
+	const char *op;			/* "bind", "unbind", "invalidate", "fault" */
+	const char *hook;		/* the kernel function */
+	const struct isc_ioctl_desc *in_ioctl;	/* the ioctl it happened inside */
+	char device[ISC_DEV_NAME_LEN];	/* PCI name, "" if not known */
+	int group;			/* -1 if not known */
+	uint32_t owner_pid;		/* process that bound the group, 0 if unknown */
+	char owner_comm[ISC_COMM_LEN];
+};
+
 enum isc_decode_err {
 	ISC_DEC_OK = 0,
 	ISC_DEC_SHORT = -1,	/* record shorter than its header says */
@@ -41,6 +52,9 @@ enum isc_decode_err {
  * valid header. */
 int decode__type(const void *data, size_t size);
 int decode__ioctl(const void *data, size_t size, struct isc_ioctl_view *v);
+/* Validates and names; device from the record or the VT-d source id. The
+ * owner and a missing group are filled in by iommu_state.c. */
+int decode__iommu(const void *data, size_t size, struct isc_iommu_view *v);
 const char *decode__strerr(int err);
 
 #endif /* ISC_DECODE_H */

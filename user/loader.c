@@ -8,31 +8,60 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ioctl.skel.h"
+#include "iommu.skel.h"
 #include "loader.h"
 #include "util.h"
 
+enum isc_obj { ISC_OBJ_IOCTL, ISC_OBJ_IOMMU };
+
 static const struct {
-	const char *name;
+	enum isc_obj obj;
+	const char *name;	/* role: tracepoint, lsm, fentry, bind, ... */
 	const char *target;
 	const char *progs[2];
 	const char *btf_func;	/* must exist in BTF to be tried */
+	const char *tp_event;	/* must exist in tracefs to be tried */
+	int choice;		/* >0: only the first working hook of the group */
 } hooks[ISC_HK_MAX] = {
-	[ISC_HK_TP] = { "tracepoint", "syscalls:sys_enter_ioctl+sys_exit_ioctl",
-			{ "tp_enter_ioctl", "tp_exit_ioctl" }, NULL },
-	[ISC_HK_LSM] = { "lsm", "file_ioctl", { "lsm_file_ioctl", NULL }, "bpf_lsm_file_ioctl" },
-	[ISC_HK_FENTRY_CONTAINER] = { "fentry", "vfio_fops_unl_ioctl",
+	[ISC_HK_TP] = { ISC_OBJ_IOCTL, "tracepoint", "syscalls:sys_enter_ioctl+sys_exit_ioctl",
+			{ "tp_enter_ioctl", "tp_exit_ioctl" }, NULL, "syscalls/sys_enter_ioctl" },
+	[ISC_HK_LSM] = { ISC_OBJ_IOCTL, "lsm", "file_ioctl", { "lsm_file_ioctl" },
+			 "bpf_lsm_file_ioctl" },
+	[ISC_HK_FENTRY_CONTAINER] = { ISC_OBJ_IOCTL, "fentry", "vfio_fops_unl_ioctl",
 				      { "vfio_fops_unl_ioctl_fentry", "vfio_fops_unl_ioctl_fexit" },
 				      "vfio_fops_unl_ioctl" },
-	[ISC_HK_FENTRY_GROUP] = { "fentry", "vfio_group_fops_unl_ioctl",
-				  { "vfio_group_fops_unl_ioctl_fentry", "vfio_group_fops_unl_ioctl_fexit" },
+	[ISC_HK_FENTRY_GROUP] = { ISC_OBJ_IOCTL, "fentry", "vfio_group_fops_unl_ioctl",
+				  { "vfio_group_fops_unl_ioctl_fentry",
+				    "vfio_group_fops_unl_ioctl_fexit" },
 				  "vfio_group_fops_unl_ioctl" },
-	[ISC_HK_FENTRY_DEVICE] = { "fentry", "vfio_device_fops_unl_ioctl",
+	[ISC_HK_FENTRY_DEVICE] = { ISC_OBJ_IOCTL, "fentry", "vfio_device_fops_unl_ioctl",
 				   { "vfio_device_fops_unl_ioctl_fentry",
 				     "vfio_device_fops_unl_ioctl_fexit" },
 				   "vfio_device_fops_unl_ioctl" },
-	[ISC_HK_FENTRY_IOMMUFD] = { "fentry", "iommufd_fops_ioctl",
+	[ISC_HK_FENTRY_IOMMUFD] = { ISC_OBJ_IOCTL, "fentry", "iommufd_fops_ioctl",
 				    { "iommufd_fops_ioctl_fentry", "iommufd_fops_ioctl_fexit" },
 				    "iommufd_fops_ioctl" },
+	[ISC_HK_BIND_GROUP] = { ISC_OBJ_IOMMU, "bind", "iommu_attach_group+iommu_detach_group",
+				{ "attach_group_fexit", "detach_group_fentry" },
+				"iommu_attach_group" },
+	[ISC_HK_BIND_PASID] = { ISC_OBJ_IOMMU, "bind", "iommu_attach_device_pasid",
+				{ "attach_pasid_fentry" }, "iommu_attach_device_pasid" },
+	[ISC_HK_BIND_GPASID] = { ISC_OBJ_IOMMU, "bind", "iommu_uapi_sva_bind_gpasid",
+				 { "uapi_bind_gpasid_fexit" }, "iommu_uapi_sva_bind_gpasid" },
+	[ISC_HK_INV_TLB_SYNC] = { ISC_OBJ_IOMMU, "invalidate", "intel_iommu_tlb_sync",
+				  { "tlb_sync_fentry" }, "intel_iommu_tlb_sync", NULL, 1 },
+	[ISC_HK_INV_PSI] = { ISC_OBJ_IOMMU, "invalidate", "iommu_flush_iotlb_psi",
+			     { "flush_psi_fentry" }, "iommu_flush_iotlb_psi", NULL, 1 },
+	[ISC_HK_INV_UAPI] = { ISC_OBJ_IOMMU, "invalidate", "iommu_uapi_cache_invalidate",
+			      { "uapi_cache_inv_fexit" }, "iommu_uapi_cache_invalidate" },
+	[ISC_HK_FAULT_DMAR] = { ISC_OBJ_IOMMU, "fault", "dmar_fault", { "dmar_fault_fentry" },
+				"dmar_fault" },
+	[ISC_HK_FAULT_REPORT] = { ISC_OBJ_IOMMU, "fault", "report_iommu_fault",
+				  { "report_fault_fentry" }, "report_iommu_fault" },
+	[ISC_HK_FAULT_DEVICE] = { ISC_OBJ_IOMMU, "fault", "iommu_report_device_fault",
+				  { "device_fault_fentry" }, "iommu_report_device_fault" },
+	[ISC_HK_MAP] = { ISC_OBJ_IOMMU, "map", "iommu:map+iommu:unmap",
+			 { "iommu_map_tp", "iommu_unmap_tp" }, NULL, "iommu/map" },
 };
 
 static bool libbpf_quiet;
@@ -76,30 +105,112 @@ const char *loader__mode_name(enum isc_mode m)
 	}
 }
 
-/* Open the skeleton with exactly the programs of the given hooks enabled. */
-static struct ioctl_bpf *skel_open(const bool *want, uint32_t ringbuf_bytes)
-{
-	struct ioctl_bpf *skel;
-	struct bpf_program *prog;
-	int i, j;
+struct isc_objs {
+	struct ioctl_bpf *ioctl;
+	struct iommu_bpf *iommu;
+};
 
-	skel = ioctl_bpf__open();
-	if (!skel)
-		return NULL;
-	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, false);
+static struct bpf_object *objs_obj(struct isc_objs *o, enum isc_obj which)
+{
+	if (which == ISC_OBJ_IOCTL)
+		return o->ioctl ? o->ioctl->obj : NULL;
+	return o->iommu ? o->iommu->obj : NULL;
+}
+
+static void objs_destroy(struct isc_objs *o)
+{
+	iommu_bpf__destroy(o->iommu);
+	ioctl_bpf__destroy(o->ioctl);
+	o->iommu = NULL;
+	o->ioctl = NULL;
+}
+
+/*
+ * Open the objects the wanted hooks live in, with exactly those programs
+ * enabled. A session (shared) always has the ioctl object, whose maps the
+ * iommu object reuses; a probe of one hook opens only that hook's object.
+ */
+static int objs_open(struct isc_objs *o, const bool *want, uint32_t ringbuf_bytes, bool shared)
+{
+	bool need[2] = { shared, false };
+	struct bpf_program *prog;
+	int i, j, k;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < ISC_HK_MAX; i++)
+		if (want[i])
+			need[hooks[i].obj] = true;
+	if (need[ISC_OBJ_IOCTL] && !(o->ioctl = ioctl_bpf__open()))
+		goto fail;
+	if (need[ISC_OBJ_IOMMU] && !(o->iommu = iommu_bpf__open()))
+		goto fail;
+	for (k = 0; k < 2; k++) {
+		struct bpf_object *obj = objs_obj(o, k);
+
+		if (!obj)
+			continue;
+		bpf_object__for_each_program(prog, obj)
+			bpf_program__set_autoload(prog, false);
+	}
 	for (i = 0; i < ISC_HK_MAX; i++) {
 		if (!want[i])
 			continue;
 		for (j = 0; j < 2 && hooks[i].progs[j]; j++) {
-			prog = bpf_object__find_program_by_name(skel->obj, hooks[i].progs[j]);
+			prog = bpf_object__find_program_by_name(objs_obj(o, hooks[i].obj),
+								hooks[i].progs[j]);
 			if (prog)
 				bpf_program__set_autoload(prog, true);
 		}
 	}
-	if (ringbuf_bytes)
-		bpf_map__set_max_entries(skel->maps.events, ringbuf_bytes);
-	return skel;
+	if (ringbuf_bytes && o->ioctl)
+		bpf_map__set_max_entries(o->ioctl->maps.events, ringbuf_bytes);
+	if (ringbuf_bytes && o->iommu)
+		bpf_map__set_max_entries(o->iommu->maps.events, ringbuf_bytes);
+	return 0;
+fail:
+	i = -errno;
+	objs_destroy(o);
+	return i;
+}
+
+static int reuse(struct bpf_map *dst, struct bpf_map *src)
+{
+	return bpf_map__reuse_fd(dst, bpf_map__fd(src));
+}
+
+static int objs_load(struct isc_objs *o)
+{
+	int err;
+
+	if (o->ioctl) {
+		err = ioctl_bpf__load(o->ioctl);
+		if (err)
+			return err;
+	}
+	if (!o->iommu)
+		return 0;
+	if (o->ioctl) {
+		err = reuse(o->iommu->maps.events, o->ioctl->maps.events) ?:
+		      reuse(o->iommu->maps.stats, o->ioctl->maps.stats) ?:
+		      reuse(o->iommu->maps.inflight, o->ioctl->maps.inflight) ?:
+		      reuse(o->iommu->maps.inflight_nr, o->ioctl->maps.inflight_nr) ?:
+		      reuse(o->iommu->maps.fops_kinds, o->ioctl->maps.fops_kinds) ?:
+		      reuse(o->iommu->maps.rdev_kinds, o->ioctl->maps.rdev_kinds);
+		if (err)
+			return err;
+	}
+	return iommu_bpf__load(o->iommu);
+}
+
+static int objs_attach(struct isc_objs *o)
+{
+	int err = 0;
+
+	if (o->ioctl)
+		err = ioctl_bpf__attach(o->ioctl);
+	if (!err && o->iommu)
+		err = iommu_bpf__attach(o->iommu);
+	return err;
 }
 
 static void explain(struct isc_hook_result *r, int err, const char *what)
@@ -117,39 +228,50 @@ static void probe_one(struct isc_probe *p, int id)
 {
 	struct isc_hook_result *r = &p->hooks[id];
 	bool want[ISC_HK_MAX] = {};
-	struct ioctl_bpf *skel;
+	struct isc_objs o;
+	char path[128];
 	int err;
 
 	memset(r, 0, sizeof(*r));
+	if (hooks[id].tp_event) {
+		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s", hooks[id].tp_event);
+		if (access(path, F_OK)) {
+			snprintf(r->reason, sizeof(r->reason), "no tracepoint %s (tracefs: %s)",
+				 hooks[id].tp_event, strerror(errno));
+			return;
+		}
+		snprintf(r->module, sizeof(r->module), "vmlinux");
+	}
 	if (hooks[id].btf_func &&
 	    !kernel__btf_has_func(hooks[id].btf_func, r->module, sizeof(r->module))) {
 		if (id == ISC_HK_LSM)
 			snprintf(r->reason, sizeof(r->reason), "kernel built without CONFIG_BPF_LSM");
-		else if (p->kernel.modules[0] && !p->kernel.module_btf_any)
+		else if (hooks[id].obj == ISC_OBJ_IOCTL && p->kernel.modules[0] &&
+			 !p->kernel.module_btf_any)
 			snprintf(r->reason, sizeof(r->reason),
 				 "no module BTF on this kernel: module functions cannot be traced");
 		else
 			snprintf(r->reason, sizeof(r->reason),
-				 "%s not in the BTF of vmlinux or any loaded module (module not loaded?)",
-				 hooks[id].btf_func);
+				 "%s not in the BTF of vmlinux or any loaded module (%s)",
+				 hooks[id].btf_func,
+				 hooks[id].obj == ISC_OBJ_IOCTL ? "module not loaded?" :
+								  "not in this kernel era or inlined");
 		return;
 	}
 	r->present = true;
-	if (!hooks[id].btf_func)
-		snprintf(r->module, sizeof(r->module), "vmlinux");
 	want[id] = true;
-	skel = skel_open(want, 4096);
-	if (!skel) {
-		explain(r, -errno, "open");
+	err = objs_open(&o, want, 4096, false);
+	if (err) {
+		explain(r, err, "open");
 		return;
 	}
-	err = ioctl_bpf__load(skel);
+	err = objs_load(&o);
 	if (err) {
 		explain(r, err, "load");
 		goto out;
 	}
 	r->loaded = true;
-	err = ioctl_bpf__attach(skel);
+	err = objs_attach(&o);
 	if (err) {
 		explain(r, err, "attach");
 		goto out;
@@ -162,7 +284,7 @@ static void probe_one(struct isc_probe *p, int id)
 		r->attached = false;
 	}
 out:
-	ioctl_bpf__destroy(skel);
+	objs_destroy(&o);
 }
 
 void loader__probe(struct isc_probe *p)
@@ -177,8 +299,19 @@ void loader__probe(struct isc_probe *p)
 		probe_one(p, i);
 	loader__quiet(false);
 
+	/* IOMMU-core hooks: every one that works, but only the first of a
+	 * choice group (alternatives for one role in different eras). */
+	for (i = ISC_HK_IOMMU_FIRST; i < ISC_HK_MAX; i++) {
+		int j;
+
+		p->hooks[i].used = p->hooks[i].attached;
+		for (j = ISC_HK_IOMMU_FIRST; j < i && hooks[i].choice; j++)
+			if (hooks[j].choice == hooks[i].choice && p->hooks[j].used)
+				p->hooks[i].used = false;
+	}
+
 	p->tp_ok = p->hooks[ISC_HK_TP].attached;
-	for (i = ISC_HK_FENTRY_CONTAINER; i < ISC_HK_MAX; i++) {
+	for (i = ISC_HK_FENTRY_CONTAINER; i <= ISC_HK_FENTRY_IOMMUFD; i++) {
 		if (!p->hooks[i].present)
 			continue;
 		if (p->hooks[i].attached)
@@ -242,6 +375,7 @@ int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_l
 {
 	bool want[ISC_HK_MAX] = {};
 	enum isc_mode mode = o->mode;
+	struct isc_objs objs;
 	int i, err;
 
 	memset(s, 0, sizeof(*s));
@@ -267,15 +401,18 @@ int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_l
 		want[ISC_HK_TP] = true;	/* only its exit program is used */
 		s->lsm_entry = true;
 	} else {
-		for (i = ISC_HK_FENTRY_CONTAINER; i < ISC_HK_MAX; i++)
+		for (i = ISC_HK_FENTRY_CONTAINER; i <= ISC_HK_FENTRY_IOMMUFD; i++)
 			want[i] = p->hooks[i].attached;
 	}
-	s->skel = skel_open(want, o->ringbuf_bytes);
-	if (!s->skel) {
-		err = -errno;
-		isc_err("failed to open BPF object: %s", strerror(-err));
+	for (i = ISC_HK_IOMMU_FIRST; i < ISC_HK_MAX && !o->no_iommu; i++)
+		want[i] = p->hooks[i].used;
+	err = objs_open(&objs, want, o->ringbuf_bytes, true);
+	if (err) {
+		isc_err("failed to open BPF objects: %s", strerror(-err));
 		return err;
 	}
+	s->skel = objs.ioctl;
+	s->iskel = objs.iommu;
 	if (s->lsm_entry)
 		bpf_program__set_autoload(s->skel->progs.tp_enter_ioctl, false);
 	s->skel->rodata->targ_tgid = o->tgid;
@@ -283,7 +420,14 @@ int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_l
 		s->skel->rodata->targ_comm_set = true;
 		strncpy((char *)s->skel->rodata->targ_comm, o->comm, ISC_COMM_LEN - 1);
 	}
-	err = ioctl_bpf__load(s->skel);
+	if (s->iskel) {
+		s->iskel->rodata->targ_tgid = o->tgid;
+		if (o->comm) {
+			s->iskel->rodata->targ_comm_set = true;
+			strncpy((char *)s->iskel->rodata->targ_comm, o->comm, ISC_COMM_LEN - 1);
+		}
+	}
+	err = objs_load(&objs);
 	if (err) {
 		isc_err("failed to load BPF programs: %s", strerror(-err));
 		goto fail;
@@ -293,7 +437,7 @@ int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_l
 		isc_err("failed to fill classifier maps: %s", strerror(-err));
 		goto fail;
 	}
-	err = ioctl_bpf__attach(s->skel);
+	err = objs_attach(&objs);
 	if (err) {
 		isc_err("failed to attach BPF programs: %s", strerror(-err));
 		goto fail;
@@ -302,9 +446,48 @@ int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_l
 	s->stats_fd = bpf_map__fd(s->skel->maps.stats);
 	return 0;
 fail:
-	ioctl_bpf__destroy(s->skel);
+	objs_destroy(&objs);
 	s->skel = NULL;
+	s->iskel = NULL;
 	return err;
+}
+
+int loader__map_stats(struct isc_session *s,
+		      void (*fn)(const struct isc_map_key *k, const struct isc_map_stats *st,
+				 void *ctx),
+		      void *ctx)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd, i;
+	struct isc_map_key key, next, *prev = NULL;
+	struct isc_map_stats *vals, sum;
+
+	if (!s->iskel)
+		return 0;
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	fd = bpf_map__fd(s->iskel->maps.map_stats);
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		memset(&sum, 0, sizeof(sum));
+		for (i = 0; i < ncpu; i++) {
+			sum.map_calls += vals[i].map_calls;
+			sum.map_bytes += vals[i].map_bytes;
+			sum.unmap_calls += vals[i].unmap_calls;
+			sum.unmap_bytes += vals[i].unmap_bytes;
+			if (!sum.comm[0] && vals[i].comm[0])
+				memcpy(sum.comm, vals[i].comm, sizeof(sum.comm));
+		}
+		sum.comm[ISC_COMM_LEN - 1] = '\0';
+		fn(&key, &sum, ctx);
+	}
+	free(vals);
+	return 0;
 }
 
 uint64_t loader__stat(struct isc_session *s, int idx)
@@ -329,6 +512,9 @@ uint64_t loader__stat(struct isc_session *s, int idx)
 
 void loader__stop(struct isc_session *s)
 {
-	ioctl_bpf__destroy(s->skel);
+	struct isc_objs o = { s->skel, s->iskel };
+
+	objs_destroy(&o);
 	s->skel = NULL;
+	s->iskel = NULL;
 }

@@ -14,17 +14,31 @@ enum isc_mode {
 };
 
 enum isc_hook_id {
+	/* the ioctl path (bpf/ioctl.bpf.c) */
 	ISC_HK_TP,		/* sys_enter_ioctl + sys_exit_ioctl */
 	ISC_HK_LSM,		/* lsm/file_ioctl (entry) */
 	ISC_HK_FENTRY_CONTAINER,
 	ISC_HK_FENTRY_GROUP,
 	ISC_HK_FENTRY_DEVICE,
 	ISC_HK_FENTRY_IOMMUFD,
+	/* the IOMMU core (bpf/iommu.bpf.c) */
+	ISC_HK_BIND_GROUP,	/* iommu_attach_group + iommu_detach_group */
+	ISC_HK_BIND_PASID,
+	ISC_HK_BIND_GPASID,
+	ISC_HK_INV_TLB_SYNC,	/* first of these two that works */
+	ISC_HK_INV_PSI,
+	ISC_HK_INV_UAPI,
+	ISC_HK_FAULT_DMAR,
+	ISC_HK_FAULT_REPORT,
+	ISC_HK_FAULT_DEVICE,
+	ISC_HK_MAP,		/* iommu:map + iommu:unmap */
 	ISC_HK_MAX,
+	ISC_HK_IOMMU_FIRST = ISC_HK_BIND_GROUP,
 };
 
 struct isc_hook_result {
 	bool present;		/* target exists here (function in BTF, ...) */
+	bool used;		/* chosen: attached, and no earlier alternative is */
 	bool loaded;
 	bool attached;
 	int err;		/* -errno of the first failure */
@@ -43,20 +57,23 @@ struct isc_probe {
 
 struct isc_loader_opts {
 	enum isc_mode mode;
+	bool no_iommu;		/* ioctl events only */
 	uint32_t tgid;
 	const char *comm;
 	uint32_t ringbuf_bytes;
 };
 
 struct ioctl_bpf;
+struct iommu_bpf;
 struct isc_session {
 	struct ioctl_bpf *skel;
+	struct iommu_bpf *iskel;	/* NULL: no IOMMU-core hook here */
 	enum isc_mode mode;
 	bool lsm_entry;
 	int stats_fd;
 };
 
-const char *loader__hook_name(enum isc_hook_id id);	/* "fentry" ... */
+const char *loader__hook_name(enum isc_hook_id id);	/* "fentry", "bind", ... */
 const char *loader__hook_target(enum isc_hook_id id);
 const char *loader__mode_name(enum isc_mode m);
 
@@ -67,6 +84,11 @@ void loader__probe(struct isc_probe *p);
 int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_loader_opts *o);
 /* Push the kernel's classifiers into the maps again (modules changed). */
 int loader__sync_classifiers(struct isc_session *s, const struct isc_kernel *k);
+/* Map/unmap totals (summed over CPUs), one call per process and ioctl. */
+int loader__map_stats(struct isc_session *s,
+		      void (*fn)(const struct isc_map_key *k, const struct isc_map_stats *st,
+				 void *ctx),
+		      void *ctx);
 /* Sum of a per-CPU counter (enum isc_stat). */
 uint64_t loader__stat(struct isc_session *s, int idx);
 void loader__stop(struct isc_session *s);

@@ -108,25 +108,37 @@ static void ioctl_json(struct isc_output *o, const struct isc_ioctl_view *v)
 	emit_json(j, o->f);
 }
 
+static void text_header(struct isc_output *o)
+{
+	if (o->header_done)
+		return;
+	fprintf(o->f, "%-15s %-7s %-7s %-15s %4s %-9s %-34s %6s %-20s %-8s %9s %s\n", "TIME",
+		"PID", "TID", "COMM", "FD", "KIND", "IOCTL", "ARGSZ", "FLAGS", "RET", "LAT(us)",
+		"DETAILS");
+	o->header_done = true;
+}
+
+/* HH:MM:SS.uuuuuu local time of a kernel CLOCK_MONOTONIC timestamp. */
+static void text_time(struct isc_output *o, uint64_t ts_ns, char *buf, size_t len)
+{
+	int64_t real = (int64_t)ts_ns + o->mono_to_real_ns;
+	time_t secs = real / 1000000000ll;
+	struct tm tm;
+
+	localtime_r(&secs, &tm);
+	snprintf(buf, len, "%02d:%02d:%02d.%06lld", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (long long)(real % 1000000000ll) / 1000);
+}
+
 static void ioctl_text(struct isc_output *o, const struct isc_ioctl_view *v)
 {
 	const struct isc_ioctl_event *e = &v->ev;
-	int64_t real = (int64_t)e->hdr.ts_ns + o->mono_to_real_ns;
 	char when[48], name[40], argsz[12], flags[128], ret[24], fd[12];
-	time_t secs = real / 1000000000ll;
 	const char *en = errno_name(e->ret);
-	struct tm tm;
 	int i;
 
-	if (!o->header_done) {
-		fprintf(o->f, "%-15s %-7s %-7s %-15s %4s %-9s %-34s %6s %-20s %-8s %9s %s\n",
-			"TIME", "PID", "TID", "COMM", "FD", "KIND", "IOCTL", "ARGSZ", "FLAGS",
-			"RET", "LAT(us)", "DETAILS");
-		o->header_done = true;
-	}
-	localtime_r(&secs, &tm);
-	snprintf(when, sizeof(when), "%02d:%02d:%02d.%06lld", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (long long)(real % 1000000000ll) / 1000);
+	text_header(o);
+	text_time(o, e->hdr.ts_ns, when, sizeof(when));
 	if (v->desc)
 		snprintf(name, sizeof(name), "%s", v->desc->name);
 	else
@@ -173,6 +185,139 @@ void output__ioctl(struct isc_output *o, const struct isc_ioctl_view *v)
 		ioctl_json(o, v);
 	else
 		ioctl_text(o, v);
+}
+
+static void iommu_json(struct isc_output *o, const struct isc_iommu_view *v)
+{
+	const struct isc_iommu_event *e = &v->ev;
+	struct json_object *j = json_object_new_object();
+	char dom[24];
+
+	add_str(j, "type", "iommu");
+	add_str(j, "op", v->op);
+	add_str(j, "hook", v->hook);
+	add_u64(j, "ts_ns", e->hdr.ts_ns);
+	add_u64(j, "pid", e->pid);
+	add_u64(j, "tid", e->tid);
+	add_str(j, "comm", e->comm);
+	add_u64(j, "cgroup_id", e->cgroup_id);
+	add_str(j, "device", v->device[0] ? v->device : NULL);
+	if (v->group >= 0)
+		add_i64(j, "group", v->group);
+	else
+		add_str(j, "group", NULL);
+	if (e->domain) {
+		snprintf(dom, sizeof(dom), "0x%llx", (unsigned long long)e->domain);
+		add_str(j, "domain", dom);
+		add_u64(j, "domain_type", e->domain_type);
+	} else {
+		add_str(j, "domain", NULL);
+	}
+	if (e->ief & ISC_IEF_RET) {
+		add_i64(j, "ret", e->ret);
+		add_str(j, "errno", errno_name(e->ret));
+	}
+	if (e->op == ISC_IOMMU_INVALIDATE || e->op == ISC_IOMMU_FAULT) {
+		add_u64(j, "iova", e->iova);
+		if (e->op == ISC_IOMMU_INVALIDATE)
+			add_u64(j, "size", e->size);
+	}
+	if (e->op == ISC_IOMMU_FAULT) {
+		add_str(j, "access", e->ief & ISC_IEF_WRITE ? "write" : "read");
+		if (e->hook == ISC_IH_DMAR_FAULT)
+			add_u64(j, "fault_reason", e->fault_reason);
+	}
+	if (e->ief & ISC_IEF_PASID)
+		add_u64(j, "pasid", e->pasid);
+	if (e->ief & ISC_IEF_UAPI) {
+		add_u64(j, "uapi_argsz", e->uapi_argsz);
+		add_u64(j, "uapi_version", e->uapi_version);
+	}
+	add_str(j, "in_ioctl", v->in_ioctl ? v->in_ioctl->name : NULL);
+	if (v->owner_pid) {
+		add_u64(j, "owner_pid", v->owner_pid);
+		add_str(j, "owner_comm", v->owner_comm);
+	}
+	emit_json(j, o->f);
+}
+
+static void iommu_text(struct isc_output *o, const struct isc_iommu_view *v)
+{
+	const struct isc_iommu_event *e = &v->ev;
+	char when[48], op[16], ret[24];
+	const char *en = errno_name(e->ret);
+	size_t i;
+
+	text_header(o);
+	text_time(o, e->hdr.ts_ns, when, sizeof(when));
+	for (i = 0; v->op[i] && i < sizeof(op) - 1; i++)
+		op[i] = v->op[i] >= 'a' && v->op[i] <= 'z' ? v->op[i] - 32 : v->op[i];
+	op[i] = '\0';
+	if (!(e->ief & ISC_IEF_RET))
+		snprintf(ret, sizeof(ret), "-");
+	else if (en)
+		snprintf(ret, sizeof(ret), "%s", en);
+	else
+		snprintf(ret, sizeof(ret), "%lld", (long long)e->ret);
+	fprintf(o->f, "%-15s %-7u %-7u %-15s %4s %-9s %-34s %6s %-20s %-8s %9s", when, e->pid,
+		e->tid, e->comm, "-", "iommu", op, "-", "-", ret, "-");
+	if (v->device[0])
+		fprintf(o->f, " device=%s", v->device);
+	if (v->group >= 0)
+		fprintf(o->f, " group=%d", v->group);
+	if (e->op == ISC_IOMMU_INVALIDATE)
+		fprintf(o->f, " iova=0x%llx size=0x%llx", (unsigned long long)e->iova,
+			(unsigned long long)e->size);
+	if (e->op == ISC_IOMMU_FAULT)
+		fprintf(o->f, " iova=0x%llx access=%s", (unsigned long long)e->iova,
+			e->ief & ISC_IEF_WRITE ? "write" : "read");
+	if (e->hook == ISC_IH_DMAR_FAULT)
+		fprintf(o->f, " reason=0x%x", e->fault_reason);
+	if (e->ief & ISC_IEF_PASID)
+		fprintf(o->f, " pasid=%u", e->pasid);
+	if (e->ief & ISC_IEF_UAPI)
+		fprintf(o->f, " uapi_argsz=%u uapi_version=%u", e->uapi_argsz, e->uapi_version);
+	if (v->in_ioctl)
+		fprintf(o->f, " in=%s", v->in_ioctl->name);
+	if (v->owner_pid && v->owner_pid != e->pid)
+		fprintf(o->f, " owner=%u(%s)", v->owner_pid, v->owner_comm);
+	fprintf(o->f, " via=%s\n", v->hook);
+}
+
+void output__iommu(struct isc_output *o, const struct isc_iommu_view *v)
+{
+	if (o->json)
+		iommu_json(o, v);
+	else
+		iommu_text(o, v);
+}
+
+void output__map_stats(struct isc_output *o, const struct isc_map_key *k,
+		       const struct isc_map_stats *st)
+{
+	const struct isc_ioctl_desc *d = catalog__lookup(k->cmd, k->fd_kind);
+	struct json_object *j;
+	char cmd[16];
+
+	snprintf(cmd, sizeof(cmd), "0x%x", k->cmd);
+	if (!o->json) {
+		fprintf(stderr,
+			"iommuscope: %u (%s) in %s: %llu maps, %llu bytes; %llu unmaps, %llu bytes\n",
+			k->tgid, st->comm, d ? d->name : cmd, (unsigned long long)st->map_calls,
+			(unsigned long long)st->map_bytes, (unsigned long long)st->unmap_calls,
+			(unsigned long long)st->unmap_bytes);
+		return;
+	}
+	j = json_object_new_object();
+	add_str(j, "type", "iommu_map");
+	add_u64(j, "pid", k->tgid);
+	add_str(j, "comm", st->comm);
+	add_str(j, "ioctl", d ? d->name : cmd);
+	add_u64(j, "map_calls", st->map_calls);
+	add_u64(j, "map_bytes", st->map_bytes);
+	add_u64(j, "unmap_calls", st->unmap_calls);
+	add_u64(j, "unmap_bytes", st->unmap_bytes);
+	emit_json(j, o->f);
 }
 
 void output__drops(struct isc_output *o, uint64_t new_drops, uint64_t total)

@@ -26,6 +26,10 @@ struct isc_summary {
 
 void output__init(struct isc_output *o, bool json, FILE *f);
 void output__ioctl(struct isc_output *o, const struct isc_ioctl_view *v);
+void output__iommu(struct isc_output *o, const struct isc_iommu_view *v);
+/* Map/unmap totals so far of one process and ioctl. */
+void output__map_stats(struct isc_output *o, const struct isc_map_key *k,
+		       const struct isc_map_stats *st);
 /* A drop notice, when the kernel lost records since the last one. */
 void output__drops(struct isc_output *o, uint64_t new_drops, uint64_t total);
 void output__summary(struct isc_output *o, const struct isc_summary *s);
