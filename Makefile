@@ -7,6 +7,7 @@
 #   make STATIC=1     a static binary (for the guest test bed)
 #   make test         unit, CLI, live host and guest tests
 #   make deps         install what a fresh Debian machine lacks (root)
+#   make demo         a VFIO workload traced live in a QEMU guest
 #   make V=1          show every command
 
 OUTPUT ?= $(abspath .output)
@@ -59,7 +60,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(abspath .)/%,%,$(2))";
 endif
 
-.PHONY: all clean deps test test-unit test-cli test-live test-guest check-catalog
+.PHONY: all clean deps demo test test-unit test-cli test-live test-guest check-catalog
 all: $(BIN) $(OUTPUT)/iommutop
 
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
@@ -120,6 +121,9 @@ test-guest:
 
 deps:
 	$(Q)scripts/deps.sh
+
+demo:
+	$(Q)scripts/demo.sh
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))

@@ -292,7 +292,9 @@ int BPF_PROG(dmar_fault_fentry, int irq, struct intel_iommu___isc *iommu)
 	nr = ((cap >> 40) & 0xff) + 1;		/* cap_num_fault_regs */
 	off = ((cap >> 24) & 0x3ff) * 16;	/* cap_fault_reg_offset */
 	idx = (fsts >> 8) & 0xff;		/* dma_fsts_fault_record_index */
-	for (i = 0; i < ISC_MAX_FAULT_RECORDS; i++) {
+	/* Each pending record once: the kernel clears them as it goes, this
+	 * only reads, so it must not wrap around onto the same ones again. */
+	for (i = 0; i < ISC_MAX_FAULT_RECORDS && i < nr; i++) {
 		char *rec;
 
 		if (idx >= nr)

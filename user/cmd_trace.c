@@ -237,6 +237,12 @@ int cmd_trace(int argc, char **argv)
 	}
 	if (commands__preflight())
 		return ISC_EXIT_FAIL;
+	/* Before anything slow: a stop request during the probe or the load
+	 * (or a SIGINT that the parent shell set to be ignored) must end the
+	 * trace, not be lost. */
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 
 	p = calloc(1, sizeof(*p));
 	if (!p) {
@@ -264,9 +270,6 @@ int cmd_trace(int argc, char **argv)
 		isc_err("failed to create ring buffer reader: %s", strerror(errno));
 		goto cleanup;
 	}
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	isc_info("tracing in %s mode (%s)", loader__mode_name(s.mode), p->mode_reason);
 	/* Always on stderr: scripts wait for this line before starting work. */
 	fprintf(stderr, "iommuscope: tracing VFIO/iommufd ioctls in %s mode; Ctrl-C to stop\n",
