@@ -97,7 +97,7 @@ $(OUTPUT)/iommutop: $(BIN)
 	$(Q)ln -sf iommuscope $@
 
 # ---- tests ----
-$(OUTPUT)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIB_OBJS) $(CHECK_OBJ) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/unit/%.c tests/unit/harness.h tests/unit/json_check.h $(LIB_OBJS) $(CHECK_OBJ) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests/unit -MMD -MP $(LDFLAGS) $< $(LIB_OBJS) $(CHECK_OBJ) $(LDLIBS) -o $@
 
@@ -105,7 +105,8 @@ $(CLIENT): tests/client/vfio_client.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -MMD -MP $< -o $@
 
-test: test-unit test-cli test-live test-guest
+test: all
+	$(Q)scripts/run-tests.sh
 
 test-unit: $(UNIT_BINS)
 	$(Q)scripts/run-unit.sh $(UNIT_BINS)

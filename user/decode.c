@@ -27,6 +27,24 @@ int decode__type(const void *data, size_t size)
 	return h.type;
 }
 
+/* Check a record's header against the type and layout expected, then copy
+ * it whole (ring-buffer memory is not trusted beyond this point). */
+static int copy_record(const void *data, size_t size, int type, void *dst, size_t len)
+{
+	int t = decode__type(data, size);
+
+	if (t < 0)
+		return t;
+	if (t != type)
+		return ISC_DEC_TYPE;
+	if (size < len)
+		return ISC_DEC_SHORT;
+	memcpy(dst, data, len);
+	if (((const struct isc_event_hdr *)dst)->size != len)
+		return ISC_DEC_SHORT;
+	return ISC_DEC_OK;
+}
+
 /* "0000:00:03.0 vf_token=UUID": the token is a shared secret. */
 static void copy_str_arg(struct isc_ioctl_view *v)
 {
@@ -46,19 +64,13 @@ int decode__ioctl(const void *data, size_t size, struct isc_ioctl_view *v)
 {
 	const struct isc_ioctl_desc *d;
 	struct isc_ioctl_event *e = &v->ev;
-	int t = decode__type(data, size);
 	size_t i;
+	int err;
 
-	if (t < 0)
-		return t;
-	if (t != ISC_EV_IOCTL)
-		return ISC_DEC_TYPE;
 	memset(v, 0, sizeof(*v));
-	if (size < sizeof(*e))
-		return ISC_DEC_SHORT;
-	memcpy(e, data, sizeof(*e));
-	if (e->hdr.size != sizeof(*e))
-		return ISC_DEC_SHORT;
+	err = copy_record(data, size, ISC_EV_IOCTL, e, sizeof(*e));
+	if (err)
+		return err;
 	if (e->arg_len > ISC_ARG_HEAD || e->fd_kind >= ISC_FD_KIND_MAX ||
 	    e->entry_hook > ISC_HOOK_LSM || e->exit_hook > ISC_HOOK_LSM)
 		return ISC_DEC_BAD;
@@ -137,18 +149,12 @@ static const char *const iommu_hooks[ISC_IH_MAX] = {
 int decode__iommu(const void *data, size_t size, struct isc_iommu_view *v)
 {
 	struct isc_iommu_event *e = &v->ev;
-	int t = decode__type(data, size);
+	int err;
 
-	if (t < 0)
-		return t;
-	if (t != ISC_EV_IOMMU)
-		return ISC_DEC_TYPE;
 	memset(v, 0, sizeof(*v));
-	if (size < sizeof(*e))
-		return ISC_DEC_SHORT;
-	memcpy(e, data, sizeof(*e));
-	if (e->hdr.size != sizeof(*e))
-		return ISC_DEC_SHORT;
+	err = copy_record(data, size, ISC_EV_IOMMU, e, sizeof(*e));
+	if (err)
+		return err;
 	if (!e->op || e->op >= sizeof(iommu_ops) / sizeof(iommu_ops[0]) || !e->hook ||
 	    e->hook >= ISC_IH_MAX || e->in_kind >= ISC_FD_KIND_MAX)
 		return ISC_DEC_BAD;

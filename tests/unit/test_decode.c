@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Records from the kernel are validated before use; decoded fields and the
  * JSON shape are what the README documents. */
-#include <json-c/json.h>
 #include <linux/vfio.h>
-#include <stdlib.h>
 #include "decode.h"
 #include "harness.h"
-#include "output.h"
+#include "json_check.h"
 
 static struct isc_ioctl_event make(uint32_t cmd, uint8_t kind, const void *arg, size_t len)
 {
@@ -34,39 +32,10 @@ static struct isc_ioctl_event make(uint32_t cmd, uint8_t kind, const void *arg, 
 
 static struct json_object *to_json(const struct isc_ioctl_view *v)
 {
-	struct isc_output o;
-	struct json_object *j;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct sink k;
 
-	output__init(&o, true, f);
-	output__ioctl(&o, v);
-	fclose(f);
-	j = json_tokener_parse(buf);
-	free(buf);
-	return j;
-}
-
-static const char *jstr(struct json_object *j, const char *k)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(j, k, &v) && v ? json_object_get_string(v) : "(null)";
-}
-
-static int64_t jint(struct json_object *j, const char *k)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(j, k, &v) && v ? json_object_get_int64(v) : -999;
-}
-
-static int jnull(struct json_object *j, const char *k)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(j, k, &v) && !v;
+	output__ioctl(sink_open(&k), v);
+	return sink_json(&k);
 }
 
 int main(void)

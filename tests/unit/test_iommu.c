@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* IOMMU-core records: validation, naming, and what the bind table adds to
  * invalidations and faults (device, group, owner). */
-#include <json-c/json.h>
-#include <stdlib.h>
 #include "harness.h"
 #include "iommu_state.h"
-#include "output.h"
+#include "json_check.h"
 
 static struct isc_iommu_event make(uint16_t op, uint16_t hook)
 {
@@ -25,32 +23,10 @@ static struct isc_iommu_event make(uint16_t op, uint16_t hook)
 
 static struct json_object *to_json(const struct isc_iommu_view *v)
 {
-	struct isc_output o;
-	struct json_object *j;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct sink k;
 
-	output__init(&o, true, f);
-	output__iommu(&o, v);
-	fclose(f);
-	j = json_tokener_parse(buf);
-	free(buf);
-	return j;
-}
-
-static const char *jstr(struct json_object *j, const char *k)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(j, k, &v) && v ? json_object_get_string(v) : "(null)";
-}
-
-static int64_t jint(struct json_object *j, const char *k)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(j, k, &v) && v ? json_object_get_int64(v) : -999;
+	output__iommu(sink_open(&k), v);
+	return sink_json(&k);
 }
 
 int main(void)
