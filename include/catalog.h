@@ -50,6 +50,50 @@ struct isc_field_desc {
 	uint64_t mask;		/* applied after the shift; 0 = all */
 };
 
+struct isc_size_desc {
+	uint32_t size;
+	uint16_t since;
+};
+
+struct isc_cap_desc {
+	uint16_t id;
+	const char *name;
+	uint16_t since;
+};
+
+enum isc_flags_role {
+	ISC_FR_OUT = 1,		/* outputs; input ignored */
+	ISC_FR_INDEX,		/* mask is an index, not flags */
+	ISC_FR_ONE_OF,		/* exactly one bit of mask */
+};
+
+struct isc_role_desc {
+	enum isc_flags_role role;
+	uint32_t mask;
+};
+
+struct isc_kind_flags_desc {
+	enum isc_fd_kind kind;
+	uint32_t mask;		/* the only flags this backend accepts */
+};
+
+struct isc_caps_desc {
+	uint8_t cap_offset_off;	/* where cap_offset is in the reply */
+	uint32_t caps_flag;	/* the output flag saying a chain is present */
+};
+
+enum isc_payload_kind {
+	ISC_PL_IRQ_DATA = 1,	/* minsz + count * data size by DATA flag */
+	ISC_PL_TRAILING,	/* data of any length after the fixed part */
+	ISC_PL_ARRAY,		/* count at offset a, elements of b bytes */
+	ISC_PL_FLAG_TAIL,	/* flag a adds b bytes, then data */
+};
+
+struct isc_payload_desc {
+	enum isc_payload_kind kind;
+	uint32_t a, b;
+};
+
 struct isc_ioctl_desc {
 	const char *name;
 	uint32_t cmd;
@@ -66,6 +110,16 @@ struct isc_ioctl_desc {
 	size_t nr_flags;
 	const struct isc_field_desc *fields;
 	size_t nr_fields;
+	const struct isc_size_desc *sizes;	/* history; none: one size since "since" */
+	size_t nr_sizes;
+	const struct isc_cap_desc *caps;
+	size_t nr_caps;
+	const struct isc_role_desc *roles;
+	size_t nr_roles;
+	const struct isc_kind_flags_desc *kind_flags;
+	size_t nr_kind_flags;
+	const struct isc_caps_desc *caps_at;	/* NULL: no capability chain */
+	const struct isc_payload_desc *payload;	/* NULL: fixed size */
 };
 
 /* The whole catalog, in catalog.def order. */

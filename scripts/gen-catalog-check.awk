@@ -37,6 +37,7 @@ BEGIN {
 	if (kinds ~ /SPAPR/ || kinds ~ /MIG/)
 		hdr = hdr " && defined(" name ")"
 	ioc[name] = hdr
+	tag[name] = stag
 	print guard(A[11], A[12], hdr)
 	printf "_Static_assert(%s == (0x3b00 | %s), \"catalog: %s number\");\n", name, nr, name
 	if (stag != "_") {
@@ -57,4 +58,21 @@ BEGIN {
 	print "#endif"
 	rows++
 }
-END { printf "int catalog_check_rows = %d;\n", rows }
+/^ISC_SIZE\(/ {
+	args($0)
+	nsz++
+	szname[nsz] = A[1]; szval[nsz] = A[2]; szmaj[nsz] = A[3]; szmin[nsz] = A[4]
+}
+END {
+	# each size generation holds from its version until the next one's
+	for (i = 1; i <= nsz; i++) {
+		n = szname[i]
+		printf "#if %s && LINUX_VERSION_CODE >= KERNEL_VERSION(%d, %d, 0)", ioc[n], szmaj[i], szmin[i]
+		if (i < nsz && szname[i + 1] == n)
+			printf " && LINUX_VERSION_CODE < KERNEL_VERSION(%d, %d, 0)", szmaj[i + 1], szmin[i + 1]
+		printf "\n_Static_assert(sizeof(struct %s) == %s, \"catalog: %s size %s\");\n#endif\n",
+			tag[n], szval[i], n, szval[i]
+		rows++
+	}
+	printf "int catalog_check_rows = %d;\n", rows
+}

@@ -7,65 +7,88 @@
 
 enum isc_ioctl_id {
 #define ISC_IOCTL(name, ...) ISC_ID_##name,
-#define ISC_FLAG(...)
-#define ISC_FIELD(...)
 #include "catalog.def"
-#undef ISC_IOCTL
-#undef ISC_FLAG
-#undef ISC_FIELD
 	ISC_ID_MAX,
 };
 
-/* Flag and field rows, with the ioctl each belongs to in a parallel array
- * so that one ioctl's descriptors are a contiguous slice. */
-#define ISC_IOCTL(...)
-#define ISC_FIELD(...)
+/* Rows of the other kinds, with the ioctl each belongs to in a parallel array
+ * so that one ioctl's rows are a contiguous slice. */
 static const struct isc_flag_desc flag_descs[] = {
 #define ISC_FLAG(ioc, macro, sname, val, maj, min) { (val), (sname), ISC_VERSION(maj, min) },
 #include "catalog.def"
-#undef ISC_FLAG
 };
 static const enum isc_ioctl_id flag_ids[] = {
 #define ISC_FLAG(ioc, ...) ISC_ID_##ioc,
 #include "catalog.def"
-#undef ISC_FLAG
 };
-#undef ISC_FIELD
-#define ISC_FLAG(...)
 static const struct isc_field_desc field_descs[] = {
 #define ISC_FIELD(ioc, key, off, width, mask, shift) { (key), (off), (width), (shift), (mask) },
 #include "catalog.def"
-#undef ISC_FIELD
 };
 static const enum isc_ioctl_id field_ids[] = {
 #define ISC_FIELD(ioc, ...) ISC_ID_##ioc,
 #include "catalog.def"
-#undef ISC_FIELD
 };
-#undef ISC_IOCTL
-#undef ISC_FLAG
+static const struct isc_size_desc size_descs[] = {
+#define ISC_SIZE(ioc, size, maj, min) { (size), ISC_VERSION(maj, min) },
+#include "catalog.def"
+};
+static const enum isc_ioctl_id size_ids[] = {
+#define ISC_SIZE(ioc, ...) ISC_ID_##ioc,
+#include "catalog.def"
+};
+static const struct isc_cap_desc cap_descs[] = {
+#define ISC_CAP(ioc, id, name, maj, min) { (id), (name), ISC_VERSION(maj, min) },
+#include "catalog.def"
+};
+static const enum isc_ioctl_id cap_ids[] = {
+#define ISC_CAP(ioc, ...) ISC_ID_##ioc,
+#include "catalog.def"
+};
+static const struct isc_role_desc role_descs[] = {
+#define ISC_ROLE(ioc, role, mask) { (role), (mask) },
+#include "catalog.def"
+};
+static const enum isc_ioctl_id role_ids[] = {
+#define ISC_ROLE(ioc, ...) ISC_ID_##ioc,
+#include "catalog.def"
+};
+static const struct isc_kind_flags_desc kind_flags_descs[] = {
+#define ISC_KIND_FLAGS(ioc, kind, mask) { (kind), (mask) },
+#include "catalog.def"
+};
+static const enum isc_ioctl_id kind_flags_ids[] = {
+#define ISC_KIND_FLAGS(ioc, ...) ISC_ID_##ioc,
+#include "catalog.def"
+};
+/* At most one row each: stored in the descriptor itself. */
+static const struct {
+	enum isc_ioctl_id id;
+	struct isc_caps_desc caps;
+} caps_rows[] = {
+#define ISC_CAPS(ioc, off, flag) { ISC_ID_##ioc, { (off), (flag) } },
+#include "catalog.def"
+};
+static const struct {
+	enum isc_ioctl_id id;
+	struct isc_payload_desc pl;
+} payload_rows[] = {
+#define ISC_PAYLOAD(ioc, kind, a, b) { ISC_ID_##ioc, { (kind), (a), (b) } },
+#include "catalog.def"
+};
 
 static struct isc_ioctl_desc ioctls[] = {
-#define ISC_IOCTL(name, nr, kinds, arg, stag, lastf, size, minsz, foff, reply, \
-		  smaj, smin, zmaj, zmin) \
-	{ #name, 0x3b00u | (nr), (kinds), (arg), NULL, (size), (minsz), (foff), \
-	  (reply), ISC_VERSION(smaj, smin), ISC_VERSION(zmaj, zmin), NULL, 0, NULL, 0 },
-#define ISC_FLAG(...)
-#define ISC_FIELD(...)
+#define ISC_IOCTL(n_, nr_, kinds_, arg_, stag_, lastf_, size_, minsz_, foff_, reply_, \
+		  smaj_, smin_, zmaj_, zmin_) \
+	{ .name = #n_, .cmd = 0x3b00u | (nr_), .kinds = (kinds_), .arg = (arg_), \
+	  .size = (size_), .minsz = (minsz_), .flags_off = (foff_), .reply = (reply_), \
+	  .since = ISC_VERSION(smaj_, smin_), .size_since = ISC_VERSION(zmaj_, zmin_) },
 #include "catalog.def"
-#undef ISC_IOCTL
-#undef ISC_FLAG
-#undef ISC_FIELD
 };
 
 static const char *struct_names[] = {
 #define ISC_IOCTL(name, nr, kinds, arg, stag, ...) #stag,
-#define ISC_FLAG(...)
-#define ISC_FIELD(...)
 #include "catalog.def"
-#undef ISC_IOCTL
-#undef ISC_FLAG
-#undef ISC_FIELD
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -74,6 +97,16 @@ static const char *struct_names[] = {
 /* Direct index: [fd kind][cmd & 0xff]. Built once. */
 static const struct isc_ioctl_desc *by_kind[ISC_FD_KIND_MAX][NR_SLOTS];
 static int linked;
+
+/* Point ptr/nr at the rows of ioctl i in row##_descs. */
+#define SLICE(ptr, nr, row)						\
+	for (j = 0; j < ARRAY_SIZE(row##_ids); j++) {			\
+		if (row##_ids[j] != i)					\
+			continue;					\
+		if (!(ptr))						\
+			(ptr) = &row##_descs[j];			\
+		(nr)++;							\
+	}
 
 static void catalog_link(void)
 {
@@ -91,20 +124,18 @@ static void catalog_link(void)
 			d->struct_name = struct_buf[i];
 		}
 		/* Rows of one ioctl are contiguous (catalog__check verifies it). */
-		for (j = 0; j < ARRAY_SIZE(flag_ids); j++) {
-			if (flag_ids[j] != i)
-				continue;
-			if (!d->flags)
-				d->flags = &flag_descs[j];
-			d->nr_flags++;
-		}
-		for (j = 0; j < ARRAY_SIZE(field_ids); j++) {
-			if (field_ids[j] != i)
-				continue;
-			if (!d->fields)
-				d->fields = &field_descs[j];
-			d->nr_fields++;
-		}
+		SLICE(d->flags, d->nr_flags, flag);
+		SLICE(d->fields, d->nr_fields, field);
+		SLICE(d->sizes, d->nr_sizes, size);
+		SLICE(d->caps, d->nr_caps, cap);
+		SLICE(d->roles, d->nr_roles, role);
+		SLICE(d->kind_flags, d->nr_kind_flags, kind_flags);
+		for (j = 0; j < ARRAY_SIZE(caps_rows); j++)
+			if (caps_rows[j].id == i)
+				d->caps_at = &caps_rows[j].caps;
+		for (j = 0; j < ARRAY_SIZE(payload_rows); j++)
+			if (payload_rows[j].id == i)
+				d->payload = &payload_rows[j].pl;
 		for (j = 0; j < ISC_FD_KIND_MAX; j++)
 			if (d->kinds & ISC_K(j))
 				by_kind[j][d->cmd & 0xff] = d;
@@ -222,10 +253,16 @@ int catalog__check(void)
 
 #define PROBLEM(...) do { fprintf(stderr, "catalog: " __VA_ARGS__); fputc('\n', stderr); bad++; } while (0)
 	catalog_link();
-	if (!contiguous(flag_ids, ARRAY_SIZE(flag_ids)))
-		PROBLEM("flag rows of one ioctl are not contiguous");
-	if (!contiguous(field_ids, ARRAY_SIZE(field_ids)))
-		PROBLEM("field rows of one ioctl are not contiguous");
+#define CONTIGUOUS(row)							\
+	if (!contiguous(row##_ids, ARRAY_SIZE(row##_ids)))			\
+		PROBLEM(#row " rows of one ioctl are not contiguous")
+	CONTIGUOUS(flag);
+	CONTIGUOUS(field);
+	CONTIGUOUS(size);
+	CONTIGUOUS(cap);
+	CONTIGUOUS(role);
+	CONTIGUOUS(kind_flags);
+#undef CONTIGUOUS
 	for (i = 0; i < ARRAY_SIZE(ioctls); i++) {
 		const struct isc_ioctl_desc *d = &ioctls[i];
 		uint32_t seen = 0;
@@ -264,6 +301,22 @@ int catalog__check(void)
 			if (f->width != 1 && f->width != 2 && f->width != 4 && f->width != 8)
 				PROBLEM("%s: field %s has width %u", d->name, f->key, f->width);
 		}
+		if (d->nr_sizes) {
+			const struct isc_size_desc *last = &d->sizes[d->nr_sizes - 1];
+
+			if (last->size != d->size || last->since != d->size_since)
+				PROBLEM("%s: size history does not end at sizeof", d->name);
+			if (d->sizes[0].since != d->since || d->sizes[0].size < d->minsz)
+				PROBLEM("%s: size history does not start at the ioctl", d->name);
+			for (j = 1; j < d->nr_sizes; j++)
+				if (d->sizes[j].size <= d->sizes[j - 1].size ||
+				    d->sizes[j].since <= d->sizes[j - 1].since)
+					PROBLEM("%s: size history not growing", d->name);
+		}
+		if (d->caps_at && (!d->reply || d->caps_at->cap_offset_off + 4u > d->size))
+			PROBLEM("%s: caps on a non-reply ioctl or beyond the struct", d->name);
+		if (d->nr_caps && !d->caps_at)
+			PROBLEM("%s: capability ids without a chain", d->name);
 		/* Within one fd kind a command means one thing. */
 		for (k = i + 1; k < ARRAY_SIZE(ioctls); k++)
 			if (ioctls[k].cmd == d->cmd && (ioctls[k].kinds & d->kinds))

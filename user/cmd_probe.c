@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <json-c/json.h>
+#include "abi.h"
 #include "catalog.h"
 #include "commands.h"
 #include "loader.h"
@@ -25,7 +26,69 @@ static const char *yes(bool b)
 	return b ? "yes" : "no";
 }
 
-static void probe_text(const struct isc_probe *p)
+static const char *const ext_names[ISC_MAX_EXT] = {
+	[1] = "TYPE1", [2] = "SPAPR_TCE", [3] = "TYPE1v2", [4] = "DMA_CC", [5] = "EEH",
+	[6] = "TYPE1_NESTING", [7] = "SPAPR_TCE_v2", [8] = "NOIOMMU", [9] = "UNMAP_ALL",
+	[10] = "UPDATE_VADDR",
+};
+
+static void abi_text(const struct isc_abi *a)
+{
+	const struct isc_ioctl_desc *ds;
+	size_t nr, k;
+	int i, n = 0;
+
+	ds = catalog__ioctls(&nr);
+	printf("struct sizes   ");
+	for (k = 0; k < nr; k++) {
+		if (a->size_src[k] != ISC_SIZE_BTF)
+			continue;
+		printf("%s%s=%u", n++ % 4 ? " " : "\n  ", ds[k].struct_name + 7, a->size[k]);
+	}
+	printf("%s\n", n ? "   (from BTF)" : " none in BTF: catalog sizes for this version");
+	printf("extensions     ");
+	if (!a->ext_known)
+		printf(" unknown (no /dev/vfio/vfio to ask)");
+	for (i = 1; a->ext_known && i < ISC_MAX_EXT; i++)
+		if (ext_names[i])
+			printf(" %s=%d", ext_names[i], a->ext[i]);
+	printf("\n");
+}
+
+static void abi_json(struct json_object *j, const struct isc_abi *a)
+{
+	struct json_object *sizes = json_object_new_object();
+	struct json_object *ext = json_object_new_object();
+	const struct isc_ioctl_desc *ds;
+	char v[16];
+	size_t nr, k;
+	int i;
+
+	ds = catalog__ioctls(&nr);
+	snprintf(v, sizeof(v), "%u.%u", a->version >> 8, a->version & 0xff);
+	json_object_object_add(j, "version", json_object_new_string(v));
+	for (k = 0; k < nr; k++) {
+		struct json_object *e;
+
+		if (!ds[k].struct_name || !a->size[k])
+			continue;
+		e = json_object_new_object();
+		json_object_object_add(e, "struct", json_object_new_string(ds[k].struct_name + 7));
+		json_object_object_add(e, "size", json_object_new_int(a->size[k]));
+		json_object_object_add(e, "source",
+				       json_object_new_string(abi__size_src_name(a->size_src[k])));
+		json_object_object_add(sizes, ds[k].name, e);
+	}
+	json_object_object_add(j, "struct_sizes", sizes);
+	for (i = 1; a->ext_known && i < ISC_MAX_EXT; i++)
+		if (ext_names[i])
+			json_object_object_add(ext, ext_names[i], json_object_new_int(a->ext[i]));
+	json_object_object_add(j, "extensions", a->ext_known ? ext : NULL);
+	if (!a->ext_known)
+		json_object_put(ext);
+}
+
+static void probe_text(const struct isc_probe *p, const struct isc_abi *a)
 {
 	const struct isc_kernel *k = &p->kernel;
 	int i;
@@ -62,11 +125,12 @@ static void probe_text(const struct isc_probe *p)
 			printf("  %-10s %-40s %s%s\n", loader__hook_name(i), loader__hook_target(i),
 			       r->present ? "failed: " : "unavailable: ", r->reason);
 	}
+	abi_text(a);
 	printf("mode            %s (%s)\n",
 	       p->mode == ISC_MODE_AUTO ? "none" : loader__mode_name(p->mode), p->mode_reason);
 }
 
-static void probe_json(const struct isc_probe *p)
+static void probe_json(const struct isc_probe *p, const struct isc_abi *a)
 {
 	const struct isc_kernel *k = &p->kernel;
 	struct json_object *j = json_object_new_object();
@@ -122,6 +186,7 @@ static void probe_json(const struct isc_probe *p)
 	json_object_object_add(j, "mode", p->mode == ISC_MODE_AUTO ? NULL :
 				  json_object_new_string(loader__mode_name(p->mode)));
 	json_object_object_add(j, "mode_reason", json_object_new_string(p->mode_reason));
+	abi_json(j, a);
 	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
 	json_object_put(j);
 }
@@ -133,6 +198,7 @@ int cmd_probe(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	struct isc_abi abi = {};
 	struct isc_probe p;
 	bool json = false;
 	int c;
@@ -158,9 +224,14 @@ int cmd_probe(int argc, char **argv)
 	if (commands__preflight())
 		return ISC_EXIT_FAIL;
 	loader__probe(&p);
+	if (abi__learn(&abi, p.kernel.release, true)) {
+		isc_err("out of memory");
+		return ISC_EXIT_FAIL;
+	}
 	if (json)
-		probe_json(&p);
+		probe_json(&p, &abi);
 	else
-		probe_text(&p);
+		probe_text(&p, &abi);
+	abi__free(&abi);
 	return ISC_EXIT_OK;
 }

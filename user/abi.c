@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+#include "abi.h"
+
+#define VFIO_CHECK_EXTENSION_CMD 0x3b65
+
+uint16_t abi__parse_release(const char *release)
+{
+	unsigned int maj, min;
+
+	if (!release || sscanf(release, "%u.%u", &maj, &min) != 2 || maj > 255 || min > 255)
+		return 0;
+	return ISC_VERSION(maj, min);
+}
+
+uint32_t abi__catalog_size(const struct isc_ioctl_desc *d, uint16_t version)
+{
+	uint32_t size = 0;
+	size_t i;
+
+	if (!version || version < d->since)
+		return 0;
+	if (!d->nr_sizes)
+		return d->size;
+	for (i = 0; i < d->nr_sizes; i++)
+		if (d->sizes[i].since <= version)
+			size = d->sizes[i].size;
+	return size;
+}
+
+/* Size of "struct name" in vmlinux or one of the vfio/iommufd modules. */
+static uint32_t btf_struct_size(struct btf **btfs, int nr, const char *name)
+{
+	int i, id;
+
+	for (i = 0; i < nr; i++) {
+		id = btf__find_by_name_kind(btfs[i], name, BTF_KIND_STRUCT);
+		if (id > 0)
+			return (uint32_t)btf__resolve_size(btfs[i], id);
+	}
+	return 0;
+}
+
+static int load_btfs(struct btf **btfs, int max)
+{
+	struct dirent *de;
+	int nr = 0;
+	DIR *d;
+
+	btfs[nr] = btf__load_vmlinux_btf();
+	if (!btfs[nr])
+		return 0;
+	nr++;
+	d = opendir("/sys/kernel/btf");
+	while (d && nr < max && (de = readdir(d))) {
+		if (strncmp(de->d_name, "vfio", 4) && strcmp(de->d_name, "iommufd"))
+			continue;
+		btfs[nr] = btf__load_module_btf(de->d_name, btfs[0]);
+		if (btfs[nr])
+			nr++;
+	}
+	if (d)
+		closedir(d);
+	return nr;
+}
+
+static void probe_extensions(struct isc_abi *a)
+{
+	int fd, i, r;
+
+	fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (i = 1; i < ISC_MAX_EXT; i++) {
+		r = ioctl(fd, VFIO_CHECK_EXTENSION_CMD, (unsigned long)i);
+		a->ext[i] = r < 0 ? -1 : r;
+	}
+	a->ext_known = true;
+	close(fd);
+}
+
+int abi__learn(struct isc_abi *a, const char *release, bool ext_probe)
+{
+	const struct isc_ioctl_desc *ds = catalog__ioctls(&a->nr);
+	struct btf *btfs[16];
+	int nr_btf, i;
+	size_t k;
+
+	a->version = abi__parse_release(release);
+	memset(a->ext, -1, sizeof(a->ext));
+	a->ext_known = false;
+	free(a->size);
+	free(a->size_src);
+	a->size = calloc(a->nr, sizeof(*a->size));
+	a->size_src = calloc(a->nr, sizeof(*a->size_src));
+	if (!a->size || !a->size_src)
+		return -ENOMEM;
+	nr_btf = load_btfs(btfs, 16);
+	for (k = 0; k < a->nr; k++) {
+		const struct isc_ioctl_desc *d = &ds[k];
+
+		if (d->struct_name) {
+			/* "struct foo" -> "foo" */
+			a->size[k] = btf_struct_size(btfs, nr_btf, d->struct_name + 7);
+			if (a->size[k]) {
+				a->size_src[k] = ISC_SIZE_BTF;
+				continue;
+			}
+		}
+		a->size[k] = abi__catalog_size(d, a->version);
+		a->size_src[k] = a->size[k] ? ISC_SIZE_CATALOG : ISC_SIZE_UNKNOWN;
+	}
+	for (i = 0; i < nr_btf; i++)
+		btf__free(btfs[i]);
+	if (ext_probe)
+		probe_extensions(a);
+	return 0;
+}
+
+void abi__free(struct isc_abi *a)
+{
+	free(a->size);
+	free(a->size_src);
+	a->size = NULL;
+	a->size_src = NULL;
+}
+
+uint32_t abi__size(const struct isc_abi *a, const struct isc_ioctl_desc *d)
+{
+	size_t nr, k;
+	const struct isc_ioctl_desc *ds = catalog__ioctls(&nr);
+
+	k = d - ds;
+	if (!a->size || k >= a->nr)
+		return abi__catalog_size(d, a->version);
+	return a->size[k];
+}
+
+const char *abi__size_src_name(enum isc_size_src s)
+{
+	switch (s) {
+	case ISC_SIZE_BTF:
+		return "btf";
+	case ISC_SIZE_CATALOG:
+		return "catalog";
+	default:
+		return "unknown";
+	}
+}

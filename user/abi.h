@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the running kernel understands of the VFIO/iommufd UAPI: its version,
+ * the size of each catalog struct from BTF (vmlinux and the vfio/iommufd
+ * modules), and what a VFIO container answers to VFIO_CHECK_EXTENSION.
+ */
+#ifndef ISC_ABI_H
+#define ISC_ABI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "catalog.h"
+
+#define ISC_MAX_EXT 16
+
+enum isc_size_src {
+	ISC_SIZE_UNKNOWN,	/* no BTF for it, no catalog history either */
+	ISC_SIZE_BTF,		/* from the running kernel's BTF */
+	ISC_SIZE_CATALOG,	/* from the catalog's history for this version */
+};
+
+struct isc_abi {
+	uint16_t version;	/* ISC_VERSION(major, minor) of the running kernel */
+	bool ext_known;		/* a container answered CHECK_EXTENSION */
+	int8_t ext[ISC_MAX_EXT];	/* answer per extension id, -1 unknown */
+	size_t nr;
+	uint32_t *size;		/* per catalog ioctl: kernel struct size, 0 unknown */
+	uint8_t *size_src;	/* enum isc_size_src */
+};
+
+/* Parse "6.12.95+deb12-amd64" and the like. 0 if unparsable. */
+uint16_t abi__parse_release(const char *release);
+/* Learn everything; never fails, unknowns stay unknown. ext_probe: open
+ * /dev/vfio/vfio and ask CHECK_EXTENSION. */
+int abi__learn(struct isc_abi *a, const char *release, bool ext_probe);
+void abi__free(struct isc_abi *a);
+/* The struct size the catalog says a kernel of this version has, 0 if
+ * the ioctl did not exist yet. */
+uint32_t abi__catalog_size(const struct isc_ioctl_desc *d, uint16_t version);
+/* The kernel's size of d's struct (BTF first, else catalog history). */
+uint32_t abi__size(const struct isc_abi *a, const struct isc_ioctl_desc *d);
+const char *abi__size_src_name(enum isc_size_src s);
+
+#endif /* ISC_ABI_H */
