@@ -30,6 +30,13 @@ struct {
 	__type(value, struct isc_ioctl_event);
 } scratch SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, struct isc_caps_rule);
+} caps_rules SEC(".maps");
+
 static __always_inline int ioctl_enter(struct file *file, __s32 fd, __u32 cmd,
 				       __u64 arg, __u8 hook, __u8 kind)
 {
@@ -63,6 +70,8 @@ static __always_inline int ioctl_enter(struct file *file, __s32 fd, __u32 cmd,
 	e->entry_hook = hook;
 	e->exit_hook = ISC_HOOK_NONE;
 	e->argsz_out = 0;
+	e->flags_out = 0;
+	e->nr_caps = 0;
 	e->iof = fd < 0 ? ISC_IOF_NO_FD : 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->arg_len = read_arg_head(e->arg_head, arg);
@@ -77,6 +86,54 @@ static __always_inline int ioctl_enter(struct file *file, __s32 fd, __u32 cmd,
 	else if (bpf_map_update_elem(&inflight, &tid, e, BPF_EXIST))
 		stat_inc(ISC_STAT_INFLIGHT_FULL);
 	return 0;
+}
+
+/*
+ * An INFO reply's capability chain, read from the caller's buffer right
+ * after the kernel wrote it: ids and versions in chain order. The walk is
+ * bounded (ISC_MAX_CAPS) and every offset must move forward and stay
+ * inside the argsz the caller gave.
+ */
+static __always_inline void walk_caps(struct isc_ioctl_event *out)
+{
+	__u32 key = ((__u32)out->fd_kind << 8) | (out->cmd & 0xff);
+	struct isc_caps_rule *r = bpf_map_lookup_elem(&caps_rules, &key);
+	struct {
+		__u16 id;
+		__u16 version;
+		__u32 next;
+	} h;
+	__u32 argsz, off = 0, i;
+	void *arg = (void *)out->arg;
+
+	if (!r || out->ret || out->arg_len < 8)
+		return;
+	__builtin_memcpy(&argsz, out->arg_head, sizeof(argsz));
+	if (bpf_probe_read_user(&out->flags_out, sizeof(out->flags_out), arg + (r->flags_off & 0x3f)))
+		return;
+	/* A caller whose struct ends before cap_offset (an older header) has
+	 * no chain: the bytes there are not its. */
+	if (!(out->flags_out & r->caps_flag) || argsz < (__u32)r->cap_offset_off + 4 ||
+	    bpf_probe_read_user(&off, sizeof(off), arg + (r->cap_offset_off & 0x3f)) || !off)
+		return;
+	out->iof |= ISC_IOF_CAPS;
+	for (i = 0; i < ISC_MAX_CAPS; i++) {
+		if (off < 8 || off > argsz - 8 || argsz < 8 ||
+		    bpf_probe_read_user(&h, sizeof(h), arg + off)) {
+			out->iof |= ISC_IOF_CAPS_BAD;
+			return;
+		}
+		out->caps[i] = h.id | (__u32)h.version << 16;
+		out->nr_caps = i + 1;
+		if (!h.next)
+			return;
+		if (h.next <= off) {		/* a loop, or backwards */
+			out->iof |= ISC_IOF_CAPS_BAD;
+			return;
+		}
+		off = h.next;
+	}
+	out->iof |= ISC_IOF_CAPS_MORE;
 }
 
 static __always_inline int ioctl_exit(__s64 ret, __u8 hook)
@@ -100,6 +157,7 @@ static __always_inline int ioctl_exit(__s64 ret, __u8 hook)
 	if (out->arg_len >= 4 &&
 	    !bpf_probe_read_user(&out->argsz_out, sizeof(out->argsz_out), (void *)out->arg))
 		out->iof |= ISC_IOF_ARGSZ_OUT;
+	walk_caps(out);
 	bpf_ringbuf_submit(out, 0);
 	stat_inc(ISC_STAT_EVENTS);
 forget:

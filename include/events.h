@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #endif
 
-#define ISC_EVENT_VERSION	1
+#define ISC_EVENT_VERSION	2
 #define ISC_COMM_LEN		16
 /* Bytes of the user struct captured at ioctl entry: the longest fixed head
  * the decoders read is IOMMU_HWPT_ALLOC (48 bytes). */
@@ -57,6 +57,11 @@ enum isc_hook {
 #define ISC_IOF_ARG_READ	(1u << 0)	/* arg_head holds arg_len bytes */
 #define ISC_IOF_ARGSZ_OUT	(1u << 1)	/* argsz_out was read at exit */
 #define ISC_IOF_NO_FD		(1u << 2)	/* fd not known (fd is -1) */
+#define ISC_IOF_CAPS		(1u << 3)	/* the reply's capability chain was walked */
+#define ISC_IOF_CAPS_BAD	(1u << 4)	/* ... and it loops or points outside argsz */
+#define ISC_IOF_CAPS_MORE	(1u << 5)	/* ... and has more than ISC_MAX_CAPS */
+
+#define ISC_MAX_CAPS		8
 
 struct isc_event_hdr {
 	__u16 type;		/* enum isc_event_type */
@@ -81,9 +86,21 @@ struct isc_ioctl_event {
 	__u8 arg_len;		/* bytes valid in arg_head */
 	__u32 argsz_out;	/* first u32 of the struct after the call */
 	__u32 iof;		/* ISC_IOF_* */
-	__u32 __pad;
+	__u32 flags_out;	/* the flags word after the call (replies) */
 	char comm[ISC_COMM_LEN];
 	__u8 arg_head[ISC_ARG_HEAD];
+	__u8 nr_caps;
+	__u8 __pad[3];
+	__u32 caps[ISC_MAX_CAPS];	/* id | version << 16, in chain order */
+};
+
+/* Which replies carry a capability chain (filled from the catalog). Key:
+ * fd kind << 8 | ioctl nr. */
+struct isc_caps_rule {
+	__u8 cap_offset_off;	/* where cap_offset is in the reply */
+	__u8 flags_off;
+	__u16 __pad;
+	__u32 caps_flag;	/* output flag: a chain is present */
 };
 
 /* What an IOMMU-core event is. */

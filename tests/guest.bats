@@ -165,3 +165,19 @@ iommu_vars() {
 		map(select(.op == "invalidate" and .ts_ns >= $t0 and .pid == $pid)) | length >= 1 and
 		all(.in_ioctl == "VFIO_IOMMU_UNMAP_DMA" and .device == $bdf and .size > 0)' <<<"$IOMMU"
 }
+
+@test "$ISC_GUEST_KERNEL: capability chains read at INFO exit equal what the workload decoded" {
+	ev=$(trace_events_of "$D/trace-full.jsonl" vfio_workload)
+	# every caps event of the workload: the INFO call (by seq) carries those ids, in order
+	jq -n -e --slurpfile m "$D/manifest-full.jsonl" --argjson ev "$ev" '
+		[$m[] | select(.event == "caps")] as $caps
+		| ($caps | length) >= 1 and
+		  ($caps | all(. as $c | $ev[$c.info_seq - 1]
+			| (.caps // [] | map(.id)) == $c.ids and (has("caps_error") | not)))'
+	# the IOMMU_GET_INFO chain: named, version 1, and flags_out says CAPS
+	jq -e 'map(select(.name == "VFIO_IOMMU_GET_INFO" and (.caps | length) > 0))[0]
+		| (.caps | map(.name) | sort) == ["DMA_AVAIL", "IOVA_RANGE", "MIGRATION"]
+		  and all(.caps[]; .version == 1) and (.flags_out_names | test("CAPS"))' <<<"$ev"
+	# calls whose buffer was too small for the chain carry none
+	jq -e 'map(select(.name == "VFIO_IOMMU_GET_INFO" and .argsz == 16)) | all(has("caps") | not)' <<<"$ev"
+}

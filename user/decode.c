@@ -60,6 +60,30 @@ static void copy_str_arg(struct isc_ioctl_view *v)
 		snprintf(tok, sizeof(v->str) - (tok - v->str), "vf_token=<redacted>");
 }
 
+static void decode_caps(struct isc_ioctl_view *v, const struct isc_ioctl_desc *d)
+{
+	const struct isc_ioctl_event *e = &v->ev;
+	int i;
+	size_t k;
+
+	if (!(e->iof & ISC_IOF_CAPS))
+		return;
+	v->caps_walked = true;
+	v->nr_caps = e->nr_caps > ISC_MAX_CAPS ? ISC_MAX_CAPS : e->nr_caps;
+	for (i = 0; i < v->nr_caps; i++) {
+		v->cap_id[i] = e->caps[i] & 0xffff;
+		v->cap_version[i] = e->caps[i] >> 16;
+		v->cap_name[i] = NULL;
+		for (k = 0; k < d->nr_caps; k++)
+			if (d->caps[k].id == v->cap_id[i])
+				v->cap_name[i] = d->caps[k].name;
+	}
+	if (e->iof & ISC_IOF_CAPS_BAD)
+		v->caps_error = "loop or out of range";
+	else if (e->iof & ISC_IOF_CAPS_MORE)
+		v->caps_error = "more capabilities than recorded";
+}
+
 int decode__ioctl(const void *data, size_t size, struct isc_ioctl_view *v)
 {
 	const struct isc_ioctl_desc *d;
@@ -93,6 +117,11 @@ int decode__ioctl(const void *data, size_t size, struct isc_ioctl_view *v)
 			v->has_argsz_out = true;
 			v->argsz_out = e->argsz_out;
 		}
+		if (d->caps_at && !e->ret && e->arg_len >= 8) {
+			v->has_flags_out = true;
+			v->flags_out = e->flags_out;
+		}
+		decode_caps(v, d);
 		for (i = 0; i < d->nr_fields && v->nr_fields < ISC_MAX_FIELDS; i++) {
 			uint64_t val;
 

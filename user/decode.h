@@ -20,6 +20,14 @@ struct isc_ioctl_view {
 	uint32_t flags;
 	bool has_argsz_out;		/* reply ioctl, read back at exit */
 	uint32_t argsz_out;
+	bool has_flags_out;		/* reply with a capability chain */
+	uint32_t flags_out;
+	bool caps_walked;		/* the chain was read */
+	const char *caps_error;		/* "loop or out of range", "too long" */
+	int nr_caps;
+	uint16_t cap_id[ISC_MAX_CAPS];
+	uint16_t cap_version[ISC_MAX_CAPS];
+	const char *cap_name[ISC_MAX_CAPS];	/* NULL: not in the catalog */
 	bool has_value;			/* by-value or pointed-to scalar */
 	const char *value_key;		/* "arg", "container_fd", ... */
 	int64_t value;

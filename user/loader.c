@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include "ioctl.skel.h"
 #include "iommu.skel.h"
+#include "catalog.h"
 #include "loader.h"
 #include "util.h"
 
@@ -371,6 +372,35 @@ int loader__sync_classifiers(struct isc_session *s, const struct isc_kernel *k)
 	return 0;
 }
 
+/* The catalog's capability-chain rules, for the BPF side's walk. */
+static int load_caps_rules(struct isc_session *s)
+{
+	int fd = bpf_map__fd(s->skel->maps.caps_rules);
+	const struct isc_ioctl_desc *ds;
+	size_t nr, i;
+	int kind;
+
+	ds = catalog__ioctls(&nr);
+	for (i = 0; i < nr; i++) {
+		struct isc_caps_rule r = {};
+
+		if (!ds[i].caps_at)
+			continue;
+		r.cap_offset_off = ds[i].caps_at->cap_offset_off;
+		r.flags_off = ds[i].flags_off;
+		r.caps_flag = ds[i].caps_at->caps_flag;
+		for (kind = 0; kind < ISC_FD_KIND_MAX; kind++) {
+			uint32_t key = (uint32_t)kind << 8 | (ds[i].cmd & 0xff);
+
+			if (!(ds[i].kinds & ISC_K(kind)))
+				continue;
+			if (bpf_map_update_elem(fd, &key, &r, BPF_ANY))
+				return -errno;
+		}
+	}
+	return 0;
+}
+
 int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_loader_opts *o)
 {
 	bool want[ISC_HK_MAX] = {};
@@ -432,9 +462,9 @@ int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_l
 		isc_err("failed to load BPF programs: %s", strerror(-err));
 		goto fail;
 	}
-	err = loader__sync_classifiers(s, &p->kernel);
+	err = loader__sync_classifiers(s, &p->kernel) ?: load_caps_rules(s);
 	if (err) {
-		isc_err("failed to fill classifier maps: %s", strerror(-err));
+		isc_err("failed to fill the classifier and catalog maps: %s", strerror(-err));
 		goto fail;
 	}
 	err = objs_attach(&objs);

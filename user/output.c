@@ -98,6 +98,26 @@ static void ioctl_json(struct isc_output *o, const struct isc_ioctl_view *v)
 	add_u64(j, "latency_ns", e->latency_ns);
 	if (v->has_argsz_out)
 		add_u64(j, "argsz_out", v->argsz_out);
+	if (v->has_flags_out) {
+		add_u64(j, "flags_out", v->flags_out);
+		add_str(j, "flags_out_names",
+			catalog__flags_str(v->desc, v->flags_out, flags, sizeof(flags)));
+	}
+	if (v->caps_walked) {
+		struct json_object *caps = json_object_new_array();
+
+		for (i = 0; i < v->nr_caps; i++) {
+			struct json_object *c = json_object_new_object();
+
+			add_u64(c, "id", v->cap_id[i]);
+			add_str(c, "name", v->cap_name[i]);
+			add_u64(c, "version", v->cap_version[i]);
+			json_object_array_add(caps, c);
+		}
+		json_object_object_add(j, "caps", caps);
+		if (v->caps_error)
+			add_str(j, "caps_error", v->caps_error);
+	}
 	if (v->has_value)
 		add_i64(j, v->value_key, v->value);
 	if (v->str[0])
@@ -170,6 +190,16 @@ static void ioctl_text(struct isc_output *o, const struct isc_ioctl_view *v)
 	if (v->has_argsz_out)
 		fprintf(o->f, " argsz_out=%u%s", v->argsz_out,
 			v->has_argsz && v->argsz_out > v->argsz ? "(needs more room)" : "");
+	for (i = 0; i < v->nr_caps; i++) {
+		fprintf(o->f, "%s", i ? "," : " caps=");
+		if (v->cap_name[i])
+			fprintf(o->f, "%s", v->cap_name[i]);
+		else
+			fprintf(o->f, "%u", v->cap_id[i]);
+		fprintf(o->f, "/v%u", v->cap_version[i]);
+	}
+	if (v->caps_error)
+		fprintf(o->f, " caps_error=\"%s\"", v->caps_error);
 	if (v->has_value)
 		fprintf(o->f, " %s=%lld", v->value_key, (long long)v->value);
 	if (v->str[0])
