@@ -18,6 +18,7 @@
 
 /* Load-time filters, set by the loader between open and load. */
 const volatile __u32 targ_tgid = 0;
+const volatile __u32 self_tgid = 0;	/* iommuscope itself: never traced */
 const volatile bool targ_comm_set = false;
 const volatile char targ_comm[ISC_COMM_LEN] = {};
 
@@ -101,6 +102,8 @@ static __always_inline bool is_vfio_cmd(__u32 cmd)
 
 static __always_inline bool task_wanted(__u64 pid_tgid)
 {
+	if ((pid_tgid >> 32) == self_tgid)
+		return false;
 	if (targ_tgid && (pid_tgid >> 32) != targ_tgid)
 		return false;
 	if (targ_comm_set) {

@@ -446,12 +446,14 @@ int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_l
 	if (s->lsm_entry)
 		bpf_program__set_autoload(s->skel->progs.tp_enter_ioctl, false);
 	s->skel->rodata->targ_tgid = o->tgid;
+	s->skel->rodata->self_tgid = getpid();
 	if (o->comm) {
 		s->skel->rodata->targ_comm_set = true;
 		strncpy((char *)s->skel->rodata->targ_comm, o->comm, ISC_COMM_LEN - 1);
 	}
 	if (s->iskel) {
 		s->iskel->rodata->targ_tgid = o->tgid;
+		s->iskel->rodata->self_tgid = getpid();
 		if (o->comm) {
 			s->iskel->rodata->targ_comm_set = true;
 			strncpy((char *)s->iskel->rodata->targ_comm, o->comm, ISC_COMM_LEN - 1);

@@ -63,7 +63,28 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
 }
 
-static void ioctl_json(struct isc_output *o, const struct isc_ioctl_view *v)
+static void add_verdict(struct json_object *j, const struct isc_verdict *cls)
+{
+	struct json_object *all = json_object_new_array();
+	int c;
+
+	add_str(j, "class", classify__primary(cls->classes));
+	for (c = 0; c < ISC_CLS_MAX; c++)
+		if (cls->classes & ISC_CLS(c))
+			json_object_array_add(all, json_object_new_string(classify__name(c)));
+	json_object_object_add(j, "classes", all);
+	if (cls->explain[0])
+		add_str(j, "explain", cls->explain);
+	if (cls->kernel_size)
+		add_u64(j, "kernel_size", cls->kernel_size);
+	if (cls->bad_bits)
+		add_u64(j, "bad_flags", cls->bad_bits);
+	if (cls->built_against[0])
+		add_str(j, "built_against", cls->built_against);
+}
+
+static void ioctl_json(struct isc_output *o, const struct isc_ioctl_view *v,
+		       const struct isc_verdict *cls)
 {
 	const struct isc_ioctl_event *e = &v->ev;
 	struct json_object *j = json_object_new_object();
@@ -125,6 +146,8 @@ static void ioctl_json(struct isc_output *o, const struct isc_ioctl_view *v)
 	for (i = 0; i < v->nr_fields; i++)
 		add_u64(j, v->field_keys[i], v->field_vals[i]);
 	add_str(j, "hook", output__hook_name(e->entry_hook));
+	if (cls)
+		add_verdict(j, cls);
 	emit_json(j, o->f);
 }
 
@@ -150,7 +173,8 @@ static void text_time(struct isc_output *o, uint64_t ts_ns, char *buf, size_t le
 		 (long long)(real % 1000000000ll) / 1000);
 }
 
-static void ioctl_text(struct isc_output *o, const struct isc_ioctl_view *v)
+static void ioctl_text(struct isc_output *o, const struct isc_ioctl_view *v,
+		       const struct isc_verdict *cls)
 {
 	const struct isc_ioctl_event *e = &v->ev;
 	char when[48], name[40], argsz[12], flags[128], ret[24], fd[12];
@@ -200,6 +224,8 @@ static void ioctl_text(struct isc_output *o, const struct isc_ioctl_view *v)
 	}
 	if (v->caps_error)
 		fprintf(o->f, " caps_error=\"%s\"", v->caps_error);
+	if (cls && cls->classes)
+		fprintf(o->f, " [%s: %s]", classify__primary(cls->classes), cls->explain);
 	if (v->has_value)
 		fprintf(o->f, " %s=%lld", v->value_key, (long long)v->value);
 	if (v->str[0])
@@ -209,12 +235,48 @@ static void ioctl_text(struct isc_output *o, const struct isc_ioctl_view *v)
 	fputc('\n', o->f);
 }
 
-void output__ioctl(struct isc_output *o, const struct isc_ioctl_view *v)
+void output__ioctl(struct isc_output *o, const struct isc_ioctl_view *v,
+		   const struct isc_verdict *cls)
 {
 	if (o->json)
-		ioctl_json(o, v);
+		ioctl_json(o, v, cls);
 	else
-		ioctl_text(o, v);
+		ioctl_text(o, v, cls);
+}
+
+void output__mismatch(struct isc_output *o, const struct isc_ioctl_view *v,
+		      const struct isc_verdict *cls)
+{
+	const struct isc_ioctl_event *e = &v->ev;
+	struct json_object *j;
+	char when[48];
+
+	if (!o->json) {
+		text_header(o);
+		text_time(o, e->hdr.ts_ns, when, sizeof(when));
+		fprintf(o->f, "%-15s %-7u %-7u %-15s %4d %-9s %-34s %6u %-20s %-8s %9s [%s: %s]\n",
+			when, e->pid, e->tid, e->comm, e->fd, catalog__kind_name(e->fd_kind),
+			v->desc ? v->desc->name : "?", v->argsz, "-", "MISMATCH", "-",
+			classify__primary(cls->classes), cls->explain);
+		return;
+	}
+	j = json_object_new_object();
+	add_str(j, "type", "mismatch");
+	add_u64(j, "ts_ns", e->hdr.ts_ns);
+	add_u64(j, "pid", e->pid);
+	add_u64(j, "tid", e->tid);
+	add_str(j, "comm", e->comm);
+	add_i64(j, "fd", e->fd);
+	add_str(j, "fd_kind", catalog__kind_name(e->fd_kind));
+	add_u64(j, "cmd", e->cmd);
+	add_str(j, "name", v->desc ? v->desc->name : NULL);
+	add_u64(j, "argsz", v->argsz);
+	if (v->has_argsz_out)
+		add_u64(j, "argsz_out", v->argsz_out);
+	add_verdict(j, cls);
+	if (cls->need)
+		add_u64(j, "need", cls->need);
+	emit_json(j, o->f);
 }
 
 static void iommu_json(struct isc_output *o, const struct isc_iommu_view *v)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "classify.h"
 #include "decode.h"
 
 struct isc_output {
@@ -25,7 +26,12 @@ struct isc_summary {
 };
 
 void output__init(struct isc_output *o, bool json, FILE *f);
-void output__ioctl(struct isc_output *o, const struct isc_ioctl_view *v);
+/* One call; cls may be NULL (not classified). */
+void output__ioctl(struct isc_output *o, const struct isc_ioctl_view *v,
+		   const struct isc_verdict *cls);
+/* A verdict reached after the call was printed (caps-truncated). */
+void output__mismatch(struct isc_output *o, const struct isc_ioctl_view *v,
+		      const struct isc_verdict *cls);
 void output__iommu(struct isc_output *o, const struct isc_iommu_view *v);
 /* Map/unmap totals so far of one process and ioctl. */
 void output__map_stats(struct isc_output *o, const struct isc_map_key *k,

@@ -34,7 +34,7 @@ static struct json_object *to_json(const struct isc_ioctl_view *v)
 {
 	struct sink k;
 
-	output__ioctl(sink_open(&k), v);
+	output__ioctl(sink_open(&k), v, NULL);
 	return sink_json(&k);
 }
 

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The compatibility classifier: every class, both container backends,
+ * payload rules, flag roles, kernel eras, and the caps-truncated tracker.
+ * Kernel sizes come from the catalog's history for the version under test
+ * (this host's BTF has no VFIO types). */
+#include <errno.h>
+#include "classify.h"
+#include "harness.h"
+
+static struct isc_abi abi_of(const char *release)
+{
+	struct isc_abi a = {};
+
+	abi__learn(&a, release, false);
+	return a;
+}
+
+struct call {
+	uint32_t cmd;
+	uint8_t kind;
+	uint32_t head[8];	/* first 32 bytes of the struct */
+	uint8_t len;		/* bytes captured */
+	int64_t ret;
+	uint32_t argsz_out;	/* 0: not read back */
+};
+
+static struct isc_ioctl_view view_of(const struct call *c)
+{
+	struct isc_ioctl_event e = {
+		.hdr = { ISC_EV_IOCTL, ISC_EVENT_VERSION, sizeof(e), 1 },
+		.pid = 10, .tid = 10, .fd = 3, .cmd = c->cmd, .fd_kind = c->kind,
+		.entry_hook = ISC_HOOK_TP, .exit_hook = ISC_HOOK_TP,
+		.arg_len = c->len, .ret = c->ret,
+	};
+	struct isc_ioctl_view v;
+
+	memcpy(e.arg_head, c->head, sizeof(c->head));
+	if (c->argsz_out) {
+		e.iof |= ISC_IOF_ARGSZ_OUT;
+		e.argsz_out = c->argsz_out;
+	}
+	decode__ioctl(&e, sizeof(e), &v);
+	return v;
+}
+
+static uint32_t classes(const struct isc_abi *a, const struct call *c, struct isc_verdict *out)
+{
+	struct isc_ioctl_view v = view_of(c);
+
+	classify__ioctl(a, &v, out);
+	return out->classes;
+}
+
+#define C(x) ISC_CLS(ISC_CLS_##x)
+#define K(x) ISC_FD_##x
+
+int main(void)
+{
+	struct isc_abi k510 = abi_of("5.10.0-32-amd64"), k61 = abi_of("6.1.0-50-amd64");
+	struct isc_abi k67 = abi_of("6.7.0"), k612 = abi_of("6.12.95+deb12-amd64");
+	struct isc_verdict out;
+	const struct {
+		const char *what;
+		const struct isc_abi *abi;
+		struct call c;
+		uint32_t want;
+		const char *explains;	/* a fragment the explanation must hold */
+		uint32_t bad_bits;
+	} table[] = {
+		{ "MAP_DMA plain", &k61, { 0x3b71, K(CONTAINER), { 32, 3 }, 64 }, 0, NULL },
+		{ "MAP_DMA argsz 8", &k61, { 0x3b71, K(CONTAINER), { 8, 3 }, 64 }, C(TRUNCATED),
+		  "< minimum 32" },
+		{ "MAP_DMA unknown bit", &k61, { 0x3b71, K(CONTAINER), { 32, 0x83 }, 64 },
+		  C(UNKNOWN_FLAGS), "unknown to VFIO_IOMMU_MAP_DMA", 0x80 },
+		{ "MAP_DMA VADDR on 5.10", &k510, { 0x3b71, K(CONTAINER), { 32, 7 }, 64 },
+		  C(UNKNOWN_FLAGS), "VADDR needs Linux >= 5.12", 4 },
+		{ "MAP_DMA VADDR on 6.1", &k61, { 0x3b71, K(CONTAINER), { 32, 7 }, 64 }, 0, NULL },
+		{ "MAP_DMA VADDR, iommufd container", &k61, { 0x3b71, K(COMPAT), { 32, 7 }, 64 },
+		  C(UNKNOWN_FLAGS), "not accepted when iommufd serves the container", 4 },
+		{ "UNMAP_DMA ALL, iommufd container", &k61, { 0x3b72, K(COMPAT), { 24, 2 }, 64 },
+		  0, NULL },
+		{ "UNMAP_DMA VADDR on /dev/iommu", &k61, { 0x3b72, K(IOMMUFD), { 24, 4 }, 64 },
+		  C(UNKNOWN_FLAGS), NULL, 4 },
+		{ "UNMAP_DMA dirty bitmap, no room", &k61, { 0x3b72, K(CONTAINER), { 24, 1 }, 64 },
+		  C(TRUNCATED), "needs argsz >= 48" },
+		{ "UNMAP_DMA dirty bitmap", &k61, { 0x3b72, K(CONTAINER), { 4096, 1 }, 64 }, 0, NULL },
+		{ "IOMMU_GET_INFO 16 on 6.1", &k61, { 0x3b70, K(CONTAINER), { 16, 0xff }, 64 },
+		  C(OLDER_STRUCT), "< this kernel's 24" },
+		{ "IOMMU_GET_INFO room for caps", &k61, { 0x3b70, K(CONTAINER), { 120 }, 64 }, 0, NULL },
+		{ "DEVICE_GET_INFO 20 on 6.1", &k61, { 0x3b6b, K(DEVICE), { 20 }, 64 }, 0, NULL },
+		{ "DEVICE_GET_INFO 20 on 6.12", &k612, { 0x3b6b, K(DEVICE), { 20 }, 64 },
+		  C(OLDER_STRUCT), "this kernel's 24" },
+		{ "SET_IRQS one eventfd", &k61, { 0x3b6e, K(DEVICE), { 24, 0x24, 1, 0, 1 }, 64 }, 0,
+		  NULL },
+		{ "SET_IRQS eventfd, no room", &k61, { 0x3b6e, K(DEVICE), { 20, 0x24, 1, 0, 1 }, 64 },
+		  C(TRUNCATED), "no room for 1 data entries" },
+		{ "SET_IRQS larger than needed", &k61, { 0x3b6e, K(DEVICE), { 28, 0x24, 1, 0, 1 }, 64 },
+		  0, NULL },
+		{ "SET_IRQS two DATA types", &k61, { 0x3b6e, K(DEVICE), { 24, 0x25, 1, 0, 1 }, 64 },
+		  C(UNKNOWN_FLAGS), "exactly one of DATA_NONE|DATA_BOOL|DATA_EVENTFD", 5 },
+		{ "SET_IRQS no action", &k61, { 0x3b6e, K(DEVICE), { 20, 0x1, 1, 0, 0 }, 64 },
+		  C(UNKNOWN_FLAGS), "not none" },
+		{ "FEATURE index is not flags", &k61, { 0x3b75, K(DEVICE), { 8, 0x1000b }, 64 }, 0,
+		  NULL },
+		{ "FEATURE unknown op bit", &k61, { 0x3b75, K(DEVICE), { 8, 0x80001 }, 64 },
+		  C(UNKNOWN_FLAGS), NULL, 0x80000 },
+		{ "FEATURE payload", &k61, { 0x3b75, K(DEVICE), { 1000, 0x20006 }, 64 }, 0, NULL },
+		{ "HWPT_ALLOC 48 on 6.7", &k67, { 0x3b89, K(IOMMUFD), { 48 }, 64 }, C(NEWER_STRUCT),
+		  "accepted only while the extra bytes are zero" },
+		{ "HWPT_ALLOC 48 on 6.7, E2BIG", &k67, { 0x3b89, K(IOMMUFD), { 48 }, 64, -E2BIG },
+		  C(NEWER_STRUCT), "not zero: E2BIG" },
+		{ "HWPT_ALLOC 40 on 6.12", &k612, { 0x3b89, K(IOMMUFD), { 40 }, 64 }, C(OLDER_STRUCT),
+		  NULL },
+		{ "HWPT_ALLOC FAULT_ID_VALID on 6.7", &k67, { 0x3b89, K(IOMMUFD), { 40, 4 }, 64 },
+		  C(UNKNOWN_FLAGS), "FAULT_ID_VALID needs Linux >= 6.11", 4 },
+		{ "BIND_IOMMUFD on 6.1", &k61, { 0x3b76, K(DEVICE), { 16 }, 64 }, C(UNKNOWN_IOCTL),
+		  "needs Linux >= 6.6" },
+		{ "unknown iommufd cmd", &k612, { 0x3bfe, K(IOMMUFD), { 8 }, 64 }, C(UNKNOWN_IOCTL),
+		  "not a VFIO/iommufd ioctl on a iommufd fd" },
+		{ "IRQ_INFO with a cap_offset", &k61, { 0x3b6d, K(DEVICE), { 24 }, 64 },
+		  C(NEWER_STRUCT), "never merged" },
+		{ "by-value CHECK_EXTENSION", &k61, { 0x3b65, K(CONTAINER), {}, 0 }, 0, NULL },
+	};
+	struct isc_caps_tracker t = {};
+	struct isc_ioctl_view late, v;
+	struct call small = { 0x3b70, K(CONTAINER), { 16 }, 64, 0, 120 };
+	struct call retry = { 0x3b70, K(CONTAINER), { 120 }, 64, 0, 120 };
+	struct call map = { 0x3b71, K(CONTAINER), { 32, 3 }, 64 };
+	struct call mid = { 0x3b70, K(CONTAINER), { 64 }, 64, 0, 120 };
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		TEST(table) {
+			uint32_t got = classes(table[i].abi, &table[i].c, &out);
+
+			CHECK(got == table[i].want, "%s: classes %s (0x%x), want 0x%x: %s",
+			      table[i].what, classify__primary(got), got, table[i].want, out.explain);
+			if (table[i].explains)
+				CHECK(strstr(out.explain, table[i].explains) != NULL,
+				      "%s: explanation '%s' lacks '%s'", table[i].what, out.explain,
+				      table[i].explains);
+			if (table[i].bad_bits)
+				ASSERT_EQ(out.bad_bits, table[i].bad_bits, table[i].what);
+			CHECK(!got || out.explain[0], "%s: a class without an explanation",
+			      table[i].what);
+		}
+	}
+	TEST(built_against) {
+		struct call c = { 0x3b6b, K(DEVICE), { 20 }, 64 };
+
+		classes(&k612, &c, &out);
+		ASSERT_STREQ(out.built_against, "Linux >= 5.10, < 6.5", "device_info 20");
+		c.head[0] = 24;
+		classes(&k612, &c, &out);
+		ASSERT_STREQ(out.built_against, "Linux >= 6.5", "device_info 24");
+		c = (struct call){ 0x3b71, K(CONTAINER), { 32, 7 }, 64 };
+		classes(&k61, &c, &out);
+		ASSERT_STREQ(out.built_against, "Linux >= 5.12", "VADDR used");
+		c.head[1] = 3;
+		classes(&k61, &c, &out);
+		ASSERT_STREQ(out.built_against, "", "nothing newer than the ioctl");
+	}
+	TEST(caps_tracker) {
+		v = view_of(&small);
+		ASSERT_EQ(classify__track(&t, &v, &late), 0, "asked for room: pending");
+		v = view_of(&retry);
+		ASSERT_EQ(classify__track(&t, &v, &late), 0, "retried with room: fine");
+		ASSERT_EQ(t.nr, 0, "nothing pending");
+		v = view_of(&small);
+		classify__track(&t, &v, &late);
+		v = view_of(&mid);	/* again, but still too small */
+		ASSERT_EQ(classify__track(&t, &v, &late), 1, "too small a retry");
+		ASSERT_EQ(late.argsz, 16, "the first call is caps-truncated");
+		v = view_of(&map);
+		ASSERT_EQ(classify__track(&t, &v, &late), 1, "moved on");
+		ASSERT_EQ(late.argsz, 64, "the 64-byte call is caps-truncated");
+		classify__caps_truncated(&late, &out);
+		ASSERT_EQ(out.classes, C(CAPS_TRUNCATED), "class");
+		ASSERT_EQ(out.need, 120, "need");
+		CHECK(strstr(out.explain, "IOVA_RANGE") != NULL, "names what it misses: %s",
+		      out.explain);
+		v = view_of(&small);
+		classify__track(&t, &v, &late);
+		ASSERT_EQ(classify__flush(&t, &late), 1, "pending at the end");
+		ASSERT_EQ(classify__flush(&t, &late), 0, "then none");
+	}
+	TEST(bad_version) {
+		struct isc_iommu_view iv = {};
+
+		iv.hook = "iommu_uapi_cache_invalidate";
+		iv.ev.ief = ISC_IEF_UAPI;
+		iv.ev.uapi_version = 1;
+		classify__iommu(&iv, &out);
+		ASSERT_EQ(out.classes, 0, "version 1 is fine");
+		iv.ev.uapi_version = 2;
+		classify__iommu(&iv, &out);
+		ASSERT_EQ(out.classes, C(BAD_VERSION), "version 2");
+		CHECK(strstr(out.explain, "IOMMU_UAPI_VERSION") != NULL, "%s", out.explain);
+	}
+	abi__free(&k510);
+	abi__free(&k61);
+	abi__free(&k67);
+	abi__free(&k612);
+	return harness_done("test_classify");
+}

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "classify.h"
+
+static const char *const class_names[ISC_CLS_MAX] = {
+	[ISC_CLS_OLDER_STRUCT] = "older-struct",
+	[ISC_CLS_NEWER_STRUCT] = "newer-struct",
+	[ISC_CLS_TRUNCATED] = "truncated",
+	[ISC_CLS_UNKNOWN_FLAGS] = "unknown-flags",
+	[ISC_CLS_CAPS_TRUNCATED] = "caps-truncated",
+	[ISC_CLS_BAD_VERSION] = "bad-version",
+	[ISC_CLS_UNKNOWN_IOCTL] = "unknown-ioctl",
+};
+
+/*
+ * Extensions discussed upstream and never merged: a binary carrying them
+ * was built against an out-of-tree header, and no kernel will honour them.
+ */
+static const struct {
+	const char *ioctl;
+	const char *text;
+} proposals[] = {
+	{ "VFIO_DEVICE_GET_IRQ_INFO",
+	  "an IRQ-info capability chain (VFIO_IRQ_INFO_FLAG_CAPS, a cap_offset after count) was "
+	  "proposed but never merged: no kernel returns IRQ capabilities" },
+};
+
+const char *classify__name(enum isc_class c)
+{
+	return c < ISC_CLS_MAX ? class_names[c] : "?";
+}
+
+const char *classify__primary(uint32_t classes)
+{
+	int c;
+
+	for (c = 0; c < ISC_CLS_MAX; c++)
+		if (classes & ISC_CLS(c))
+			return class_names[c];
+	return "ok";
+}
+
+static void version_str(uint16_t v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u.%u", v >> 8, v & 0xff);
+}
+
+/* Append "; text" to the explanation. */
+static void say(struct isc_verdict *out, const char *fmt, ...)
+{
+	size_t n = strlen(out->explain);
+	va_list ap;
+
+	if (n && n < sizeof(out->explain) - 2) {
+		snprintf(out->explain + n, sizeof(out->explain) - n, "; ");
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(out->explain + n, sizeof(out->explain) - n, fmt, ap);
+	va_end(ap);
+}
+
+static const struct isc_role_desc *role(const struct isc_ioctl_desc *d, enum isc_flags_role r)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_roles; i++)
+		if (d->roles[i].role == r)
+			return &d->roles[i];
+	return NULL;
+}
+
+/* The flag bits this kernel version (and backend) accepts. */
+static uint32_t allowed_flags(const struct isc_ioctl_desc *d, uint16_t version,
+			      enum isc_fd_kind kind)
+{
+	uint32_t mask = 0;
+	size_t i;
+
+	for (i = 0; i < d->nr_flags; i++)
+		if (!version || d->flags[i].since <= version)
+			mask |= d->flags[i].value;
+	for (i = 0; i < d->nr_kind_flags; i++)
+		if (d->kind_flags[i].kind == kind)
+			mask &= d->kind_flags[i].mask;
+	return mask;
+}
+
+static bool field_value(const struct isc_ioctl_view *v, const char *key, uint64_t *val)
+{
+	int i;
+
+	for (i = 0; i < v->nr_fields; i++) {
+		if (!strcmp(v->field_keys[i], key)) {
+			*val = v->field_vals[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+/* What the size and the newest flag used say about the caller's headers. */
+static void built_against(const struct isc_ioctl_desc *d, const struct isc_ioctl_view *v,
+			  bool flags_in, struct isc_verdict *out)
+{
+	uint16_t lo = 0, hi = 0;
+	char a[16], b[16];
+	size_t i;
+
+	if (v->has_argsz && d->nr_sizes && !d->payload) {
+		for (i = 0; i < d->nr_sizes; i++) {
+			if (d->sizes[i].size != v->argsz)
+				continue;
+			lo = d->sizes[i].since;
+			hi = i + 1 < d->nr_sizes ? d->sizes[i + 1].since : 0;
+		}
+	}
+	for (i = 0; flags_in && v->has_flags && i < d->nr_flags; i++)
+		if ((v->flags & d->flags[i].value) && d->flags[i].since > lo)
+			lo = d->flags[i].since;
+	if (!lo || lo <= d->since)
+		return;
+	version_str(lo, a, sizeof(a));
+	if (hi > lo) {
+		version_str(hi, b, sizeof(b));
+		snprintf(out->built_against, sizeof(out->built_against), "Linux >= %s, < %s", a, b);
+	} else {
+		snprintf(out->built_against, sizeof(out->built_against), "Linux >= %s", a);
+	}
+}
+
+static void classify_flags(const struct isc_abi *a, const struct isc_ioctl_view *v,
+			   struct isc_verdict *out)
+{
+	const struct isc_ioctl_desc *d = v->desc;
+	const struct isc_role_desc *idx = role(d, ISC_FR_INDEX);
+	uint32_t flags = v->flags, allowed, bad;
+	char ver[16], names[128], allowed_names[128];
+	size_t i;
+
+	if (idx)
+		flags &= ~idx->mask;
+	allowed = allowed_flags(d, a->version, v->ev.fd_kind);
+	bad = flags & ~allowed;
+	version_str(a->version, ver, sizeof(ver));
+	if (bad) {
+		out->classes |= ISC_CLS(ISC_CLS_UNKNOWN_FLAGS);
+		out->bad_bits |= bad;
+		catalog__flags_str(d, bad, names, sizeof(names));
+		catalog__flags_str(d, allowed, allowed_names, sizeof(allowed_names));
+		say(out, "flags %s unknown to %s on Linux %s, %s fd (it accepts %s)", names,
+		    d->name, ver, catalog__kind_name(v->ev.fd_kind),
+		    allowed_names[0] ? allowed_names : "none");
+		for (i = 0; i < d->nr_flags; i++) {
+			const struct isc_flag_desc *f = &d->flags[i];
+
+			if (!(bad & f->value))
+				continue;
+			if (a->version && f->since > a->version) {
+				version_str(f->since, ver, sizeof(ver));
+				say(out, "%s needs Linux >= %s", f->name, ver);
+			} else {
+				say(out, "%s is not accepted when iommufd serves the container",
+				    f->name);
+			}
+		}
+		if (d->cmd >= 0x3b80)
+			say(out, "iommufd answers EOPNOTSUPP");
+	}
+	for (i = 0; i < d->nr_roles; i++) {
+		const struct isc_role_desc *r = &d->roles[i];
+		uint32_t set = flags & r->mask;
+
+		if (r->role != ISC_FR_ONE_OF || (set && !(set & (set - 1))))
+			continue;
+		out->classes |= ISC_CLS(ISC_CLS_UNKNOWN_FLAGS);
+		out->bad_bits |= set ? set : r->mask;
+		catalog__flags_str(d, r->mask, names, sizeof(names));
+		say(out, "exactly one of %s must be set, not %s", names,
+		    set ? catalog__flags_str(d, set, allowed_names, sizeof(allowed_names)) : "none");
+	}
+}
+
+/* Sizes for variable-length calls: 1 if the payload rule decided. */
+static int classify_payload(const struct isc_ioctl_view *v, struct isc_verdict *out)
+{
+	const struct isc_ioctl_desc *d = v->desc;
+	const struct isc_payload_desc *pl = d->payload;
+	uint64_t count = 0, need;
+	uint32_t data;
+
+	switch (pl->kind) {
+	case ISC_PL_TRAILING:
+		return 1;
+	case ISC_PL_IRQ_DATA:
+		field_value(v, "count", &count);
+		data = (v->flags & 0x2) ? 1 : (v->flags & 0x4) ? 4 : 0;	/* BOOL, EVENTFD */
+		need = d->minsz + count * data;
+		if (v->argsz < need) {
+			out->classes |= ISC_CLS(ISC_CLS_TRUNCATED);
+			say(out, "argsz %u has no room for %llu data entries (needs %llu): EINVAL",
+			    v->argsz, (unsigned long long)count, (unsigned long long)need);
+		}
+		return 1;
+	case ISC_PL_ARRAY:
+		if (d->reply)	/* a short buffer is how the caller learns the count */
+			return 1;
+		if (v->ev.arg_len >= pl->a + 4)
+			memcpy(&data, v->ev.arg_head + pl->a, 4), count = data;
+		need = d->minsz + count * pl->b;
+		if (v->argsz < need) {
+			out->classes |= ISC_CLS(ISC_CLS_TRUNCATED);
+			say(out, "argsz %u has no room for %llu entries (needs %llu): EINVAL",
+			    v->argsz, (unsigned long long)count, (unsigned long long)need);
+		}
+		return 1;
+	case ISC_PL_FLAG_TAIL:
+		if (!(v->flags & pl->a))
+			return 0;
+		if (v->argsz < d->minsz + pl->b) {
+			out->classes |= ISC_CLS(ISC_CLS_TRUNCATED);
+			say(out, "flag 0x%x needs argsz >= %u: EINVAL", pl->a, d->minsz + pl->b);
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static void classify_size(const struct isc_abi *a, const struct isc_ioctl_view *v,
+			  struct isc_verdict *out)
+{
+	const struct isc_ioctl_desc *d = v->desc;
+	uint32_t ks = abi__size(a, d);
+	const char *what = d->cmd >= 0x3b80 ? "size" : "argsz";
+	size_t i;
+
+	out->kernel_size = ks;
+	if (v->argsz < d->minsz) {
+		out->classes |= ISC_CLS(ISC_CLS_TRUNCATED);
+		say(out, "%s %u < minimum %u (%s): the kernel rejects it (EINVAL)", what, v->argsz,
+		    d->minsz, d->struct_name);
+		return;
+	}
+	if (d->payload && classify_payload(v, out))
+		return;
+	if (!ks || v->argsz == ks)
+		return;
+	if (v->argsz < ks) {
+		out->classes |= ISC_CLS(ISC_CLS_OLDER_STRUCT);
+		say(out, "%s %u < this kernel's %u (%s): built against older headers; the kernel "
+		    "treats the missing fields as absent", what, v->argsz, ks, d->struct_name);
+		return;
+	}
+	if (d->caps_at)	/* a bigger INFO buffer is room for the capability chain */
+		return;
+	out->classes |= ISC_CLS(ISC_CLS_NEWER_STRUCT);
+	if (d->cmd >= 0x3b80)
+		say(out, "size %u > this kernel's %u (%s): %s", v->argsz, ks, d->struct_name,
+		    v->ev.ret == -E2BIG ? "the extra bytes were not zero: E2BIG" :
+					  "accepted only while the extra bytes are zero (else E2BIG)");
+	else
+		say(out, "argsz %u > this kernel's %u (%s): the kernel ignores the last %u bytes",
+		    v->argsz, ks, d->struct_name, v->argsz - ks);
+	for (i = 0; i < sizeof(proposals) / sizeof(proposals[0]); i++)
+		if (!strcmp(proposals[i].ioctl, d->name))
+			say(out, "%s", proposals[i].text);
+}
+
+void classify__ioctl(const struct isc_abi *a, const struct isc_ioctl_view *v,
+		     struct isc_verdict *out)
+{
+	const struct isc_ioctl_desc *d = v->desc;
+	const struct isc_role_desc *outr;
+	char ver[16], kver[16];
+
+	memset(out, 0, sizeof(*out));
+	if (!d) {
+		out->classes |= ISC_CLS(ISC_CLS_UNKNOWN_IOCTL);
+		say(out, "0x%x is not a VFIO/iommufd ioctl on a %s fd", v->ev.cmd,
+		    catalog__kind_name(v->ev.fd_kind));
+		return;
+	}
+	if (a->version && d->since > a->version) {
+		version_str(d->since, ver, sizeof(ver));
+		version_str(a->version, kver, sizeof(kver));
+		out->classes |= ISC_CLS(ISC_CLS_UNKNOWN_IOCTL);
+		say(out, "%s needs Linux >= %s; this kernel is %s (ENOTTY)", d->name, ver, kver);
+		return;
+	}
+	if (d->arg != ISC_ARG_STRUCT || !v->has_argsz)
+		return;
+	outr = role(d, ISC_FR_OUT);
+	classify_size(a, v, out);
+	if (v->has_flags && !outr)
+		classify_flags(a, v, out);
+	built_against(d, v, !outr, out);
+}
+
+void classify__iommu(const struct isc_iommu_view *v, struct isc_verdict *out)
+{
+	const struct isc_iommu_event *e = &v->ev;
+
+	memset(out, 0, sizeof(*out));
+	if (!(e->ief & ISC_IEF_UAPI) || e->uapi_version == 1)
+		return;
+	out->classes |= ISC_CLS(ISC_CLS_BAD_VERSION);
+	say(out, "version %u passed to %s; the kernel accepts only 1 (argsz versions these "
+	    "structs: a unified IOMMU_UAPI_VERSION was proposed in 2020 and never merged)",
+	    e->uapi_version, v->hook);
+}
+
+/* ---- caps-truncated ---- */
+
+static bool wants_more_room(const struct isc_ioctl_view *v)
+{
+	return v->desc && v->desc->caps_at && !v->ev.ret && v->has_argsz && v->has_argsz_out &&
+	       v->argsz_out > v->argsz;
+}
+
+static bool same_call(const struct isc_ioctl_view *a, const struct isc_ioctl_view *b)
+{
+	uint64_t ia = 0, ib = 0;
+
+	field_value(a, "index", &ia);
+	field_value(b, "index", &ib);
+	return a->ev.cmd == b->ev.cmd && a->ev.fd == b->ev.fd && a->ev.pid == b->ev.pid && ia == ib;
+}
+
+static void drop(struct isc_caps_tracker *t, int i)
+{
+	t->p[i] = t->p[--t->nr];
+}
+
+int classify__track(struct isc_caps_tracker *t, const struct isc_ioctl_view *v,
+		    struct isc_ioctl_view *late)
+{
+	int i, found = 0;
+
+	for (i = 0; i < t->nr; i++) {
+		struct isc_caps_pending *p = &t->p[i];
+
+		if (p->tid != v->ev.tid)
+			continue;
+		if (!same_call(&p->call, v) || !v->has_argsz || v->argsz < p->call.argsz_out) {
+			*late = p->call;	/* moved on without making room */
+			found = 1;
+		}
+		drop(t, i);
+		break;
+	}
+	if (!wants_more_room(v))
+		return found;
+	if (t->nr == ISC_CAPS_PENDING) {
+		if (found)	/* keep the answer we owe; forget the oldest quietly */
+			drop(t, 0);
+		else {
+			*late = t->p[0].call;
+			found = 1;
+			drop(t, 0);
+		}
+	}
+	t->p[t->nr].tid = v->ev.tid;
+	t->p[t->nr].call = *v;
+	t->nr++;
+	return found;
+}
+
+int classify__flush(struct isc_caps_tracker *t, struct isc_ioctl_view *late)
+{
+	if (!t->nr)
+		return 0;
+	*late = t->p[t->nr - 1].call;
+	t->nr--;
+	return 1;
+}
+
+void classify__caps_truncated(const struct isc_ioctl_view *v, struct isc_verdict *out)
+{
+	const struct isc_ioctl_desc *d = v->desc;
+	char caps[96] = "";
+	size_t i, n = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->classes = ISC_CLS(ISC_CLS_CAPS_TRUNCATED);
+	out->need = v->argsz_out;
+	for (i = 0; d && i < d->nr_caps && n < sizeof(caps); i++)
+		n += snprintf(caps + n, sizeof(caps) - n, "%s%s", n ? ", " : "", d->caps[i].name);
+	say(out, "the kernel asked for argsz %u to return its capability chain and the process "
+	    "never retried with it: it runs without %s", v->argsz_out,
+	    n ? caps : "the capabilities");
+}

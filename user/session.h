@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One tracing session, shared by every command that watches live traffic
+ * (trace, audit, profile record): probe, load and attach, read the ring
+ * buffer, classify, and hand each record to the command's sink, until a
+ * signal or the duration ends it.
+ */
+#ifndef ISC_SESSION_H
+#define ISC_SESSION_H
+
+#include <getopt.h>
+#include "classify.h"
+#include "iommu_state.h"
+#include "loader.h"
+
+#define ISC_MAX_CLASSIFY 16
+
+/* Options every live command takes; parsed by session__parse_opt. */
+struct isc_session_opts {
+	struct isc_loader_opts lo;
+	uint64_t duration_ns;		/* 0: until a signal */
+	int nr_classify;
+	const char *classify[ISC_MAX_CLASSIFY];
+	const char *what;		/* "tracing", "auditing", ... for the ready line */
+};
+
+#define ISC_SESSION_SHORT "p:c:d:m:v"
+enum { ISC_OPT_RINGBUF = 0x100, ISC_OPT_CLASSIFY, ISC_OPT_NO_IOMMU, ISC_OPT_FIRST_FREE };
+#define ISC_SESSION_LONG						\
+	{ "pid", required_argument, NULL, 'p' },				\
+	{ "comm", required_argument, NULL, 'c' },			\
+	{ "duration", required_argument, NULL, 'd' },			\
+	{ "mode", required_argument, NULL, 'm' },			\
+	{ "ringbuf-size", required_argument, NULL, ISC_OPT_RINGBUF },	\
+	{ "classify", required_argument, NULL, ISC_OPT_CLASSIFY },	\
+	{ "no-iommu", no_argument, NULL, ISC_OPT_NO_IOMMU },		\
+	{ "verbose", no_argument, NULL, 'v' }
+
+#define ISC_SESSION_HELP							\
+	"  -p, --pid PID           only this process (thread group id)\n"	\
+	"  -c, --comm COMM         only tasks with this command name (15 chars max)\n" \
+	"  -d, --duration TIME     stop after TIME (10, 10s, 500ms, 2m)\n"	\
+	"  -m, --mode MODE         auto (default), full or tracepoint\n"	\
+	"      --ringbuf-size MIB  ring buffer size in MiB, a power of 2 (default 4)\n" \
+	"      --no-iommu          ioctl events only: no bind/invalidate/fault/map\n" \
+	"      --classify PATH=KIND\n"						\
+	"                          treat the character device PATH as a VFIO fd of\n" \
+	"                          KIND (container, group, device, iommufd, ...);\n" \
+	"                          for tests and kernels without /proc/misc entries\n" \
+	"  -v, --verbose           more messages (twice: libbpf debug output)\n"
+
+/* 1: handled, 0: not a session option, -1: bad value (message printed). */
+int session__parse_opt(struct isc_session_opts *o, int c, const char *arg);
+void session__init_opts(struct isc_session_opts *o, const char *what);
+
+/* What a command does with the records. Any callback may be NULL. */
+struct isc_sink {
+	void *ctx;
+	void (*ioctl)(void *ctx, const struct isc_ioctl_view *v, const struct isc_verdict *cls);
+	/* a verdict reached after its call (caps-truncated) */
+	void (*mismatch)(void *ctx, const struct isc_ioctl_view *v,
+			 const struct isc_verdict *cls);
+	void (*iommu)(void *ctx, const struct isc_iommu_view *v, const struct isc_verdict *cls);
+	void (*map_stats)(void *ctx, const struct isc_map_key *k, const struct isc_map_stats *st);
+	void (*drops)(void *ctx, uint64_t new_drops, uint64_t total);
+	void (*tick)(void *ctx);	/* about once a second, and at the end */
+};
+
+struct isc_session_result {
+	const char *mode;
+	uint64_t records;	/* valid records from the kernel */
+	uint64_t drops;
+	uint64_t invalid;
+	uint64_t inflight_full;
+	uint64_t duration_ns;
+	struct isc_probe *probe;	/* what was probed (valid until session__free) */
+	struct isc_abi abi;		/* the kernel's ABI as learnt at start */
+};
+
+/* Run until a signal or the duration. An ISC_EXIT_* code; on failure the
+ * reason was printed. res is filled when the session ran. */
+int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
+		 struct isc_session_result *res);
+void session__free(struct isc_session_result *res);
+
+#endif /* ISC_SESSION_H */
