@@ -115,7 +115,7 @@ test-cli: all
 	$(Q)ISC_BIN=$(BIN) bats tests/cli.bats
 
 test-live: all $(CLIENT)
-	$(Q)ISC_BIN=$(BIN) ISC_CLIENT=$(CLIENT) bats tests/live.bats
+	$(Q)ISC_BIN=$(BIN) ISC_CLIENT=$(CLIENT) bats tests/live.bats tests/audit.bats
 
 test-guest:
 	$(Q)scripts/test-guest.sh

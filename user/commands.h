@@ -11,6 +11,7 @@
 
 int cmd_probe(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 /* Common start-up for commands that load BPF: privileges, mounts. */
 int commands__preflight(void);
 

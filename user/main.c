@@ -17,6 +17,7 @@ static const char main_usage[] =
 	"commands:\n"
 	"  probe    what this kernel supports, which hooks load, which mode\n"
 	"  trace    stream every VFIO/iommufd ioctl, decoded\n"
+	"  audit    record compatibility mismatches, aggregated per executable\n"
 	"\n"
 	"  -v, --verbose   more messages\n"
 	"  -V, --version   print the version\n"
@@ -28,6 +29,7 @@ static const struct {
 } commands[] = {
 	{ "probe", cmd_probe },
 	{ "trace", cmd_trace },
+	{ "audit", cmd_audit },
 };
 
 int main(int argc, char **argv)

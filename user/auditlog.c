@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+#include "auditlog.h"
+#include "util.h"
+
+#define MAX_PROCS 256
+
+struct proc_id {
+	uint32_t pid;
+	char exe[PATH_MAX];
+	char cgroup[256];
+};
+
+struct entry {
+	/* the key */
+	char exe[PATH_MAX];
+	uint32_t cmd;
+	uint8_t fd_kind;
+	uint32_t classes;
+	uint32_t argsz;
+	uint32_t flags;
+	int64_t ret;
+	/* the rest */
+	char name[48];
+	char comm[ISC_COMM_LEN];
+	char cgroup[256];
+	uint32_t pid;
+	struct isc_verdict cls;
+	bool has_argsz, has_flags;
+	uint64_t first_ns, last_ns;	/* wall clock */
+	uint64_t count, written_count;
+	bool ever_written;
+};
+
+struct exe_stats {
+	char exe[PATH_MAX];
+	uint64_t calls;
+	uint64_t by_class[ISC_CLS_MAX];
+};
+
+struct isc_auditlog {
+	struct isc_auditlog_opts o;
+	FILE *f;
+	uint64_t size;
+	int64_t mono_to_real;
+	struct entry *e;
+	int nr, cap;
+	struct exe_stats *x;
+	int nr_x, cap_x;
+	struct proc_id procs[MAX_PROCS];
+	int next_proc;
+	uint64_t written;
+	bool warned;
+};
+
+static int64_t mono_to_real(void)
+{
+	struct timespec m, r;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_REALTIME, &r);
+	return ((int64_t)r.tv_sec - m.tv_sec) * 1000000000ll + (r.tv_nsec - m.tv_nsec);
+}
+
+static int open_log(struct isc_auditlog *l)
+{
+	struct stat st;
+	int fd;
+
+	if (!l->o.path) {
+		l->f = stdout;
+		return 0;
+	}
+	/* Root-only: the log names processes and their binaries. */
+	fd = open(l->o.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	l->f = fdopen(fd, "a");
+	if (!l->f) {
+		close(fd);
+		return -errno;
+	}
+	l->size = fstat(fd, &st) ? 0 : (uint64_t)st.st_size;
+	return 0;
+}
+
+struct isc_auditlog *auditlog__open(const struct isc_auditlog_opts *o)
+{
+	struct isc_auditlog *l = calloc(1, sizeof(*l));
+	int err;
+
+	if (!l) {
+		isc_err("out of memory");
+		return NULL;
+	}
+	l->o = *o;
+	l->mono_to_real = mono_to_real();
+	err = open_log(l);
+	if (err) {
+		isc_err("cannot open audit log %s: %s", o->path, strerror(-err));
+		free(l);
+		return NULL;
+	}
+	if (o->syslog)
+		openlog("iommuscope", LOG_PID, LOG_DAEMON);
+	return l;
+}
+
+/* FILE -> FILE.1 -> ... -> FILE.N (dropped). */
+static void rotate(struct isc_auditlog *l)
+{
+	char from[PATH_MAX + 16], to[PATH_MAX + 16];
+	int i;
+
+	if (!l->o.path || !l->o.max_bytes || l->size < l->o.max_bytes)
+		return;
+	fclose(l->f);
+	l->f = NULL;
+	for (i = l->o.rotate; i >= 1; i--) {
+		snprintf(to, sizeof(to), "%s.%d", l->o.path, i);
+		if (i == 1)
+			snprintf(from, sizeof(from), "%s", l->o.path);
+		else
+			snprintf(from, sizeof(from), "%s.%d", l->o.path, i - 1);
+		if (i == l->o.rotate)
+			unlink(to);
+		rename(from, to);
+	}
+	if (!l->o.rotate)
+		unlink(l->o.path);
+	l->size = 0;
+	if (open_log(l)) {
+		isc_warn("cannot reopen audit log %s after rotation: %s", l->o.path,
+			 strerror(errno));
+		l->f = NULL;
+	}
+}
+
+static const char *iso_time(uint64_t ns, char *buf, size_t len)
+{
+	time_t s = ns / 1000000000ull;
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03lluZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned long long)(ns % 1000000000ull) / 1000000);
+	return buf;
+}
+
+static const char *errno_str(int64_t ret)
+{
+	const char *n = ret < 0 && ret > -4096 ? strerrorname_np((int)-ret) : NULL;
+
+	return n;
+}
+
+static int format_json(const struct entry *e, const char *what, char **out)
+{
+	struct json_object *j = json_object_new_object(), *cl = json_object_new_array();
+	char t1[80], t2[80];
+	int c;
+
+#define S(k, v) json_object_object_add(j, k, (v) ? json_object_new_string(v) : NULL)
+#define U(k, v) json_object_object_add(j, k, json_object_new_uint64(v))
+#define I(k, v) json_object_object_add(j, k, json_object_new_int64(v))
+	S("type", "audit");
+	S("event", what);
+	S("first_seen", iso_time(e->first_ns, t1, sizeof(t1)));
+	S("last_seen", iso_time(e->last_ns, t2, sizeof(t2)));
+	U("count", e->count);
+	U("pid", e->pid);
+	S("comm", e->comm);
+	S("exe", e->exe);
+	S("cgroup", e->cgroup);
+	S("fd_kind", catalog__kind_name(e->fd_kind));
+	S("ioctl", e->name[0] ? e->name : NULL);
+	U("cmd", e->cmd);
+	S("class", classify__primary(e->classes));
+	for (c = 0; c < ISC_CLS_MAX; c++)
+		if (e->classes & ISC_CLS(c))
+			json_object_array_add(cl, json_object_new_string(classify__name(c)));
+	json_object_object_add(j, "classes", cl);
+	if (e->has_argsz)
+		U("argsz", e->argsz);
+	else
+		S("argsz", NULL);
+	if (e->cls.kernel_size)
+		U("kernel_size", e->cls.kernel_size);
+	if (e->has_flags)
+		U("flags", e->flags);
+	if (e->cls.bad_bits)
+		U("bad_flags", e->cls.bad_bits);
+	if (e->cls.need)
+		U("need", e->cls.need);
+	I("ret", e->ret);
+	S("errno", errno_str(e->ret));
+	S("explain", e->cls.explain);
+	if (e->cls.built_against[0])
+		S("built_against", e->cls.built_against);
+#undef S
+#undef U
+#undef I
+	*out = strdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+	json_object_put(j);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int format_text(const struct entry *e, const char *what, char **out)
+{
+	const char *en = errno_str(e->ret);
+	char t[80], ret[24];
+
+	if (en)
+		snprintf(ret, sizeof(ret), "%s", en);
+	else
+		snprintf(ret, sizeof(ret), "%lld", (long long)e->ret);
+	return asprintf(out, "%s %s %s[%u] exe=%s cgroup=%s %s %s %s argsz=%u flags=0x%x ret=%s "
+			"count=%llu: %s%s%s",
+			iso_time(e->last_ns, t, sizeof(t)), what, e->comm, e->pid, e->exe,
+			e->cgroup, catalog__kind_name(e->fd_kind), e->name[0] ? e->name : "?",
+			classify__primary(e->classes), e->argsz, e->flags, ret,
+			(unsigned long long)e->count, e->cls.explain,
+			e->cls.built_against[0] ? "; looks built against " : "",
+			e->cls.built_against) < 0 ? -ENOMEM : 0;
+}
+
+/* Write one record; 0, or -errno with the entry left owing. */
+static int write_entry(struct isc_auditlog *l, struct entry *e)
+{
+	const char *what = e->ever_written ? "repeat" : "new";
+	char *line = NULL;
+	int err;
+
+	err = l->o.json ? format_json(e, what, &line) : format_text(e, what, &line);
+	if (err)
+		return err;
+	rotate(l);
+	err = -EIO;
+	if (l->f && fprintf(l->f, "%s\n", line) >= 0 && !fflush(l->f)) {
+		err = 0;
+		l->size += strlen(line) + 1;
+	} else if (l->f) {
+		err = -errno;
+		clearerr(l->f);
+	}
+	if (!err) {
+		if (l->o.syslog)
+			syslog(LOG_WARNING, "%s", line);
+		e->ever_written = true;
+		e->written_count = e->count;
+		l->written++;
+	} else if (!l->warned) {
+		isc_warn("cannot write audit log %s: %s; records are kept and retried",
+			 l->o.path ? l->o.path : "(stdout)", strerror(-err));
+		l->warned = true;
+	}
+	free(line);
+	return err;
+}
+
+static struct proc_id *proc_of(struct isc_auditlog *l, uint32_t pid, const char *comm)
+{
+	struct proc_id *p;
+	char path[64], buf[512];
+	ssize_t n;
+	char *cg;
+	int i;
+
+	for (i = 0; i < MAX_PROCS; i++)
+		if (l->procs[i].pid == pid)
+			return &l->procs[i];
+	p = &l->procs[l->next_proc];
+	l->next_proc = (l->next_proc + 1) % MAX_PROCS;
+	p->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	n = readlink(path, p->exe, sizeof(p->exe) - 1);
+	if (n < 0)	/* gone before its record was read: say so, keep the name */
+		snprintf(p->exe, sizeof(p->exe), "(exited) %s", comm);
+	else
+		p->exe[n] = '\0';
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+	snprintf(p->cgroup, sizeof(p->cgroup), "?");
+	if (read_text_file(path, buf, sizeof(buf)) > 0) {
+		cg = strstr(buf, "0::");
+		if (cg) {
+			cg += 3;
+			cg[strcspn(cg, "\n")] = '\0';
+			snprintf(p->cgroup, sizeof(p->cgroup), "%s", cg);
+		}
+	}
+	return p;
+}
+
+static struct exe_stats *exe_of(struct isc_auditlog *l, const char *exe)
+{
+	int i;
+
+	for (i = 0; i < l->nr_x; i++)
+		if (!strcmp(l->x[i].exe, exe))
+			return &l->x[i];
+	if (l->nr_x == l->cap_x) {
+		int cap = l->cap_x ? l->cap_x * 2 : 16;
+		struct exe_stats *x = realloc(l->x, cap * sizeof(*x));
+
+		if (!x)
+			return NULL;
+		l->x = x;
+		l->cap_x = cap;
+	}
+	memset(&l->x[l->nr_x], 0, sizeof(l->x[0]));
+	snprintf(l->x[l->nr_x].exe, sizeof(l->x[0].exe), "%s", exe);
+	return &l->x[l->nr_x++];
+}
+
+static void record(struct isc_auditlog *l, bool count_call, uint32_t pid, const char *comm,
+		   uint64_t ts,
+		   uint32_t cmd, uint8_t kind, const char *name, bool has_argsz, uint32_t argsz,
+		   bool has_flags, uint32_t flags, int64_t ret, const struct isc_verdict *cls)
+{
+	struct proc_id *p = proc_of(l, pid, comm);
+	struct exe_stats *x = exe_of(l, p->exe);
+	uint64_t now = ts + l->mono_to_real;
+	struct entry *e;
+	int i, c;
+
+	if (x && count_call)
+		x->calls++;
+	if (!cls->classes)
+		return;
+	for (c = 0; x && c < ISC_CLS_MAX; c++)
+		if (cls->classes & ISC_CLS(c))
+			x->by_class[c]++;
+	for (i = 0; i < l->nr; i++) {
+		e = &l->e[i];
+		if (e->cmd == cmd && e->fd_kind == kind && e->classes == cls->classes &&
+		    e->argsz == argsz && e->flags == flags && e->ret == ret && !strcmp(e->exe, p->exe)) {
+			e->count++;
+			e->last_ns = now;
+			e->pid = pid;
+			return;
+		}
+	}
+	if (l->nr == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 64;
+		struct entry *ne = realloc(l->e, cap * sizeof(*ne));
+
+		if (!ne) {
+			isc_warn("out of memory: a mismatch was not recorded");
+			return;
+		}
+		l->e = ne;
+		l->cap = cap;
+	}
+	e = &l->e[l->nr++];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->exe, sizeof(e->exe), "%s", p->exe);
+	snprintf(e->cgroup, sizeof(e->cgroup), "%s", p->cgroup);
+	snprintf(e->comm, sizeof(e->comm), "%s", comm);
+	snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
+	e->cmd = cmd;
+	e->fd_kind = kind;
+	e->classes = cls->classes;
+	e->has_argsz = has_argsz;
+	e->argsz = argsz;
+	e->has_flags = has_flags;
+	e->flags = flags;
+	e->ret = ret;
+	e->cls = *cls;
+	e->pid = pid;
+	e->first_ns = e->last_ns = now;
+	e->count = 1;
+	write_entry(l, e);
+}
+
+void auditlog__ioctl(struct isc_auditlog *l, const struct isc_ioctl_view *v,
+		     const struct isc_verdict *cls, bool late)
+{
+	const struct isc_ioctl_event *e = &v->ev;
+
+	record(l, !late, e->pid, e->comm, e->hdr.ts_ns, e->cmd, e->fd_kind,
+	       v->desc ? v->desc->name : NULL, v->has_argsz, v->argsz, v->has_flags, v->flags,
+	       e->ret, cls);
+}
+
+void auditlog__iommu(struct isc_auditlog *l, const struct isc_iommu_view *v,
+		     const struct isc_verdict *cls)
+{
+	const struct isc_iommu_event *e = &v->ev;
+
+	if (!cls->classes)
+		return;
+	record(l, false, e->pid, e->comm, e->hdr.ts_ns, e->in_cmd, e->in_kind, v->hook, true,
+	       e->uapi_argsz, false, 0, e->ret, cls);
+}
+
+void auditlog__flush(struct isc_auditlog *l)
+{
+	int i;
+
+	for (i = 0; i < l->nr; i++)
+		if (l->e[i].count != l->e[i].written_count &&
+		    write_entry(l, &l->e[i]) == -ENOSPC)
+			break;	/* no point trying the rest now */
+}
+
+void auditlog__summary(struct isc_auditlog *l, FILE *f)
+{
+	int i, c;
+
+	fprintf(f, "%-40s %8s", "EXECUTABLE", "CALLS");
+	for (c = 0; c < ISC_CLS_MAX; c++)
+		fprintf(f, " %14s", classify__name(c));
+	fputc('\n', f);
+	for (i = 0; i < l->nr_x; i++) {
+		const struct exe_stats *x = &l->x[i];
+		size_t n = strlen(x->exe);
+
+		fprintf(f, "%-40s %8llu", n > 40 ? x->exe + n - 40 : x->exe,
+			(unsigned long long)x->calls);
+		for (c = 0; c < ISC_CLS_MAX; c++)
+			fprintf(f, " %14llu", (unsigned long long)x->by_class[c]);
+		fputc('\n', f);
+	}
+}
+
+uint64_t auditlog__written(const struct isc_auditlog *l)
+{
+	return l->written;
+}
+
+int auditlog__owed(const struct isc_auditlog *l)
+{
+	int i, n = 0;
+
+	for (i = 0; i < l->nr; i++)
+		n += l->e[i].count != l->e[i].written_count;
+	return n;
+}
+
+void auditlog__close(struct isc_auditlog *l)
+{
+	if (!l)
+		return;
+	if (l->f && l->f != stdout)
+		fclose(l->f);
+	if (l->o.syslog)
+		closelog();
+	free(l->e);
+	free(l->x);
+	free(l);
+}
