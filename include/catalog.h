@@ -122,6 +122,16 @@ struct isc_ioctl_desc {
 	const struct isc_payload_desc *payload;	/* NULL: fixed size */
 };
 
+struct isc_feature_desc {
+	uint16_t index;
+	const char *name;
+	uint32_t ops;		/* VFIO_DEVICE_FEATURE_GET/SET bits it supports */
+	uint16_t since;		/* 0: not verified, not judged */
+};
+
+/* A VFIO_DEVICE_FEATURE sub-feature by index, or NULL. */
+const struct isc_feature_desc *catalog__feature(uint16_t index);
+
 /* The whole catalog, in catalog.def order. */
 const struct isc_ioctl_desc *catalog__ioctls(size_t *nr);
 /* The ioctl a cmd means on an fd of the given kind, or NULL. */

@@ -39,11 +39,19 @@ rc=0
 summary=()
 for k in $kernels; do
 	t1=$(date +%s.%N)
+	# the profiles recorded on the kernels before this one, to check live
+	rm -rf "$payload/profiles"
+	mkdir -p "$payload/profiles"
+	for prev in $kernels; do
+		[ "$prev" = "$k" ] && break
+		[ -f "$out/$prev/profile.json" ] && cp "$out/$prev/profile.json" "$payload/profiles/$prev.json"
+	done
 	if ! scripts/guest/run.sh --kernel "$k" --payload "$payload" --out "$out/$k" --timeout 420; then
 		echo "guest $k: the guest run failed (console: $out/$k/console.log)" >&2
 	fi
 	t2=$(date +%s.%N)
-	if ISC_GUEST_DIR="$out/$k" ISC_GUEST_KERNEL="$k" bats tests/guest.bats; then
+	if ISC_GUEST_DIR="$out/$k" ISC_GUEST_KERNEL="$k" ISC_GUEST_OUT="$out" \
+		ISC_BIN="$top/.output/iommuscope" bats tests/guest.bats; then
 		res=ok
 	else
 		res=FAIL
@@ -53,5 +61,12 @@ for k in $kernels; do
 	summary+=("$(awk -v k="$k" -v a="$t1" -v b="$t2" -v c="$t3" -v r="$res" \
 		'BEGIN { printf "guest %-5s boot+run %6.1fs  asserts %5.1fs  %s", k, b - a, c - b, r }')")
 done
+# across the kernels: every profile judged against every other kernel
+if [ "$(wc -w <<<"$kernels")" -ge 2 ]; then
+	if ! ISC_GUEST_OUT="$out" ISC_GUEST_KERNELS="$kernels" ISC_BIN="$top/.output/iommuscope" \
+		bats tests/guest-matrix.bats; then
+		rc=1
+	fi
+fi
 printf '%s\n' "${summary[@]}"
 exit $rc

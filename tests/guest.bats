@@ -181,3 +181,48 @@ iommu_vars() {
 	# calls whose buffer was too small for the chain carry none
 	jq -e 'map(select(.name == "VFIO_IOMMU_GET_INFO" and .argsz == 16)) | all(has("caps") | not)' <<<"$ev"
 }
+
+# ---- compatibility audit and profile ----
+
+@test "$ISC_GUEST_KERNEL: audit classifies exactly the workload's mismatches, then counts repeats" {
+	[ "$(cat "$D/audit.rc")" -eq 0 ] || { cat "$D/audit.err"; false; }
+	[ "$(cat "$D/workload-audit.rc")" -eq 0 ]
+	want='["VFIO_DEVICE_GET_INFO older-struct 16 0", "VFIO_IOMMU_GET_INFO caps-truncated 16 0",
+	       "VFIO_IOMMU_GET_INFO caps-truncated 64 0", "VFIO_IOMMU_GET_INFO older-struct 16 0",
+	       "VFIO_IOMMU_MAP_DMA truncated 8 3", "VFIO_IOMMU_MAP_DMA unknown-flags 32 131",
+	       "VFIO_IOMMU_UNMAP_DMA unknown-flags 24 64"]'
+	case $K in
+	# the workload is built against Debian 12's 6.1 headers: 20 bytes, the
+	# kernel's vfio_device_info is 24 from 6.5
+	6.12 | 7.2) want=$(jq -c '. + ["VFIO_DEVICE_GET_INFO older-struct 20 0"]' <<<"$want") ;;
+	# QEMU's migration query and the LOW_POWER_ENTRY probe: features of 5.18 and 6.0
+	5.10) want=$(jq -c '. + ["VFIO_DEVICE_FEATURE unknown-ioctl 16 65537",
+				"VFIO_DEVICE_FEATURE unknown-ioctl 8 393219"]' <<<"$want") ;;
+	esac
+	jq -s -e --argjson want "$want" '
+		map(select(.event == "new") | "\(.ioctl) \(.class) \(.argsz) \(.flags)") | sort
+		== ($want | sort)' "$D/audit.jsonl"
+	# the probe-then-retry and the deliberately old call are one record, counted twice
+	jq -s -e 'group_by(.ioctl, .class, .argsz) | map(last)
+		| map(select(.class == "older-struct" and .argsz == 16)) | length == 2 and all(.count == 2)' \
+		"$D/audit.jsonl"
+	jq -s -e 'map(select(.event == "new")) | all(.comm == "vfio_workload" and
+		(.exe | endswith("vfio_workload")) and (.explain | length) > 20)' "$D/audit.jsonl"
+	jq -s -e 'map(select(.class == "caps-truncated")) | all(.need > .argsz and
+		(.explain | test("never retried")))' "$D/audit.jsonl"
+	grep -qE '^/payload/vfio_workload +[0-9]+ ' "$D/audit.err"
+}
+
+@test "$ISC_GUEST_KERNEL: profile record writes the workload's footprint" {
+	[ "$(cat "$D/profile.rc")" -eq 0 ] || { cat "$D/profile.err"; false; }
+	p=$D/profile.json
+	jq -e --arg k "$(jq -r .kernel "$D/probe.json")" '.iommuscope_profile == 1 and
+		.recorded.kernel == $k and .recorded.backend == "vfio" and
+		.processes == ["vfio_workload"] and .extensions.TYPE1v2 == 1' "$p"
+	# every distinct ioctl the workload issued is there, with its call count
+	issued=$(jq -s 'map(select(has("seq")) | .name) | unique' "$D/manifest-audit.jsonl")
+	jq -e --argjson n "$issued" '[.calls[].ioctl] | unique == $n' "$p"
+	total=$(jq -s 'map(select(has("seq"))) | length' "$D/manifest-audit.jsonl")
+	jq -e --argjson t "$total" '[.calls[].count] | add == $t' "$p"
+	jq -e '.calls[] | select(.ioctl == "VFIO_IOMMU_GET_INFO" and .caps) | .caps | sort == [1, 2, 3]' "$p"
+}

@@ -61,6 +61,21 @@ static const enum isc_ioctl_id kind_flags_ids[] = {
 #define ISC_KIND_FLAGS(ioc, ...) ISC_ID_##ioc,
 #include "catalog.def"
 };
+static const struct isc_feature_desc features[] = {
+#define ISC_FEATURE(idx, name, ops, maj, min) { (idx), (name), (ops), ISC_VERSION(maj, min) },
+#include "catalog.def"
+};
+
+const struct isc_feature_desc *catalog__feature(uint16_t index)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(features) / sizeof(features[0]); i++)
+		if (features[i].index == index)
+			return &features[i];
+	return NULL;
+}
+
 /* At most one row each: stored in the descriptor itself. */
 static const struct {
 	enum isc_ioctl_id id;

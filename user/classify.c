@@ -269,6 +269,39 @@ static void classify_size(const struct isc_abi *a, const struct isc_ioctl_view *
 			say(out, "%s", proposals[i].text);
 }
 
+#define FEATURE_GET	0x10000u
+#define FEATURE_SET	0x20000u
+
+/* VFIO_DEVICE_FEATURE: the low 16 bits pick a sub-feature, which has its
+ * own release and its own GET/SET support. */
+static void classify_feature(const struct isc_abi *a, const struct isc_ioctl_view *v,
+			     struct isc_verdict *out)
+{
+	uint16_t idx = v->flags & 0xffff;
+	const struct isc_feature_desc *f = catalog__feature(idx);
+	uint32_t ops = v->flags & (FEATURE_GET | FEATURE_SET);
+	char ver[16];
+
+	if (!f) {
+		out->classes |= ISC_CLS(ISC_CLS_UNKNOWN_IOCTL);
+		say(out, "VFIO_DEVICE_FEATURE index %u is no feature the catalog knows (ENOTTY)", idx);
+		return;
+	}
+	if (f->since && a->version && f->since > a->version) {
+		version_str(f->since, ver, sizeof(ver));
+		out->classes |= ISC_CLS(ISC_CLS_UNKNOWN_IOCTL);
+		say(out, "VFIO_DEVICE_FEATURE %s (index %u) needs Linux >= %s (ENOTTY)", f->name, idx,
+		    ver);
+		return;
+	}
+	if (ops & ~f->ops) {
+		out->classes |= ISC_CLS(ISC_CLS_UNKNOWN_FLAGS);
+		out->bad_bits |= ops & ~f->ops;
+		say(out, "VFIO_DEVICE_FEATURE %s supports only %s (EINVAL)", f->name,
+		    f->ops == FEATURE_GET ? "GET" : f->ops == FEATURE_SET ? "SET" : "GET and SET");
+	}
+}
+
 void classify__ioctl(const struct isc_abi *a, const struct isc_ioctl_view *v,
 		     struct isc_verdict *out)
 {
@@ -296,6 +329,8 @@ void classify__ioctl(const struct isc_abi *a, const struct isc_ioctl_view *v,
 	classify_size(a, v, out);
 	if (v->has_flags && !outr)
 		classify_flags(a, v, out);
+	if (v->has_flags && d->cmd == 0x3b75 && v->ev.fd_kind == ISC_FD_DEVICE)
+		classify_feature(a, v, out);
 	built_against(d, v, !outr, out);
 }
 

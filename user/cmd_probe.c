@@ -5,6 +5,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "abi.h"
+#include "profile.h"
 #include "catalog.h"
 #include "commands.h"
 #include "loader.h"
@@ -26,12 +27,6 @@ static const char *yes(bool b)
 	return b ? "yes" : "no";
 }
 
-static const char *const ext_names[ISC_MAX_EXT] = {
-	[1] = "TYPE1", [2] = "SPAPR_TCE", [3] = "TYPE1v2", [4] = "DMA_CC", [5] = "EEH",
-	[6] = "TYPE1_NESTING", [7] = "SPAPR_TCE_v2", [8] = "NOIOMMU", [9] = "UNMAP_ALL",
-	[10] = "UPDATE_VADDR",
-};
-
 static void abi_text(const struct isc_abi *a)
 {
 	const struct isc_ioctl_desc *ds;
@@ -50,8 +45,8 @@ static void abi_text(const struct isc_abi *a)
 	if (!a->ext_known)
 		printf(" unknown (no /dev/vfio/vfio to ask)");
 	for (i = 1; a->ext_known && i < ISC_MAX_EXT; i++)
-		if (ext_names[i])
-			printf(" %s=%d", ext_names[i], a->ext[i]);
+		if (abi__ext_name(i))
+			printf(" %s=%d", abi__ext_name(i), a->ext[i]);
 	printf("\n");
 }
 
@@ -81,8 +76,8 @@ static void abi_json(struct json_object *j, const struct isc_abi *a)
 	}
 	json_object_object_add(j, "struct_sizes", sizes);
 	for (i = 1; a->ext_known && i < ISC_MAX_EXT; i++)
-		if (ext_names[i])
-			json_object_object_add(ext, ext_names[i], json_object_new_int(a->ext[i]));
+		if (abi__ext_name(i))
+			json_object_object_add(ext, abi__ext_name(i), json_object_new_int(a->ext[i]));
 	json_object_object_add(j, "extensions", a->ext_known ? ext : NULL);
 	if (!a->ext_known)
 		json_object_put(ext);

@@ -12,6 +12,8 @@
 int cmd_probe(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 /* Common start-up for commands that load BPF: privileges, mounts. */
 int commands__preflight(void);
 

@@ -18,6 +18,8 @@ static const char main_usage[] =
 	"  probe    what this kernel supports, which hooks load, which mode\n"
 	"  trace    stream every VFIO/iommufd ioctl, decoded\n"
 	"  audit    record compatibility mismatches, aggregated per executable\n"
+	"  profile record   record a workload's VFIO/iommufd footprint\n"
+	"  check    would this kernel reject or degrade a recorded workload?\n"
 	"\n"
 	"  -v, --verbose   more messages\n"
 	"  -V, --version   print the version\n"
@@ -30,6 +32,8 @@ static const struct {
 	{ "probe", cmd_probe },
 	{ "trace", cmd_trace },
 	{ "audit", cmd_audit },
+	{ "profile", cmd_profile },
+	{ "check", cmd_check },
 };
 
 int main(int argc, char **argv)

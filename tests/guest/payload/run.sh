@@ -6,16 +6,21 @@ set -u
 R=$RESULTS
 cd "$(dirname "$0")"
 
-# wait_tracing FILE PID: until the tracer says it is attached (TCG is slow).
-wait_tracing() {
+# wait_tracing_for FILE PID WHAT: until the command says it is attached
+# ("iommuscope: WHAT ..."; TCG is slow).
+wait_tracing_for() {
 	i=0
 	while [ $i -lt 600 ]; do
-		grep -q '^iommuscope: tracing' "$1" 2>/dev/null && return 0
+		grep -q "^iommuscope: $3" "$1" 2>/dev/null && return 0
 		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.1
 		i=$((i + 1))
 	done
 	return 1
+}
+
+wait_tracing() {
+	wait_tracing_for "$1" "$2" tracing
 }
 
 ./iommuscope probe --json >"$R/probe.json" 2>"$R/probe.err"
@@ -36,5 +41,29 @@ for mode in full tracepoint; do
 	kill -INT "$tp" 2>/dev/null
 	wait "$tp"
 	echo $? >"$R/trace-$mode.rc"
+done
+# The workload once more, under audit and profile record at the same time.
+./iommuscope audit --json -o "$R/audit.jsonl" --flush 1 2>"$R/audit.err" &
+ap=$!
+./iommuscope profile record -o "$R/profile.json" -c vfio_workload 2>"$R/profile.err" &
+pp=$!
+if wait_tracing_for "$R/audit.err" "$ap" auditing && wait_tracing_for "$R/profile.err" "$pp" recording; then
+	./vfio_workload --manifest "$R/manifest-audit.jsonl" >"$R/workload-audit.log" 2>&1
+	echo $? >"$R/workload-audit.rc"
+else
+	echo 99 >"$R/workload-audit.rc"
+fi
+kill -INT "$ap" "$pp" 2>/dev/null
+wait "$ap"
+echo $? >"$R/audit.rc"
+wait "$pp"
+echo $? >"$R/profile.rc"
+
+# Profiles recorded on the kernels that booted before this one, judged live.
+for f in profiles/*.json; do
+	[ -e "$f" ] || continue
+	k=$(basename "$f" .json)
+	./iommuscope check --json "$f" >"$R/check-$k.jsonl" 2>"$R/check-$k.err"
+	echo $? >"$R/check-$k.rc"
 done
 exit 0

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/* iommuscope profile record / check: a workload's UAPI footprint, and
+ * whether another kernel would reject or degrade it. */
+#include <stdio.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "commands.h"
+#include "profile.h"
+#include "session.h"
+#include "util.h"
+
+static const char record_usage[] =
+	"usage: iommuscope profile record -o FILE [OPTIONS]\n"
+	"\n"
+	"Record the VFIO/iommufd footprint of a workload (filter it with -p or -c):\n"
+	"every ioctl with its sizes and flags, what this kernel answered, the\n"
+	"capability ids it returned and the extensions asked for. Written to FILE\n"
+	"when the recording ends (signal or duration). Check it on another host with\n"
+	"'iommuscope check FILE'.\n"
+	"\n"
+	"  -o, --output FILE       where the profile goes (required)\n"
+	ISC_SESSION_HELP
+	"  -h, --help              this text\n";
+
+static const char check_usage[] =
+	"usage: iommuscope check PROFILE [--against PROBE.json] [--json]\n"
+	"\n"
+	"Predict, before the workload starts, which of its recorded calls this\n"
+	"host's kernel would reject or silently degrade: unknown ioctls and flags,\n"
+	"structs too short or longer than the kernel's, capabilities or extensions\n"
+	"this kernel lacks. Only differences from the recording kernel are shown.\n"
+	"\n"
+	"  -a, --against FILE      judge against another host: its 'iommuscope probe\n"
+	"                          --json' output, instead of the running kernel\n"
+	"  -j, --json              one JSON object per finding, then a summary\n"
+	"  -h, --help              this text\n"
+	"\n"
+	"Exit status: 0 compatible (notes only), 3 some call would be rejected or\n"
+	"degraded, 1 runtime error, 2 usage error or malformed profile.\n";
+
+static void record_ioctl(void *ctx, const struct isc_ioctl_view *v, const struct isc_verdict *cls)
+{
+	profile__add(ctx, v, cls);
+}
+
+static int cmd_profile_record(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		ISC_SESSION_LONG,
+		{},
+	};
+	static struct isc_profile prof;
+	struct isc_sink sink = { .ctx = &prof, .ioctl = record_ioctl };
+	struct isc_session_result res;
+	struct isc_session_opts so;
+	const char *out = NULL;
+	int c, r, ret;
+
+	session__init_opts(&so, "recording");
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h" ISC_SESSION_SHORT, opts, NULL)) != -1) {
+		r = session__parse_opt(&so, c, optarg);
+		if (r < 0)
+			return ISC_EXIT_USAGE;
+		if (r)
+			continue;
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			fputs(record_usage, stdout);
+			return ISC_EXIT_OK;
+		default:
+			fputs(record_usage, stderr);
+			return ISC_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		isc_err("profile record: unexpected argument '%s'", argv[optind]);
+		return ISC_EXIT_USAGE;
+	}
+	if (!out) {
+		isc_err("profile record: -o FILE is required");
+		return ISC_EXIT_USAGE;
+	}
+	profile__init(&prof, "", "");
+	ret = session__run(&so, &sink, &res);
+	if (ret == ISC_EXIT_OK) {
+		snprintf(prof.release, sizeof(prof.release), "%s", res.probe->kernel.release);
+		prof.version = abi__parse_release(prof.release);
+		snprintf(prof.backend, sizeof(prof.backend), "%s",
+			 kernel__backend_name(res.probe->kernel.backend));
+		if (profile__write(&prof, out))
+			ret = ISC_EXIT_FAIL;
+		else
+			fprintf(stderr, "iommuscope: profile of %d distinct calls written to %s\n",
+				prof.nr, out);
+	}
+	session__free(&res);
+	profile__free(&prof);
+	return ret;
+}
+
+int cmd_profile(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(record_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? ISC_EXIT_USAGE : ISC_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "record"))
+		return cmd_profile_record(argc - 1, argv + 1);
+	isc_err("profile: unknown verb '%s' (record)", argv[1]);
+	return ISC_EXIT_USAGE;
+}
+
+struct check_ctx {
+	bool json;
+	int counts[3];
+};
+
+static void on_finding(const struct isc_finding *f, void *ctx)
+{
+	struct check_ctx *c = ctx;
+	struct json_object *j;
+
+	c->counts[f->sev]++;
+	if (!c->json) {
+		printf("%-8s %s\n", profile__severity_name(f->sev), f->text);
+		return;
+	}
+	j = json_object_new_object();
+	json_object_object_add(j, "severity", json_object_new_string(profile__severity_name(f->sev)));
+	if (f->call) {
+		const struct isc_ioctl_desc *d = catalog__lookup(f->call->cmd, f->call->fd_kind);
+
+		json_object_object_add(j, "ioctl", d ? json_object_new_string(d->name) : NULL);
+		json_object_object_add(j, "fd_kind",
+				       json_object_new_string(catalog__kind_name(f->call->fd_kind)));
+		json_object_object_add(j, "argsz", f->call->has_argsz ?
+				       json_object_new_int64(f->call->argsz) : NULL);
+		json_object_object_add(j, "flags", f->call->has_flags ?
+				       json_object_new_int64(f->call->flags) : NULL);
+		json_object_object_add(j, "class_here", json_object_new_string(
+						  classify__primary(f->classes_here)));
+	} else {
+		json_object_object_add(j, "extension", json_object_new_string(abi__ext_name(f->ext)));
+	}
+	json_object_object_add(j, "text", json_object_new_string(f->text));
+	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+	json_object_put(j);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "against", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct check_ctx ctx = {};
+	struct isc_profile prof;
+	struct isc_abi abi = {};
+	const char *against = NULL;
+	char backend[16], release[65];
+	int c, worst;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "a:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			against = optarg;
+			break;
+		case 'j':
+			ctx.json = true;
+			break;
+		case 'h':
+			fputs(check_usage, stdout);
+			return ISC_EXIT_OK;
+		default:
+			fputs(check_usage, stderr);
+			return ISC_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		isc_err("check: want exactly one profile file");
+		return ISC_EXIT_USAGE;
+	}
+	if (profile__load(&prof, argv[optind]))
+		return ISC_EXIT_USAGE;
+	if (against) {
+		if (abi__from_probe_file(&abi, against, backend, sizeof(backend))) {
+			profile__free(&prof);
+			return ISC_EXIT_USAGE;
+		}
+		snprintf(release, sizeof(release), "%s", against);
+	} else {
+		struct isc_kernel k;
+
+		kernel__probe(&k);
+		snprintf(release, sizeof(release), "%s", k.release);
+		if (abi__learn(&abi, k.release, true)) {
+			isc_err("out of memory");
+			profile__free(&prof);
+			return ISC_EXIT_FAIL;
+		}
+	}
+	worst = profile__check(&prof, &abi, on_finding, &ctx);
+	if (ctx.json) {
+		printf("{\"type\":\"summary\",\"calls\":%d,\"rejected\":%d,\"degraded\":%d,"
+		       "\"notes\":%d,\"compatible\":%s}\n", prof.nr, ctx.counts[ISC_SEV_REJECTED],
+		       ctx.counts[ISC_SEV_DEGRADED], ctx.counts[ISC_SEV_NOTE],
+		       worst > ISC_SEV_NOTE + 1 ? "false" : "true");
+	} else {
+		fprintf(stderr, "iommuscope: %d recorded calls (from %s) checked against %s: %d "
+			"rejected, %d degraded, %d notes\n", prof.nr, prof.release, release,
+			ctx.counts[ISC_SEV_REJECTED], ctx.counts[ISC_SEV_DEGRADED],
+			ctx.counts[ISC_SEV_NOTE]);
+	}
+	abi__free(&abi);
+	profile__free(&prof);
+	return worst > ISC_SEV_NOTE + 1 ? 3 : ISC_EXIT_OK;
+}
