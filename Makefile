@@ -112,7 +112,7 @@ test-unit: $(UNIT_BINS)
 	$(Q)scripts/run-unit.sh $(UNIT_BINS)
 
 test-cli: all
-	$(Q)ISC_BIN=$(BIN) bats tests/cli.bats
+	$(Q)ISC_BIN=$(BIN) bats tests/cli.bats tests/profile.bats
 
 test-live: all $(CLIENT)
 	$(Q)ISC_BIN=$(BIN) ISC_CLIENT=$(CLIENT) bats tests/live.bats tests/audit.bats

@@ -7,6 +7,7 @@
 #ifndef ISC_CATALOG_H
 #define ISC_CATALOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "events.h"
@@ -128,6 +129,19 @@ struct isc_feature_desc {
 	uint32_t ops;		/* VFIO_DEVICE_FEATURE_GET/SET bits it supports */
 	uint16_t since;		/* 0: not verified, not judged */
 };
+
+/* One layout of a 5.x IOMMU UAPI struct (include/catalog.def ISC_UAPI). */
+struct isc_uapi_desc {
+	int hook;		/* enum isc_iommu_hook that receives it */
+	const char *struct_name;
+	uint32_t minsz, size;
+	uint16_t since, until;	/* [since, until) */
+	bool argsz;		/* the layout leads with argsz */
+};
+
+/* The layout a kernel of this version expects for the struct the hook
+ * receives, or NULL (not in that kernel). */
+const struct isc_uapi_desc *catalog__uapi(int hook, uint16_t version);
 
 /* A VFIO_DEVICE_FEATURE sub-feature by index, or NULL. */
 const struct isc_feature_desc *catalog__feature(uint16_t index);

@@ -76,6 +76,23 @@ const struct isc_feature_desc *catalog__feature(uint16_t index)
 	return NULL;
 }
 
+static const struct isc_uapi_desc uapis[] = {
+#define ISC_UAPI(hook, tag, minsz, size, smaj, smin, umaj, umin, argsz) \
+	{ (hook), "struct " #tag, (minsz), (size), ISC_VERSION(smaj, smin), \
+	  ISC_VERSION(umaj, umin), (argsz) },
+#include "catalog.def"
+};
+
+const struct isc_uapi_desc *catalog__uapi(int hook, uint16_t version)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(uapis) / sizeof(uapis[0]); i++)
+		if (uapis[i].hook == hook && uapis[i].since <= version && version < uapis[i].until)
+			return &uapis[i];
+	return NULL;
+}
+
 /* At most one row each: stored in the descriptor itself. */
 static const struct {
 	enum isc_ioctl_id id;

@@ -334,17 +334,38 @@ void classify__ioctl(const struct isc_abi *a, const struct isc_ioctl_view *v,
 	built_against(d, v, !outr, out);
 }
 
-void classify__iommu(const struct isc_iommu_view *v, struct isc_verdict *out)
+void classify__iommu(const struct isc_abi *a, const struct isc_iommu_view *v,
+		     struct isc_verdict *out)
 {
 	const struct isc_iommu_event *e = &v->ev;
+	const struct isc_uapi_desc *u;
 
 	memset(out, 0, sizeof(*out));
-	if (!(e->ief & ISC_IEF_UAPI) || e->uapi_version == 1)
+	if (!(e->ief & ISC_IEF_UAPI))
 		return;
-	out->classes |= ISC_CLS(ISC_CLS_BAD_VERSION);
-	say(out, "version %u passed to %s; the kernel accepts only 1 (argsz versions these "
-	    "structs: a unified IOMMU_UAPI_VERSION was proposed in 2020 and never merged)",
-	    e->uapi_version, v->hook);
+	if (e->uapi_version != 1) {
+		out->classes |= ISC_CLS(ISC_CLS_BAD_VERSION);
+		say(out, "version %u passed to %s; the kernel accepts only 1 (argsz versions these "
+		    "structs: a unified IOMMU_UAPI_VERSION was proposed in 2020 and never merged)",
+		    e->uapi_version, v->hook);
+	}
+	u = catalog__uapi(e->hook, a->version);
+	if (!u || !u->argsz)
+		return;
+	out->kernel_size = u->size;
+	if (e->uapi_argsz < u->minsz) {
+		out->classes |= ISC_CLS(ISC_CLS_TRUNCATED);
+		say(out, "argsz %u < minimum %u (%s): EINVAL", e->uapi_argsz, u->minsz,
+		    u->struct_name);
+	} else if (e->uapi_argsz < u->size) {
+		out->classes |= ISC_CLS(ISC_CLS_OLDER_STRUCT);
+		say(out, "argsz %u < this kernel's %u (%s): the kernel reads only what is there",
+		    e->uapi_argsz, u->size, u->struct_name);
+	} else if (e->uapi_argsz > u->size) {
+		out->classes |= ISC_CLS(ISC_CLS_NEWER_STRUCT);
+		say(out, "argsz %u > this kernel's %u (%s): the kernel copies %u bytes and ignores "
+		    "the rest", e->uapi_argsz, u->size, u->struct_name, u->size);
+	}
 }
 
 /* ---- caps-truncated ---- */

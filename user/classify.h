@@ -38,8 +38,10 @@ const char *classify__primary(uint32_t classes);
 /* The classes of one call, from the call alone. */
 void classify__ioctl(const struct isc_abi *a, const struct isc_ioctl_view *v,
 		     struct isc_verdict *out);
-/* The class of a 5.x IOMMU UAPI record (bad-version), 0 if fine. */
-void classify__iommu(const struct isc_iommu_view *v, struct isc_verdict *out);
+/* A 5.x IOMMU UAPI record: bad-version, and its argsz against the layout
+ * of this kernel's release (truncated, older-struct, newer-struct). */
+void classify__iommu(const struct isc_abi *a, const struct isc_iommu_view *v,
+		     struct isc_verdict *out);
 
 /*
  * caps-truncated needs what the thread does next: an INFO reply that asked

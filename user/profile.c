@@ -324,13 +324,20 @@ int profile__load(struct isc_profile *p, const char *path)
 		isc_err("%s: not a text file (a NUL byte)", path);
 		goto out;
 	}
+	if (!len || strspn(buf, " \t\r\n") == len) {
+		isc_err("%s: empty file", path);
+		goto out;
+	}
 	tok = json_tokener_new();
 	j = json_tokener_parse_ex(tok, buf, len);
 	end = json_tokener_get_parse_end(tok);
 	if (!j || json_tokener_get_error(tok) != json_tokener_success) {
+		enum json_tokener_error jerr = json_tokener_get_error(tok);
+
 		position(buf, end, &line, &col);
 		isc_err("%s:%d:%d: %s", path, line, col,
-			j ? "incomplete JSON" : json_tokener_error_desc(json_tokener_get_error(tok)));
+			jerr == json_tokener_continue ? "the file ends in the middle of the JSON" :
+							json_tokener_error_desc(jerr));
 		json_tokener_free(tok);
 		goto out;
 	}

@@ -137,7 +137,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		err = decode__iommu(data, size, &v.iommu);
 		if (!err) {
 			iommu_state__update(&r->iommu, &v.iommu);
-			classify__iommu(&v.iommu, &cls);
+			classify__iommu(&r->res->abi, &v.iommu, &cls);
 			if (k->iommu)
 				k->iommu(k->ctx, &v.iommu, &cls);
 		}

@@ -196,18 +196,38 @@ int main(void)
 		ASSERT_EQ(classify__flush(&t, &late), 1, "pending at the end");
 		ASSERT_EQ(classify__flush(&t, &late), 0, "then none");
 	}
-	TEST(bad_version) {
+	TEST(iommu_uapi) {
 		struct isc_iommu_view iv = {};
 
 		iv.hook = "iommu_uapi_cache_invalidate";
+		iv.ev.hook = ISC_IH_UAPI_CACHE_INV;
 		iv.ev.ief = ISC_IEF_UAPI;
 		iv.ev.uapi_version = 1;
-		classify__iommu(&iv, &out);
-		ASSERT_EQ(out.classes, 0, "version 1 is fine");
+		iv.ev.uapi_argsz = 56;
+		classify__iommu(&k510, &iv, &out);
+		ASSERT_EQ(out.classes, 0, "version 1, argsz 56 on 5.10");
 		iv.ev.uapi_version = 2;
-		classify__iommu(&iv, &out);
+		classify__iommu(&k510, &iv, &out);
 		ASSERT_EQ(out.classes, C(BAD_VERSION), "version 2");
 		CHECK(strstr(out.explain, "IOMMU_UAPI_VERSION") != NULL, "%s", out.explain);
+		iv.ev.uapi_version = 1;
+		iv.ev.uapi_argsz = 32;	/* PASID granularity's end: older than 56 */
+		classify__iommu(&k510, &iv, &out);
+		ASSERT_EQ(out.classes, C(OLDER_STRUCT), "argsz 32");
+		iv.ev.uapi_argsz = 8;
+		classify__iommu(&k510, &iv, &out);
+		ASSERT_EQ(out.classes, C(TRUNCATED), "argsz 8 < 16");
+		iv.ev.uapi_argsz = 64;
+		classify__iommu(&k510, &iv, &out);
+		ASSERT_EQ(out.classes, C(NEWER_STRUCT), "argsz 64 > 56");
+		iv.hook = "iommu_uapi_sva_bind_gpasid";
+		iv.ev.hook = ISC_IH_UAPI_BIND_GPASID;
+		iv.ev.uapi_argsz = 40;
+		classify__iommu(&k510, &iv, &out);
+		ASSERT_EQ(out.classes, C(TRUNCATED), "bind argsz 40 < 56");
+		iv.ev.uapi_argsz = 72;
+		classify__iommu(&k510, &iv, &out);
+		ASSERT_EQ(out.classes, 0, "bind argsz 72");
 	}
 	abi__free(&k510);
 	abi__free(&k61);

@@ -1,0 +1,89 @@
+#!/usr/bin/env bats
+# profile / check on any host: a real profile recorded in the 6.1 guest and
+# real 'probe --json' outputs of the 5.10 and 6.12 guests (tests/profiles/),
+# and a corpus of malformed profiles, each refused with one clear error.
+
+setup() {
+	BIN=${ISC_BIN:-.output/iommuscope}
+	P=tests/profiles
+}
+
+@test "check --against 5.10: the 6.1 workload would be degraded and rejected there (exit 3)" {
+	run "$BIN" check "$P/workload-6.1.json" --against "$P/probe-5.10.json"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"degraded VFIO_CHECK_EXTENSION(UNMAP_ALL): answered 1 on 6.1.0-50-amd64, 0 here: the workload loses it"* ]]
+	[[ "$output" == *"rejected VFIO_DEVICE_FEATURE (device) argsz=8 flags=0x60003: unknown-ioctl here, not on 6.1.0-50-amd64: VFIO_DEVICE_FEATURE LOW_POWER_ENTRY (index 3) needs Linux >= 6.0 (ENOTTY)"* ]]
+	[[ "$output" == *"rejected VFIO_DEVICE_FEATURE (device) argsz=16 flags=0x10001: unknown-ioctl here, not on 6.1.0-50-amd64: VFIO_DEVICE_FEATURE MIGRATION (index 1) needs Linux >= 5.18 (ENOTTY)"* ]]
+	[[ "$output" == *": 2 rejected, 1 degraded, 0 notes"* ]]
+}
+
+@test "check --against 6.12 --json: one note, compatible (exit 0)" {
+	run "$BIN" check --json "$P/workload-6.1.json" --against "$P/probe-6.12.json"
+	[ "$status" -eq 0 ]
+	jq -s -e '.[0] | .severity == "note" and .ioctl == "VFIO_DEVICE_GET_INFO" and .argsz == 20
+		and .class_here == "older-struct" and (.text | test("this kernel.s 24"))' <<<"$output"
+	jq -s -e '.[1] | .type == "summary" and .calls > 20 and .rejected == 0 and .degraded == 0
+		and .notes == 1 and .compatible' <<<"$output"
+}
+
+@test "check: a profile judged against its own kernel has nothing to report" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to record"
+	out=$BATS_TEST_TMPDIR/self.json
+	"$BIN" profile record -o "$out" -d 1 2>/dev/null
+	jq -e '.iommuscope_profile == 1 and (.calls | length) == 0' "$out"
+	run "$BIN" check "$out"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *": 0 rejected, 0 degraded, 0 notes"* ]]
+}
+
+@test "check: every malformed profile is refused with one error naming the place (exit 2)" {
+	while read -r file want; do
+		run "$BIN" check "$P/bad/$file"
+		[ "$status" -eq 2 ] || { echo "$file: status $status"; false; }
+		[ "${#lines[@]}" -eq 1 ] || { echo "$file: ${#lines[@]} lines"; false; }
+		[[ "$output" == "iommuscope: error: $P/bad/$file"*"$want"* ]] ||
+			{ echo "$file: $output"; false; }
+	done <<'LIST'
+syntax.json :4:3: array value separator ',' expected
+truncated.json :1:178: the file ends in the middle of the JSON
+trailing.json :2:1: unexpected text after the profile
+empty.json : empty file
+nul.json : not a text file (a NUL byte)
+not-object.json : the profile must be a JSON object
+wrong-version.json : iommuscope_profile: expected 1
+no-kernel.json : recorded.kernel: expected
+calls-not-array.json : calls: expected an array
+bad-cmd.json : calls[0].cmd: expected a VFIO/iommufd ioctl number
+bad-kind.json : calls[0].fd_kind: expected container
+name-mismatch.json : calls[0].ioctl: not what 0x3b71 means on a container fd (VFIO_IOMMU_MAP_DMA)
+negative-argsz.json : calls[0].argsz: expected an integer from 0 to 4294967295 or null
+count-zero.json : calls[0].count: expected a positive integer
+ok-over-count.json : calls[0].ok: expected an integer no larger than count
+unknown-class.json : calls[0].classes[0]: unknown class 'weird'
+too-many-caps.json : calls[0].caps: expected at most 8 capability ids
+bad-extension.json : extensions.FROBNICATE: unknown extension
+extension-value.json : extensions.UNMAP_ALL: expected 0 or 1
+LIST
+	[ "$(ls "$P/bad" | wc -l)" -eq 19 ]	# every file of the corpus is in the list
+}
+
+@test "check and profile: usage errors" {
+	run "$BIN" check
+	[ "$status" -eq 2 ]
+	run "$BIN" check a.json b.json
+	[ "$status" -eq 2 ]
+	run "$BIN" check /nonexistent.json
+	[ "$status" -eq 2 ]
+	[[ "$output" == "iommuscope: error: cannot read profile /nonexistent.json: No such file or directory" ]]
+	run "$BIN" check "$P/workload-6.1.json" --against "$P/bad/not-object.json"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"not the output of 'iommuscope probe --json'"* ]]
+	run "$BIN" profile
+	[ "$status" -eq 2 ]
+	run "$BIN" profile replay
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown verb 'replay'"* ]]
+	run "$BIN" profile record -d 1
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"-o FILE is required"* ]]
+}
