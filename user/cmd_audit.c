@@ -155,18 +155,12 @@ int cmd_audit(int argc, char **argv)
 			}
 			a.flush_ns = v * 1000000000ull;
 			break;
-		case 'h':
-			fputs(audit_usage, stdout);
-			return ISC_EXIT_OK;
 		default:
-			fputs(audit_usage, stderr);
-			return ISC_EXIT_USAGE;
+			return commands__help_or_usage(c, audit_usage);
 		}
 	}
-	if (optind < argc) {
-		isc_err("audit: unexpected argument '%s'", argv[optind]);
+	if (commands__no_args("audit", argc, argv))
 		return ISC_EXIT_USAGE;
-	}
 	a.log = auditlog__open(&lo);
 	if (!a.log)
 		return ISC_EXIT_FAIL;

@@ -204,18 +204,12 @@ int cmd_probe(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'h':
-			fputs(probe_usage, stdout);
-			return ISC_EXIT_OK;
 		default:
-			fputs(probe_usage, stderr);
-			return ISC_EXIT_USAGE;
+			return commands__help_or_usage(c, probe_usage);
 		}
 	}
-	if (optind < argc) {
-		isc_err("probe: unexpected argument '%s'", argv[optind]);
+	if (commands__no_args("probe", argc, argv))
 		return ISC_EXIT_USAGE;
-	}
 	if (commands__preflight())
 		return ISC_EXIT_FAIL;
 	loader__probe(&p);

@@ -70,18 +70,12 @@ static int cmd_profile_record(int argc, char **argv)
 		case 'o':
 			out = optarg;
 			break;
-		case 'h':
-			fputs(record_usage, stdout);
-			return ISC_EXIT_OK;
 		default:
-			fputs(record_usage, stderr);
-			return ISC_EXIT_USAGE;
+			return commands__help_or_usage(c, record_usage);
 		}
 	}
-	if (optind < argc) {
-		isc_err("profile record: unexpected argument '%s'", argv[optind]);
+	if (commands__no_args("profile record", argc, argv))
 		return ISC_EXIT_USAGE;
-	}
 	if (!out) {
 		isc_err("profile record: -o FILE is required");
 		return ISC_EXIT_USAGE;
@@ -177,12 +171,8 @@ int cmd_check(int argc, char **argv)
 		case 'j':
 			ctx.json = true;
 			break;
-		case 'h':
-			fputs(check_usage, stdout);
-			return ISC_EXIT_OK;
 		default:
-			fputs(check_usage, stderr);
-			return ISC_EXIT_USAGE;
+			return commands__help_or_usage(c, check_usage);
 		}
 	}
 	if (optind != argc - 1) {

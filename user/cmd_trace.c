@@ -133,18 +133,12 @@ int cmd_trace(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'h':
-			fputs(trace_usage, stdout);
-			return ISC_EXIT_OK;
 		default:
-			fputs(trace_usage, stderr);
-			return ISC_EXIT_USAGE;
+			return commands__help_or_usage(c, trace_usage);
 		}
 	}
-	if (optind < argc) {
-		isc_err("trace: unexpected argument '%s'", argv[optind]);
+	if (commands__no_args("trace", argc, argv))
 		return ISC_EXIT_USAGE;
-	}
 	memset(&t, 0, sizeof(t));
 	t.opts = &so;
 	output__init(&t.out, json, stdout);

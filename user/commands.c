@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What every command that loads BPF does first. */
+#include <stdio.h>
 #include <string.h>
+#include <getopt.h>
 #include "commands.h"
 #include "loader.h"
 #include "util.h"
@@ -25,4 +27,18 @@ int commands__preflight(void)
 		isc_warn("securityfs is not mounted and mounting it failed (%s): BPF LSM state unknown",
 			 strerror(-err));
 	return 0;
+}
+
+int commands__help_or_usage(int c, const char *usage)
+{
+	fputs(usage, c == 'h' ? stdout : stderr);
+	return c == 'h' ? ISC_EXIT_OK : ISC_EXIT_USAGE;
+}
+
+int commands__no_args(const char *cmd, int argc, char **argv)
+{
+	if (optind >= argc)
+		return 0;
+	isc_err("%s: unexpected argument '%s'", cmd, argv[optind]);
+	return ISC_EXIT_USAGE;
 }

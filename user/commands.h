@@ -14,6 +14,11 @@ int cmd_trace(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+/* The end of every option loop: -h prints usage (exit 0), anything else
+ * unknown is a usage error (exit 2). */
+int commands__help_or_usage(int c, const char *usage);
+/* After the options: leftover arguments are a usage error. 0 if none. */
+int commands__no_args(const char *cmd, int argc, char **argv);
 /* Common start-up for commands that load BPF: privileges, mounts. */
 int commands__preflight(void);
 
