@@ -60,7 +60,8 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(abspath .)/%,%,$(2))";
 endif
 
-.PHONY: all clean deps demo test test-unit test-cli test-live test-guest check-catalog
+.PHONY: all clean deps demo test test-unit test-cli test-live test-guest check-catalog asan \
+	valgrind fuzz
 all: $(BIN) $(OUTPUT)/iommutop
 
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
@@ -119,6 +120,26 @@ test-live: all $(CLIENT)
 
 test-guest:
 	$(Q)scripts/test-guest.sh
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build of everything, then the
+# unit and host tests against it (leaks reported by LeakSanitizer).
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+asan:
+	$(Q)$(MAKE) --no-print-directory OUTPUT=$(abspath .output-asan) \
+		EXTRA_CFLAGS="$(ASAN_FLAGS)" EXTRA_LDFLAGS="$(ASAN_FLAGS)" \
+		all $(abspath .output-asan)/tests/vfio_client $(patsubst $(OUTPUT)/%,$(abspath .output-asan)/%,$(UNIT_BINS))
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		OUTPUT=$(abspath .output-asan) scripts/run-unit.sh $(patsubst $(OUTPUT)/%,$(abspath .output-asan)/%,$(UNIT_BINS))
+	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ISC_BIN=$(abspath .output-asan)/iommuscope ISC_CLIENT=$(abspath .output-asan)/tests/vfio_client \
+		bats tests/cli.bats tests/profile.bats tests/live.bats tests/audit.bats
+
+valgrind: all $(CLIENT)
+	$(Q)ISC_BIN=$(BIN) ISC_CLIENT=$(CLIENT) bats tests/valgrind.bats
+
+# libFuzzer targets; FUZZ_SECONDS per target (default 15)
+fuzz:
+	$(Q)scripts/fuzz.sh
 
 deps:
 	$(Q)scripts/deps.sh

@@ -15,6 +15,8 @@ pkgs=(
 	libjson-c-dev
 	# CLI tests; jq checks JSON; setpriv, findmnt
 	bats jq util-linux
+	# sanitizers and libFuzzer (clang's runtime), valgrind
+	libclang-rt-14-dev valgrind
 	# guest test bed
 	qemu-system-x86 busybox-static cpio xz-utils zstd kmod
 )

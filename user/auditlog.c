@@ -150,7 +150,10 @@ static const char *iso_time(uint64_t ns, char *buf, size_t len)
 	time_t s = ns / 1000000000ull;
 	struct tm tm;
 
-	gmtime_r(&s, &tm);
+	if (!gmtime_r(&s, &tm)) {
+		snprintf(buf, len, "?");
+		return buf;
+	}
 	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03lluZ", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 (unsigned long long)(ns % 1000000000ull) / 1000000);

@@ -37,28 +37,6 @@ struct audit_ctx {
 	uint64_t flush_ns, last_flush;
 };
 
-/* "10", "10M", "512K", "1G": bytes, at least 1 KiB. */
-static int parse_size(const char *s, uint64_t *out)
-{
-	char num[32];
-	size_t n = strlen(s);
-	uint64_t mult = 1 << 20, v;
-
-	if (!n || n >= sizeof(num))
-		return -1;
-	switch (s[n - 1]) {
-	case 'K': case 'k': mult = 1 << 10; n--; break;
-	case 'M': case 'm': mult = 1 << 20; n--; break;
-	case 'G': case 'g': mult = 1 << 30; n--; break;
-	}
-	memcpy(num, s, n);
-	num[n] = '\0';
-	if (strspn(num, "0123456789") != n || parse_u64(num, 1, (1ull << 40) / mult, &v))
-		return -1;
-	*out = v * mult;
-	return *out >= 1024 ? 0 : -1;
-}
-
 static void audit_ioctl(void *ctx, const struct isc_ioctl_view *v, const struct isc_verdict *cls)
 {
 	struct audit_ctx *a = ctx;
@@ -132,7 +110,7 @@ int cmd_audit(int argc, char **argv)
 			lo.json = true;
 			break;
 		case OPT_MAX_SIZE:
-			if (parse_size(optarg, &lo.max_bytes)) {
+			if (parse_size_bytes(optarg, &lo.max_bytes)) {
 				isc_err("invalid --max-size '%s': e.g. 10M, 512K (MiB without a suffix)",
 					optarg);
 				return ISC_EXIT_USAGE;

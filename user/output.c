@@ -164,13 +164,17 @@ static void text_header(struct isc_output *o)
 /* HH:MM:SS.uuuuuu local time of a kernel CLOCK_MONOTONIC timestamp. */
 static void text_time(struct isc_output *o, uint64_t ts_ns, char *buf, size_t len)
 {
-	int64_t real = (int64_t)ts_ns + o->mono_to_real_ns;
-	time_t secs = real / 1000000000ll;
+	/* unsigned: a bogus timestamp wraps instead of overflowing */
+	uint64_t real = ts_ns + (uint64_t)o->mono_to_real_ns;
+	time_t secs = (time_t)(real / 1000000000ull);
 	struct tm tm;
 
-	localtime_r(&secs, &tm);
-	snprintf(buf, len, "%02d:%02d:%02d.%06lld", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (long long)(real % 1000000000ll) / 1000);
+	if (!localtime_r(&secs, &tm)) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	snprintf(buf, len, "%02d:%02d:%02d.%06llu", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned long long)(real % 1000000000ull) / 1000);
 }
 
 static void ioctl_text(struct isc_output *o, const struct isc_ioctl_view *v,

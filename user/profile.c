@@ -298,15 +298,12 @@ static int load_call(struct isc_profile_call *c, struct json_object *o, char *wh
 
 int profile__load(struct isc_profile *p, const char *path)
 {
-	struct json_object *j = NULL, *v, *rec, *calls, *ext;
-	struct json_tokener *tok;
-	char why[200], *buf;
-	int line, col, i, ret = -1;
-	size_t len, end;
+	char *buf;
+	size_t len;
 	FILE *f;
+	int ret;
 
 	memset(p, 0, sizeof(*p));
-	memset(p->ext, -1, sizeof(p->ext));
 	f = fopen(path, "re");
 	if (!f) {
 		isc_err("cannot read profile %s: %s", path, strerror(errno));
@@ -320,6 +317,21 @@ int profile__load(struct isc_profile *p, const char *path)
 		return -1;
 	}
 	buf[len] = '\0';
+	ret = profile__load_buf(p, buf, len, path);
+	free(buf);
+	return ret;
+}
+
+int profile__load_buf(struct isc_profile *p, const char *buf, size_t len, const char *path)
+{
+	struct json_object *j = NULL, *v, *rec, *calls, *ext;
+	struct json_tokener *tok;
+	char why[200];
+	int line, col, i, ret = -1;
+	size_t end;
+
+	memset(p, 0, sizeof(*p));
+	memset(p->ext, -1, sizeof(p->ext));
 	if (strlen(buf) != len) {
 		isc_err("%s: not a text file (a NUL byte)", path);
 		goto out;
@@ -395,7 +407,6 @@ bad:
 	profile__free(p);
 out:
 	json_object_put(j);
-	free(buf);
 	return ret;
 }
 
@@ -531,18 +542,49 @@ int profile__check(const struct isc_profile *p, const struct isc_abi *a,
 
 /* ---- another host's ABI from its probe --json ---- */
 
+static int abi_from_probe(struct isc_abi *a, struct json_object *j, const char *path,
+			  char *backend, size_t len);
+
 int abi__from_probe_file(struct isc_abi *a, const char *path, char *backend, size_t len)
 {
-	struct json_object *j, *v, *sizes, *ext;
+	struct json_object *j = json_object_from_file(path);
+	int ret;
+
+	if (!j) {
+		isc_err("%s: not the output of 'iommuscope probe --json'", path);
+		return -1;
+	}
+	ret = abi_from_probe(a, j, path, backend, len);
+	json_object_put(j);
+	return ret;
+}
+
+int abi__from_probe_buf(struct isc_abi *a, const char *buf, const char *name, char *backend,
+			size_t len)
+{
+	struct json_object *j = json_tokener_parse(buf);
+	int ret;
+
+	if (!j) {
+		isc_err("%s: not the output of 'iommuscope probe --json'", name);
+		return -1;
+	}
+	ret = abi_from_probe(a, j, name, backend, len);
+	json_object_put(j);
+	return ret;
+}
+
+static int abi_from_probe(struct isc_abi *a, struct json_object *j, const char *path,
+			  char *backend, size_t len)
+{
+	struct json_object *v, *sizes = NULL, *ext;
 	const struct isc_ioctl_desc *ds;
 	size_t nr, k;
 	int id;
 
-	j = json_object_from_file(path);
 	if (!j || !json_object_is_type(j, json_type_object) ||
 	    !get(j, "kernel", json_type_string, &v)) {
 		isc_err("%s: not the output of 'iommuscope probe --json'", path);
-		json_object_put(j);
 		return -1;
 	}
 	ds = catalog__ioctls(&nr);
@@ -552,10 +594,8 @@ int abi__from_probe_file(struct isc_abi *a, const char *path, char *backend, siz
 	a->size = calloc(nr, sizeof(*a->size));
 	a->size_src = calloc(nr, sizeof(*a->size_src));
 	memset(a->ext, -1, sizeof(a->ext));
-	if (!a->size || !a->size_src) {
-		json_object_put(j);
+	if (!a->size || !a->size_src)
 		return -1;
-	}
 	snprintf(backend, len, "%s", get(j, "container_backend", json_type_string, &v) ?
 		 json_object_get_string(v) : "?");
 	get(j, "struct_sizes", json_type_object, &sizes);
@@ -580,6 +620,5 @@ int abi__from_probe_file(struct isc_abi *a, const char *path, char *backend, siz
 				a->ext[id] = json_object_get_int(val);
 		}
 	}
-	json_object_put(j);
 	return 0;
 }

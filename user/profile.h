@@ -44,6 +44,9 @@ void profile__add(struct isc_profile *p, const struct isc_ioctl_view *v,
 int profile__write(const struct isc_profile *p, const char *path);
 /* Parse a profile file. 0, or -1 with "file:line:col: what" printed. */
 int profile__load(struct isc_profile *p, const char *path);
+/* The same from memory; name is used in messages. buf must hold len bytes
+ * followed by a NUL. */
+int profile__load_buf(struct isc_profile *p, const char *buf, size_t len, const char *name);
 void profile__free(struct isc_profile *p);
 
 /* A prediction for one recorded call on another kernel. */
@@ -64,6 +67,8 @@ int profile__check(const struct isc_profile *p, const struct isc_abi *a,
 const char *profile__severity_name(enum isc_severity s);
 /* Load the ABI of another host from its 'iommuscope probe --json' output. */
 int abi__from_probe_file(struct isc_abi *a, const char *path, char *backend, size_t len);
+int abi__from_probe_buf(struct isc_abi *a, const char *buf, const char *name, char *backend,
+			size_t len);
 const char *abi__ext_name(int id);
 
 #endif /* ISC_PROFILE_H */

@@ -15,9 +15,12 @@
 #include "util.h"
 
 int isc_verbose;
+int isc_silent;
 
 static void vmsg(const char *level, const char *fmt, va_list ap)
 {
+	if (isc_silent)
+		return;
 	fprintf(stderr, "iommuscope: %s", level);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
@@ -189,4 +192,26 @@ uint64_t monotonic_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* "10", "10M", "512K", "1G": bytes, at least 1 KiB. */
+int parse_size_bytes(const char *s, uint64_t *out)
+{
+	char num[32];
+	size_t n = strlen(s);
+	uint64_t mult = 1 << 20, v;
+
+	if (!n || n >= sizeof(num))
+		return -1;
+	switch (s[n - 1]) {
+	case 'K': case 'k': mult = 1 << 10; n--; break;
+	case 'M': case 'm': mult = 1 << 20; n--; break;
+	case 'G': case 'g': mult = 1 << 30; n--; break;
+	}
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (strspn(num, "0123456789") != n || parse_u64(num, 1, (1ull << 40) / mult, &v))
+		return -1;
+	*out = v * mult;
+	return *out >= 1024 ? 0 : -1;
 }

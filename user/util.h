@@ -10,6 +10,8 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 extern int isc_verbose;
+/* Set by the fuzz targets: no messages at all. */
+extern int isc_silent;
 
 /* The one error printer: "iommuscope: error: <msg>" on stderr. */
 void isc_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -21,6 +23,9 @@ void isc_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* "10", "10s", "500ms", "2m" into nanoseconds. */
 int parse_duration_ns(const char *s, uint64_t *out);
+
+/* "10", "10M", "512K", "1G" into bytes (MiB without a suffix, >= 1 KiB). */
+int parse_size_bytes(const char *s, uint64_t *out);
 
 /* Read a small file into buf (NUL-terminated). Bytes read or -errno. */
 ssize_t read_text_file(const char *path, char *buf, size_t len);

@@ -26,7 +26,8 @@ static struct isc_ioctl_event make(uint32_t cmd, uint8_t kind, const void *arg, 
 		.comm = "qemu",
 	};
 
-	memcpy(e.arg_head, arg, len);
+	if (len)
+		memcpy(e.arg_head, arg, len);
 	return e;
 }
 
@@ -72,7 +73,7 @@ int main(void)
 	}
 	TEST(by_value_and_pointers) {
 		int fd = 9;
-		char name[] = "0000:00:03.0 vf_token=2ab74924-c335-45f4-9b16-8569e5b08258";
+		char name[ISC_ARG_HEAD] = "0000:00:03.0 vf_token=2ab74924-c335-45f4-9b16-8569e5b08258";
 
 		e = make(VFIO_CHECK_EXTENSION, ISC_FD_CONTAINER, NULL, 0);
 		e.arg = 3;
