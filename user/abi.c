@@ -12,13 +12,27 @@
 
 #define VFIO_CHECK_EXTENSION_CMD 0x3b65
 
+char *abi__version_str(uint16_t version, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u.%u", (unsigned int)version >> 8, (unsigned int)version & 0xff);
+	return buf;
+}
+
 uint16_t abi__parse_release(const char *release)
 {
-	unsigned int maj, min;
+	unsigned long maj, min;
+	char *end;
 
-	if (!release || sscanf(release, "%u.%u", &maj, &min) != 2 || maj > 255 || min > 255)
+	if (!release || *release < '0' || *release > '9')
 		return 0;
-	return ISC_VERSION(maj, min);
+	errno = 0;
+	maj = strtoul(release, &end, 10);
+	if (errno || *end != '.' || end[1] < '0' || end[1] > '9')
+		return 0;
+	min = strtoul(end + 1, &end, 10);
+	if (errno || maj > 255 || min > 255)
+		return 0;
+	return (uint16_t)ISC_VERSION(maj, min);
 }
 
 uint32_t abi__catalog_size(const struct isc_ioctl_desc *d, uint16_t version)
@@ -81,7 +95,7 @@ static void probe_extensions(struct isc_abi *a)
 		return;
 	for (i = 1; i < ISC_MAX_EXT; i++) {
 		r = ioctl(fd, VFIO_CHECK_EXTENSION_CMD, (unsigned long)i);
-		a->ext[i] = r < 0 ? -1 : r;
+		a->ext[i] = (int8_t)(r < 0 ? -1 : r > 0);
 	}
 	a->ext_known = true;
 	close(fd);

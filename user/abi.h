@@ -28,6 +28,8 @@ struct isc_abi {
 	uint8_t *size_src;	/* enum isc_size_src */
 };
 
+/* "6.12" from ISC_VERSION(6, 12). Returns buf. */
+char *abi__version_str(uint16_t version, char *buf, size_t len);
 /* Parse "6.12.95+deb12-amd64" and the like. 0 if unparsable. */
 uint16_t abi__parse_release(const char *release);
 /* Learn everything; never fails, unknowns stay unknown. ext_probe: open

@@ -68,7 +68,7 @@ static int64_t mono_to_real(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &m);
 	clock_gettime(CLOCK_REALTIME, &r);
-	return ((int64_t)r.tv_sec - m.tv_sec) * 1000000000ll + (r.tv_nsec - m.tv_nsec);
+	return ((int64_t)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
 }
 
 static int open_log(struct isc_auditlog *l)
@@ -147,7 +147,7 @@ static void rotate(struct isc_auditlog *l)
 
 static const char *iso_time(uint64_t ns, char *buf, size_t len)
 {
-	time_t s = ns / 1000000000ull;
+	time_t s = (time_t)(ns / 1000000000ULL);
 	struct tm tm;
 
 	if (!gmtime_r(&s, &tm)) {
@@ -156,7 +156,7 @@ static const char *iso_time(uint64_t ns, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03lluZ", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned long long)(ns % 1000000000ull) / 1000000);
+		 (unsigned long long)(ns % 1000000000ULL) / 1000000);
 	return buf;
 }
 
@@ -167,13 +167,18 @@ static const char *errno_str(int64_t ret)
 	return n;
 }
 
+static void jstr(struct json_object *j, const char *k, const char *v)
+{
+	json_object_object_add(j, k, v ? json_object_new_string(v) : NULL);
+}
+
 static int format_json(const struct entry *e, const char *what, char **out)
 {
 	struct json_object *j = json_object_new_object(), *cl = json_object_new_array();
 	char t1[80], t2[80];
 	int c;
 
-#define S(k, v) json_object_object_add(j, k, (v) ? json_object_new_string(v) : NULL)
+#define S(k, v) jstr(j, k, v)
 #define U(k, v) json_object_object_add(j, k, json_object_new_uint64(v))
 #define I(k, v) json_object_object_add(j, k, json_object_new_int64(v))
 	S("type", "audit");

@@ -43,10 +43,6 @@ const char *classify__primary(uint32_t classes)
 	return "ok";
 }
 
-static void version_str(uint16_t v, char *buf, size_t len)
-{
-	snprintf(buf, len, "%u.%u", v >> 8, v & 0xff);
-}
 
 /* Append "; text" to the explanation. */
 static void say(struct isc_verdict *out, const char *fmt, ...)
@@ -123,9 +119,9 @@ static void built_against(const struct isc_ioctl_desc *d, const struct isc_ioctl
 			lo = d->flags[i].since;
 	if (!lo || lo <= d->since)
 		return;
-	version_str(lo, a, sizeof(a));
+	abi__version_str(lo, a, sizeof(a));
 	if (hi > lo) {
-		version_str(hi, b, sizeof(b));
+		abi__version_str(hi, b, sizeof(b));
 		snprintf(out->built_against, sizeof(out->built_against), "Linux >= %s, < %s", a, b);
 	} else {
 		snprintf(out->built_against, sizeof(out->built_against), "Linux >= %s", a);
@@ -145,7 +141,7 @@ static void classify_flags(const struct isc_abi *a, const struct isc_ioctl_view 
 		flags &= ~idx->mask;
 	allowed = allowed_flags(d, a->version, v->ev.fd_kind);
 	bad = flags & ~allowed;
-	version_str(a->version, ver, sizeof(ver));
+	abi__version_str(a->version, ver, sizeof(ver));
 	if (bad) {
 		out->classes |= ISC_CLS(ISC_CLS_UNKNOWN_FLAGS);
 		out->bad_bits |= bad;
@@ -160,7 +156,7 @@ static void classify_flags(const struct isc_abi *a, const struct isc_ioctl_view 
 			if (!(bad & f->value))
 				continue;
 			if (a->version && f->since > a->version) {
-				version_str(f->since, ver, sizeof(ver));
+				abi__version_str(f->since, ver, sizeof(ver));
 				say(out, "%s needs Linux >= %s", f->name, ver);
 			} else {
 				say(out, "%s is not accepted when iommufd serves the container",
@@ -288,7 +284,7 @@ static void classify_feature(const struct isc_abi *a, const struct isc_ioctl_vie
 		return;
 	}
 	if (f->since && a->version && f->since > a->version) {
-		version_str(f->since, ver, sizeof(ver));
+		abi__version_str(f->since, ver, sizeof(ver));
 		out->classes |= ISC_CLS(ISC_CLS_UNKNOWN_IOCTL);
 		say(out, "VFIO_DEVICE_FEATURE %s (index %u) needs Linux >= %s (ENOTTY)", f->name, idx,
 		    ver);
@@ -317,8 +313,8 @@ void classify__ioctl(const struct isc_abi *a, const struct isc_ioctl_view *v,
 		return;
 	}
 	if (a->version && d->since > a->version) {
-		version_str(d->since, ver, sizeof(ver));
-		version_str(a->version, kver, sizeof(kver));
+		abi__version_str(d->since, ver, sizeof(ver));
+		abi__version_str(a->version, kver, sizeof(kver));
 		out->classes |= ISC_CLS(ISC_CLS_UNKNOWN_IOCTL);
 		say(out, "%s needs Linux >= %s; this kernel is %s (ENOTTY)", d->name, ver, kver);
 		return;

@@ -121,7 +121,7 @@ int cmd_audit(int argc, char **argv)
 				isc_err("invalid --rotate '%s': 0 to 100 files", optarg);
 				return ISC_EXIT_USAGE;
 			}
-			lo.rotate = v;
+			lo.rotate = (int)v;	/* 0..100 */
 			break;
 		case OPT_SYSLOG:
 			lo.syslog = true;

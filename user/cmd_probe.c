@@ -60,8 +60,8 @@ static void abi_json(struct json_object *j, const struct isc_abi *a)
 	int i;
 
 	ds = catalog__ioctls(&nr);
-	snprintf(v, sizeof(v), "%u.%u", a->version >> 8, a->version & 0xff);
-	json_object_object_add(j, "version", json_object_new_string(v));
+	json_object_object_add(j, "version",
+			       json_object_new_string(abi__version_str(a->version, v, sizeof(v))));
 	for (k = 0; k < nr; k++) {
 		struct json_object *e;
 
@@ -69,7 +69,7 @@ static void abi_json(struct json_object *j, const struct isc_abi *a)
 			continue;
 		e = json_object_new_object();
 		json_object_object_add(e, "struct", json_object_new_string(ds[k].struct_name + 7));
-		json_object_object_add(e, "size", json_object_new_int(a->size[k]));
+		json_object_object_add(e, "size", json_object_new_int64(a->size[k]));
 		json_object_object_add(e, "source",
 				       json_object_new_string(abi__size_src_name(a->size_src[k])));
 		json_object_object_add(sizes, ds[k].name, e);

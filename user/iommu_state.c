@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +9,9 @@
 
 int iommu_state__device_group(const char *device)
 {
-	char path[128], target[PATH_MAX];
+	char path[128], target[PATH_MAX], *end;
 	const char *base;
+	long group;
 	ssize_t n;
 
 	if (!device[0] || strchr(device, '/'))
@@ -20,7 +22,10 @@ int iommu_state__device_group(const char *device)
 		return -1;
 	target[n] = '\0';
 	base = strrchr(target, '/');
-	return atoi(base ? base + 1 : target);
+	base = base ? base + 1 : target;
+	errno = 0;
+	group = strtol(base, &end, 10);
+	return errno || end == base || *end || group < 0 || group > INT_MAX ? -1 : (int)group;
 }
 
 static struct isc_bind *find(struct isc_iommu_state *st, uint64_t domain, int group,

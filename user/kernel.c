@@ -28,6 +28,53 @@ static bool is_ours(const char *name)
 	return !strncmp(name, "vfio", 4) || !strcmp(name, "iommufd");
 }
 
+/* "NUM NAME" lines of /proc/devices and /proc/misc. 0 if it is one. */
+static int num_name(const char *line, unsigned int *num, char *name, size_t len)
+{
+	unsigned long v;
+	char *end;
+	size_t n;
+
+	while (*line == ' ')
+		line++;
+	if (*line < '0' || *line > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(line, &end, 10);
+	if (errno || v > UINT32_MAX || *end != ' ')
+		return -1;
+	while (*end == ' ')
+		end++;
+	n = strcspn(end, " \n");
+	if (!n || n >= len)
+		return -1;
+	memcpy(name, end, n);
+	name[n] = '\0';
+	*num = (unsigned int)v;
+	return 0;
+}
+
+/* "ADDR TYPE NAME [MODULE]" of /proc/kallsyms. 0 if it is one. */
+static int kallsyms_line(const char *line, unsigned long long *addr, char *type, char *name,
+			 size_t len)
+{
+	char *end;
+	size_t n;
+
+	errno = 0;
+	*addr = strtoull(line, &end, 16);
+	if (errno || end == line || end[0] != ' ' || !end[1] || end[2] != ' ')
+		return -1;
+	*type = end[1];
+	end += 3;
+	n = strcspn(end, " \t\n");
+	if (!n || n >= len)
+		return -1;
+	memcpy(name, end, n);
+	name[n] = '\0';
+	return 0;
+}
+
 static void add_cls(struct isc_kernel *k, enum isc_cls_by by, uint64_t key, uint8_t kind, const char *what)
 {
 	struct isc_classifier *c;
@@ -75,7 +122,7 @@ static void scan_kallsyms(struct isc_kernel *k, bool *vfio_container_code, bool 
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+		if (kallsyms_line(line, &addr, &type, name, sizeof(name)))
 			continue;
 		if (!k->kallsyms_data && (type == 'D' || type == 'd') && addr &&
 		    !strcmp(name, "init_task"))
@@ -113,7 +160,7 @@ static void scan_devices(struct isc_kernel *k)
 				chr = true;
 			else if (!strncmp(line, "Block", 5))
 				chr = false;
-			if (!chr || sscanf(line, "%u %127s", &num, name) != 2)
+			if (!chr || num_name(line, &num, name, sizeof(name)))
 				continue;
 			if (!strcmp(name, "vfio"))
 				add_cls(k, ISC_BY_RDEV, ISC_MKDEV(num, ISC_RDEV_ANY_MINOR),
@@ -128,7 +175,7 @@ static void scan_devices(struct isc_kernel *k)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%u %127s", &num, name) != 2)
+		if (num_name(line, &num, name, sizeof(name)))
 			continue;
 		if (num == VFIO_MINOR && !strcmp(name, "vfio"))
 			add_cls(k, ISC_BY_RDEV, ISC_MKDEV(MISC_MAJOR, num),
@@ -200,11 +247,11 @@ void kernel__refresh(struct isc_kernel *k)
 	scan_modules(k);
 	scan_kallsyms(k, &container_code, &compat);
 	scan_nodes(k);
+	/* iommufd serves /dev/vfio/vfio only where VFIO's container code is
+	 * not built (IOMMUFD_VFIO_CONTAINER needs VFIO_CONTAINER=n) */
 	if (!k->dev_container)
 		k->backend = ISC_BACKEND_NONE;
-	else if (container_code)
-		k->backend = ISC_BACKEND_VFIO;
-	else if (compat)
+	else if (!container_code && compat)
 		k->backend = ISC_BACKEND_IOMMUFD;
 	else
 		k->backend = ISC_BACKEND_VFIO;

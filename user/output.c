@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <string.h>
 #include <time.h>
 #include <json-c/json.h>
@@ -13,7 +14,7 @@ void output__init(struct isc_output *o, bool json, FILE *f)
 	o->f = f;
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
-	o->mono_to_real_ns = ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000ll +
+	o->mono_to_real_ns = ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000LL +
 			     (real.tv_nsec - mono.tv_nsec);
 }
 
@@ -166,7 +167,7 @@ static void text_time(struct isc_output *o, uint64_t ts_ns, char *buf, size_t le
 {
 	/* unsigned: a bogus timestamp wraps instead of overflowing */
 	uint64_t real = ts_ns + (uint64_t)o->mono_to_real_ns;
-	time_t secs = (time_t)(real / 1000000000ull);
+	time_t secs = (time_t)(real / 1000000000ULL);
 	struct tm tm;
 
 	if (!localtime_r(&secs, &tm)) {
@@ -174,7 +175,7 @@ static void text_time(struct isc_output *o, uint64_t ts_ns, char *buf, size_t le
 		return;
 	}
 	snprintf(buf, len, "%02d:%02d:%02d.%06llu", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned long long)(real % 1000000000ull) / 1000);
+		 (unsigned long long)(real % 1000000000ULL) / 1000);
 }
 
 static void ioctl_text(struct isc_output *o, const struct isc_ioctl_view *v,
@@ -346,8 +347,8 @@ static void iommu_text(struct isc_output *o, const struct isc_iommu_view *v)
 
 	text_header(o);
 	text_time(o, e->hdr.ts_ns, when, sizeof(when));
-	for (i = 0; v->op[i] && i < sizeof(op) - 1; i++)
-		op[i] = v->op[i] >= 'a' && v->op[i] <= 'z' ? v->op[i] - 32 : v->op[i];
+	for (i = 0; i < sizeof(op) - 1 && v->op[i]; i++)
+		op[i] = (char)toupper((unsigned char)v->op[i]);
 	op[i] = '\0';
 	if (!(e->ief & ISC_IEF_RET))
 		snprintf(ret, sizeof(ret), "-");

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -108,7 +109,7 @@ void profile__add(struct isc_profile *p, const struct isc_ioctl_view *v,
 	}
 	if (v->ev.cmd == VFIO_CHECK_EXTENSION_CMD && v->value > 0 && v->value < ISC_MAX_EXT &&
 	    v->ev.ret >= 0)
-		p->ext[v->value] = v->ev.ret > 0;
+		p->ext[v->value] = (int8_t)(v->ev.ret > 0);
 	if (!strstr(p->comms, v->ev.comm) && n + strlen(v->ev.comm) + 2 < sizeof(p->comms))
 		snprintf(p->comms + n, sizeof(p->comms) - n, "%s%s", n ? "," : "", v->ev.comm);
 }
@@ -124,8 +125,8 @@ int profile__write(const struct isc_profile *p, const char *path)
 
 	json_object_object_add(j, "iommuscope_profile", json_object_new_int(ISC_PROFILE_VERSION));
 	json_object_object_add(rec, "kernel", json_object_new_string(p->release));
-	snprintf(ver, sizeof(ver), "%u.%u", p->version >> 8, p->version & 0xff);
-	json_object_object_add(rec, "version", json_object_new_string(ver));
+	json_object_object_add(rec, "version",
+			       json_object_new_string(abi__version_str(p->version, ver, sizeof(ver))));
 	json_object_object_add(rec, "backend", json_object_new_string(p->backend));
 	json_object_object_add(j, "recorded", rec);
 	list = strdup(p->comms);
@@ -147,8 +148,8 @@ int profile__write(const struct isc_profile *p, const char *path)
 		json_object_object_add(o, "flags", c->has_flags ? json_object_new_int64(c->flags) : NULL);
 		if (d && d->arg == ISC_ARG_VALUE)
 			json_object_object_add(o, "arg", json_object_new_int64(c->arg));
-		json_object_object_add(o, "count", json_object_new_int64(c->count));
-		json_object_object_add(o, "ok", json_object_new_int64(c->ok));
+		json_object_object_add(o, "count", json_object_new_uint64(c->count));
+		json_object_object_add(o, "ok", json_object_new_uint64(c->ok));
 		json_object_object_add(o, "errno", en ? json_object_new_string(en) : NULL);
 		for (k = 0; k < ISC_CLS_MAX; k++)
 			if (c->classes & ISC_CLS(k))
@@ -341,7 +342,12 @@ int profile__load_buf(struct isc_profile *p, const char *buf, size_t len, const 
 		goto out;
 	}
 	tok = json_tokener_new();
-	j = json_tokener_parse_ex(tok, buf, len);
+	if (len > INT_MAX) {
+		isc_err("%s: too large", path);
+		json_tokener_free(tok);
+		goto out;
+	}
+	j = json_tokener_parse_ex(tok, buf, (int)len);
 	end = json_tokener_get_parse_end(tok);
 	if (!j || json_tokener_get_error(tok) != json_tokener_success) {
 		enum json_tokener_error jerr = json_tokener_get_error(tok);
@@ -376,7 +382,7 @@ int profile__load_buf(struct isc_profile *p, const char *buf, size_t len, const 
 		snprintf(p->backend, sizeof(p->backend), "%s", json_object_get_string(v));
 	if (!get(j, "calls", json_type_array, &calls))
 		BAD("calls: expected an array");
-	for (i = 0; i < (int)json_object_array_length(calls); i++) {
+	for (i = 0; (size_t)i < json_object_array_length(calls); i++) {
 		struct isc_profile_call c;
 		char what[160];
 
@@ -396,7 +402,7 @@ int profile__load_buf(struct isc_profile *p, const char *buf, size_t len, const 
 			if (!val || !json_object_is_type(val, json_type_int) ||
 			    (json_object_get_int(val) != 0 && json_object_get_int(val) != 1))
 				BAD("extensions.%s: expected 0 or 1", k);
-			p->ext[id] = json_object_get_int(val);
+			p->ext[id] = (int8_t)json_object_get_int(val);	/* 0 or 1 */
 		}
 	}
 #undef BAD
@@ -477,7 +483,7 @@ int profile__check(const struct isc_profile *p, const struct isc_abi *a,
 	char label[128], was[96], ver[16];
 	int i, k, worst = 0;
 
-	snprintf(ver, sizeof(ver), "%u.%u", a->version >> 8, a->version & 0xff);
+	abi__version_str(a->version, ver, sizeof(ver));
 	for (i = 0; i < p->nr; i++) {
 		const struct isc_profile_call *c = &p->calls[i];
 		uint32_t rec = c->classes & ~ISC_CLS(ISC_CLS_CAPS_TRUNCATED), added, gone;
@@ -518,9 +524,12 @@ int profile__check(const struct isc_profile *p, const struct isc_abi *a,
 			memset(&f, 0, sizeof(f));
 			f.sev = ISC_SEV_DEGRADED;
 			f.call = c;
+			char since[16];
+
 			snprintf(f.text, sizeof(f.text), "%s: capability %s (id %u) came with Linux "
-				 "%u.%u; this kernel (%s) never returns it", d->name, d->caps[m].name,
-				 c->caps[k], d->caps[m].since >> 8, d->caps[m].since & 0xff, ver);
+				 "%s; this kernel (%s) never returns it", d->name, d->caps[m].name,
+				 c->caps[k], abi__version_str(d->caps[m].since, since, sizeof(since)),
+				 ver);
 			worst = worst > ISC_SEV_DEGRADED + 1 ? worst : ISC_SEV_DEGRADED + 1;
 			fn(&f, ctx);
 		}
@@ -617,7 +626,7 @@ static int abi_from_probe(struct isc_abi *a, struct json_object *j, const char *
 		json_object_object_foreach(ext, name, val) {
 			id = ext_by_name(name);
 			if (id > 0 && val && json_object_is_type(val, json_type_int))
-				a->ext[id] = json_object_get_int(val);
+				a->ext[id] = (int8_t)(json_object_get_int(val) > 0);
 		}
 	}
 	return 0;

@@ -80,8 +80,8 @@ int parse_duration_ns(const char *s, uint64_t *out)
 		const char *suffix;
 		uint64_t ns;
 	} units[] = {
-		{ "ms", 1000000ull }, { "s", 1000000000ull }, { "m", 60000000000ull },
-		{ "h", 3600000000000ull }, { "", 1000000000ull },
+		{ "ms", 1000000ULL }, { "s", 1000000000ULL }, { "m", 60000000000ULL },
+		{ "h", 3600000000000ULL }, { "", 1000000000ULL },
 	};
 	char num[32];
 	size_t len, i;
@@ -151,9 +151,9 @@ bool have_bpf_privileges(void)
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
 #endif
-	if (eff & (1ull << CAP_SYS_ADMIN))
+	if (eff & (1ULL << CAP_SYS_ADMIN))
 		return true;
-	return (eff & (1ull << CAP_BPF)) && (eff & (1ull << CAP_PERFMON));
+	return (eff & (1ULL << CAP_BPF)) && (eff & (1ULL << CAP_PERFMON));
 }
 
 static bool is_mounted(const char *fstype, const char *dir)
@@ -191,7 +191,7 @@ uint64_t monotonic_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* "10", "10M", "512K", "1G": bytes, at least 1 KiB. */
@@ -210,7 +210,7 @@ int parse_size_bytes(const char *s, uint64_t *out)
 	}
 	memcpy(num, s, n);
 	num[n] = '\0';
-	if (strspn(num, "0123456789") != n || parse_u64(num, 1, (1ull << 40) / mult, &v))
+	if (strspn(num, "0123456789") != n || parse_u64(num, 1, (1ULL << 40) / mult, &v))
 		return -1;
 	*out = v * mult;
 	return *out >= 1024 ? 0 : -1;
