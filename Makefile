@@ -60,7 +60,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(abspath .)/%,%,$(2))";
 endif
 
-.PHONY: all clean deps demo test test-unit test-cli test-live test-guest check-catalog asan \
+.PHONY: all clean deps demo install test test-unit test-cli test-live test-guest check-catalog asan \
 	valgrind fuzz lint
 all: $(BIN) $(OUTPUT)/iommutop
 
@@ -113,10 +113,10 @@ test-unit: $(UNIT_BINS)
 	$(Q)scripts/run-unit.sh $(UNIT_BINS)
 
 test-cli: all
-	$(Q)ISC_BIN=$(BIN) bats tests/cli.bats tests/profile.bats
+	$(Q)ISC_BIN=$(BIN) bats tests/cli.bats tests/profile.bats tests/install.bats
 
 test-live: all $(CLIENT)
-	$(Q)ISC_BIN=$(BIN) ISC_CLIENT=$(CLIENT) bats tests/live.bats tests/audit.bats
+	$(Q)ISC_BIN=$(BIN) ISC_CLIENT=$(CLIENT) bats tests/live.bats tests/audit.bats tests/badinput.bats
 
 test-guest:
 	$(Q)scripts/test-guest.sh
@@ -158,6 +158,22 @@ lint: $(SKELS)
 # libFuzzer targets; FUZZ_SECONDS per target (default 15)
 fuzz:
 	$(Q)scripts/fuzz.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the binary (root-only
+# 0750, it loads BPF), the iommutop alias, man pages, the audit service unit.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+install: all
+	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	$(Q)install -m 0750 $(BIN) $(DESTDIR)$(SBINDIR)/iommuscope
+	$(Q)ln -sf iommuscope $(DESTDIR)$(SBINDIR)/iommutop
+	$(Q)install -m 0644 docs/iommuscope.8 docs/iommutop.8 $(DESTDIR)$(MANDIR)/man8/
+	$(Q)sed 's|/usr/sbin/iommuscope|$(SBINDIR)/iommuscope|' packaging/iommuscope-audit.service \
+		> $(DESTDIR)$(UNITDIR)/iommuscope-audit.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/iommuscope-audit.service
+	@echo "installed under $(DESTDIR)$(PREFIX)"
 
 deps:
 	$(Q)scripts/deps.sh

@@ -17,6 +17,8 @@ pkgs=(
 	bats jq util-linux
 	# sanitizers and libFuzzer (clang's runtime), valgrind
 	libclang-rt-14-dev valgrind
+	# man page and service unit checks
+	groff-base man-db systemd
 	# guest test bed
 	qemu-system-x86 busybox-static cpio xz-utils zstd kmod
 )

@@ -2,6 +2,7 @@
 /* What every command that loads BPF does first. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <getopt.h>
 #include "commands.h"
 #include "loader.h"
@@ -13,6 +14,11 @@ int commands__preflight(void)
 
 	if (!have_bpf_privileges()) {
 		isc_err("must be run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)");
+		return -1;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		isc_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): iommuscope needs a kernel "
+			"built with CONFIG_DEBUG_INFO_BTF=y");
 		return -1;
 	}
 	loader__quiet(false);
