@@ -61,7 +61,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(abspath .)/%,%,$(2))";
 endif
 
 .PHONY: all clean deps demo install test test-unit test-cli test-live test-guest check-catalog asan \
-	valgrind fuzz lint
+	valgrind fuzz lint check-headers
 all: $(BIN) $(OUTPUT)/iommutop
 
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
@@ -85,6 +85,10 @@ $(CHECK_OBJ): $(OUTPUT)/catalog_check.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes -c $< -o $@
 check-catalog: $(CHECK_OBJ)
+
+# ... and against the uapi headers of 5.10, 6.1, 6.12 and 7.2 (fetched once)
+check-headers:
+	$(Q)OUTPUT=$(OUTPUT) scripts/check-catalog-headers.sh
 
 $(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user $(SKELS)
 	$(call msg,CC,$@)

@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# fetch-kernel.sh NAME [--refresh]
+# fetch-kernel.sh NAME [--refresh] [--uapi]
+#
+# --uapi: instead of the kernel, fetch that suite's linux-libc-dev (the uapi
+# headers of that release) into ${cache}/uapi/NAME/ and print that
+# directory; used to check the catalog against several header releases.
 #
 # Fetch a Debian kernel for the QEMU guest test bed and extract it, without
 # root and without touching the machine's apt state.
@@ -34,7 +38,7 @@
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 {5.10|6.1|6.12|7.2} [--refresh]" >&2
+    echo "usage: $0 {5.10|6.1|6.12|7.2} [--refresh] [--uapi]" >&2
     echo "       $0 --print-mirror    (show the mirror taken from the apt config)" >&2
     exit 2
 }
@@ -45,9 +49,11 @@ shift
 PRINT_MIRROR=0
 if [[ $NAME == --print-mirror ]]; then PRINT_MIRROR=1; fi
 REFRESH=${ISC_KERNEL_REFRESH:-0}
+UAPI=0
 while [[ $# -gt 0 ]]; do
     case $1 in
         --refresh) REFRESH=1 ;;
+        --uapi) UAPI=1 ;;
         *) usage ;;
     esac
     shift
@@ -86,7 +92,14 @@ show_picked() {
     echo "$KDIR"
 }
 
-if [[ $PRINT_MIRROR != 1 && $REFRESH != 1 ]] && kernel_complete; then
+UDIR=$CACHE/uapi/$NAME
+if [[ $UAPI == 1 && $REFRESH != 1 && -s $UDIR/.version ]]; then
+    # Warm cache: no network at all.
+    log "cached: linux-libc-dev $(<"$UDIR/.version")"
+    echo "$UDIR"
+    exit 0
+fi
+if [[ $UAPI != 1 && $PRINT_MIRROR != 1 && $REFRESH != 1 ]] && kernel_complete; then
     # Warm cache: no network at all.
     show_picked "cached"
     exit 0
@@ -159,7 +172,7 @@ mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$DEBDIR" "$CA
 exec 9>"$CACHE/.fetch.lock"
 flock 9
 # Another run may have completed this kernel while we waited for the lock.
-if [[ $REFRESH != 1 ]] && kernel_complete; then
+if [[ $UAPI != 1 && $REFRESH != 1 ]] && kernel_complete; then
     show_picked "cached"
     exit 0
 fi
@@ -207,6 +220,37 @@ newest() {
 version_of() {
     apt-cache "${APT_OPTS[@]}" show --no-all-versions "$1" | sed -n 's/^Version: //p' | head -n1
 }
+
+if [[ $UAPI == 1 ]]; then
+    ver=$(version_of linux-libc-dev)
+    [[ -n $ver ]] || die "no linux-libc-dev in $SUITE"
+    # amd64 up to 6.1; Architecture: all in later releases
+    deb=
+    for arch in amd64 all; do
+        [[ -s $DEBDIR/linux-libc-dev_${ver//:/%3a}_$arch.deb ]] &&
+            deb=$DEBDIR/linux-libc-dev_${ver//:/%3a}_$arch.deb
+    done
+    if [[ -z $deb ]]; then
+        log "downloading linux-libc-dev $ver"
+        (cd "$DEBDIR" && apt-get "${APT_OPTS[@]}" download "linux-libc-dev=$ver" >&2) ||
+            die "download of linux-libc-dev failed"
+        for arch in amd64 all; do
+            [[ -s $DEBDIR/linux-libc-dev_${ver//:/%3a}_$arch.deb ]] &&
+                deb=$DEBDIR/linux-libc-dev_${ver//:/%3a}_$arch.deb
+        done
+        [[ -n $deb ]] || die "no linux-libc-dev .deb after the download"
+    fi
+    TMP=$(mktemp -d "$CACHE/.uapi-$NAME.XXXXXX")
+    trap 'rm -rf "$TMP"' EXIT
+    dpkg-deb -x "$deb" "$TMP/root"
+    echo "$ver" >"$TMP/root/.version"
+    mkdir -p "$CACHE/uapi"
+    rm -rf "$UDIR"
+    mv "$TMP/root" "$UDIR"
+    log "picked: linux-libc-dev $ver"
+    echo "$UDIR"
+    exit 0
+fi
 
 MAIN=$(newest "$RX")
 if [[ -z $MAIN && $STYLE == binary ]]; then
