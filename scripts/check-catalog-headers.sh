@@ -7,7 +7,7 @@
 # release checks what it has.
 #   ISC_UAPI_RELEASES  default: 5.10 6.1 6.12 7.2
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 out=${OUTPUT:-$PWD/.output}
 make -s --no-print-directory "$out/catalog_check.c" || exit 1
 rc=0

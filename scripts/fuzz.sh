@@ -5,7 +5,7 @@
 # in a scratch copy so the repository is not touched. A new crash is saved
 # under .output-fuzz/crashes/ and fails the run.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 out=${OUTPUT_FUZZ:-$PWD/.output-fuzz}
 secs=${FUZZ_SECONDS:-15}
 targets="fuzz_record fuzz_profile fuzz_probe fuzz_args"
@@ -26,7 +26,7 @@ rc=0 total=0
 for t in $targets; do
 	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I"$out" \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		tests/fuzz/$t.c "${objs[@]}" -lbpf -lelf -lz -ljson-c -o "$out/fuzz/$t" || exit 1
+		"tests/fuzz/$t.c" "${objs[@]}" -lbpf -lelf -lz -ljson-c -o "$out/fuzz/$t" || exit 1
 	corpus=$out/fuzz/corpus-$t
 	rm -rf "$corpus"
 	mkdir -p "$corpus"
@@ -34,7 +34,7 @@ for t in $targets; do
 	[ "$t" = fuzz_record ] && "$out/fuzz/mkseeds" "$corpus"
 	# saved crashes first: each must now run clean
 	if compgen -G "tests/fuzz/crashes/$t/*" >/dev/null; then
-		if ! "$out/fuzz/$t" tests/fuzz/crashes/$t/* >"$out/fuzz/$t.replay.log" 2>&1; then
+		if ! "$out/fuzz/$t" "tests/fuzz/crashes/$t"/* >"$out/fuzz/$t.replay.log" 2>&1; then
 			echo "fuzz $t: a saved crash reproduces (see $out/fuzz/$t.replay.log)"
 			rc=1
 		fi

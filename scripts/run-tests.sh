@@ -4,7 +4,7 @@
 # A failing stage does not stop the later ones; the exit code is non-zero
 # if any failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 pass=0 fail=0 skip=0 rc=0

@@ -2,7 +2,7 @@
 # 'make demo', inside the guest: the live trace of a VFIO workload, as text,
 # on the console (which the host streams to the terminal).
 set -u
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 echo
 echo "=== iommuscope probe ==="
 ./iommuscope probe

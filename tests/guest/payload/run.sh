@@ -4,7 +4,7 @@
 # on the host. Never decides pass/fail itself beyond recording exit codes.
 set -u
 R=$RESULTS
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 
 # wait_tracing_for FILE PID WHAT: until the command says it is attached
 # ("iommuscope: WHAT ..."; TCG is slow).
