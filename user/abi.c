@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 #include <bpf/btf.h>
 #include "abi.h"
+#include "kernel.h"
 
 #define VFIO_CHECK_EXTENSION_CMD 0x3b65
 
@@ -50,42 +50,6 @@ uint32_t abi__catalog_size(const struct isc_ioctl_desc *d, uint16_t version)
 	return size;
 }
 
-/* Size of "struct name" in vmlinux or one of the vfio/iommufd modules. */
-static uint32_t btf_struct_size(struct btf **btfs, int nr, const char *name)
-{
-	int i, id;
-
-	for (i = 0; i < nr; i++) {
-		id = btf__find_by_name_kind(btfs[i], name, BTF_KIND_STRUCT);
-		if (id > 0)
-			return (uint32_t)btf__resolve_size(btfs[i], id);
-	}
-	return 0;
-}
-
-static int load_btfs(struct btf **btfs, int max)
-{
-	struct dirent *de;
-	int nr = 0;
-	DIR *d;
-
-	btfs[nr] = btf__load_vmlinux_btf();
-	if (!btfs[nr])
-		return 0;
-	nr++;
-	d = opendir("/sys/kernel/btf");
-	while (d && nr < max && (de = readdir(d))) {
-		if (strncmp(de->d_name, "vfio", 4) && strcmp(de->d_name, "iommufd"))
-			continue;
-		btfs[nr] = btf__load_module_btf(de->d_name, btfs[0]);
-		if (btfs[nr])
-			nr++;
-	}
-	if (d)
-		closedir(d);
-	return nr;
-}
-
 static void probe_extensions(struct isc_abi *a)
 {
 	int fd, i, r;
@@ -104,9 +68,11 @@ static void probe_extensions(struct isc_abi *a)
 int abi__learn(struct isc_abi *a, const char *release, bool ext_probe)
 {
 	const struct isc_ioctl_desc *ds = catalog__ioctls(&a->nr);
-	struct btf *btfs[16];
-	int nr_btf, i;
+	struct isc_btfs btfs;
+	const char *where;
+	struct btf *btf;
 	size_t k;
+	int id;
 
 	a->version = abi__parse_release(release);
 	memset(a->ext, -1, sizeof(a->ext));
@@ -117,13 +83,14 @@ int abi__learn(struct isc_abi *a, const char *release, bool ext_probe)
 	a->size_src = calloc(a->nr, sizeof(*a->size_src));
 	if (!a->size || !a->size_src)
 		return -ENOMEM;
-	nr_btf = load_btfs(btfs, 16);
+	kernel__btfs_load(&btfs);
 	for (k = 0; k < a->nr; k++) {
 		const struct isc_ioctl_desc *d = &ds[k];
 
 		if (d->struct_name) {
 			/* "struct foo" -> "foo" */
-			a->size[k] = btf_struct_size(btfs, nr_btf, d->struct_name + 7);
+			btf = kernel__btfs_find(&btfs, d->struct_name + 7, BTF_KIND_STRUCT, &id, &where);
+			a->size[k] = btf ? (uint32_t)btf__resolve_size(btf, id) : 0;
 			if (a->size[k]) {
 				a->size_src[k] = ISC_SIZE_BTF;
 				continue;
@@ -132,8 +99,7 @@ int abi__learn(struct isc_abi *a, const char *release, bool ext_probe)
 		a->size[k] = abi__catalog_size(d, a->version);
 		a->size_src[k] = a->size[k] ? ISC_SIZE_CATALOG : ISC_SIZE_UNKNOWN;
 	}
-	for (i = 0; i < nr_btf; i++)
-		btf__free(btfs[i]);
+	kernel__btfs_free(&btfs);
 	if (ext_probe)
 		probe_extensions(a);
 	return 0;

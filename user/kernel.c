@@ -331,36 +331,50 @@ const char *kernel__backend_name(enum isc_backend b)
 	}
 }
 
-bool kernel__btf_has_func(const char *func, char *mod, size_t len)
+void kernel__btfs_load(struct isc_btfs *b)
 {
-	struct btf *vmlinux, *btf;
 	struct dirent *de;
-	bool found = false;
 	DIR *d;
 
-	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux)
-		return false;
-	if (btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC) > 0) {
-		snprintf(mod, len, "vmlinux");
-		btf__free(vmlinux);
-		return true;
-	}
+	memset(b, 0, sizeof(*b));
+	b->btf[0] = btf__load_vmlinux_btf();
+	if (!b->btf[0])
+		return;
+	snprintf(b->name[0], sizeof(b->name[0]), "vmlinux");
+	b->nr = 1;
 	d = opendir("/sys/kernel/btf");
-	while (d && !found && (de = readdir(d))) {
+	while (d && b->nr < ISC_MAX_BTFS && (de = readdir(d))) {
 		if (!is_ours(de->d_name))
 			continue;
-		btf = btf__load_module_btf(de->d_name, vmlinux);
-		if (!btf)
+		b->btf[b->nr] = btf__load_module_btf(de->d_name, b->btf[0]);
+		if (!b->btf[b->nr])
 			continue;
-		if (btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) > 0) {
-			snprintf(mod, len, "%s", de->d_name);
-			found = true;
-		}
-		btf__free(btf);
+		snprintf(b->name[b->nr], sizeof(b->name[0]), "%.63s", de->d_name);
+		b->nr++;
 	}
 	if (d)
 		closedir(d);
-	btf__free(vmlinux);
-	return found;
+}
+
+void kernel__btfs_free(struct isc_btfs *b)
+{
+	/* modules first: their BTF is split on top of vmlinux's */
+	while (b->nr > 0)
+		btf__free(b->btf[--b->nr]);
+}
+
+struct btf *kernel__btfs_find(const struct isc_btfs *b, const char *name, int kind, int *id,
+			      const char **where)
+{
+	int i, t;
+
+	for (i = 0; i < b->nr; i++) {
+		t = btf__find_by_name_kind(b->btf[i], name, kind);
+		if (t > 0) {
+			*id = t;
+			*where = b->name[i];
+			return b->btf[i];
+		}
+	}
+	return NULL;
 }

@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+struct btf;
 #include "events.h"
 
 #define ISC_MAX_CLASSIFIERS 32
@@ -53,8 +55,21 @@ int kernel__add_classify(struct isc_kernel *k, const char *spec);
 const char *kernel__backend_name(enum isc_backend b);
 /* Kind from its name as printed ("container", "group", ...), or -1. */
 int kernel__kind_by_name(const char *name);
-/* Does BTF of vmlinux or a loaded module have this function? Which module
- * (or "vmlinux") is written to mod. */
-bool kernel__btf_has_func(const char *func, char *mod, size_t len);
+#define ISC_MAX_BTFS 16
+
+/* vmlinux BTF and the BTF of the loaded vfio and iommufd modules, parsed
+ * once and searched as often as needed. */
+struct isc_btfs {
+	int nr;				/* 0: no vmlinux BTF */
+	struct btf *btf[ISC_MAX_BTFS];	/* [0] is vmlinux */
+	char name[ISC_MAX_BTFS][64];	/* MODULE_NAME_LEN is 56 */
+};
+
+void kernel__btfs_load(struct isc_btfs *b);
+void kernel__btfs_free(struct isc_btfs *b);
+/* The BTF holding a type of this name and kind, or NULL; its id and the
+ * BTF's name ("vmlinux" or the module) when found. */
+struct btf *kernel__btfs_find(const struct isc_btfs *b, const char *name, int kind, int *id,
+			      const char **where);
 
 #endif /* ISC_KERNEL_H */

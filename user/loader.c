@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "ioctl.skel.h"
 #include "iommu.skel.h"
@@ -225,13 +226,14 @@ static void explain(struct isc_hook_result *r, int err, const char *what)
 		snprintf(r->reason, sizeof(r->reason), "%s failed: %s", what, strerror(-err));
 }
 
-static void probe_one(struct isc_probe *p, int id)
+static void probe_one(struct isc_probe *p, const struct isc_btfs *btfs, int id)
 {
 	struct isc_hook_result *r = &p->hooks[id];
 	bool want[ISC_HK_MAX] = {};
+	const char *where = NULL;
 	struct isc_objs o;
 	char path[128];
-	int err;
+	int err, type_id;
 
 	memset(r, 0, sizeof(*r));
 	if (hooks[id].tp_event) {
@@ -244,7 +246,9 @@ static void probe_one(struct isc_probe *p, int id)
 		snprintf(r->module, sizeof(r->module), "vmlinux");
 	}
 	if (hooks[id].btf_func &&
-	    !kernel__btf_has_func(hooks[id].btf_func, r->module, sizeof(r->module))) {
+	    kernel__btfs_find(btfs, hooks[id].btf_func, BTF_KIND_FUNC, &type_id, &where))
+		snprintf(r->module, sizeof(r->module), "%s", where);
+	else if (hooks[id].btf_func) {
 		if (id == ISC_HK_LSM)
 			snprintf(r->reason, sizeof(r->reason), "kernel built without CONFIG_BPF_LSM");
 		else if (hooks[id].obj == ISC_OBJ_IOCTL && p->kernel.modules[0] &&
@@ -290,15 +294,18 @@ out:
 
 void loader__probe(struct isc_probe *p)
 {
+	struct isc_btfs btfs;
 	bool fentry_any = false, fentry_fail = false;
 	const char *why = "";
 	int i;
 
 	kernel__probe(&p->kernel);
+	kernel__btfs_load(&btfs);
 	loader__quiet(true);
 	for (i = 0; i < ISC_HK_MAX; i++)
-		probe_one(p, i);
+		probe_one(p, &btfs, i);
 	loader__quiet(false);
+	kernel__btfs_free(&btfs);
 
 	/* IOMMU-core hooks: every one that works, but only the first of a
 	 * choice group (alternatives for one role in different eras). */
