@@ -25,21 +25,13 @@ teardown() {
 }
 
 start_audit() {
-	"$BIN" audit "$@" "${CLASSIFY[@]}" >"$T/audit.out" 2>"$T/audit.err" &
-	AUDIT_PID=$!
-	for _ in $(seq 300); do
-		grep -q '^iommuscope: auditing' "$T/audit.err" && return 0
-		kill -0 "$AUDIT_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$T/audit.err"
-	return 1
+	start_session auditing audit audit "$@" "${CLASSIFY[@]}" || return 1
+	AUDIT_PID=$SESSION_PID
 }
 
 stop_audit() {
-	kill -INT "$AUDIT_PID"
-	audit_status=0
-	wait "$AUDIT_PID" || audit_status=$?
+	stop_session "$AUDIT_PID"
+	audit_status=$session_status
 	AUDIT_PID=
 }
 

@@ -40,6 +40,31 @@ compare_with_manifest() {
 	fi
 }
 
+# start_session WHAT NAME ARGS...: "$BIN" ARGS in the background, stdout to
+# $T/NAME.out and stderr to $T/NAME.err, until it says "iommuscope: WHAT"
+# (it is attached). SESSION_PID is its pid.
+start_session() {
+	local what=$1 name=$2
+	shift 2
+	"$BIN" "$@" >"$T/$name.out" 2>"$T/$name.err" &
+	SESSION_PID=$!
+	for _ in $(seq 300); do
+		grep -q "^iommuscope: $what" "$T/$name.err" && return 0
+		kill -0 "$SESSION_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "$name did not start:"
+	cat "$T/$name.err"
+	return 1
+}
+
+# stop_session PID [SIGNAL]: stop it and wait; $session_status is its exit code.
+stop_session() {
+	kill -"${2:-INT}" "$1"
+	session_status=0
+	wait "$1" || session_status=$?
+}
+
 # ioctl records of one command name in a JSON Lines trace, as an array.
 trace_events_of() {
 	jq -s --arg c "$2" 'map(select(.type == "ioctl" and .comm == $c))' "$1"

@@ -32,22 +32,14 @@ teardown() {
 
 # start_trace ARGS...: trace in the background, wait until attached.
 start_trace() {
-	"$BIN" trace "$@" >"$T/trace.out" 2>"$T/trace.err" &
-	TRACE_PID=$!
-	for _ in $(seq 300); do
-		grep -q '^iommuscope: tracing' "$T/trace.err" && return 0
-		kill -0 "$TRACE_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "trace did not start:"; cat "$T/trace.err"
-	return 1
+	start_session tracing trace trace "$@" || return 1
+	TRACE_PID=$SESSION_PID
 }
 
 # stop_trace [SIGNAL]: stop it and wait; $trace_status is its exit code.
 stop_trace() {
-	kill -"${1:-INT}" "$TRACE_PID"
-	trace_status=0
-	wait "$TRACE_PID" || trace_status=$?
+	stop_session "$TRACE_PID" "${1:-INT}"
+	trace_status=$session_status
 	TRACE_PID=
 }
 

@@ -180,6 +180,17 @@ static void classify_flags(const struct isc_abi *a, const struct isc_ioctl_view 
 	}
 }
 
+/* A payload of count entries needs argsz >= need; truncated otherwise. */
+static void payload_fits(const struct isc_ioctl_view *v, uint64_t count, const char *what,
+			 uint64_t need, struct isc_verdict *out)
+{
+	if (v->argsz >= need)
+		return;
+	out->classes |= ISC_CLS(ISC_CLS_TRUNCATED);
+	say(out, "argsz %u has no room for %llu %s (needs %llu): EINVAL", v->argsz,
+	    (unsigned long long)count, what, (unsigned long long)need);
+}
+
 /* Sizes for variable-length calls: 1 if the payload rule decided. */
 static int classify_payload(const struct isc_ioctl_view *v, struct isc_verdict *out)
 {
@@ -195,11 +206,7 @@ static int classify_payload(const struct isc_ioctl_view *v, struct isc_verdict *
 		field_value(v, "count", &count);
 		data = (v->flags & 0x2) ? 1 : (v->flags & 0x4) ? 4 : 0;	/* BOOL, EVENTFD */
 		need = d->minsz + count * data;
-		if (v->argsz < need) {
-			out->classes |= ISC_CLS(ISC_CLS_TRUNCATED);
-			say(out, "argsz %u has no room for %llu data entries (needs %llu): EINVAL",
-			    v->argsz, (unsigned long long)count, (unsigned long long)need);
-		}
+		payload_fits(v, count, "data entries", need, out);
 		return 1;
 	case ISC_PL_ARRAY:
 		if (d->reply)	/* a short buffer is how the caller learns the count */
@@ -207,11 +214,7 @@ static int classify_payload(const struct isc_ioctl_view *v, struct isc_verdict *
 		if (v->ev.arg_len >= pl->a + 4)
 			memcpy(&data, v->ev.arg_head + pl->a, 4), count = data;
 		need = d->minsz + count * pl->b;
-		if (v->argsz < need) {
-			out->classes |= ISC_CLS(ISC_CLS_TRUNCATED);
-			say(out, "argsz %u has no room for %llu entries (needs %llu): EINVAL",
-			    v->argsz, (unsigned long long)count, (unsigned long long)need);
-		}
+		payload_fits(v, count, "entries", need, out);
 		return 1;
 	case ISC_PL_FLAG_TAIL:
 		if (!(v->flags & pl->a))

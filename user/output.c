@@ -64,6 +64,20 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
 }
 
+/* A new JSON record led by what every per-task record has. */
+static struct json_object *task_record(const char *type, uint64_t ts_ns, uint32_t pid,
+				       uint32_t tid, const char *comm)
+{
+	struct json_object *j = json_object_new_object();
+
+	add_str(j, "type", type);
+	add_u64(j, "ts_ns", ts_ns);
+	add_u64(j, "pid", pid);
+	add_u64(j, "tid", tid);
+	add_str(j, "comm", comm);
+	return j;
+}
+
 static void add_verdict(struct json_object *j, const struct isc_verdict *cls)
 {
 	struct json_object *all = json_object_new_array();
@@ -88,15 +102,10 @@ static void ioctl_json(struct isc_output *o, const struct isc_ioctl_view *v,
 		       const struct isc_verdict *cls)
 {
 	const struct isc_ioctl_event *e = &v->ev;
-	struct json_object *j = json_object_new_object();
+	struct json_object *j = task_record("ioctl", e->hdr.ts_ns, e->pid, e->tid, e->comm);
 	char flags[128];
 	int i;
 
-	add_str(j, "type", "ioctl");
-	add_u64(j, "ts_ns", e->hdr.ts_ns);
-	add_u64(j, "pid", e->pid);
-	add_u64(j, "tid", e->tid);
-	add_str(j, "comm", e->comm);
 	add_u64(j, "cgroup_id", e->cgroup_id);
 	if (e->iof & ISC_IOF_NO_FD)
 		add_str(j, "fd", NULL);
@@ -265,12 +274,7 @@ void output__mismatch(struct isc_output *o, const struct isc_ioctl_view *v,
 			classify__primary(cls->classes), cls->explain);
 		return;
 	}
-	j = json_object_new_object();
-	add_str(j, "type", "mismatch");
-	add_u64(j, "ts_ns", e->hdr.ts_ns);
-	add_u64(j, "pid", e->pid);
-	add_u64(j, "tid", e->tid);
-	add_str(j, "comm", e->comm);
+	j = task_record("mismatch", e->hdr.ts_ns, e->pid, e->tid, e->comm);
 	add_i64(j, "fd", e->fd);
 	add_str(j, "fd_kind", catalog__kind_name(e->fd_kind));
 	add_u64(j, "cmd", e->cmd);
@@ -287,16 +291,11 @@ void output__mismatch(struct isc_output *o, const struct isc_ioctl_view *v,
 static void iommu_json(struct isc_output *o, const struct isc_iommu_view *v)
 {
 	const struct isc_iommu_event *e = &v->ev;
-	struct json_object *j = json_object_new_object();
+	struct json_object *j = task_record("iommu", e->hdr.ts_ns, e->pid, e->tid, e->comm);
 	char dom[24];
 
-	add_str(j, "type", "iommu");
 	add_str(j, "op", v->op);
 	add_str(j, "hook", v->hook);
-	add_u64(j, "ts_ns", e->hdr.ts_ns);
-	add_u64(j, "pid", e->pid);
-	add_u64(j, "tid", e->tid);
-	add_str(j, "comm", e->comm);
 	add_u64(j, "cgroup_id", e->cgroup_id);
 	add_str(j, "device", v->device[0] ? v->device : NULL);
 	if (v->group >= 0)
