@@ -154,6 +154,13 @@ const struct isc_ioctl_desc *catalog__by_name(const char *name);
 const char *catalog__kind_name(enum isc_fd_kind kind);
 /* Mask of all flag bits the catalog defines for an ioctl. */
 uint32_t catalog__flags_mask(const struct isc_ioctl_desc *d);
+/* The flag bits a kernel of this version (0: any) accepts for d on an fd of
+ * this kind (iommufd serving the container accepts fewer). */
+uint32_t catalog__allowed_flags(const struct isc_ioctl_desc *d, uint16_t version,
+				enum isc_fd_kind kind);
+/* The nth role of this type d's flags word has, or NULL. */
+const struct isc_role_desc *catalog__role(const struct isc_ioctl_desc *d,
+					  enum isc_flags_role r, size_t nth);
 /* "READ|WRITE|0x80" into buf; returns buf. */
 char *catalog__flags_str(const struct isc_ioctl_desc *d, uint32_t flags, char *buf, size_t len);
 /* Read a key field from a captured struct head. Returns 0 and sets *val,

@@ -103,6 +103,36 @@ struct isc_caps_rule {
 	__u32 caps_flag;	/* output flag: a chain is present */
 };
 
+/*
+ * The catalog as the BPF side needs it, one entry per (command, fd kind) in
+ * the "catalog" hash (filled by user/catalog_map.c from include/catalog.def
+ * and what the running kernel understands): iommutop counts mismatches by
+ * class and the enforce policy judges flags without asking user space.
+ */
+struct isc_cat_key {
+	__u32 cmd;
+	__u32 fd_kind;		/* enum isc_fd_kind */
+};
+
+#define ISC_CAT_NO_FLAGS	0xffff	/* isc_cat_entry.flags_off: none */
+/* isc_cat_entry.cflags */
+#define ISC_CATF_SIZED		(1u << 0)	/* the struct leads with argsz/size */
+#define ISC_CATF_FLAGS_IN	(1u << 1)	/* the flags word is an input */
+#define ISC_CATF_PAYLOAD	(1u << 2)	/* variable length: big argsz is not newer */
+#define ISC_CATF_IOMMUFD	(1u << 3)	/* iommufd size rules (non-zero tail: E2BIG) */
+
+struct isc_cat_entry {
+	__u32 minsz;		/* smallest argsz/size the kernel accepts */
+	__u32 size;		/* this kernel's struct size, 0 unknown */
+	__u32 allowed;		/* input flag bits this kernel and backend accept */
+	__u32 index_mask;	/* bits that hold an index, not flags */
+	__u32 one_of[2];	/* groups of which exactly one bit must be set */
+	__u16 flags_off;	/* offset of the u32 flags word, or ISC_CAT_NO_FLAGS */
+	__u8 arg;		/* enum isc_arg_kind (user/catalog.h) */
+	__u8 cflags;		/* ISC_CATF_* */
+	__s32 kernel_errno;	/* what the kernel answers an unsupported flag */
+};
+
 /* What an IOMMU-core event is. */
 enum isc_iommu_op {
 	ISC_IOMMU_BIND = 1,	/* a domain attached to a group/device/PASID */

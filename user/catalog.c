@@ -230,6 +230,32 @@ uint32_t catalog__flags_mask(const struct isc_ioctl_desc *d)
 	return mask;
 }
 
+uint32_t catalog__allowed_flags(const struct isc_ioctl_desc *d, uint16_t version,
+				enum isc_fd_kind kind)
+{
+	uint32_t mask = 0;
+	size_t i;
+
+	for (i = 0; i < d->nr_flags; i++)
+		if (!version || d->flags[i].since <= version)
+			mask |= d->flags[i].value;
+	for (i = 0; i < d->nr_kind_flags; i++)
+		if (d->kind_flags[i].kind == kind)
+			mask &= d->kind_flags[i].mask;
+	return mask;
+}
+
+const struct isc_role_desc *catalog__role(const struct isc_ioctl_desc *d,
+					  enum isc_flags_role r, size_t nth)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_roles; i++)
+		if (d->roles[i].role == r && !nth--)
+			return &d->roles[i];
+	return NULL;
+}
+
 char *catalog__flags_str(const struct isc_ioctl_desc *d, uint32_t flags, char *buf, size_t len)
 {
 	uint32_t left = flags;

@@ -59,32 +59,6 @@ static void say(struct isc_verdict *out, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const struct isc_role_desc *role(const struct isc_ioctl_desc *d, enum isc_flags_role r)
-{
-	size_t i;
-
-	for (i = 0; i < d->nr_roles; i++)
-		if (d->roles[i].role == r)
-			return &d->roles[i];
-	return NULL;
-}
-
-/* The flag bits this kernel version (and backend) accepts. */
-static uint32_t allowed_flags(const struct isc_ioctl_desc *d, uint16_t version,
-			      enum isc_fd_kind kind)
-{
-	uint32_t mask = 0;
-	size_t i;
-
-	for (i = 0; i < d->nr_flags; i++)
-		if (!version || d->flags[i].since <= version)
-			mask |= d->flags[i].value;
-	for (i = 0; i < d->nr_kind_flags; i++)
-		if (d->kind_flags[i].kind == kind)
-			mask &= d->kind_flags[i].mask;
-	return mask;
-}
-
 static bool field_value(const struct isc_ioctl_view *v, const char *key, uint64_t *val)
 {
 	int i;
@@ -132,14 +106,14 @@ static void classify_flags(const struct isc_abi *a, const struct isc_ioctl_view 
 			   struct isc_verdict *out)
 {
 	const struct isc_ioctl_desc *d = v->desc;
-	const struct isc_role_desc *idx = role(d, ISC_FR_INDEX);
+	const struct isc_role_desc *idx = catalog__role(d, ISC_FR_INDEX, 0);
 	uint32_t flags = v->flags, allowed, bad;
 	char ver[16], names[128], allowed_names[128];
 	size_t i;
 
 	if (idx)
 		flags &= ~idx->mask;
-	allowed = allowed_flags(d, a->version, v->ev.fd_kind);
+	allowed = catalog__allowed_flags(d, a->version, v->ev.fd_kind);
 	bad = flags & ~allowed;
 	abi__version_str(a->version, ver, sizeof(ver));
 	if (bad) {
@@ -324,7 +298,7 @@ void classify__ioctl(const struct isc_abi *a, const struct isc_ioctl_view *v,
 	}
 	if (d->arg != ISC_ARG_STRUCT || !v->has_argsz)
 		return;
-	outr = role(d, ISC_FR_OUT);
+	outr = catalog__role(d, ISC_FR_OUT, 0);
 	classify_size(a, v, out);
 	if (v->has_flags && !outr)
 		classify_flags(a, v, out);

@@ -4,6 +4,7 @@
  * Kernel sizes come from the catalog's history for the version under test
  * (this host's BTF has no VFIO types). */
 #include <errno.h>
+#include "catalog_map.h"
 #include "classify.h"
 #include "harness.h"
 
@@ -228,6 +229,37 @@ int main(void)
 		iv.ev.uapi_argsz = 72;
 		classify__iommu(&k510, &iv, &out);
 		ASSERT_EQ(out.classes, 0, "bind argsz 72");
+	}
+	TEST(catalog_map_entries) {
+		const struct isc_ioctl_desc *mapd = catalog__by_name("VFIO_IOMMU_MAP_DMA");
+		struct isc_cat_entry e;
+
+		catalog_map__entry(mapd, &k612, ISC_FD_CONTAINER, &e);
+		ASSERT_EQ(e.allowed, 0x7, "type1 on 6.12: READ|WRITE|VADDR");
+		ASSERT_EQ(e.minsz, 32, "mapd minsz");
+		ASSERT_EQ(e.flags_off, 4, "flags after argsz");
+		ASSERT_EQ(e.cflags, ISC_CATF_SIZED | ISC_CATF_FLAGS_IN, "sized input flags");
+		ASSERT_EQ(e.kernel_errno, EINVAL, "VFIO says EINVAL");
+		catalog_map__entry(mapd, &k510, ISC_FD_CONTAINER, &e);
+		ASSERT_EQ(e.allowed, 0x3, "VADDR arrived in 5.12");
+		catalog_map__entry(mapd, &k612, ISC_FD_COMPAT, &e);
+		ASSERT_EQ(e.allowed, 0x3, "iommufd's compat container: no VADDR");
+		catalog_map__entry(catalog__by_name("VFIO_DEVICE_FEATURE"), &k612, ISC_FD_DEVICE, &e);
+		ASSERT_EQ(e.index_mask, 0xffff, "feature index");
+		ASSERT_EQ(e.cflags & ISC_CATF_PAYLOAD, ISC_CATF_PAYLOAD, "feature payload");
+		catalog_map__entry(catalog__by_name("VFIO_DEVICE_SET_IRQS"), &k612, ISC_FD_DEVICE, &e);
+		ASSERT_EQ(e.one_of[0], 0x7, "data type group");
+		ASSERT_EQ(e.one_of[1], 0x38, "action group");
+		catalog_map__entry(catalog__by_name("VFIO_DEVICE_GET_INFO"), &k612, ISC_FD_DEVICE, &e);
+		ASSERT_EQ(e.cflags & ISC_CATF_FLAGS_IN, 0, "INFO flags are outputs");
+		ASSERT_EQ(e.allowed, 0, "nothing to police");
+		ASSERT_EQ(e.size, 24, "device_info grew to 24 in 6.5");
+		catalog_map__entry(catalog__by_name("IOMMU_IOAS_MAP"), &k612, ISC_FD_IOMMUFD, &e);
+		ASSERT_EQ(e.cflags & ISC_CATF_IOMMUFD, ISC_CATF_IOMMUFD, "iommufd rules");
+		ASSERT_EQ(e.kernel_errno, EOPNOTSUPP, "iommufd says EOPNOTSUPP");
+		catalog_map__entry(catalog__by_name("VFIO_GROUP_SET_CONTAINER"), &k612, ISC_FD_GROUP, &e);
+		ASSERT_EQ(e.flags_off, ISC_CAT_NO_FLAGS, "int * has no flags");
+		ASSERT_EQ(e.cflags, 0, "not a sized struct");
 	}
 	abi__free(&k510);
 	abi__free(&k61);

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The catalog as BPF maps see it: one entry per (command, fd kind). */
+#include <errno.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "catalog_map.h"
+
+void catalog_map__entry(const struct isc_ioctl_desc *d, const struct isc_abi *a,
+			enum isc_fd_kind kind, struct isc_cat_entry *e)
+{
+	const struct isc_role_desc *r;
+	bool iommufd = d->cmd >= 0x3b80;
+	size_t i;
+
+	memset(e, 0, sizeof(*e));
+	e->arg = d->arg;
+	e->minsz = d->minsz;
+	e->size = abi__size(a, d);
+	e->flags_off = d->flags_off >= 0 ? (uint16_t)d->flags_off : ISC_CAT_NO_FLAGS;
+	if (d->arg == ISC_ARG_STRUCT)
+		e->cflags |= ISC_CATF_SIZED;
+	if (d->payload)
+		e->cflags |= ISC_CATF_PAYLOAD;
+	if (iommufd)
+		e->cflags |= ISC_CATF_IOMMUFD;
+	if (d->flags_off >= 0 && !catalog__role(d, ISC_FR_OUT, 0)) {
+		e->cflags |= ISC_CATF_FLAGS_IN;
+		e->allowed = catalog__allowed_flags(d, a->version, kind);
+		r = catalog__role(d, ISC_FR_INDEX, 0);
+		e->index_mask = r ? r->mask : 0;
+		for (i = 0; i < 2; i++) {
+			r = catalog__role(d, ISC_FR_ONE_OF, i);
+			e->one_of[i] = r ? r->mask : 0;
+		}
+	}
+	/* iommufd checks flags first and answers EOPNOTSUPP; VFIO (and
+	 * iommufd's own VFIO compat layer) answers EINVAL. */
+	e->kernel_errno = iommufd ? EOPNOTSUPP : EINVAL;
+}
+
+int catalog_map__fill(int map_fd, const struct isc_abi *a)
+{
+	const struct isc_ioctl_desc *cat;
+	struct isc_cat_entry e;
+	struct isc_cat_key key;
+	size_t nr, i;
+	int kind, n = 0;
+
+	cat = catalog__ioctls(&nr);
+	for (i = 0; i < nr; i++) {
+		for (kind = 1; kind < ISC_FD_KIND_MAX; kind++) {
+			if (!(cat[i].kinds & ISC_K(kind)))
+				continue;
+			memset(&key, 0, sizeof(key));
+			key.cmd = cat[i].cmd;
+			key.fd_kind = kind;
+			catalog_map__entry(&cat[i], a, kind, &e);
+			if (bpf_map_update_elem(map_fd, &key, &e, BPF_ANY))
+				return -errno;
+			n++;
+		}
+	}
+	return n;
+}
