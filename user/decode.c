@@ -22,7 +22,7 @@ int decode__type(const void *data, size_t size)
 		return ISC_DEC_SHORT;
 	if (h.version != ISC_EVENT_VERSION)
 		return ISC_DEC_VERSION;
-	if (h.type != ISC_EV_IOCTL && h.type != ISC_EV_IOMMU)
+	if (h.type != ISC_EV_IOCTL && h.type != ISC_EV_IOMMU && h.type != ISC_EV_DENY)
 		return ISC_DEC_TYPE;
 	return h.type;
 }
@@ -199,6 +199,24 @@ int decode__iommu(const void *data, size_t size, struct isc_iommu_view *v)
 			 (e->source_id >> 3) & 0x1f, e->source_id & 7);
 	else
 		memcpy(v->device, e->device, sizeof(v->device));
+	return ISC_DEC_OK;
+}
+
+int decode__deny(const void *data, size_t size, struct isc_deny_view *v)
+{
+	struct isc_deny_event *e = &v->ev;
+	int err;
+
+	memset(v, 0, sizeof(*v));
+	err = copy_record(data, size, ISC_EV_DENY, e, sizeof(*e));
+	if (err)
+		return err;
+	if (!e->reason || e->reason >= ISC_DENY_REASON_MAX || e->fd_kind >= ISC_FD_KIND_MAX ||
+	    !e->hook || e->hook > ISC_EH_EXIT || e->err < 0 || e->err > 4095 || e->audit_only > 1)
+		return ISC_DEC_BAD;
+	e->comm[ISC_COMM_LEN - 1] = 0;
+	v->race = e->reason == ISC_RACE;
+	v->desc = catalog__lookup(e->cmd, e->fd_kind);
 	return ISC_DEC_OK;
 }
 

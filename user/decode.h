@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "catalog.h"
 #include "events.h"
+#include "policy.h"
 
 #define ISC_MAX_FIELDS 8
 
@@ -48,6 +49,12 @@ struct isc_iommu_view {
 	char owner_comm[ISC_COMM_LEN];
 };
 
+struct isc_deny_view {
+	struct isc_deny_event ev;	/* a validated copy */
+	const struct isc_ioctl_desc *desc;	/* NULL: not in the catalog */
+	bool race;			/* a flags-changed-after-check alert */
+};
+
 enum isc_decode_err {
 	ISC_DEC_OK = 0,
 	ISC_DEC_SHORT = -1,	/* record shorter than its header says */
@@ -63,6 +70,8 @@ int decode__ioctl(const void *data, size_t size, struct isc_ioctl_view *v);
 /* Validates and names; device from the record or the VT-d source id. The
  * owner and a missing group are filled in by iommu_state.c. */
 int decode__iommu(const void *data, size_t size, struct isc_iommu_view *v);
+/* An enforce record: a denial or a race alert. */
+int decode__deny(const void *data, size_t size, struct isc_deny_view *v);
 const char *decode__strerr(int err);
 
 #endif /* ISC_DECODE_H */

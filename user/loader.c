@@ -357,10 +357,8 @@ void loader__probe(struct isc_probe *p)
 	}
 }
 
-int loader__sync_classifiers(struct isc_session *s, const struct isc_kernel *k)
+int loader__fill_classifiers(int fops_fd, int rdev_fd, const struct isc_kernel *k)
 {
-	int fops_fd = bpf_map__fd(s->skel->maps.fops_kinds);
-	int rdev_fd = bpf_map__fd(s->skel->maps.rdev_kinds);
 	int i, err;
 
 	for (i = 0; i < k->nr_classifiers; i++) {
@@ -377,6 +375,12 @@ int loader__sync_classifiers(struct isc_session *s, const struct isc_kernel *k)
 			return -errno;
 	}
 	return 0;
+}
+
+int loader__sync_classifiers(struct isc_session *s, const struct isc_kernel *k)
+{
+	return loader__fill_classifiers(bpf_map__fd(s->skel->maps.fops_kinds),
+					bpf_map__fd(s->skel->maps.rdev_kinds), k);
 }
 
 /* The catalog's capability-chain rules, for the BPF side's walk. */

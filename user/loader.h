@@ -82,6 +82,8 @@ void loader__probe(struct isc_probe *p);
 /* Load and attach the chosen mode; fills the classifier maps. 0 or -errno
  * with the reason printed. */
 int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_loader_opts *o);
+/* Write the kernel's fd classifiers into a pair of maps. 0 or -errno. */
+int loader__fill_classifiers(int fops_fd, int rdev_fd, const struct isc_kernel *k);
 /* Push the kernel's classifiers into the maps again (modules changed). */
 int loader__sync_classifiers(struct isc_session *s, const struct isc_kernel *k);
 /* Map/unmap totals (summed over CPUs), one call per process and ioctl. */

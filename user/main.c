@@ -20,6 +20,8 @@ static const char main_usage[] =
 	"  audit    record compatibility mismatches, aggregated per executable\n"
 	"  profile record   record a workload's VFIO/iommufd footprint\n"
 	"  check    would this kernel reject or degrade a recorded workload?\n"
+	"  enforce  refuse calls with flags the policy does not allow (BPF LSM)\n"
+	"  policy   check, reload or learn enforce policy files\n"
 	"\n"
 	"  -v, --verbose   more messages\n"
 	"  -V, --version   print the version\n"
@@ -34,6 +36,8 @@ static const struct {
 	{ "audit", cmd_audit },
 	{ "profile", cmd_profile },
 	{ "check", cmd_check },
+	{ "enforce", cmd_enforce },
+	{ "policy", cmd_policy },
 };
 
 int main(int argc, char **argv)

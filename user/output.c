@@ -4,6 +4,7 @@
 #include <time.h>
 #include <json-c/json.h>
 #include "output.h"
+#include "policy_file.h"
 
 void output__init(struct isc_output *o, bool json, FILE *f)
 {
@@ -378,6 +379,81 @@ static void iommu_text(struct isc_output *o, const struct isc_iommu_view *v)
 	if (v->owner_pid && v->owner_pid != e->pid)
 		fprintf(o->f, " owner=%u(%s)", v->owner_pid, v->owner_comm);
 	fprintf(o->f, " via=%s\n", v->hook);
+}
+
+static const char *enforce_hook_name(int hook)
+{
+	switch (hook) {
+	case ISC_EH_FILE_IOCTL:
+		return "lsm/file_ioctl";
+	case ISC_EH_FILE_IOCTL_COMPAT:
+		return "lsm/file_ioctl_compat";
+	case ISC_EH_HANDLER:
+		return "handler";
+	default:
+		return "exit";
+	}
+}
+
+/* A denial (or, in audit-only mode, what would have been one) or a race. */
+void output__deny(struct isc_output *o, const struct isc_deny_view *v, const char *policy)
+{
+	const struct isc_deny_event *e = &v->ev;
+	const char *name = v->desc ? v->desc->name : NULL;
+	const char *reason = policy__reason_name(e->reason);
+	const char *en = e->err ? strerrorname_np(e->err) : NULL;
+	char flags[128], later[128], cmd[16], when[48], rule[300];
+	struct json_object *j;
+
+	snprintf(cmd, sizeof(cmd), "0x%x", e->cmd);
+	if (v->desc) {
+		catalog__flags_str(v->desc, e->flags, flags, sizeof(flags));
+		catalog__flags_str(v->desc, e->flags_later, later, sizeof(later));
+	} else {
+		snprintf(flags, sizeof(flags), "0x%x", e->flags);
+		snprintf(later, sizeof(later), "0x%x", e->flags_later);
+	}
+	if (e->line)
+		snprintf(rule, sizeof(rule), "%s:%u", policy ? policy : "policy", e->line);
+	else
+		snprintf(rule, sizeof(rule), "%s", e->reason == ISC_DENY_UNREADABLE ?
+			 "set unreadable" : "built-in (catalog)");
+	if (o->json) {
+		j = task_record(v->race ? "race" : "deny", e->hdr.ts_ns, e->pid, e->tid, e->comm);
+		add_u64(j, "uid", e->uid);
+		add_u64(j, "cgroup_id", e->cgroup_id);
+		add_str(j, "ioctl", name ? name : cmd);
+		add_u64(j, "cmd", e->cmd);
+		add_str(j, "fd_kind", catalog__kind_name(e->fd_kind));
+		add_u64(j, "argsz", e->argsz);
+		add_u64(j, "flags", e->flags);
+		add_str(j, "flags_names", flags[0] ? flags : NULL);
+		add_u64(j, "bad_flags", e->bad);
+		add_str(j, "reason", reason);
+		add_str(j, "rule", rule);
+		add_u64(j, "generation", e->generation);
+		add_str(j, "hook", enforce_hook_name(e->hook));
+		if (v->race) {
+			add_u64(j, "flags_later", e->flags_later);
+		} else {
+			add_str(j, "action", e->audit_only ? "audit" : "deny");
+			add_str(j, "errno", en);
+		}
+		emit_json(j, o->f);
+		return;
+	}
+	text_time(o, e->hdr.ts_ns, when, sizeof(when));
+	if (v->race)
+		fprintf(o->f, "%s RACE %s[%u/%u] uid %u %s on %s fd: flags %s at the check, %s at the %s: %s\n",
+			when, e->comm, e->pid, e->tid, e->uid, name ? name : cmd,
+			catalog__kind_name(e->fd_kind), flags[0] ? flags : "0",
+			later[0] ? later : "0", enforce_hook_name(e->hook), reason);
+	else
+		fprintf(o->f, "%s %s %s[%u/%u] uid %u %s on %s fd: argsz %u flags %s bad 0x%x: %s (%s)%s%s\n",
+			when, e->audit_only ? "AUDIT" : "DENY", e->comm, e->pid, e->tid, e->uid,
+			name ? name : cmd, catalog__kind_name(e->fd_kind), e->argsz,
+			flags[0] ? flags : "0", e->bad, reason, rule, en ? " -> " : "",
+			en ? en : (e->audit_only ? " -> allowed (audit only)" : ""));
 }
 
 void output__iommu(struct isc_output *o, const struct isc_iommu_view *v)

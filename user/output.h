@@ -33,6 +33,8 @@ void output__ioctl(struct isc_output *o, const struct isc_ioctl_view *v,
 void output__mismatch(struct isc_output *o, const struct isc_ioctl_view *v,
 		      const struct isc_verdict *cls);
 void output__iommu(struct isc_output *o, const struct isc_iommu_view *v);
+/* An enforce record; policy names the file rules' lines refer to. */
+void output__deny(struct isc_output *o, const struct isc_deny_view *v, const char *policy);
 /* Map/unmap totals so far of one process and ioctl. */
 void output__map_stats(struct isc_output *o, const struct isc_map_key *k,
 		       const struct isc_map_stats *st);

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Enforce a flag policy on VFIO and iommufd ioctls from the LSM file_ioctl
+ * hook (and file_ioctl_compat for 32-bit callers where the kernel has it).
+ *
+ * The hook reads argsz/size and the flags word from user memory and judges
+ * them by the policy entry for (command, fd kind): the first rule whose
+ * scope (cgroup, executable, uid) matches decides. A denial returns the
+ * entry's errno and is reported on the "events" ring buffer.
+ *
+ * The kernel copies the struct again after this hook: a second thread can
+ * change the flags in between. The check remembers what it saw per thread;
+ * fentry on the fops handler and the call's exit read the flags again and
+ * report a race when they differ.
+ *
+ * The program is not sleepable (5.10 allows no sleepable file_ioctl, and a
+ * policy swapped under a sleeping program needs kernels newer than we
+ * support), so a user page that is not present cannot be read: the entry's
+ * ISC_PF_UNREADABLE_OK says whether such a call passes (fail-open) or is
+ * refused (fail-closed, the default).
+ */
+#include "common.bpf.h"
+#include "policy.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct policy_inner {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ISC_POLICY_MAX_ENTRIES);
+	__uint(key_size, sizeof(struct isc_cat_key));
+	__uint(value_size, sizeof(struct isc_policy_entry));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct policy_inner);
+} policy SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ISC_ES_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} enforce_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct isc_checked);
+} checked SEC(".maps");
+
+/* kernfs_node.parent became __parent in 6.15 */
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline void es_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&enforce_stats, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	struct kernfs_node___old *old = (void *)kn;
+
+	if (bpf_core_field_exists(old->parent))
+		return BPF_CORE_READ(old, parent);
+	return BPF_CORE_READ(kn, __parent);
+}
+
+/* The caller's cgroup (v2) is id or below it. */
+static __always_inline bool in_cgroup(struct task_struct *task, __u64 id)
+{
+	struct kernfs_node *kn = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn);
+	int i;
+
+	for (i = 0; i < 16 && kn; i++) {
+		if (BPF_CORE_READ(kn, id) == id)
+			return true;
+		kn = kn_parent(kn);
+	}
+	return false;
+}
+
+static __always_inline bool rule_matches(const struct isc_policy_rule *r,
+					 struct task_struct *task)
+{
+	if ((r->match & ISC_PM_UID) && BPF_CORE_READ(task, cred, euid.val) != r->uid)
+		return false;
+	if (r->match & ISC_PM_EXE) {
+		struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+		struct inode *ino = BPF_CORE_READ(exe, f_inode);
+
+		if (!exe || BPF_CORE_READ(ino, i_ino) != r->exe_ino ||
+		    BPF_CORE_READ(ino, i_sb, s_dev) != r->exe_dev)
+			return false;
+	}
+	if ((r->match & ISC_PM_CGROUP) && !in_cgroup(task, r->cgroup_id))
+		return false;
+	return true;
+}
+
+/* Report a denial or a race; never blocks the call. */
+static __always_inline void report(const struct isc_policy_entry *e, struct file *file,
+				   __u32 cmd, __u64 arg, __u8 kind, __u8 hook, __u8 reason,
+				   __u32 argsz, __u32 flags, __u32 bad, __u32 line, __s32 err)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct isc_deny_event *ev;
+
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		es_inc(ISC_ES_DROPS);
+		return;
+	}
+	ev->hdr.type = ISC_EV_DENY;
+	ev->hdr.version = ISC_EVENT_VERSION;
+	ev->hdr.size = sizeof(*ev);
+	ev->hdr.ts_ns = bpf_ktime_get_ns();
+	ev->cgroup_id = bpf_get_current_cgroup_id();
+	ev->arg = arg;
+	ev->pid = pid_tgid >> 32;
+	ev->tid = (__u32)pid_tgid;
+	ev->uid = BPF_CORE_READ(task, cred, euid.val);
+	ev->cmd = cmd;
+	ev->argsz = argsz;
+	ev->flags = flags;
+	ev->bad = bad;
+	ev->flags_later = 0;
+	ev->err = err;
+	ev->line = line;
+	ev->generation = e ? e->generation : 0;
+	ev->fd_kind = kind;
+	ev->reason = reason;
+	ev->hook = hook;
+	ev->audit_only = e && (e->pflags & ISC_PF_AUDIT_ONLY);
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	bpf_ringbuf_submit(ev, 0);
+}
+
+static __always_inline int deny(const struct isc_policy_entry *e, struct file *file, __u32 cmd,
+				__u64 arg, __u8 kind, __u8 hook, __u8 reason, __u32 argsz,
+				__u32 flags, __u32 bad, __u32 line)
+{
+	bool audit = e->pflags & ISC_PF_AUDIT_ONLY;
+	__s32 err = audit ? 0 : e->deny_errno;
+
+	es_inc(audit ? ISC_ES_AUDITED : ISC_ES_DENIED);
+	report(e, file, cmd, arg, kind, hook, reason, argsz, flags, bad, line, err);
+	return -err;
+}
+
+static __always_inline __u32 one_of_bad(__u32 flags, __u32 group)
+{
+	__u32 set = flags & group;
+
+	if (!group || (set && !(set & (set - 1))))
+		return 0;
+	return set ? set : group;
+}
+
+static __always_inline int judge(struct file *file, __u32 cmd, __u64 arg, __u8 hook)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct isc_cat_key key = {};
+	const struct isc_policy_entry *e;
+	struct isc_checked c = {};
+	__u32 zero = 0, argsz = 0, flags = 0, bad, i, tid;
+	bool have_flags = false;
+	void *inner;
+	__u8 kind;
+
+	if (!is_vfio_cmd(cmd))
+		return 0;
+	kind = file_kind(file);
+	if (kind == ISC_FD_UNKNOWN)
+		return 0;
+	inner = bpf_map_lookup_elem(&policy, &zero);
+	if (!inner)
+		return 0;
+	es_inc(ISC_ES_CHECKED);
+	key.cmd = cmd;
+	key.fd_kind = kind;
+	e = bpf_map_lookup_elem(inner, &key);
+	if (!e) {
+		key.cmd = ISC_POLICY_OTHER_CMD;
+		key.fd_kind = 0;
+		e = bpf_map_lookup_elem(inner, &key);
+		if (!e)
+			return 0;
+		return deny(e, file, cmd, arg, kind, hook, ISC_DENY_UNKNOWN, 0, 0, 0,
+			    e->rules[0].line);
+	}
+	if (e->cat.cflags & ISC_CATF_SIZED) {
+		if (bpf_probe_read_user(&argsz, sizeof(argsz), (void *)arg))
+			goto unreadable;
+		if ((e->cat.cflags & ISC_CATF_FLAGS_IN) && e->cat.flags_off != ISC_CAT_NO_FLAGS) {
+			if (bpf_probe_read_user(&flags, sizeof(flags),
+						(void *)arg + (e->cat.flags_off & 0xff)))
+				goto unreadable;
+			have_flags = true;
+		}
+	}
+	for (i = 0; i < ISC_POLICY_MAX_RULES; i++) {
+		const struct isc_policy_rule *r = &e->rules[i];
+
+		if (i >= e->nr_rules)
+			break;
+		if (!rule_matches(r, task))
+			continue;
+		if (r->action == ISC_RA_DENY)
+			return deny(e, file, cmd, arg, kind, hook, ISC_DENY_RULE, argsz, flags,
+				    0, r->line);
+		if ((r->match & ISC_PM_SIZE) && (e->cat.cflags & ISC_CATF_SIZED) &&
+		    (argsz < r->min_size || argsz > r->max_size))
+			return deny(e, file, cmd, arg, kind, hook, ISC_DENY_SIZE, argsz, flags,
+				    0, r->line);
+		if (have_flags && (r->match & ISC_PM_FLAGS)) {
+			bad = flags & ~e->cat.index_mask & ~r->allowed;
+			if (bad)
+				return deny(e, file, cmd, arg, kind, hook, ISC_DENY_FLAGS, argsz,
+					    flags, bad, r->line);
+			bad = one_of_bad(flags, e->cat.one_of[0]) |
+			      one_of_bad(flags, e->cat.one_of[1]);
+			if (bad)
+				return deny(e, file, cmd, arg, kind, hook, ISC_DENY_ONE_OF,
+					    argsz, flags, bad, r->line);
+		}
+		break;
+	}
+	if (have_flags) {
+		tid = (__u32)bpf_get_current_pid_tgid();
+		c.arg = arg;
+		c.cmd = cmd;
+		c.flags = flags;
+		c.argsz = argsz;
+		c.generation = e->generation;
+		c.flags_off = e->cat.flags_off;
+		c.fd_kind = kind;
+		c.hook = hook;
+		bpf_map_update_elem(&checked, &tid, &c, BPF_ANY);
+	}
+	return 0;
+unreadable:
+	es_inc(ISC_ES_UNREADABLE);
+	if (e->pflags & ISC_PF_UNREADABLE_OK)
+		return 0;
+	return deny(e, file, cmd, arg, kind, hook, ISC_DENY_UNREADABLE, argsz, flags, 0, 0);
+}
+
+SEC("?lsm/file_ioctl")
+int BPF_PROG(enforce_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return judge(file, cmd, arg, ISC_EH_FILE_IOCTL);
+}
+
+SEC("?lsm/file_ioctl_compat")
+int BPF_PROG(enforce_file_ioctl_compat, struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return judge(file, cmd, arg, ISC_EH_FILE_IOCTL_COMPAT);
+}
+
+/* ---- the race detector ---- */
+
+/* Read the flags again; report when they are not what the check saw. */
+static __always_inline void recheck(__u8 hook, bool done)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct isc_checked *c = bpf_map_lookup_elem(&checked, &tid);
+	struct isc_deny_event *ev;
+	__u32 now;
+
+	if (!c)
+		return;
+	if (!bpf_probe_read_user(&now, sizeof(now), (void *)c->arg + (c->flags_off & 0xff)) &&
+	    now != c->flags) {
+		es_inc(ISC_ES_RACES);
+		ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+		if (ev) {
+			__builtin_memset(ev, 0, sizeof(*ev));
+			ev->hdr.type = ISC_EV_DENY;
+			ev->hdr.version = ISC_EVENT_VERSION;
+			ev->hdr.size = sizeof(*ev);
+			ev->hdr.ts_ns = bpf_ktime_get_ns();
+			ev->cgroup_id = bpf_get_current_cgroup_id();
+			ev->arg = c->arg;
+			ev->pid = bpf_get_current_pid_tgid() >> 32;
+			ev->tid = tid;
+			ev->cmd = c->cmd;
+			ev->argsz = c->argsz;
+			ev->flags = c->flags;
+			ev->flags_later = now;
+			ev->bad = now ^ c->flags;
+			ev->generation = c->generation;
+			ev->fd_kind = c->fd_kind;
+			ev->reason = ISC_RACE;
+			ev->hook = hook;
+			bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+			bpf_ringbuf_submit(ev, 0);
+		} else {
+			es_inc(ISC_ES_DROPS);
+		}
+		c->flags = now;		/* one alert per change */
+	}
+	if (done)
+		bpf_map_delete_elem(&checked, &tid);
+}
+
+#define RECHECK(func)								\
+SEC("?fentry/" #func)								\
+int BPF_PROG(func##_recheck)							\
+{										\
+	recheck(ISC_EH_HANDLER, false);						\
+	return 0;								\
+}										\
+SEC("?fexit/" #func)								\
+int BPF_PROG(func##_recheck_exit)						\
+{										\
+	recheck(ISC_EH_EXIT, true);						\
+	return 0;								\
+}
+
+RECHECK(vfio_fops_unl_ioctl)
+RECHECK(vfio_group_fops_unl_ioctl)
+RECHECK(vfio_device_fops_unl_ioctl)
+RECHECK(iommufd_fops_ioctl)
+
+/* Where the handlers cannot be traced (no module BTF): the call's exit. */
+SEC("?tp/syscalls/sys_exit_ioctl")
+int enforce_exit_ioctl(void *ctx)
+{
+	recheck(ISC_EH_EXIT, true);
+	return 0;
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Layouts of the enforce object (bpf/enforce.bpf.c): the compiled policy
+ * and the denial / race records. Shared by the BPF side and the loader;
+ * fixed-width types only.
+ *
+ * The policy is a hash (struct isc_cat_key -> struct isc_policy_entry)
+ * inside a one-slot array of maps. A reload builds a whole new hash and
+ * swaps it in with one map update, so a call is judged by the old policy
+ * or the new one, never by a mix (RCU keeps the old hash alive for calls
+ * already in the hook).
+ */
+#ifndef ISC_POLICY_H
+#define ISC_POLICY_H
+
+#include "events.h"
+
+#define ISC_POLICY_MAX_RULES	8
+#define ISC_POLICY_MAX_ENTRIES	512
+/* The entry for commands the policy does not list (key cmd 0, kind 0):
+ * absent means they are allowed. */
+#define ISC_POLICY_OTHER_CMD	0
+
+enum isc_rule_action {
+	ISC_RA_ALLOW = 1,	/* allowed, if size and flags pass */
+	ISC_RA_DENY,		/* refused outright */
+};
+
+/* isc_policy_rule.match: which scopes and checks the rule has */
+#define ISC_PM_CGROUP		(1u << 0)
+#define ISC_PM_EXE		(1u << 1)
+#define ISC_PM_UID		(1u << 2)
+#define ISC_PM_SIZE		(1u << 3)
+#define ISC_PM_FLAGS		(1u << 4)
+
+struct isc_policy_rule {
+	__u64 cgroup_id;	/* the cgroup (v2) or an ancestor of the caller's */
+	__u64 exe_ino;		/* the caller's executable: inode and */
+	__u32 exe_dev;		/* kernel dev_t of its file system */
+	__u32 uid;		/* effective uid */
+	__u32 allowed;		/* flag bits allowed (ISC_PM_FLAGS) */
+	__u32 min_size;		/* argsz/size range (ISC_PM_SIZE) */
+	__u32 max_size;
+	__u32 line;		/* the policy file's line, 0: built in */
+	__u8 action;		/* enum isc_rule_action */
+	__u8 match;		/* ISC_PM_* */
+	__u8 __pad[6];
+};
+
+/* isc_policy_entry.pflags */
+#define ISC_PF_AUDIT_ONLY	(1u << 0)	/* log denials, allow the call */
+#define ISC_PF_UNREADABLE_OK	(1u << 1)	/* unreadable argument: allow */
+
+struct isc_policy_entry {
+	struct isc_cat_entry cat;	/* where flags are, what the roles are */
+	__u32 nr_rules;
+	__s32 deny_errno;	/* positive errno a denial returns */
+	__u32 pflags;		/* ISC_PF_* */
+	__u32 generation;	/* which load of the policy this is */
+	struct isc_policy_rule rules[ISC_POLICY_MAX_RULES];
+};
+
+enum isc_deny_reason {
+	ISC_DENY_FLAGS = 1,	/* flag bits outside the allowed mask */
+	ISC_DENY_ONE_OF,	/* not exactly one bit of a group */
+	ISC_DENY_SIZE,		/* argsz/size outside the allowed range */
+	ISC_DENY_RULE,		/* a deny rule matched */
+	ISC_DENY_UNKNOWN,	/* a command the policy does not know */
+	ISC_DENY_UNREADABLE,	/* the argument could not be read */
+	ISC_RACE,		/* flags changed after the check (alert) */
+	ISC_DENY_REASON_MAX,
+};
+
+/* Where a record was produced. */
+enum isc_enforce_hook {
+	ISC_EH_FILE_IOCTL = 1,	/* lsm/file_ioctl */
+	ISC_EH_FILE_IOCTL_COMPAT,	/* lsm/file_ioctl_compat (32-bit callers) */
+	ISC_EH_HANDLER,		/* fentry on the fops handler (race check) */
+	ISC_EH_EXIT,		/* fexit on the handler / sys_exit_ioctl (race check) */
+};
+
+/* isc_deny_event.hdr.type */
+#define ISC_EV_DENY		3
+
+struct isc_deny_event {
+	struct isc_event_hdr hdr;
+	__u64 cgroup_id;
+	__u64 arg;
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;		/* effective */
+	__u32 cmd;
+	__u32 argsz;		/* as the hook read it */
+	__u32 flags;		/* as the hook read them */
+	__u32 bad;		/* the offending bits (flags, one-of) */
+	__u32 flags_later;	/* race: what the later read found */
+	__s32 err;		/* errno returned, 0: allowed (audit only, race) */
+	__u32 line;		/* policy line of the rule, 0: built in */
+	__u32 generation;	/* policy generation that judged it */
+	__u8 fd_kind;		/* enum isc_fd_kind */
+	__u8 reason;		/* enum isc_deny_reason */
+	__u8 hook;		/* enum isc_enforce_hook */
+	__u8 audit_only;
+	char comm[ISC_COMM_LEN];
+};
+
+/* Per-CPU counters in the "enforce_stats" map. */
+enum isc_enforce_stat {
+	ISC_ES_CHECKED = 0,	/* VFIO/iommufd calls judged */
+	ISC_ES_DENIED,		/* refused */
+	ISC_ES_AUDITED,		/* would have been refused (audit only) */
+	ISC_ES_UNREADABLE,	/* argument unreadable (allowed or not) */
+	ISC_ES_RACES,		/* flags changed after the check */
+	ISC_ES_DROPS,		/* records lost: ring buffer full */
+	ISC_ES_MAX,
+};
+
+/* What the check remembered for the race detector, per thread. */
+struct isc_checked {
+	__u64 arg;
+	__u32 cmd;
+	__u32 flags;
+	__u32 argsz;
+	__u32 generation;
+	__u16 flags_off;
+	__u8 fd_kind;
+	__u8 hook;
+};
+
+#endif /* ISC_POLICY_H */

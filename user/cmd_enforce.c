@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iommuscope enforce: refuse VFIO/iommufd calls whose flags (or size, or
+ * caller) the policy does not allow, with the BPF LSM.
+ * iommuscope policy check|reload|learn: work with policy files.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <bpf/libbpf.h>
+#include "commands.h"
+#include "enforce.h"
+#include "output.h"
+#include "session.h"
+#include "util.h"
+
+static const char enforce_usage[] =
+	"usage: iommuscope enforce [OPTIONS]\n"
+	"       iommuscope enforce --stop\n"
+	"\n"
+	"Refuse VFIO and iommufd ioctls that carry flag bits the policy does not\n"
+	"allow (by default: any bit the running kernel does not define for that\n"
+	"ioctl and backend), with the BPF LSM file_ioctl hook (and file_ioctl_compat\n"
+	"for 32-bit callers where the kernel has it). Every refusal is printed.\n"
+	"SIGHUP (or 'iommuscope policy reload') re-reads the policy file and swaps\n"
+	"it in atomically; a bad file is reported and the old policy stays.\n"
+	"\n"
+	"  -P, --policy FILE       the policy (format in README.md); default: the\n"
+	"                          built-in catalog policy\n"
+	"  -a, --audit-only        log what would be refused, refuse nothing\n"
+	"      --pin               keep enforcing after this process exits (pinned\n"
+	"                          in " ISC_PIN_DIR "); a later 'enforce' adopts it\n"
+	"      --stop              remove pinned enforcement and exit\n"
+	"  -o, --log FILE          append records to FILE (0600) instead of stdout\n"
+	"  -j, --json              JSON Lines (schema in README.md)\n"
+	"  -d, --duration TIME     stop after TIME (10, 10s, 500ms, 2m)\n"
+	"      --classify PATH=KIND\n"
+	"                          police the character device PATH as a VFIO fd of\n"
+	"                          KIND (for tests)\n"
+	"  -v, --verbose           more messages\n"
+	"  -h, --help              this text\n"
+	"\n"
+	"Without --pin, enforcement ends when this process exits, however it exits\n"
+	"(fail-open). With --pin it stays in force until 'enforce --stop'.\n"
+	"\n"
+	"examples:\n"
+	"  iommuscope enforce --policy /etc/iommuscope/policy --pin -o /var/log/iommuscope/deny.log\n"
+	"  iommuscope enforce --audit-only --json\n";
+
+static const char policy_usage[] =
+	"usage: iommuscope policy check FILE\n"
+	"       iommuscope policy reload [FILE]\n"
+	"       iommuscope policy learn -d TIME -o FILE [TRACE OPTIONS]\n"
+	"\n"
+	"  check   validate FILE against the catalog and this kernel; load nothing\n"
+	"  reload  validate, then swap the running (or pinned) enforcement's policy:\n"
+	"          FILE, or the file it was started with\n"
+	"  learn   watch for TIME and write a policy allowing exactly what was seen\n";
+
+static volatile sig_atomic_t exiting, reload;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		exiting = 1;
+}
+
+/* ---- the state file: which loader enforces which file ---- */
+
+struct enforce_state {
+	pid_t pid;		/* 0: none running */
+	char policy[PATH_MAX];	/* "" : built in */
+	uint32_t generation;
+	bool pinned;
+	bool audit_only;
+	char error[ISC_POLICY_ERR_LEN];	/* the last reload's error */
+};
+
+static int state_write(const struct enforce_state *s)
+{
+	char tmp[] = ISC_STATE_FILE ".XXXXXX";
+	FILE *f;
+	int fd;
+
+	if (mkdir(ISC_STATE_DIR, 0700) && errno != EEXIST)
+		return -errno;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(tmp);
+		return -ENOMEM;
+	}
+	fprintf(f, "pid=%d\npolicy=%s\ngeneration=%u\npinned=%d\naudit_only=%d\nerror=%s\n",
+		(int)s->pid, s->policy, s->generation, s->pinned, s->audit_only, s->error);
+	if (fclose(f) || rename(tmp, ISC_STATE_FILE)) {
+		unlink(tmp);
+		return -errno;
+	}
+	return 0;
+}
+
+static int state_read(struct enforce_state *s)
+{
+	char buf[PATH_MAX + ISC_POLICY_ERR_LEN + 128], *line, *save = NULL;
+	uint64_t v;
+
+	memset(s, 0, sizeof(*s));
+	if (read_text_file(ISC_STATE_FILE, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "pid=", 4) && !parse_u64(line + 4, 0, INT_MAX, &v))
+			s->pid = (pid_t)v;
+		else if (!strncmp(line, "policy=", 7))
+			snprintf(s->policy, sizeof(s->policy), "%s", line + 7);
+		else if (!strncmp(line, "generation=", 11) && !parse_u64(line + 11, 0, UINT32_MAX, &v))
+			s->generation = (uint32_t)v;
+		else if (!strncmp(line, "pinned=", 7))
+			s->pinned = line[7] == '1';
+		else if (!strncmp(line, "audit_only=", 11))
+			s->audit_only = line[11] == '1';
+		else if (!strncmp(line, "error=", 6))
+			snprintf(s->error, sizeof(s->error), "%s", line + 6);
+	}
+	/* a loader that died without cleaning up is not running */
+	if (s->pid && kill(s->pid, 0) && errno == ESRCH)
+		s->pid = 0;
+	return 0;
+}
+
+/* The kernel's ABI, for compiling a policy outside a session. */
+static void abi_here(struct isc_abi *a)
+{
+	struct utsname u;
+
+	uname(&u);
+	abi__learn(a, u.release, false);
+}
+
+/* Parse and compile without installing: what check and reload do first. */
+static int count_entry(void *ctx, const struct isc_cat_key *k, const struct isc_policy_entry *e)
+{
+	(void)k;
+	(void)e;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int policy_validate(const char *path, struct isc_policy *p, const struct isc_abi *a,
+			   int *entries)
+{
+	char err[ISC_POLICY_ERR_LEN];
+	int n = 0;
+
+	if (path && policy__load(path, p, err, sizeof(err))) {
+		isc_err("%s", err);
+		return -1;
+	}
+	if (!path)
+		policy__default(p);
+	if (policy__compile(p, path ? path : "(built-in)", a, 0, 1, count_entry, &n, err,
+			    sizeof(err)) < 0) {
+		isc_err("%s", err);
+		policy__free(p);
+		return -1;
+	}
+	if (entries)
+		*entries = n;
+	return 0;
+}
+
+/* ---- enforce ---- */
+
+struct enforce_run {
+	struct isc_output out;
+	const char *policy_name;
+	uint64_t records, invalid;
+};
+
+static int on_deny(void *ctx, void *data, size_t size)
+{
+	struct enforce_run *r = ctx;
+	struct isc_deny_view v;
+	int err = decode__deny(data, size, &v);
+
+	if (err) {
+		if (!r->invalid++)
+			isc_warn("rejected a record from the kernel: %s", decode__strerr(err));
+		return 0;
+	}
+	r->records++;
+	output__deny(&r->out, &v, r->policy_name);
+	return 0;
+}
+
+static FILE *open_log(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	FILE *f;
+
+	if (fd < 0) {
+		isc_err("cannot open log %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	fchmod(fd, 0600);
+	f = fdopen(fd, "a");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+static int enforce_stop(void)
+{
+	struct enforce_state st;
+	int n;
+
+	if (commands__preflight())
+		return ISC_EXIT_FAIL;
+	n = enforcer__unpin();
+	if (n < 0) {
+		isc_err("cannot remove %s: %s", ISC_PIN_DIR, strerror(-n));
+		return ISC_EXIT_FAIL;
+	}
+	if (!state_read(&st) && st.pid)
+		fprintf(stderr, "iommuscope: pins removed; process %d still enforces until it exits\n",
+			(int)st.pid);
+	else
+		unlink(ISC_STATE_FILE);
+	fprintf(stderr, "iommuscope: %s\n",
+		n ? "pinned enforcement removed" : "no pinned enforcement");
+	return ISC_EXIT_OK;
+}
+
+/* Re-read the policy file named in the state (reload may have changed
+ * it) and swap it in. */
+static void enforce_reload(struct isc_enforcer *e, struct enforce_state *st,
+			   const struct isc_abi *a, uint32_t pflags, struct enforce_run *r)
+{
+	char err[ISC_POLICY_ERR_LEN];
+	struct enforce_state now;
+	struct isc_policy p;
+
+	if (!state_read(&now) && now.policy[0] && now.pid == getpid())
+		snprintf(st->policy, sizeof(st->policy), "%s", now.policy);
+	st->error[0] = 0;
+	if (!st->policy[0]) {
+		policy__default(&p);
+	} else if (policy__load(st->policy, &p, err, sizeof(err))) {
+		isc_err("reload: %s (the previous policy stays in force)", err);
+		snprintf(st->error, sizeof(st->error), "%s", err);
+		goto out;
+	}
+	if (enforcer__swap(e, &p, st->policy[0] ? st->policy : "(built-in)", a, pflags, err,
+			   sizeof(err))) {
+		isc_err("reload: %s (the previous policy stays in force)", err);
+		snprintf(st->error, sizeof(st->error), "%s", err);
+	} else {
+		st->generation = e->generation;
+		r->policy_name = st->policy[0] ? st->policy : NULL;
+		fprintf(stderr, "iommuscope: policy %s reloaded (generation %u)\n",
+			st->policy[0] ? st->policy : "(built-in)", e->generation);
+	}
+	policy__free(&p);
+out:
+	/* the generation only moves on success: reload waits for it */
+	if (state_write(st))
+		isc_warn("cannot write %s", ISC_STATE_FILE);
+}
+
+int cmd_enforce(int argc, char **argv)
+{
+	enum { OPT_PIN = 0x200, OPT_STOP, OPT_CLASSIFY };
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'P' },
+		{ "audit-only", no_argument, NULL, 'a' },
+		{ "pin", no_argument, NULL, OPT_PIN },
+		{ "stop", no_argument, NULL, OPT_STOP },
+		{ "log", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "classify", required_argument, NULL, OPT_CLASSIFY },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *policy_path = NULL, *log_path = NULL, *classify[ISC_MAX_CLASSIFY];
+	bool audit_only = false, pin = false, stop = false, json = false;
+	char err[ISC_POLICY_ERR_LEN], real[PATH_MAX];
+	static struct enforce_run r;
+	struct enforce_state st = {};
+	struct ring_buffer *rb = NULL;
+	struct sigaction sa = {};
+	struct isc_enforcer e = { .skel = NULL };
+	struct isc_probe *probe = NULL;
+	struct isc_abi abi = {};
+	struct isc_policy p = {};
+	uint64_t duration = 0, start;
+	int c, i, nr_classify = 0, ret = ISC_EXIT_FAIL, entries = 0;
+	uint32_t pflags;
+	FILE *logf = NULL;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "P:ao:jd:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'P':
+			policy_path = optarg;
+			break;
+		case 'a':
+			audit_only = true;
+			break;
+		case OPT_PIN:
+			pin = true;
+			break;
+		case OPT_STOP:
+			stop = true;
+			break;
+		case 'o':
+			log_path = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'd':
+			if (parse_duration_ns(optarg, &duration)) {
+				isc_err("invalid --duration '%s': want e.g. 10, 10s, 500ms, 2m", optarg);
+				return ISC_EXIT_USAGE;
+			}
+			break;
+		case OPT_CLASSIFY:
+			if (nr_classify == ISC_MAX_CLASSIFY) {
+				isc_err("at most %d --classify options", ISC_MAX_CLASSIFY);
+				return ISC_EXIT_USAGE;
+			}
+			classify[nr_classify++] = optarg;
+			break;
+		case 'v':
+			isc_verbose++;
+			break;
+		default:
+			return commands__help_or_usage(c, enforce_usage);
+		}
+	}
+	if (commands__no_args("enforce", argc, argv))
+		return ISC_EXIT_USAGE;
+	if (stop) {
+		if (policy_path || audit_only || pin || log_path || json || duration) {
+			isc_err("enforce: --stop takes no other options");
+			return ISC_EXIT_USAGE;
+		}
+		return enforce_stop();
+	}
+	if (policy_path) {
+		if (!realpath(policy_path, real)) {
+			isc_err("%s: %s", policy_path, strerror(errno));
+			return ISC_EXIT_FAIL;
+		}
+		policy_path = real;
+	}
+	/* Nothing is loaded until the policy is known to be good. */
+	abi_here(&abi);
+	if (policy_validate(policy_path, &p, &abi, &entries))
+		goto out;
+	if (commands__preflight())
+		goto out;
+	i = ensure_mounted("bpf", "/sys/fs/bpf");
+	if (i < 0 && pin) {
+		isc_err("bpffs is not mounted at /sys/fs/bpf and mounting it failed: %s",
+			strerror(-i));
+		goto out;
+	}
+	if (log_path && !(logf = open_log(log_path)))
+		goto out;
+	exiting = reload = 0;
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	probe = calloc(1, sizeof(*probe));
+	if (!probe) {
+		isc_err("out of memory");
+		goto out;
+	}
+	loader__probe(probe);
+	for (i = 0; i < nr_classify; i++) {
+		if (kernel__add_classify(&probe->kernel, classify[i])) {
+			ret = ISC_EXIT_USAGE;
+			goto out;
+		}
+	}
+	abi__free(&abi);
+	abi__learn(&abi, probe->kernel.release, true);
+	if (enforcer__unsupported(probe, err, sizeof(err))) {
+		isc_err("enforce: %s", err);
+		goto out;
+	}
+	pflags = audit_only ? ISC_PF_AUDIT_ONLY : 0;
+	if (state_read(&st) == 0 && st.pid && st.pid != getpid()) {
+		isc_err("enforce: process %d already enforces (policy %s); stop it first",
+			(int)st.pid, st.policy[0] ? st.policy : "(built-in)");
+		goto out;
+	}
+	if (enforcer__pins_exist()) {
+		if (enforcer__adopt(&e))
+			goto out;
+		fprintf(stderr, "iommuscope: adopting pinned enforcement (generation %u)\n",
+			e.generation);
+		if (loader__fill_classifiers(e.fops_fd, e.rdev_fd, &probe->kernel))
+			isc_warn("failed to refresh the fd classifiers");
+		if (enforcer__swap(&e, &p, policy_path ? policy_path : "(built-in)", &abi, pflags,
+				   err, sizeof(err))) {
+			isc_err("%s", err);
+			goto out;
+		}
+	} else {
+		if (enforcer__start(&e, probe, 1 << 20))
+			goto out;
+		if (enforcer__swap(&e, &p, policy_path ? policy_path : "(built-in)", &abi, pflags,
+				   err, sizeof(err))) {
+			isc_err("%s", err);
+			goto out;
+		}
+		if (enforcer__attach(&e))
+			goto out;
+		if (pin && enforcer__pin(&e))
+			goto out;
+	}
+	memset(&r, 0, sizeof(r));
+	output__init(&r.out, json, logf ? logf : stdout);
+	r.policy_name = policy_path;
+	rb = ring_buffer__new(e.events_fd, on_deny, &r, NULL);
+	if (!rb) {
+		isc_err("failed to create ring buffer reader: %s", strerror(errno));
+		goto out;
+	}
+	st.pid = getpid();
+	snprintf(st.policy, sizeof(st.policy), "%s", policy_path ? policy_path : "");
+	st.generation = e.generation;
+	st.pinned = e.pinned;
+	st.audit_only = audit_only;
+	st.error[0] = 0;
+	if (state_write(&st))
+		isc_warn("cannot write %s: 'policy reload' will not find this process",
+			 ISC_STATE_FILE);
+	fprintf(stderr,
+		"iommuscope: enforcing %s (%d entries, generation %u)%s%s on VFIO/iommufd ioctls; %s%s\n",
+		policy_path ? policy_path : "the built-in catalog policy", entries, e.generation,
+		audit_only ? ", audit only" : "",
+		e.compat ? ", 32-bit callers too" : "",
+		e.pinned ? "pinned" : "Ctrl-C to stop",
+		e.adopted ? "" : "");
+	isc_info("race detection: %s", e.race);
+
+	start = monotonic_ns();
+	while (!exiting) {
+		i = ring_buffer__poll(rb, 100);
+		if (i < 0 && i != -EINTR) {
+			isc_err("failed to poll ring buffer: %s", strerror(-i));
+			break;
+		}
+		if (reload) {
+			reload = 0;
+			enforce_reload(&e, &st, &abi, pflags, &r);
+		}
+		fflush(r.out.f);
+		if (duration && monotonic_ns() - start >= duration)
+			break;
+	}
+	ring_buffer__consume(rb);
+	fflush(r.out.f);
+	fprintf(stderr,
+		"iommuscope: %llu checked, %llu denied, %llu audited, %llu unreadable, %llu races, %llu lost\n",
+		(unsigned long long)enforcer__stat(&e, ISC_ES_CHECKED),
+		(unsigned long long)enforcer__stat(&e, ISC_ES_DENIED),
+		(unsigned long long)enforcer__stat(&e, ISC_ES_AUDITED),
+		(unsigned long long)enforcer__stat(&e, ISC_ES_UNREADABLE),
+		(unsigned long long)enforcer__stat(&e, ISC_ES_RACES),
+		(unsigned long long)enforcer__stat(&e, ISC_ES_DROPS));
+	if (e.pinned) {
+		st.pid = 0;
+		state_write(&st);
+		fprintf(stderr,
+			"iommuscope: enforcement stays pinned in %s; 'iommuscope enforce --stop' removes it\n",
+			ISC_PIN_DIR);
+	} else {
+		unlink(ISC_STATE_FILE);
+	}
+	ret = ISC_EXIT_OK;
+out:
+	ring_buffer__free(rb);
+	if (e.skel || e.adopted)
+		enforcer__stop(&e, false);
+	if (logf)
+		fclose(logf);
+	policy__free(&p);
+	abi__free(&abi);
+	free(probe);
+	return ret;
+}
+
+/* ---- policy ---- */
+
+static int policy_check(int argc, char **argv)
+{
+	struct isc_abi abi = {};
+	struct isc_policy p;
+	char ver[16];
+	int entries = 0;
+
+	if (argc != 2) {
+		isc_err("policy check wants one FILE");
+		return ISC_EXIT_USAGE;
+	}
+	abi_here(&abi);
+	if (policy_validate(argv[1], &p, &abi, &entries)) {
+		abi__free(&abi);
+		return ISC_EXIT_FAIL;
+	}
+	printf("%s: ok: %d rules, %d policy entries for Linux %s\n", argv[1], p.nr, entries,
+	       abi__version_str(abi.version, ver, sizeof(ver)));
+	policy__free(&p);
+	abi__free(&abi);
+	return ISC_EXIT_OK;
+}
+
+static int policy_reload(int argc, char **argv)
+{
+	char real[PATH_MAX], err[ISC_POLICY_ERR_LEN];
+	struct enforce_state st;
+	struct isc_abi abi = {};
+	struct isc_policy p;
+	const char *path = NULL;
+	uint64_t deadline;
+	uint32_t gen;
+	int ret = ISC_EXIT_FAIL;
+
+	if (argc > 2) {
+		isc_err("policy reload takes at most one FILE");
+		return ISC_EXIT_USAGE;
+	}
+	if (!have_bpf_privileges()) {
+		isc_err("must be run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)");
+		return ISC_EXIT_FAIL;
+	}
+	if (state_read(&st) && !enforcer__pins_exist()) {
+		isc_err("no enforcement is running (start it with 'iommuscope enforce')");
+		return ISC_EXIT_FAIL;
+	}
+	if (argc == 2) {
+		if (!realpath(argv[1], real)) {
+			isc_err("%s: %s", argv[1], strerror(errno));
+			return ISC_EXIT_FAIL;
+		}
+		path = real;
+	} else if (st.policy[0]) {
+		path = st.policy;
+	}
+	abi_here(&abi);
+	if (policy_validate(path, &p, &abi, NULL))
+		goto out;
+	if (st.pid) {
+		gen = st.generation;
+		snprintf(st.policy, sizeof(st.policy), "%s", path ? path : "");
+		if (state_write(&st) || kill(st.pid, SIGHUP)) {
+			isc_err("cannot signal the enforcing process %d: %s", (int)st.pid,
+				strerror(errno));
+			goto out_free;
+		}
+		deadline = monotonic_ns() + 5000000000ull;
+		while (monotonic_ns() < deadline) {
+			usleep(20000);
+			if (state_read(&st))
+				continue;
+			if (st.generation != gen) {
+				printf("policy %s in force (generation %u)\n", path ? path : "(built-in)",
+				       st.generation);
+				ret = ISC_EXIT_OK;
+				goto out_free;
+			}
+			if (st.error[0]) {
+				isc_err("process %d refused the policy: %s", (int)st.pid, st.error);
+				goto out_free;
+			}
+		}
+		isc_err("process %d did not answer within 5 s", (int)st.pid);
+		goto out_free;
+	}
+	/* pinned, no loader: swap it in directly */
+	if (enforcer__swap_pinned(&p, path ? path : "(built-in)", &abi,
+				  st.audit_only ? ISC_PF_AUDIT_ONLY : 0, st.generation + 1, err,
+				  sizeof(err))) {
+		isc_err("%s", err);
+		goto out_free;
+	}
+	st.generation++;
+	snprintf(st.policy, sizeof(st.policy), "%s", path ? path : "");
+	st.pinned = true;
+	if (state_write(&st))
+		isc_warn("cannot write %s", ISC_STATE_FILE);
+	printf("policy %s in force (generation %u, pinned)\n", path ? path : "(built-in)",
+	       st.generation);
+	ret = ISC_EXIT_OK;
+out_free:
+	policy__free(&p);
+out:
+	abi__free(&abi);
+	return ret;
+}
+
+int cmd_policy(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(policy_usage, stderr);
+		return ISC_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(policy_usage, stdout);
+		return ISC_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "check"))
+		return policy_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "reload"))
+		return policy_reload(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "learn"))
+		return cmd_policy_learn(argc - 1, argv + 1);
+	isc_err("policy: unknown subcommand '%s' (check, reload, learn)", argv[1]);
+	return ISC_EXIT_USAGE;
+}

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "enforce.skel.h"
+#include "enforce.h"
+#include "util.h"
+
+/* The fops handlers the race detector rechecks at (same order as the
+ * ISC_HK_FENTRY_* hooks of the ioctl object). */
+static const char *const handlers[] = {
+	"vfio_fops_unl_ioctl", "vfio_group_fops_unl_ioctl",
+	"vfio_device_fops_unl_ioctl", "iommufd_fops_ioctl",
+};
+
+static const char *const map_pins[] = {
+	"policy", "events", "enforce_stats", "fops_kinds", "rdev_kinds",
+};
+
+const char *enforcer__unsupported(const struct isc_probe *p, char *buf, size_t len)
+{
+	const struct isc_kernel *k = &p->kernel;
+
+	if (!k->vmlinux_btf) {
+		snprintf(buf, len, "the kernel has no BTF (/sys/kernel/btf/vmlinux): BPF LSM programs need CONFIG_DEBUG_INFO_BTF");
+		return buf;
+	}
+	if (!k->lsm_known) {
+		snprintf(buf, len, "cannot read the active LSM list (/sys/kernel/security/lsm): is securityfs available?");
+		return buf;
+	}
+	if (!k->bpf_lsm) {
+		snprintf(buf, len,
+			 "BPF LSM is not active (active LSMs: %s): add bpf to the lsm= boot parameter, e.g. lsm=%s,bpf (needs CONFIG_BPF_LSM); trace and audit work without it",
+			 k->lsm, k->lsm);
+		return buf;
+	}
+	return NULL;
+}
+
+static bool btf_has_func(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool ok;
+
+	if (!btf)
+		return false;
+	ok = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return ok;
+}
+
+static int pin_path(char *buf, size_t len, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", ISC_PIN_DIR, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+bool enforcer__pins_exist(void)
+{
+	char path[128];
+
+	pin_path(path, sizeof(path), "file_ioctl");
+	return access(path, F_OK) == 0;
+}
+
+/* An empty inner hash of the policy map's shape. */
+static int new_inner(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+
+	return bpf_map_create(BPF_MAP_TYPE_HASH, "isc_policy", sizeof(struct isc_cat_key),
+			      sizeof(struct isc_policy_entry), ISC_POLICY_MAX_ENTRIES, &opts);
+}
+
+static int emit_entry(void *ctx, const struct isc_cat_key *k, const struct isc_policy_entry *e)
+{
+	return bpf_map_update_elem(*(int *)ctx, k, e, BPF_NOEXIST);
+}
+
+/* The generation of the policy in force (0: none). */
+static uint32_t current_generation(int outer_fd)
+{
+	struct isc_cat_key next;
+	struct isc_policy_entry e;
+	uint32_t zero = 0, id = 0, gen = 0;
+	int fd;
+
+	if (bpf_map_lookup_elem(outer_fd, &zero, &id) || !id)
+		return 0;
+	fd = bpf_map_get_fd_by_id(id);
+	if (fd < 0)
+		return 0;
+	if (!bpf_map_get_next_key(fd, NULL, &next) && !bpf_map_lookup_elem(fd, &next, &e))
+		gen = e.generation;
+	close(fd);
+	return gen;
+}
+
+static int swap_into(int outer_fd, const struct isc_policy *p, const char *name,
+		     const struct isc_abi *a, uint32_t pflags, uint32_t generation, char *err,
+		     size_t errlen)
+{
+	uint32_t zero = 0;
+	int inner, ret = -1;
+
+	inner = new_inner();
+	if (inner < 0) {
+		snprintf(err, errlen, "failed to create a policy map: %s", strerror(errno));
+		return -1;
+	}
+	if (policy__compile(p, name, a, pflags, generation, emit_entry, &inner, err, errlen) < 0)
+		goto out;
+	/* The one step that changes what calls are judged by. */
+	if (bpf_map_update_elem(outer_fd, &zero, &inner, BPF_ANY)) {
+		snprintf(err, errlen, "failed to install the policy: %s", strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	close(inner);
+	return ret;
+}
+
+int enforcer__swap(struct isc_enforcer *e, const struct isc_policy *p, const char *name,
+		   const struct isc_abi *a, uint32_t pflags, char *err, size_t errlen)
+{
+	uint32_t gen = e->generation + 1;
+
+	if (e->adopted && !e->generation)
+		gen = current_generation(e->policy_fd) + 1;
+	if (swap_into(e->policy_fd, p, name, a, pflags, gen, err, errlen))
+		return -1;
+	e->generation = gen;
+	return 0;
+}
+
+int enforcer__swap_pinned(const struct isc_policy *p, const char *name,
+			  const struct isc_abi *a, uint32_t pflags, uint32_t generation,
+			  char *err, size_t errlen)
+{
+	char path[128];
+	int fd, ret;
+
+	pin_path(path, sizeof(path), "policy");
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		snprintf(err, errlen, "no pinned enforcement (%s: %s)", path, strerror(errno));
+		return -1;
+	}
+	if (!generation)
+		generation = current_generation(fd) + 1;
+	ret = swap_into(fd, p, name, a, pflags, generation, err, errlen);
+	close(fd);
+	return ret;
+}
+
+int enforcer__start(struct isc_enforcer *e, const struct isc_probe *p, uint32_t ringbuf_bytes)
+{
+	struct enforce_bpf *skel;
+	struct bpf_program *prog;
+	char why[512], name[96];
+	bool fentry = false;
+	size_t i;
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	e->policy_fd = e->events_fd = e->stats_fd = e->fops_fd = e->rdev_fd = -1;
+	if (enforcer__unsupported(p, why, sizeof(why))) {
+		isc_err("enforce: %s", why);
+		return -1;
+	}
+	skel = enforce_bpf__open();
+	if (!skel) {
+		isc_err("failed to open the enforce BPF object: %s", strerror(errno));
+		return -1;
+	}
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	bpf_program__set_autoload(skel->progs.enforce_file_ioctl, true);
+	e->compat = btf_has_func("bpf_lsm_file_ioctl_compat");
+	bpf_program__set_autoload(skel->progs.enforce_file_ioctl_compat, e->compat);
+	/* Recheck on the handlers where the ioctl object could trace them. */
+	for (i = 0; i < ARRAY_SIZE(handlers); i++) {
+		if (!p->hooks[ISC_HK_FENTRY_CONTAINER + i].attached)
+			continue;
+		snprintf(name, sizeof(name), "%s_recheck", handlers[i]);
+		prog = bpf_object__find_program_by_name(skel->obj, name);
+		if (prog)
+			bpf_program__set_autoload(prog, true);
+		snprintf(name, sizeof(name), "%s_recheck_exit", handlers[i]);
+		prog = bpf_object__find_program_by_name(skel->obj, name);
+		if (prog)
+			bpf_program__set_autoload(prog, true);
+		fentry = true;
+	}
+	if (!fentry)
+		bpf_program__set_autoload(skel->progs.enforce_exit_ioctl, true);
+	e->race = fentry ? "fentry/fexit on the fops handlers" : "sys_exit_ioctl";
+	/* The shared helpers declare maps this object does not use. */
+	bpf_map__set_max_entries(skel->maps.inflight, 1);
+	bpf_map__set_max_entries(skel->maps.stats, 1);
+	bpf_map__set_max_entries(skel->maps.events, ringbuf_bytes);
+	err = enforce_bpf__load(skel);
+	if (err) {
+		isc_err("failed to load the enforce BPF programs: %s", strerror(-err));
+		goto fail;
+	}
+	e->skel = skel;
+	e->policy_fd = bpf_map__fd(skel->maps.policy);
+	e->events_fd = bpf_map__fd(skel->maps.events);
+	e->stats_fd = bpf_map__fd(skel->maps.enforce_stats);
+	e->fops_fd = bpf_map__fd(skel->maps.fops_kinds);
+	e->rdev_fd = bpf_map__fd(skel->maps.rdev_kinds);
+	err = loader__fill_classifiers(e->fops_fd, e->rdev_fd, &p->kernel);
+	if (err) {
+		isc_err("failed to fill the fd classifiers: %s", strerror(-err));
+		goto fail;
+	}
+	return 0;
+fail:
+	enforce_bpf__destroy(skel);
+	e->skel = NULL;
+	return -1;
+}
+
+/* Attach after the first policy is in: no call is ever judged by none. */
+int enforcer__attach(struct isc_enforcer *e)
+{
+	int err = enforce_bpf__attach(e->skel);
+
+	if (err) {
+		isc_err("failed to attach the enforce BPF programs: %s", strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+int enforcer__pin(struct isc_enforcer *e)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	char path[160];
+	size_t i;
+	int n = 0;
+
+	if (mkdir(ISC_PIN_DIR, 0700) && errno != EEXIST) {
+		isc_err("cannot create %s: %s", ISC_PIN_DIR, strerror(errno));
+		return -1;
+	}
+	chmod(ISC_PIN_DIR, 0700);
+	for (i = 0; i < ARRAY_SIZE(map_pins); i++) {
+		map = bpf_object__find_map_by_name(e->skel->obj, map_pins[i]);
+		if (pin_path(path, sizeof(path), map_pins[i]) || !map || bpf_map__pin(map, path))
+			goto fail;
+	}
+	/* file_ioctl last: its pin is what marks enforcement as pinned */
+	bpf_object__for_each_program(prog, e->skel->obj) {
+		struct bpf_link *link = NULL;
+
+		if (!bpf_program__autoload(prog) || prog == e->skel->progs.enforce_file_ioctl)
+			continue;
+		if (prog == e->skel->progs.enforce_file_ioctl_compat)
+			link = e->skel->links.enforce_file_ioctl_compat;
+		else if (prog == e->skel->progs.enforce_exit_ioctl)
+			link = e->skel->links.enforce_exit_ioctl;
+		else
+			link = NULL;
+		if (!link) {
+			/* the recheck programs: find the skeleton link by name */
+			int j;
+
+			for (j = 0; j < e->skel->skeleton->prog_cnt; j++)
+				if (*e->skel->skeleton->progs[j].prog == prog)
+					link = *e->skel->skeleton->progs[j].link;
+		}
+		snprintf(path, sizeof(path), "%s/link_%d", ISC_PIN_DIR, n++);
+		if (!link || bpf_link__pin(link, path))
+			goto fail;
+	}
+	pin_path(path, sizeof(path), "file_ioctl");
+	if (bpf_link__pin(e->skel->links.enforce_file_ioctl, path))
+		goto fail;
+	e->pinned = true;
+	return 0;
+fail:
+	isc_err("failed to pin enforcement in %s: %s", ISC_PIN_DIR, strerror(errno));
+	enforcer__unpin();
+	return -1;
+}
+
+int enforcer__adopt(struct isc_enforcer *e)
+{
+	char path[160];
+	int *fds[] = { &e->policy_fd, &e->events_fd, &e->stats_fd, &e->fops_fd, &e->rdev_fd };
+	size_t i;
+
+	memset(e, 0, sizeof(*e));
+	for (i = 0; i < ARRAY_SIZE(fds); i++)
+		*fds[i] = -1;
+	for (i = 0; i < ARRAY_SIZE(map_pins); i++) {
+		pin_path(path, sizeof(path), map_pins[i]);
+		*fds[i] = bpf_obj_get(path);
+		if (*fds[i] < 0) {
+			isc_err("cannot adopt pinned enforcement: %s: %s", path, strerror(errno));
+			enforcer__stop(e, false);
+			return -1;
+		}
+	}
+	e->adopted = true;
+	e->pinned = true;
+	e->race = "as pinned";
+	e->generation = current_generation(e->policy_fd);
+	return 0;
+}
+
+uint64_t enforcer__stat(const struct isc_enforcer *e, int idx)
+{
+	int n = libbpf_num_possible_cpus();
+	uint64_t *v, sum = 0;
+	uint32_t key = idx;
+	int i;
+
+	if (n <= 0 || e->stats_fd < 0)
+		return 0;
+	v = calloc(n, sizeof(*v));
+	if (v && !bpf_map_lookup_elem(e->stats_fd, &key, v))
+		for (i = 0; i < n; i++)
+			sum += v[i];
+	free(v);
+	return sum;
+}
+
+void enforcer__stop(struct isc_enforcer *e, bool unpin)
+{
+	if (unpin && e->pinned)
+		enforcer__unpin();
+	if (e->skel) {
+		enforce_bpf__destroy(e->skel);
+		e->skel = NULL;
+	} else {
+		int *fds[] = { &e->policy_fd, &e->events_fd, &e->stats_fd, &e->fops_fd,
+			       &e->rdev_fd };
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(fds); i++)
+			if (*fds[i] >= 0)
+				close(*fds[i]);
+	}
+	e->policy_fd = e->events_fd = e->stats_fd = e->fops_fd = e->rdev_fd = -1;
+}
+
+int enforcer__unpin(void)
+{
+	char path[512];
+	struct dirent *d;
+	DIR *dir;
+	int n = 0;
+
+	dir = opendir(ISC_PIN_DIR);
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	/* the marker first, so a half-removed directory is not "pinned" */
+	snprintf(path, sizeof(path), "%s/file_ioctl", ISC_PIN_DIR);
+	if (!unlink(path))
+		n++;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", ISC_PIN_DIR, d->d_name);
+		if (!unlink(path))
+			n++;
+	}
+	closedir(dir);
+	rmdir(ISC_PIN_DIR);
+	return n > 0;
+}

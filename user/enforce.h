@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The enforce object (bpf/enforce.bpf.c): load, attach, swap policies,
+ * pin in bpffs and adopt what an earlier run pinned.
+ */
+#ifndef ISC_ENFORCE_H
+#define ISC_ENFORCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "loader.h"
+#include "policy_file.h"
+
+#define ISC_PIN_DIR	"/sys/fs/bpf/iommuscope"
+#define ISC_STATE_DIR	"/run/iommuscope"
+#define ISC_STATE_FILE	ISC_STATE_DIR "/enforce.state"
+
+struct enforce_bpf;
+
+struct isc_enforcer {
+	struct enforce_bpf *skel;	/* NULL when adopted from pins */
+	int policy_fd;			/* the one-slot array of maps */
+	int events_fd;
+	int stats_fd;
+	int fops_fd, rdev_fd;
+	bool adopted;			/* the programs are an earlier run's */
+	bool pinned;			/* pins exist (ours or adopted) */
+	bool compat;			/* file_ioctl_compat attached */
+	const char *race;		/* how races are detected */
+	uint32_t generation;
+};
+
+/* Why enforcement cannot run here (BPF LSM inactive, ...), or NULL. */
+const char *enforcer__unsupported(const struct isc_probe *p, char *buf, size_t len);
+/* Load and fill the classifiers; nothing attached yet. 0 or -1 (printed). */
+int enforcer__start(struct isc_enforcer *e, const struct isc_probe *p, uint32_t ringbuf_bytes);
+/* Attach, once the first policy is in (no call is judged by none). */
+int enforcer__attach(struct isc_enforcer *e);
+/* Pins exist from an earlier run. */
+bool enforcer__pins_exist(void);
+/* Take over pinned enforcement: its maps, not its programs. */
+int enforcer__adopt(struct isc_enforcer *e);
+/* Pin links and maps so enforcement survives this process. */
+int enforcer__pin(struct isc_enforcer *e);
+/* Compile p for the kernel a and swap it in atomically. 0, or -1 with
+ * the reason in err and the old policy still in force. */
+int enforcer__swap(struct isc_enforcer *e, const struct isc_policy *p, const char *name,
+		   const struct isc_abi *a, uint32_t pflags, char *err, size_t errlen);
+/* Swap a policy into the pinned enforcement (no loader needed). */
+int enforcer__swap_pinned(const struct isc_policy *p, const char *name,
+			  const struct isc_abi *a, uint32_t pflags, uint32_t generation,
+			  char *err, size_t errlen);
+uint64_t enforcer__stat(const struct isc_enforcer *e, int idx);
+/* Release this process's hold. Pins stay unless unpin. */
+void enforcer__stop(struct isc_enforcer *e, bool unpin);
+/* Remove every pin: enforcement ends unless a loader still runs. 1 if
+ * there were pins, 0 if none, -errno. */
+int enforcer__unpin(void);
+
+#endif /* ISC_ENFORCE_H */
