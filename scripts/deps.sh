@@ -19,6 +19,8 @@ pkgs=(
 	libclang-rt-14-dev valgrind
 	# man page and service unit checks
 	groff-base man-db systemd
+	# the enforce tests' 32-bit client (compat ioctl path)
+	gcc-multilib
 	# guest test bed
 	qemu-system-x86 busybox-static cpio xz-utils zstd kmod
 )

@@ -31,7 +31,11 @@ payload=$out/payload
 rm -rf "$payload"
 mkdir -p "$payload"
 cp tests/guest/payload/run.sh "$top/.output-static/iommuscope" \
-	"$top/.output-static/workload/vfio_workload" "$payload/"
+	"$top/.output-static/workload/vfio_workload" \
+	"$top/.output-static/workload/enforce_client" \
+	"$top/.output-static/workload/enforce_client32" "$payload/"
+cp -r tests/guest/enforce "$payload/enforce"
+cp -r tests/policies/bad "$payload/policies-bad"
 build_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 echo "guest: static build ${build_s}s"
 
@@ -46,12 +50,12 @@ for k in $kernels; do
 		[ "$prev" = "$k" ] && break
 		[ -f "$out/$prev/profile.json" ] && cp "$out/$prev/profile.json" "$payload/profiles/$prev.json"
 	done
-	if ! scripts/guest/run.sh --kernel "$k" --payload "$payload" --out "$out/$k" --timeout 420; then
+	if ! scripts/guest/run.sh --kernel "$k" --payload "$payload" --out "$out/$k" --timeout 720; then
 		echo "guest $k: the guest run failed (console: $out/$k/console.log)" >&2
 	fi
 	t2=$(date +%s.%N)
 	if ISC_GUEST_DIR="$out/$k" ISC_GUEST_KERNEL="$k" ISC_GUEST_OUT="$out" \
-		ISC_BIN="$top/.output/iommuscope" bats tests/guest.bats; then
+		ISC_BIN="$top/.output/iommuscope" bats tests/guest.bats tests/guest-enforce.bats; then
 		res=ok
 	else
 		res=FAIL

@@ -302,7 +302,7 @@ int cmd_enforce(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct sigaction sa = {};
 	struct isc_enforcer e = { .skel = NULL };
-	struct isc_probe *probe = NULL;
+	struct isc_kernel *k = NULL;
 	struct isc_abi abi = {};
 	struct isc_policy p = {};
 	uint64_t duration = 0, start;
@@ -387,21 +387,21 @@ int cmd_enforce(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	probe = calloc(1, sizeof(*probe));
-	if (!probe) {
+	k = calloc(1, sizeof(*k));
+	if (!k) {
 		isc_err("out of memory");
 		goto out;
 	}
-	loader__probe(probe);
+	kernel__probe(k);
 	for (i = 0; i < nr_classify; i++) {
-		if (kernel__add_classify(&probe->kernel, classify[i])) {
+		if (kernel__add_classify(k, classify[i])) {
 			ret = ISC_EXIT_USAGE;
 			goto out;
 		}
 	}
 	abi__free(&abi);
-	abi__learn(&abi, probe->kernel.release, true);
-	if (enforcer__unsupported(probe, err, sizeof(err))) {
+	abi__learn(&abi, k->release, true);
+	if (enforcer__unsupported(k, err, sizeof(err))) {
 		isc_err("enforce: %s", err);
 		goto out;
 	}
@@ -416,7 +416,7 @@ int cmd_enforce(int argc, char **argv)
 			goto out;
 		fprintf(stderr, "iommuscope: adopting pinned enforcement (generation %u)\n",
 			e.generation);
-		if (loader__fill_classifiers(e.fops_fd, e.rdev_fd, &probe->kernel))
+		if (loader__fill_classifiers(e.fops_fd, e.rdev_fd, k))
 			isc_warn("failed to refresh the fd classifiers");
 		if (enforcer__swap(&e, &p, policy_path ? policy_path : "(built-in)", &abi, pflags,
 				   err, sizeof(err))) {
@@ -424,7 +424,7 @@ int cmd_enforce(int argc, char **argv)
 			goto out;
 		}
 	} else {
-		if (enforcer__start(&e, probe, 1 << 20))
+		if (enforcer__start(&e, k, 1 << 20))
 			goto out;
 		if (enforcer__swap(&e, &p, policy_path ? policy_path : "(built-in)", &abi, pflags,
 				   err, sizeof(err))) {
@@ -505,7 +505,7 @@ out:
 		fclose(logf);
 	policy__free(&p);
 	abi__free(&abi);
-	free(probe);
+	free(k);
 	return ret;
 }
 

@@ -24,10 +24,8 @@ static const char *const map_pins[] = {
 	"policy", "events", "enforce_stats", "fops_kinds", "rdev_kinds",
 };
 
-const char *enforcer__unsupported(const struct isc_probe *p, char *buf, size_t len)
+const char *enforcer__unsupported(const struct isc_kernel *k, char *buf, size_t len)
 {
-	const struct isc_kernel *k = &p->kernel;
-
 	if (!k->vmlinux_btf) {
 		snprintf(buf, len, "the kernel has no BTF (/sys/kernel/btf/vmlinux): BPF LSM programs need CONFIG_DEBUG_INFO_BTF");
 		return buf;
@@ -45,16 +43,11 @@ const char *enforcer__unsupported(const struct isc_probe *p, char *buf, size_t l
 	return NULL;
 }
 
-static bool btf_has_func(const char *name)
+static bool btf_has_func(const struct isc_btfs *b, const char *name)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool ok;
+	int id;
 
-	if (!btf)
-		return false;
-	ok = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
-	btf__free(btf);
-	return ok;
+	return kernel__btfs_find(b, name, BTF_KIND_FUNC, &id, NULL) != NULL;
 }
 
 static int pin_path(char *buf, size_t len, const char *name)
@@ -163,8 +156,9 @@ int enforcer__swap_pinned(const struct isc_policy *p, const char *name,
 	return ret;
 }
 
-int enforcer__start(struct isc_enforcer *e, const struct isc_probe *p, uint32_t ringbuf_bytes)
+int enforcer__start(struct isc_enforcer *e, const struct isc_kernel *k, uint32_t ringbuf_bytes)
 {
+	struct isc_btfs btfs;
 	struct enforce_bpf *skel;
 	struct bpf_program *prog;
 	char why[512], name[96];
@@ -174,7 +168,7 @@ int enforcer__start(struct isc_enforcer *e, const struct isc_probe *p, uint32_t 
 
 	memset(e, 0, sizeof(*e));
 	e->policy_fd = e->events_fd = e->stats_fd = e->fops_fd = e->rdev_fd = -1;
-	if (enforcer__unsupported(p, why, sizeof(why))) {
+	if (enforcer__unsupported(k, why, sizeof(why))) {
 		isc_err("enforce: %s", why);
 		return -1;
 	}
@@ -186,11 +180,13 @@ int enforcer__start(struct isc_enforcer *e, const struct isc_probe *p, uint32_t 
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, false);
 	bpf_program__set_autoload(skel->progs.enforce_file_ioctl, true);
-	e->compat = btf_has_func("bpf_lsm_file_ioctl_compat");
+	kernel__btfs_load(&btfs);
+	e->compat = btf_has_func(&btfs, "bpf_lsm_file_ioctl_compat");
 	bpf_program__set_autoload(skel->progs.enforce_file_ioctl_compat, e->compat);
-	/* Recheck on the handlers where the ioctl object could trace them. */
+	/* Recheck on the handlers where BTF lets fentry reach them (module
+	 * BTF: not on 5.10, where the call's exit has to do). */
 	for (i = 0; i < ARRAY_SIZE(handlers); i++) {
-		if (!p->hooks[ISC_HK_FENTRY_CONTAINER + i].attached)
+		if (!btf_has_func(&btfs, handlers[i]))
 			continue;
 		snprintf(name, sizeof(name), "%s_recheck", handlers[i]);
 		prog = bpf_object__find_program_by_name(skel->obj, name);
@@ -202,6 +198,7 @@ int enforcer__start(struct isc_enforcer *e, const struct isc_probe *p, uint32_t 
 			bpf_program__set_autoload(prog, true);
 		fentry = true;
 	}
+	kernel__btfs_free(&btfs);
 	if (!fentry)
 		bpf_program__set_autoload(skel->progs.enforce_exit_ioctl, true);
 	e->race = fentry ? "fentry/fexit on the fops handlers" : "sys_exit_ioctl";
@@ -209,8 +206,14 @@ int enforcer__start(struct isc_enforcer *e, const struct isc_probe *p, uint32_t 
 	bpf_map__set_max_entries(skel->maps.inflight, 1);
 	bpf_map__set_max_entries(skel->maps.stats, 1);
 	bpf_map__set_max_entries(skel->maps.events, ringbuf_bytes);
+	loader__quiet(true);
 	err = enforce_bpf__load(skel);
-	if (err) {
+	loader__quiet(false);
+	if (err == -EPERM || err == -EACCES) {
+		isc_err("the kernel refuses to load BPF LSM programs (%s): lockdown or a security policy forbids them",
+			strerror(-err));
+		goto fail;
+	} else if (err) {
 		isc_err("failed to load the enforce BPF programs: %s", strerror(-err));
 		goto fail;
 	}
@@ -220,7 +223,7 @@ int enforcer__start(struct isc_enforcer *e, const struct isc_probe *p, uint32_t 
 	e->stats_fd = bpf_map__fd(skel->maps.enforce_stats);
 	e->fops_fd = bpf_map__fd(skel->maps.fops_kinds);
 	e->rdev_fd = bpf_map__fd(skel->maps.rdev_kinds);
-	err = loader__fill_classifiers(e->fops_fd, e->rdev_fd, &p->kernel);
+	err = loader__fill_classifiers(e->fops_fd, e->rdev_fd, k);
 	if (err) {
 		isc_err("failed to fill the fd classifiers: %s", strerror(-err));
 		goto fail;

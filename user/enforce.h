@@ -31,9 +31,9 @@ struct isc_enforcer {
 };
 
 /* Why enforcement cannot run here (BPF LSM inactive, ...), or NULL. */
-const char *enforcer__unsupported(const struct isc_probe *p, char *buf, size_t len);
+const char *enforcer__unsupported(const struct isc_kernel *k, char *buf, size_t len);
 /* Load and fill the classifiers; nothing attached yet. 0 or -1 (printed). */
-int enforcer__start(struct isc_enforcer *e, const struct isc_probe *p, uint32_t ringbuf_bytes);
+int enforcer__start(struct isc_enforcer *e, const struct isc_kernel *k, uint32_t ringbuf_bytes);
 /* Attach, once the first policy is in (no call is judged by none). */
 int enforcer__attach(struct isc_enforcer *e);
 /* Pins exist from an earlier run. */

@@ -372,7 +372,8 @@ struct btf *kernel__btfs_find(const struct isc_btfs *b, const char *name, int ki
 		t = btf__find_by_name_kind(b->btf[i], name, kind);
 		if (t > 0) {
 			*id = t;
-			*where = b->name[i];
+			if (where)
+				*where = b->name[i];
 			return b->btf[i];
 		}
 	}

@@ -59,6 +59,10 @@ echo $? >"$R/audit.rc"
 wait "$pp"
 echo $? >"$R/profile.rc"
 
+# Enforcement (BPF LSM): tests/guest/enforce/run.sh, asserted by
+# tests/guest-enforce.bats.
+sh enforce/run.sh >"$R/enforce-run.log" 2>&1
+
 # Profiles recorded on the kernels that booted before this one, judged live.
 for f in profiles/*.json; do
 	[ -e "$f" ] || continue

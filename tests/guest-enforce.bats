@@ -1,0 +1,142 @@
+#!/usr/bin/env bats
+# Enforcement in the guest (tests/guest/enforce/run.sh ran there): a real
+# type1 container with the edu device's group, calls from enforce_client
+# (64- and 32-bit), MAP_DMA flags GOOD = READ|WRITE and BAD = READ|WRITE|bit 5.
+
+setup() {
+	D=${ISC_GUEST_DIR:?set ISC_GUEST_DIR}/enforce
+	K=${ISC_GUEST_KERNEL:?set ISC_GUEST_KERNEL}
+	[ -d "$D" ] || { echo "no enforce results"; false; }
+}
+
+# kv FILE KEY: the value of KEY=... in the client's one-line output
+kv() {
+	tr ' ' '\n' <"$1" | sed -n "s/^$2=//p"
+}
+
+# counts FILE OK EPERM EINVAL: the client's counts are exactly these
+counts() {
+	[ "$(kv "$1" ok)" = "$2" ] && [ "$(kv "$1" eperm)" = "$3" ] &&
+		[ "$(kv "$1" einval)" = "$4" ] && [ "$(kv "$1" other)" = 0 ] ||
+		{ echo "$1: $(cat "$1"), want ok=$2 eperm=$3 einval=$4"; false; }
+}
+
+records() {
+	jq -c "select($2)" "$D/$1.jsonl"
+}
+
+@test "$ISC_GUEST_KERNEL: without enforcement the kernel itself rejects bit 5 with EINVAL" {
+	counts "$D/base-good.txt" 2 0 0
+	counts "$D/base-bad.txt" 0 0 2
+}
+
+@test "$ISC_GUEST_KERNEL: built-in policy: known flags pass, unknown flags get EPERM, each denial logged" {
+	[ "$(cat "$D/default.rc")" -eq 0 ] || { cat "$D/default.err"; false; }
+	counts "$D/default-good.txt" 5 0 0
+	counts "$D/default-bad.txt" 0 5 0
+	n=$(records default '.type == "deny" and .comm == "enforce_client" and .reason == "unknown-flags"
+		and .ioctl == "VFIO_IOMMU_MAP_DMA" and .fd_kind == "container" and .bad_flags == 32
+		and .flags == 35 and .argsz == 32 and .errno == "EPERM" and .action == "deny"
+		and .rule == "built-in (catalog)" and .uid == 0 and (.hook | startswith("lsm/file_ioctl"))' | wc -l)
+	# 5 from the 64-bit client, 3 from the 32-bit one
+	[ "$n" -eq 8 ] || { cat "$D/default.jsonl"; false; }
+	grep -q "denied" "$D/default.err"
+}
+
+@test "$ISC_GUEST_KERNEL: a 32-bit caller is policed too (compat ioctl path)" {
+	counts "$D/default-good32.txt" 3 0 0
+	counts "$D/default-bad32.txt" 0 3 0
+	# the hook that judged it: file_ioctl_compat where the kernel has it
+	hooks=$(records default '.type == "deny" and .hook == "lsm/file_ioctl_compat"' | wc -l)
+	grep -q "32-bit callers too" "$D/default.err" && [ "$hooks" -eq 3 ] ||
+		{ ! grep -q "32-bit callers too" "$D/default.err" && [ "$hooks" -eq 0 ]; }
+}
+
+@test "$ISC_GUEST_KERNEL: an argument the hook cannot read is refused (fail-closed), or allowed with 'set unreadable allow'" {
+	[ "$(kv "$D/default-unreadable.txt" ret)" = EPERM ] || cat "$D/default-unreadable.txt"
+	[ "$(kv "$D/default-unreadable.txt" ret)" = EPERM ]
+	records default '.reason == "unreadable" and .errno == "EPERM"' | grep -q .
+	[ "$(kv "$D/unreadable-allow.txt" ret)" = 0 ]
+	[ "$(records unreadable '.type == "deny"' | wc -l)" -eq 0 ]
+}
+
+@test "$ISC_GUEST_KERNEL: 'set errno kernel' refuses with the kernel's own errno" {
+	counts "$D/errno-bad.txt" 0 0 3
+	[ "$(records errno '.type == "deny" and .errno == "EINVAL" and .action == "deny"' | wc -l)" -eq 3 ]
+}
+
+@test "$ISC_GUEST_KERNEL: audit only logs and allows" {
+	counts "$D/audit-bad.txt" 0 0 3
+	[ "$(records audit '.type == "deny" and .action == "audit" and .errno == null' | wc -l)" -eq 3 ]
+	grep -q "3 audited" "$D/audit.err"
+}
+
+@test "$ISC_GUEST_KERNEL: rules scoped by executable, uid and cgroup" {
+	counts "$D/scope-other.txt" 2 0 0
+	counts "$D/scope-exe.txt" 0 2 0
+	counts "$D/scope-uid.txt" 0 2 0
+	counts "$D/scope-uid-other.txt" 2 0 0
+	counts "$D/scope-cgroup-rw.txt" 0 2 0
+	counts "$D/scope-cgroup-r.txt" 2 0 0
+	records scope '.reason == "deny-rule" and .rule == "/tmp/scope.policy:1"' | grep -q enforce_client_b
+	records scope '.reason == "deny-rule" and .rule == "/tmp/scope.policy:2" and .uid == 1000' | grep -q .
+	records scope '.reason == "unknown-flags" and .rule == "/tmp/scope.policy:3" and .bad_flags == 2' | grep -q .
+}
+
+@test "$ISC_GUEST_KERNEL: 100 reloads under load: no allowed call refused, no unknown flag let through" {
+	[ "$(grep -c '^0$' "$D/reload-rcs.txt")" -eq 100 ] || cat "$D/reload-errors.txt"
+	it=$(kv "$D/reload-mix.txt" iterations)
+	[ "$it" -gt 0 ]
+	[ "$(kv "$D/reload-mix.txt" good_ok)" = "$it" ]
+	[ "$(kv "$D/reload-mix.txt" bad_eperm)" = "$it" ]
+	[ "$(kv "$D/reload-mix.txt" bad_ok)" = 0 ]
+	grep -q '^generation=101$' "$D/reload-state.txt"
+	# the denials came from both policies
+	records reload '.reason == "unknown-flags"' | jq -s -e 'map(.generation) | unique | length > 1'
+}
+
+@test "$ISC_GUEST_KERNEL: every malformed policy is rejected and the previous one stays in force" {
+	[ "$(wc -l <"$D/bad-rcs.txt")" -ge 25 ]
+	! grep -v ' 1$' "$D/bad-rcs.txt"
+	grep -q '^generation=101$' "$D/bad-state.txt"
+	counts "$D/bad-after-good.txt" 2 0 0
+	counts "$D/bad-after-bad.txt" 0 2 0
+	# one line each, with file:line:col
+	[ "$(grep -c 'error: .*policies-bad/.*\.policy:[0-9]*:[0-9]*: ' "$D/bad-errors.txt")" -eq "$(wc -l <"$D/bad-rcs.txt")" ]
+}
+
+@test "$ISC_GUEST_KERNEL: pinned enforcement survives kill -9 of the loader, is root-only, and --stop ends it" {
+	counts "$D/pin-killed-bad.txt" 0 2 0
+	counts "$D/pin-killed-good.txt" 2 0 0
+	head -n 1 "$D/pin-perms.txt" | grep -q '^drwx------'
+	grep -q 'file_ioctl' "$D/pin-perms.txt"
+	grep -q 'adopting pinned enforcement' "$D/adopt.err"
+	[ "$(cat "$D/adopt.rc")" -eq 0 ]
+	[ "$(cat "$D/pin-reload.rc")" -eq 0 ] && grep -q pinned "$D/pin-reload.txt"
+	counts "$D/pin-reloaded-bad.txt" 0 0 2	# errno kernel, with no loader running
+	[ "$(cat "$D/pin-stop.rc")" -eq 0 ]
+	counts "$D/pin-stopped-bad.txt" 0 0 2
+	! grep -q iommuscope "$D/pin-after-stop.txt"
+}
+
+@test "$ISC_GUEST_KERNEL: the race detector reports flags changed after the check" {
+	it=$(kv "$D/race.txt" ok)
+	[ -n "$it" ]
+	n=$(records default '.type == "race" and .reason == "flags-changed-after-check"
+		and .ioctl == "VFIO_IOMMU_MAP_DMA" and .flags != .flags_later' | wc -l)
+	[ "$n" -ge 1 ] || { cat "$D/race.txt"; grep -c race "$D/default.jsonl"; false; }
+	grep -Eq '[1-9][0-9]* races' "$D/default.err"
+}
+
+@test "$ISC_GUEST_KERNEL: policy learn writes a policy the workload passes and bit 5 does not" {
+	[ "$(cat "$D/learn.rc")" -eq 0 ] || cat "$D/learn.err"
+	grep -q '^set default deny' "$D/learned.policy"
+	grep -q '^allow VFIO_IOMMU_MAP_DMA on container flags READ|WRITE size 32' "$D/learned.policy"
+	[ "$(cat "$D/learned-workload.rc")" -eq 0 ] || { cat "$D/learned-workload.log"; cat "$D/learned.jsonl"; false; }
+	counts "$D/learned-bad.txt" 0 2 0
+}
+
+@test "$ISC_GUEST_KERNEL: the state file and its directory are root-only" {
+	grep -q '^drwx------' "$D/state-perms.txt"
+	grep -q '^-rw-------' "$D/state-perms.txt"
+}

@@ -1,0 +1,161 @@
+#!/bin/sh
+# The enforce tests, inside the guest (called by tests/guest/payload/run.sh
+# with the payload as the working directory). Results go to $RESULTS/enforce
+# for tests/guest-enforce.bats. GOOD/BAD are MAP_DMA flags: READ|WRITE, and
+# READ|WRITE plus bit 5, which no kernel defines.
+set -u
+R=$RESULTS/enforce
+mkdir -p "$R"
+P=enforce
+GOOD=3
+BAD=35
+C=./enforce_client
+ISC=./iommuscope
+
+# start NAME ARGS...: enforce in the background, wait until it enforces
+start() {
+	name=$1
+	shift
+	$ISC enforce --json -o "$R/$name.jsonl" "$@" 2>"$R/$name.err" &
+	EPID=$!
+	i=0
+	while [ $i -lt 900 ]; do
+		grep -q "^iommuscope: enforcing" "$R/$name.err" 2>/dev/null && return 0
+		kill -0 $EPID 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "enforce $name did not start" >>"$R/$name.err"
+	return 1
+}
+
+stop() {
+	kill -INT $EPID 2>/dev/null
+	wait $EPID
+	echo $? >"$R/$1.rc"
+}
+
+# Without enforcement: what the kernel says.
+$C map $GOOD 2 >"$R/base-good.txt" 2>&1
+$C map $BAD 2 >"$R/base-bad.txt" 2>&1
+
+# The built-in policy: the kernel's own flags pass, bit 5 is refused.
+if start default; then
+	$C map $GOOD 5 >"$R/default-good.txt" 2>&1
+	$C map $BAD 5 >"$R/default-bad.txt" 2>&1
+	./enforce_client32 map $GOOD 3 >"$R/default-good32.txt" 2>&1
+	./enforce_client32 map $BAD 3 >"$R/default-bad32.txt" 2>&1
+	$C unreadable $GOOD >"$R/default-unreadable.txt" 2>&1
+	$C race 3000 $GOOD $BAD >"$R/race.txt" 2>&1
+	ls -ld /run/iommuscope >"$R/state-perms.txt" 2>&1
+	ls -l /run/iommuscope/enforce.state >>"$R/state-perms.txt" 2>&1
+	stop default
+fi
+
+# The kernel's errno instead of EPERM.
+if start errno --policy $P/errno-kernel.policy; then
+	$C map $BAD 3 >"$R/errno-bad.txt" 2>&1
+	stop errno
+fi
+
+# Audit only: logged, not refused (the kernel then says EINVAL itself).
+if start audit --audit-only; then
+	$C map $BAD 3 >"$R/audit-bad.txt" 2>&1
+	stop audit
+fi
+
+# Fail-open for unreadable arguments.
+if start unreadable --policy $P/unreadable-allow.policy; then
+	$C unreadable $GOOD >"$R/unreadable-allow.txt" 2>&1
+	stop unreadable
+fi
+
+# Scopes: executable, cgroup, uid.
+cp $C /tmp/enforce_client_b
+mkdir -p /sys/fs/cgroup/isc-narrow
+cat >/tmp/scope.policy <<POL
+deny VFIO_IOMMU_MAP_DMA exe /tmp/enforce_client_b
+deny VFIO_IOMMU_MAP_DMA uid 1000
+allow VFIO_IOMMU_MAP_DMA flags READ cgroup /sys/fs/cgroup/isc-narrow
+POL
+chmod 666 /dev/vfio/vfio /dev/vfio/$ISC_GROUP
+if start scope --policy /tmp/scope.policy; then
+	$C map $GOOD 2 >"$R/scope-other.txt" 2>&1
+	/tmp/enforce_client_b map $GOOD 2 >"$R/scope-exe.txt" 2>&1
+	$C -u 1000 map $GOOD 2 >"$R/scope-uid.txt" 2>&1
+	$C -u 1001 map $GOOD 2 >"$R/scope-uid-other.txt" 2>&1
+	sh -c "echo \$\$ >/sys/fs/cgroup/isc-narrow/cgroup.procs && exec $C map $GOOD 2" \
+		>"$R/scope-cgroup-rw.txt" 2>&1
+	sh -c "echo \$\$ >/sys/fs/cgroup/isc-narrow/cgroup.procs && exec $C map 1 2" \
+		>"$R/scope-cgroup-r.txt" 2>&1
+	stop scope
+fi
+
+# 100 reloads while a client loops, then every malformed policy.
+rm -f /tmp/isc-stop
+if start reload --policy $P/reload-a.policy; then
+	$C mix /tmp/isc-stop $GOOD $BAD >"$R/reload-mix.txt" 2>&1 &
+	cp=$!
+	n=0
+	: >"$R/reload-rcs.txt"
+	while [ $n -lt 100 ]; do
+		if [ $((n % 2)) -eq 0 ]; then f=$P/reload-b.policy; else f=$P/reload-a.policy; fi
+		$ISC policy reload $f >/dev/null 2>>"$R/reload-errors.txt"
+		echo $? >>"$R/reload-rcs.txt"
+		n=$((n + 1))
+	done
+	touch /tmp/isc-stop
+	wait $cp
+	cp /run/iommuscope/enforce.state "$R/reload-state.txt"
+	: >"$R/bad-rcs.txt"
+	for f in policies-bad/*.policy; do
+		$ISC policy reload "$f" >/dev/null 2>>"$R/bad-errors.txt"
+		echo "$(basename "$f") $?" >>"$R/bad-rcs.txt"
+	done
+	cp /run/iommuscope/enforce.state "$R/bad-state.txt"
+	$C map $GOOD 2 >"$R/bad-after-good.txt" 2>&1
+	$C map $BAD 2 >"$R/bad-after-bad.txt" 2>&1
+	stop reload
+fi
+
+# Pinned: enforcement outlives a kill -9 of the loader, until --stop.
+if start pin --pin; then
+	kill -9 $EPID
+	wait $EPID 2>/dev/null
+	$C map $BAD 2 >"$R/pin-killed-bad.txt" 2>&1
+	$C map $GOOD 2 >"$R/pin-killed-good.txt" 2>&1
+	ls -ld /sys/fs/bpf/iommuscope >"$R/pin-perms.txt" 2>&1
+	ls -l /sys/fs/bpf/iommuscope >>"$R/pin-perms.txt" 2>&1
+	# a new loader adopts it; then the policy changes with no loader at all
+	if start adopt -d 3; then
+		wait $EPID
+		echo $? >"$R/adopt.rc"
+	fi
+	$ISC policy reload $P/errno-kernel.policy >"$R/pin-reload.txt" 2>&1
+	echo $? >"$R/pin-reload.rc"
+	$C map $BAD 2 >"$R/pin-reloaded-bad.txt" 2>&1
+	$ISC enforce --stop >"$R/pin-stop.txt" 2>&1
+	echo $? >"$R/pin-stop.rc"
+	$C map $BAD 2 >"$R/pin-stopped-bad.txt" 2>&1
+	ls /sys/fs/bpf >"$R/pin-after-stop.txt" 2>&1
+fi
+
+# Learn from the VFIO workload, then enforce what was learnt.
+$ISC policy learn -d 30 -o "$R/learned.policy" -c vfio_workload 2>"$R/learn.err" &
+lp=$!
+i=0
+while [ $i -lt 900 ] && ! grep -q "^iommuscope: learning" "$R/learn.err" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+./vfio_workload --skip-fault --manifest /tmp/learn-manifest.jsonl >/dev/null 2>&1
+kill -INT $lp 2>/dev/null
+wait $lp
+echo $? >"$R/learn.rc"
+if start learned --policy "$R/learned.policy"; then
+	./vfio_workload --skip-fault --manifest /tmp/learned-manifest.jsonl >"$R/learned-workload.log" 2>&1
+	echo $? >"$R/learned-workload.rc"
+	$C map $BAD 2 >"$R/learned-bad.txt" 2>&1
+	stop learned
+fi
+exit 0

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Policy files: compiled entries (what the LSM hook will judge by), rule
+ * order, scopes, errno modes; parse errors carry file:line:col. The bad
+ * files of tests/policies/bad are checked one by one in tests/policy.bats. */
+#include <errno.h>
+#include <string.h>
+#include "catalog_map.h"
+#include "policy_file.h"
+#include "harness.h"
+
+#define MAX_ENTRIES 256
+
+struct compiled {
+	int n;
+	struct isc_cat_key key[MAX_ENTRIES];
+	struct isc_policy_entry e[MAX_ENTRIES];
+};
+
+static int collect(void *ctx, const struct isc_cat_key *k, const struct isc_policy_entry *e)
+{
+	struct compiled *c = ctx;
+
+	if (c->n == MAX_ENTRIES)
+		return -1;
+	c->key[c->n] = *k;
+	c->e[c->n++] = *e;
+	return 0;
+}
+
+static const struct isc_policy_entry *entry(const struct compiled *c, const char *name, int kind)
+{
+	const struct isc_ioctl_desc *d = catalog__by_name(name);
+	int i;
+
+	for (i = 0; d && i < c->n; i++)
+		if (c->key[i].cmd == d->cmd && c->key[i].fd_kind == (uint32_t)kind)
+			return &c->e[i];
+	return NULL;
+}
+
+static struct compiled cc;
+
+static int compile(const char *text, const struct isc_abi *a, char *err)
+{
+	struct isc_policy p;
+	int n;
+
+	memset(&cc, 0, sizeof(cc));
+	if (policy__parse("t.policy", text, strlen(text), &p, err, ISC_POLICY_ERR_LEN))
+		return -1;
+	n = policy__compile(&p, "t.policy", a, 0, 7, collect, &cc, err, ISC_POLICY_ERR_LEN);
+	policy__free(&p);
+	return n;
+}
+
+int main(void)
+{
+	struct isc_abi k612 = {}, k510 = {};
+	const struct isc_policy_entry *e;
+	char err[ISC_POLICY_ERR_LEN];
+	size_t nr;
+	int n, kinds = 0;
+
+	abi__learn(&k612, "6.12.95+deb12-amd64", false);
+	abi__learn(&k510, "5.10.0-32-amd64", false);
+	TEST(builtin_policy_covers_every_ioctl_and_kind) {
+		const struct isc_ioctl_desc *cat = catalog__ioctls(&nr);
+		size_t i;
+		int k;
+
+		for (i = 0; i < nr; i++)
+			for (k = 1; k < ISC_FD_KIND_MAX; k++)
+				kinds += !!(cat[i].kinds & ISC_K(k));
+		n = compile("", &k612, err);
+		ASSERT_EQ(n, kinds, "one entry per (ioctl, kind)");
+		e = entry(&cc, "VFIO_IOMMU_MAP_DMA", ISC_FD_CONTAINER);
+		ASSERT_TRUE(e != NULL, "map entry");
+		ASSERT_EQ(e->nr_rules, 1, "just the default rule");
+		ASSERT_EQ(e->rules[0].action, ISC_RA_ALLOW, "default allows");
+		ASSERT_EQ(e->rules[0].match, ISC_PM_FLAGS, "checking flags");
+		ASSERT_EQ(e->rules[0].allowed, 0x7, "what 6.12's type1 defines");
+		ASSERT_EQ(e->deny_errno, EPERM, "EPERM by default");
+		ASSERT_EQ(e->generation, 7, "generation stamped");
+		e = entry(&cc, "VFIO_IOMMU_MAP_DMA", ISC_FD_COMPAT);
+		ASSERT_EQ(e->rules[0].allowed, 0x3, "iommufd's compat container: no VADDR");
+		e = entry(&cc, "VFIO_DEVICE_GET_INFO", ISC_FD_DEVICE);
+		ASSERT_EQ(e->rules[0].match, 0, "INFO flags are outputs: not judged");
+		e = entry(&cc, "VFIO_DEVICE_FEATURE", ISC_FD_DEVICE);
+		ASSERT_EQ(e->cat.index_mask, 0xffff, "feature index is not flags");
+		e = entry(&cc, "VFIO_DEVICE_SET_IRQS", ISC_FD_DEVICE);
+		ASSERT_EQ(e->cat.one_of[1], 0x38, "one action");
+		n = compile("", &k510, err);
+		e = entry(&cc, "VFIO_IOMMU_MAP_DMA", ISC_FD_CONTAINER);
+		ASSERT_EQ(e->rules[0].allowed, 0x3, "5.10 has no VADDR");
+	}
+	TEST(rules_narrow_in_file_order_then_default) {
+		n = compile("allow VFIO_IOMMU_MAP_DMA on container flags READ|VADDR uid 1000\n"
+			    "deny VFIO_IOMMU_MAP_DMA uid 1001\n"
+			    "allow VFIO_IOMMU_MAP_DMA size 32-48\n", &k510, err);
+		ASSERT_TRUE(n > 0, err);
+		e = entry(&cc, "VFIO_IOMMU_MAP_DMA", ISC_FD_CONTAINER);
+		ASSERT_EQ(e->nr_rules, 4, "three rules and the default");
+		ASSERT_EQ(e->rules[0].match, ISC_PM_UID | ISC_PM_FLAGS, "uid scope, flags");
+		ASSERT_EQ(e->rules[0].uid, 1000, "uid");
+		ASSERT_EQ(e->rules[0].allowed, 0x1, "VADDR is not 5.10's: never allowed there");
+		ASSERT_EQ(e->rules[0].line, 1, "line 1");
+		ASSERT_EQ(e->rules[1].action, ISC_RA_DENY, "deny");
+		ASSERT_EQ(e->rules[1].line, 2, "line 2");
+		ASSERT_EQ(e->rules[2].match, ISC_PM_SIZE | ISC_PM_FLAGS, "size, kernel flags");
+		ASSERT_EQ(e->rules[2].min_size, 32, "min");
+		ASSERT_EQ(e->rules[2].max_size, 48, "max");
+		ASSERT_EQ(e->rules[2].allowed, 0x3, "no flags clause: what the kernel defines");
+		e = entry(&cc, "VFIO_IOMMU_MAP_DMA", ISC_FD_COMPAT);
+		ASSERT_EQ(e->nr_rules, 3, "rule 1 was for the container only");
+	}
+	TEST(settings) {
+		n = compile("set errno kernel\nset default deny\nset unknown-ioctl deny\n"
+			    "set unreadable allow\n", &k612, err);
+		ASSERT_EQ(n, kinds + 1, "plus the entry for unknown commands");
+		e = entry(&cc, "VFIO_IOMMU_MAP_DMA", ISC_FD_CONTAINER);
+		ASSERT_EQ(e->deny_errno, EINVAL, "VFIO's own errno");
+		ASSERT_EQ(e->rules[0].action, ISC_RA_DENY, "default deny");
+		ASSERT_EQ(e->rules[0].line, 2, "from line 2");
+		ASSERT_EQ(e->pflags, ISC_PF_UNREADABLE_OK, "fail-open");
+		e = entry(&cc, "IOMMU_IOAS_MAP", ISC_FD_IOMMUFD);
+		ASSERT_EQ(e->deny_errno, EOPNOTSUPP, "iommufd's own errno");
+		ASSERT_EQ(cc.key[cc.n - 1].cmd, ISC_POLICY_OTHER_CMD, "unknown-command entry");
+		ASSERT_EQ(cc.e[cc.n - 1].deny_errno, ENOTTY, "as the kernel would");
+		n = compile("set errno EACCES\ndeny * exe /bin/sh\n", &k612, err);
+		ASSERT_TRUE(n > 0, err);
+		e = entry(&cc, "VFIO_GROUP_SET_CONTAINER", ISC_FD_GROUP);
+		ASSERT_EQ(e->deny_errno, EACCES, "named errno");
+		ASSERT_EQ(e->rules[0].action, ISC_RA_DENY, "'*' reaches every ioctl");
+		ASSERT_EQ(e->rules[0].match, ISC_PM_EXE, "exe scope");
+		ASSERT_TRUE(e->rules[0].exe_ino != 0, "resolved to an inode");
+	}
+	TEST(errors_name_file_line_column) {
+		ASSERT_EQ(compile("\n\n  allow VFIO_IOMMU_MAP_DMA flags READ|NOPE\n", &k612, err), -1,
+			  "bad flag");
+		CHECK(!strncmp(err, "t.policy:3:39: unknown flag 'NOPE'", 34), "%s", err);
+		ASSERT_EQ(compile("deny VFIO_NOPE\n", &k612, err), -1, "bad ioctl");
+		CHECK(!strcmp(err, "t.policy:1:6: unknown ioctl 'VFIO_NOPE'"), "%s", err);
+	}
+	abi__free(&k612);
+	abi__free(&k510);
+	return harness_done("test_policy");
+}

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * enforce_client: VFIO_IOMMU_MAP_DMA calls with chosen flags against a real
+ * type1 container, for the enforce tests in the QEMU guest. Also built
+ * with -m32 (a 32-bit caller goes through compat_ioctl and the LSM's
+ * file_ioctl_compat hook). Prints one line of key=value counts.
+ *
+ *   enforce_client [-g GROUP] map FLAGS COUNT
+ *   enforce_client [-g GROUP] mix SECONDS|STOPFILE GOOD BAD
+ *   enforce_client [-g GROUP] race COUNT GOOD BAD
+ *   enforce_client [-g GROUP] unreadable FLAGS
+ *
+ * GROUP defaults to $ISC_GROUP. -u UID: issue the calls as UID (set after
+ * the container is open). mix runs for SECONDS, or until STOPFILE (a path)
+ * exists. Exit 0 when the container could be set up
+ * (the counts say what happened), 1 otherwise, 2 on bad usage.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/vfio.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#define IOVA	0x100000ull
+#define LEN	4096ull
+
+struct counts {
+	unsigned long ok, eperm, einval, other;
+};
+
+static int container = -1;
+static long setuid_to = -1;
+static void *buf;
+
+static unsigned long num(const char *s);
+
+static void die(const char *what)
+{
+	fprintf(stderr, "enforce_client: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void setup(const char *group)
+{
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+	char path[64];
+	int g;
+
+	container = open("/dev/vfio/vfio", O_RDWR);
+	if (container < 0)
+		die("/dev/vfio/vfio");
+	snprintf(path, sizeof(path), "/dev/vfio/%s", group);
+	g = open(path, O_RDWR);
+	if (g < 0)
+		die(path);
+	if (ioctl(g, VFIO_GROUP_GET_STATUS, &st) || !(st.flags & VFIO_GROUP_FLAGS_VIABLE))
+		die("group not viable");
+	if (ioctl(g, VFIO_GROUP_SET_CONTAINER, &container))
+		die("VFIO_GROUP_SET_CONTAINER");
+	if (ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		die("VFIO_SET_IOMMU");
+	buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		die("mmap");
+	memset(buf, 0x5a, LEN);
+	if (setuid_to >= 0 && setresuid(setuid_to, setuid_to, setuid_to))
+		die("setresuid");
+}
+
+static void map_init(struct vfio_iommu_type1_dma_map *m, uint32_t flags)
+{
+	memset(m, 0, sizeof(*m));
+	m->argsz = sizeof(*m);
+	m->flags = flags;
+	m->vaddr = (uintptr_t)buf;
+	m->iova = IOVA;
+	m->size = LEN;
+}
+
+static void unmap(void)
+{
+	struct vfio_iommu_type1_dma_unmap u = {
+		.argsz = sizeof(u), .iova = IOVA, .size = LEN,
+	};
+
+	ioctl(container, VFIO_IOMMU_UNMAP_DMA, &u);
+}
+
+/* One MAP_DMA with m as it is now; undone when it succeeded. */
+static int map_once(struct vfio_iommu_type1_dma_map *m, struct counts *c)
+{
+	int r = ioctl(container, VFIO_IOMMU_MAP_DMA, m) ? errno : 0;
+
+	if (!r) {
+		c->ok++;
+		unmap();
+	} else if (r == EPERM) {
+		c->eperm++;
+	} else if (r == EINVAL) {
+		c->einval++;
+	} else {
+		c->other++;
+	}
+	return r;
+}
+
+static unsigned long num(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end || end == s) {
+		fprintf(stderr, "enforce_client: bad number '%s'\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+static void print(const char *prefix, const struct counts *c)
+{
+	printf("%sok=%lu %seperm=%lu %seinval=%lu %sother=%lu", prefix, c->ok, prefix, c->eperm,
+	       prefix, c->einval, prefix, c->other);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static struct vfio_iommu_type1_dma_map race_map;
+static volatile int race_done;
+static uint32_t race_a, race_b;
+
+static void *flipper(void *arg)
+{
+	volatile uint32_t *flags = &race_map.flags;
+	unsigned long n = 0;
+
+	(void)arg;
+	while (!race_done)
+		*flags = (n++ & 1) ? race_b : race_a;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *group = getenv("ISC_GROUP");
+	long uid = -1;
+	struct vfio_iommu_type1_dma_map m;
+	struct counts a = { 0 }, b = { 0 };
+	unsigned long i, n;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "g:u:")) != -1) {
+		if (opt == 'g') {
+			group = optarg;
+		} else if (opt == 'u') {
+			uid = (long)num(optarg);
+		} else {
+			fprintf(stderr, "usage: enforce_client [-g GROUP] [-u UID] map|mix|race|unreadable ...\n");
+			return 2;
+		}
+	}
+	setuid_to = uid;
+	argc -= optind;
+	argv += optind;
+	if (!group || argc < 1) {
+		fprintf(stderr, "enforce_client: need -g GROUP (or ISC_GROUP) and a mode\n");
+		return 2;
+	}
+	if (!strcmp(argv[0], "map") && argc == 3) {
+		setup(group);
+		n = num(argv[2]);
+		map_init(&m, (uint32_t)num(argv[1]));
+		for (i = 0; i < n; i++)
+			map_once(&m, &a);
+		print("", &a);
+	} else if (!strcmp(argv[0], "mix") && argc == 4) {
+		const char *stop = argv[1][0] == '/' ? argv[1] : NULL;
+		double end;
+
+		setup(group);
+		end = stop ? 0 : now_s() + num(argv[1]);
+		for (n = 0; stop ? access(stop, F_OK) != 0 : now_s() < end; n++) {
+			map_init(&m, (uint32_t)num(argv[2]));
+			map_once(&m, &a);
+			map_init(&m, (uint32_t)num(argv[3]));
+			map_once(&m, &b);
+		}
+		print("good_", &a);
+		putchar(' ');
+		print("bad_", &b);
+		printf(" iterations=%lu", n);
+	} else if (!strcmp(argv[0], "race") && argc == 4) {
+		pthread_t t;
+
+		setup(group);
+		n = num(argv[1]);
+		race_a = (uint32_t)num(argv[2]);
+		race_b = (uint32_t)num(argv[3]);
+		map_init(&race_map, race_a);
+		if (pthread_create(&t, NULL, flipper, NULL))
+			die("pthread_create");
+		for (i = 0; i < n; i++)
+			map_once(&race_map, &a);
+		race_done = 1;
+		pthread_join(t, NULL);
+		print("", &a);
+	} else if (!strcmp(argv[0], "unreadable") && argc == 2) {
+		struct vfio_iommu_type1_dma_map *shared;
+		int fd, r;
+
+		setup(group);
+		/* The struct is written with write(), then mapped: the page is
+		 * in the page cache but not in this process's page tables,
+		 * so a non-faulting read (the LSM's) fails where the kernel's
+		 * own copy_from_user faults it in. */
+		fd = (int)syscall(SYS_memfd_create, "isc-unreadable", 0);
+		if (fd < 0)
+			die("memfd_create");
+		map_init(&m, (uint32_t)num(argv[1]));
+		if (write(fd, &m, sizeof(m)) != (ssize_t)sizeof(m) || ftruncate(fd, 4096))
+			die("write");
+		shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (shared == MAP_FAILED)
+			die("mmap memfd");
+		r = ioctl(container, VFIO_IOMMU_MAP_DMA, shared) ? errno : 0;
+		if (!r)
+			unmap();
+		printf("ret=%s", r ? strerrorname_np(r) : "0");
+	} else {
+		fprintf(stderr, "enforce_client: unknown mode or wrong arguments\n");
+		return 2;
+	}
+	putchar('\n');
+	return 0;
+}
