@@ -150,11 +150,14 @@ static __always_inline int deny(const struct isc_policy_entry *e, struct file *f
 				__u32 flags, __u32 bad, __u32 line)
 {
 	bool audit = e->pflags & ISC_PF_AUDIT_ONLY;
-	__s32 err = audit ? 0 : e->deny_errno;
+	/* bounded, so the verifier sees an LSM return value in [-4095, 0] */
+	__u32 err = audit ? 0 : ((__u32)e->deny_errno & 0xfff);
 
+	if (!audit && !err)
+		err = 1;	/* EPERM: a refusal must not read as success */
 	es_inc(audit ? ISC_ES_AUDITED : ISC_ES_DENIED);
-	report(e, file, cmd, arg, kind, hook, reason, argsz, flags, bad, line, err);
-	return -err;
+	report(e, file, cmd, arg, kind, hook, reason, argsz, flags, bad, line, (__s32)err);
+	return -(int)err;
 }
 
 static __always_inline __u32 one_of_bad(__u32 flags, __u32 group)

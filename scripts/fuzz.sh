@@ -8,10 +8,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 out=${OUTPUT_FUZZ:-$PWD/.output-fuzz}
 secs=${FUZZ_SECONDS:-15}
-targets="fuzz_record fuzz_profile fuzz_probe fuzz_args"
+targets="fuzz_record fuzz_profile fuzz_probe fuzz_args fuzz_policy"
 make -s --no-print-directory OUTPUT="$out" CC=clang \
 	EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
-	"$out/ioctl.skel.h" "$out/iommu.skel.h" >/dev/null || exit 1
+	"$out/ioctl.skel.h" "$out/iommu.skel.h" "$out/enforce.skel.h" >/dev/null || exit 1
 objs=()
 for f in user/*.c; do
 	[ "$f" = user/main.c ] && continue
@@ -32,6 +32,8 @@ for t in $targets; do
 	mkdir -p "$corpus"
 	[ -d "tests/fuzz/corpus/${t#fuzz_}" ] && cp "tests/fuzz/corpus/${t#fuzz_}"/* "$corpus/" 2>/dev/null
 	[ "$t" = fuzz_record ] && "$out/fuzz/mkseeds" "$corpus"
+	[ "$t" = fuzz_policy ] && cp tests/policies/good/*.policy tests/policies/bad/*.policy \
+		tests/guest/enforce/*.policy "$corpus/"
 	# saved crashes first: each must now run clean
 	if compgen -G "tests/fuzz/crashes/$t/*" >/dev/null; then
 		if ! "$out/fuzz/$t" "tests/fuzz/crashes/$t"/* >"$out/fuzz/$t.replay.log" 2>&1; then

@@ -214,7 +214,8 @@ int enforcer__start(struct isc_enforcer *e, const struct isc_kernel *k, uint32_t
 			strerror(-err));
 		goto fail;
 	} else if (err) {
-		isc_err("failed to load the enforce BPF programs: %s", strerror(-err));
+		isc_err("failed to load the enforce BPF programs: %s%s", strerror(-err),
+			isc_verbose ? "" : " (-v shows the verifier's log)");
 		goto fail;
 	}
 	e->skel = skel;

@@ -33,6 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	union {
 		struct isc_ioctl_view ioctl;
 		struct isc_iommu_view iommu;
+		struct isc_deny_view deny;
 	} v;
 	struct isc_ioctl_view late;
 	struct isc_verdict cls;
@@ -56,6 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		classify__iommu(&abi, &v.iommu, &cls);
 		output__iommu(&text, &v.iommu);
 		output__iommu(&json, &v.iommu);
+		break;
+	case ISC_EV_DENY:
+		if (decode__deny(data, size, &v.deny))
+			break;
+		output__deny(&text, &v.deny, "fuzz.policy");
+		output__deny(&json, &v.deny, NULL);
 		break;
 	}
 	return 0;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "events.h"
+#include "policy.h"
 
 static void put(const char *dir, const char *name, const void *rec, size_t len)
 {
@@ -31,6 +32,12 @@ int main(int argc, char **argv)
 	struct isc_iommu_event m = {
 		.hdr = { ISC_EV_IOMMU, ISC_EVENT_VERSION, sizeof(m), 1 },
 		.op = ISC_IOMMU_BIND, .hook = ISC_IH_ATTACH_GROUP, .group_id = 2, .device = "0000:00:02.0",
+	};
+	struct isc_deny_event d = {
+		.hdr = { ISC_EV_DENY, ISC_EVENT_VERSION, sizeof(d), 1 },
+		.pid = 1, .tid = 1, .cmd = 0x3b71, .argsz = 32, .flags = 0x23, .bad = 0x20,
+		.err = 1, .line = 3, .fd_kind = ISC_FD_CONTAINER, .reason = ISC_DENY_FLAGS,
+		.hook = ISC_EH_FILE_IOCTL, .comm = "qemu",
 	};
 	static const struct { uint32_t cmd; uint8_t kind; uint32_t argsz, flags; } calls[] = {
 		{ 0x3b71, ISC_FD_CONTAINER, 32, 3 }, { 0x3b70, ISC_FD_CONTAINER, 16, 0 },
@@ -63,5 +70,11 @@ int main(int argc, char **argv)
 	m.ief = ISC_IEF_SID;
 	m.source_id = 0x10;
 	put(argv[1], "fault", &m, sizeof(m));
+	put(argv[1], "deny", &d, sizeof(d));
+	d.reason = ISC_RACE;
+	d.hook = ISC_EH_HANDLER;
+	d.err = 0;
+	d.flags_later = 0x23;
+	put(argv[1], "race", &d, sizeof(d));
 	return 0;
 }

@@ -26,6 +26,8 @@ start() {
 		i=$((i + 1))
 	done
 	echo "enforce $name did not start" >>"$R/$name.err"
+	# the verifier's log, for the report
+	$ISC -v enforce -d 1 >"$R/$name.verbose" 2>&1
 	return 1
 }
 
