@@ -164,7 +164,8 @@ fuzz:
 	$(Q)scripts/fuzz.sh
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]: the binary (root-only
-# 0750, it loads BPF), the iommutop alias, man pages, the audit service unit.
+# 0750, it loads BPF), the iommutop alias, man pages, the audit and enforce
+# service units.
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
@@ -174,9 +175,11 @@ install: all
 	$(Q)install -m 0750 $(BIN) $(DESTDIR)$(SBINDIR)/iommuscope
 	$(Q)ln -sf iommuscope $(DESTDIR)$(SBINDIR)/iommutop
 	$(Q)install -m 0644 docs/iommuscope.8 docs/iommutop.8 $(DESTDIR)$(MANDIR)/man8/
-	$(Q)sed 's|/usr/sbin/iommuscope|$(SBINDIR)/iommuscope|' packaging/iommuscope-audit.service \
-		> $(DESTDIR)$(UNITDIR)/iommuscope-audit.service
-	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/iommuscope-audit.service
+	$(Q)for u in iommuscope-audit iommuscope-enforce; do \
+		sed 's|/usr/sbin/iommuscope|$(SBINDIR)/iommuscope|' packaging/$$u.service \
+			> $(DESTDIR)$(UNITDIR)/$$u.service && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.service || exit 1; \
+	done
 	@echo "installed under $(DESTDIR)$(PREFIX)"
 
 deps:

@@ -30,15 +30,18 @@ setup() {
 	man -l "$D/usr/share/man/man8/iommuscope.8" 2>/dev/null | grep -q 'watch VFIO and iommufd ioctls'
 }
 
-@test "the service unit passes systemd-analyze verify" {
+@test "the service units pass systemd-analyze verify" {
 	command -v systemd-analyze >/dev/null || skip "systemd-analyze not installed"
 	# verify checks that ExecStart exists on this system: point it at the
 	# binary just installed into the scratch root
-	sed "s|/usr/sbin/iommuscope|$D/usr/sbin/iommuscope|" \
-		"$D/usr/lib/systemd/system/iommuscope-audit.service" >"$BATS_TEST_TMPDIR/iommuscope-audit.service"
-	run systemd-analyze verify --man=no "$BATS_TEST_TMPDIR/iommuscope-audit.service"
-	[ "$status" -eq 0 ]
-	[ -z "$output" ]
+	for u in iommuscope-audit iommuscope-enforce; do
+		sed "s|/usr/sbin/iommuscope|$D/usr/sbin/iommuscope|" \
+			"$D/usr/lib/systemd/system/$u.service" >"$BATS_TEST_TMPDIR/$u.service"
+		run systemd-analyze verify --man=no "$BATS_TEST_TMPDIR/$u.service"
+		[ "$status" -eq 0 ] || { echo "$u: $output"; false; }
+		[ -z "$output" ] || { echo "$u: $output"; false; }
+	done
+	grep -q -- '--pin' "$BATS_TEST_TMPDIR/iommuscope-enforce.service"
 	# and a broken unit is caught (the test can fail)
 	sed 's/^Type=simple/Type=bogus/' "$BATS_TEST_TMPDIR/iommuscope-audit.service" \
 		>"$BATS_TEST_TMPDIR/broken.service"
