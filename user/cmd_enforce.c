@@ -139,13 +139,16 @@ static int state_read(struct enforce_state *s)
 	return 0;
 }
 
-/* The kernel's ABI, for compiling a policy outside a session. */
+/* What a policy is compiled against: the kernel's version (which flags it
+ * defines). Struct sizes from BTF are not needed to judge flags, and
+ * parsing BTF would make every 'policy reload' slow. */
 static void abi_here(struct isc_abi *a)
 {
 	struct utsname u;
 
+	memset(a, 0, sizeof(*a));
 	uname(&u);
-	abi__learn(a, u.release, false);
+	a->version = abi__parse_release(u.release);
 }
 
 /* Parse and compile without installing: what check and reload do first. */
@@ -399,8 +402,6 @@ int cmd_enforce(int argc, char **argv)
 			goto out;
 		}
 	}
-	abi__free(&abi);
-	abi__learn(&abi, k->release, true);
 	if (enforcer__unsupported(k, err, sizeof(err))) {
 		isc_err("enforce: %s", err);
 		goto out;
@@ -572,6 +573,7 @@ static int policy_reload(int argc, char **argv)
 	if (st.pid) {
 		gen = st.generation;
 		snprintf(st.policy, sizeof(st.policy), "%s", path ? path : "");
+		st.error[0] = 0;
 		if (state_write(&st) || kill(st.pid, SIGHUP)) {
 			isc_err("cannot signal the enforcing process %d: %s", (int)st.pid,
 				strerror(errno));
