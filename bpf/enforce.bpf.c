@@ -258,16 +258,28 @@ unreadable:
 	return deny(e, file, cmd, arg, kind, hook, ISC_DENY_UNREADABLE, argsz, flags, 0, 0);
 }
 
+/* Newer verifiers want an LSM result provably in [-4095, 0]: clamp it
+ * where the compiler cannot see the range and fold the check away. */
+static __always_inline int lsm_verdict(int ret)
+{
+	long r = ret;	/* checked and returned in one 64-bit register */
+
+	asm volatile("" : "+r"(r));
+	if (r < -4095 || r > 0)
+		r = -1;
+	return r;
+}
+
 SEC("?lsm/file_ioctl")
 int BPF_PROG(enforce_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg)
 {
-	return judge(file, cmd, arg, ISC_EH_FILE_IOCTL);
+	return lsm_verdict(judge(file, cmd, arg, ISC_EH_FILE_IOCTL));
 }
 
 SEC("?lsm/file_ioctl_compat")
 int BPF_PROG(enforce_file_ioctl_compat, struct file *file, unsigned int cmd, unsigned long arg)
 {
-	return judge(file, cmd, arg, ISC_EH_FILE_IOCTL_COMPAT);
+	return lsm_verdict(judge(file, cmd, arg, ISC_EH_FILE_IOCTL_COMPAT));
 }
 
 /* ---- the race detector ---- */

@@ -200,6 +200,7 @@ int main(int argc, char **argv)
 			map_once(&m, &a);
 			map_init(&m, (uint32_t)num(argv[3]));
 			map_once(&m, &b);
+			usleep(10000);	/* every refusal is a log record */
 		}
 		print("good_", &a);
 		putchar(' ');
