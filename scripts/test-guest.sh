@@ -65,6 +65,27 @@ for k in $kernels; do
 	summary+=("$(awk -v k="$k" -v a="$t1" -v b="$t2" -v c="$t3" -v r="$res" \
 		'BEGIN { printf "guest %-5s boot+run %6.1fs  asserts %5.1fs  %s", k, b - a, c - b, r }')")
 done
+# One more boot of the first kernel with BPF LSM left out of lsm=: enforce
+# must refuse with the fix, trace must keep working.
+nolsm=${kernels%% *}
+t1=$(date +%s.%N)
+rm -rf "$out/nolsm-payload"
+mkdir -p "$out/nolsm-payload"
+cp tests/guest/nolsm/run.sh "$top/.output-static/iommuscope" \
+	"$top/.output-static/workload/enforce_client" "$out/nolsm-payload/"
+if ! scripts/guest/run.sh --kernel "$nolsm" --payload "$out/nolsm-payload" --out "$out/$nolsm-nolsm" \
+	--timeout 240 --append "lsm=lockdown,capability"; then
+	echo "guest $nolsm (no BPF LSM): the guest run failed" >&2
+fi
+if ISC_GUEST_DIR="$out/$nolsm-nolsm" ISC_GUEST_KERNEL="$nolsm" bats tests/guest-nolsm.bats; then
+	res=ok
+else
+	res=FAIL
+	rc=1
+fi
+summary+=("$(awk -v k="$nolsm-nolsm" -v a="$t1" -v b="$(date +%s.%N)" -v r="$res" \
+	'BEGIN { printf "guest %-5s boot+run+asserts %6.1fs  %s", k, b - a, r }')")
+
 # across the kernels: every profile judged against every other kernel
 if [ "$(wc -w <<<"$kernels")" -ge 2 ]; then
 	if ! ISC_GUEST_OUT="$out" ISC_GUEST_KERNELS="$kernels" ISC_BIN="$top/.output/iommuscope" \

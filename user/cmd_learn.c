@@ -135,36 +135,19 @@ static int learn_write(const struct learn_ctx *l, const char *path, uint64_t dur
 
 int cmd_policy_learn(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		ISC_SESSION_LONG,
-		{},
-	};
 	static struct learn_ctx l;
 	struct isc_sink sink = { .ctx = &l, .ioctl = learn_ioctl };
 	struct isc_session_result res;
 	struct isc_session_opts so;
-	const char *out = NULL;
-	int c, r, ret;
+	const char *out;
+	int ret;
 
 	session__init_opts(&so, "learning from");
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h" ISC_SESSION_SHORT, opts, NULL)) != -1) {
-		r = session__parse_opt(&so, c, optarg);
-		if (r < 0)
-			return ISC_EXIT_USAGE;
-		if (r)
-			continue;
-		if (c == 'o')
-			out = optarg;
-		else
-			return commands__help_or_usage(c, learn_usage);
-	}
-	if (commands__no_args("policy learn", argc, argv))
-		return ISC_EXIT_USAGE;
-	if (!out || !so.duration_ns) {
-		isc_err("policy learn needs -d TIME and -o FILE");
+	ret = session__parse_out_opts(&so, argc, argv, "policy learn", learn_usage, &out);
+	if (ret >= 0)
+		return ret;
+	if (!so.duration_ns) {
+		isc_err("policy learn: -d TIME is required");
 		return ISC_EXIT_USAGE;
 	}
 	memset(&l, 0, sizeof(l));

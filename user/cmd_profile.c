@@ -45,41 +45,17 @@ static void record_ioctl(void *ctx, const struct isc_ioctl_view *v, const struct
 
 static int cmd_profile_record(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		ISC_SESSION_LONG,
-		{},
-	};
 	static struct isc_profile prof;
 	struct isc_sink sink = { .ctx = &prof, .ioctl = record_ioctl };
 	struct isc_session_result res;
 	struct isc_session_opts so;
-	const char *out = NULL;
-	int c, r, ret;
+	const char *out;
+	int ret;
 
 	session__init_opts(&so, "recording");
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h" ISC_SESSION_SHORT, opts, NULL)) != -1) {
-		r = session__parse_opt(&so, c, optarg);
-		if (r < 0)
-			return ISC_EXIT_USAGE;
-		if (r)
-			continue;
-		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
-		default:
-			return commands__help_or_usage(c, record_usage);
-		}
-	}
-	if (commands__no_args("profile record", argc, argv))
-		return ISC_EXIT_USAGE;
-	if (!out) {
-		isc_err("profile record: -o FILE is required");
-		return ISC_EXIT_USAGE;
-	}
+	ret = session__parse_out_opts(&so, argc, argv, "profile record", record_usage, &out);
+	if (ret >= 0)
+		return ret;
 	profile__init(&prof, "", "");
 	ret = session__run(&so, &sink, &res);
 	if (ret == ISC_EXIT_OK) {

@@ -87,6 +87,38 @@ int session__parse_opt(struct isc_session_opts *o, int c, const char *arg)
 	return 0;
 }
 
+int session__parse_out_opts(struct isc_session_opts *so, int argc, char **argv,
+			    const char *cmd, const char *usage, const char **out)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		ISC_SESSION_LONG,
+		{},
+	};
+	int c, r;
+
+	*out = NULL;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h" ISC_SESSION_SHORT, opts, NULL)) != -1) {
+		r = session__parse_opt(so, c, optarg);
+		if (r < 0)
+			return ISC_EXIT_USAGE;
+		if (r)
+			continue;
+		if (c != 'o')
+			return commands__help_or_usage(c, usage);
+		*out = optarg;
+	}
+	if (commands__no_args(cmd, argc, argv))
+		return ISC_EXIT_USAGE;
+	if (!*out) {
+		isc_err("%s: -o FILE is required", cmd);
+		return ISC_EXIT_USAGE;
+	}
+	return -1;
+}
+
 struct run {
 	const struct isc_sink *sink;
 	struct isc_session_result *res;

@@ -52,6 +52,10 @@ enum { ISC_OPT_RINGBUF = 0x100, ISC_OPT_CLASSIFY, ISC_OPT_NO_IOMMU, ISC_OPT_FIRS
 /* 1: handled, 0: not a session option, -1: bad value (message printed). */
 int session__parse_opt(struct isc_session_opts *o, int c, const char *arg);
 void session__init_opts(struct isc_session_opts *o, const char *what);
+/* The options of a live command whose own option is just -o FILE
+ * (required). -1 to go on, or the exit code (help shown, usage error). */
+int session__parse_out_opts(struct isc_session_opts *so, int argc, char **argv,
+			    const char *cmd, const char *usage, const char **out);
 
 /* What a command does with the records. Any callback may be NULL. */
 struct isc_sink {
