@@ -248,10 +248,22 @@ int enforcer__attach(struct isc_enforcer *e)
 	return 0;
 }
 
+/* The skeleton's link of a program, or NULL. */
+static struct bpf_link *prog_link(struct enforce_bpf *skel, const struct bpf_program *prog)
+{
+	int j;
+
+	for (j = 0; j < skel->skeleton->prog_cnt; j++)
+		if (*skel->skeleton->progs[j].prog == prog)
+			return *skel->skeleton->progs[j].link;
+	return NULL;
+}
+
 int enforcer__pin(struct isc_enforcer *e)
 {
 	struct bpf_program *prog;
 	struct bpf_map *map;
+	const char *what = ISC_PIN_DIR;
 	char path[160];
 	size_t i;
 	int n = 0;
@@ -262,41 +274,35 @@ int enforcer__pin(struct isc_enforcer *e)
 	}
 	chmod(ISC_PIN_DIR, 0700);
 	for (i = 0; i < ARRAY_SIZE(map_pins); i++) {
+		what = map_pins[i];
 		map = bpf_object__find_map_by_name(e->skel->obj, map_pins[i]);
 		if (pin_path(path, sizeof(path), map_pins[i]) || !map || bpf_map__pin(map, path))
 			goto fail;
 	}
-	/* file_ioctl last: its pin is what marks enforcement as pinned */
 	bpf_object__for_each_program(prog, e->skel->obj) {
-		struct bpf_link *link = NULL;
+		struct bpf_link *link = prog_link(e->skel, prog);
 
 		if (!bpf_program__autoload(prog) || prog == e->skel->progs.enforce_file_ioctl)
 			continue;
-		if (prog == e->skel->progs.enforce_file_ioctl_compat)
-			link = e->skel->links.enforce_file_ioctl_compat;
-		else if (prog == e->skel->progs.enforce_exit_ioctl)
-			link = e->skel->links.enforce_exit_ioctl;
-		else
-			link = NULL;
-		if (!link) {
-			/* the recheck programs: find the skeleton link by name */
-			int j;
-
-			for (j = 0; j < e->skel->skeleton->prog_cnt; j++)
-				if (*e->skel->skeleton->progs[j].prog == prog)
-					link = *e->skel->skeleton->progs[j].link;
-		}
+		what = bpf_program__name(prog);
 		snprintf(path, sizeof(path), "%s/link_%d", ISC_PIN_DIR, n++);
-		if (!link || bpf_link__pin(link, path))
+		if (link && !bpf_link__pin(link, path))
+			continue;
+		if (prog == e->skel->progs.enforce_file_ioctl_compat)
 			goto fail;
+		/* tracepoint links are perf events before 5.15: not pinnable */
+		isc_warn("the race detector (%s) cannot be pinned here: it stops with this process",
+			 what);
 	}
+	/* file_ioctl last: its pin is what marks enforcement as pinned */
+	what = "file_ioctl";
 	pin_path(path, sizeof(path), "file_ioctl");
 	if (bpf_link__pin(e->skel->links.enforce_file_ioctl, path))
 		goto fail;
 	e->pinned = true;
 	return 0;
 fail:
-	isc_err("failed to pin enforcement in %s: %s", ISC_PIN_DIR, strerror(errno));
+	isc_err("failed to pin enforcement (%s) in %s: %s", what, ISC_PIN_DIR, strerror(errno));
 	enforcer__unpin();
 	return -1;
 }

@@ -7,7 +7,7 @@
  *
  *   enforce_client [-g GROUP] map FLAGS COUNT
  *   enforce_client [-g GROUP] mix SECONDS|STOPFILE GOOD BAD
- *   enforce_client [-g GROUP] race COUNT GOOD BAD
+ *   enforce_client [-g GROUP] race COUNT GOOD BAD [MIB]
  *   enforce_client [-g GROUP] unreadable FLAGS
  *
  * GROUP defaults to $ISC_GROUP. -u UID: issue the calls as UID (set after
@@ -38,6 +38,7 @@ struct counts {
 };
 
 static int container = -1;
+static size_t map_len = LEN;	/* what map_init maps, from buf */
 static long setuid_to = -1;
 static void *buf;
 
@@ -83,13 +84,13 @@ static void map_init(struct vfio_iommu_type1_dma_map *m, uint32_t flags)
 	m->flags = flags;
 	m->vaddr = (uintptr_t)buf;
 	m->iova = IOVA;
-	m->size = LEN;
+	m->size = map_len;
 }
 
 static void unmap(void)
 {
 	struct vfio_iommu_type1_dma_unmap u = {
-		.argsz = sizeof(u), .iova = IOVA, .size = LEN,
+		.argsz = sizeof(u), .iova = IOVA, .size = map_len,
 	};
 
 	ioctl(container, VFIO_IOMMU_UNMAP_DMA, &u);
@@ -206,10 +207,20 @@ int main(int argc, char **argv)
 		putchar(' ');
 		print("bad_", &b);
 		printf(" iterations=%lu", n);
-	} else if (!strcmp(argv[0], "race") && argc == 4) {
+	} else if (!strcmp(argv[0], "race") && (argc == 4 || argc == 5)) {
 		pthread_t t;
 
 		setup(group);
+		/* A bigger mapping keeps the call (pinning pages) in the
+		 * kernel long enough for the other thread to run meanwhile. */
+		if (argc == 5) {
+			map_len = num(argv[4]) << 20;
+			buf = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (buf == MAP_FAILED)
+				die("mmap");
+			memset(buf, 0x5a, map_len);
+		}
 		n = num(argv[1]);
 		race_a = (uint32_t)num(argv[2]);
 		race_b = (uint32_t)num(argv[3]);
