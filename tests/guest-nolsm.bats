@@ -23,5 +23,5 @@ setup() {
 	[ "$(cat "$D/trace.rc")" -eq 0 ] || cat "$D/trace.err"
 	grep -q 'einval=2' "$D/client.txt"
 	[ "$(jq -s '[.[] | select(.type == "ioctl" and .comm == "enforce_client"
-		and .ioctl == "VFIO_IOMMU_MAP_DMA" and .ret == -22)] | length' "$D/trace.jsonl")" -eq 2 ]
+		and .name == "VFIO_IOMMU_MAP_DMA" and .ret == -22)] | length' "$D/trace.jsonl")" -eq 2 ]
 }
