@@ -30,8 +30,14 @@ CFLAGS ?= -g -O2
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(EXTRA_CFLAGS)
 INCLUDES := -I$(OUTPUT) -Iinclude -Iuser
 LDLIBS := -lbpf -lelf -lz -ljson-c
+# iommutop's screen; the exporter's HTTP server (not in static builds:
+# Debian's libmicrohttpd.a needs GnuTLS libraries that have no static form)
 ifeq ($(STATIC),1)
 override LDFLAGS += -static
+override CFLAGS += -DISC_NO_HTTP
+LDLIBS += -lncursesw -ltinfo
+else
+LDLIBS += -lncursesw -lmicrohttpd -lpthread
 endif
 override LDFLAGS += $(EXTRA_LDFLAGS)
 

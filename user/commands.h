@@ -14,6 +14,8 @@ int cmd_trace(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 /* The end of every option loop: -h prints usage (exit 0), anything else
  * unknown is a usage error (exit 2). */
 int commands__help_or_usage(int c, const char *usage);

@@ -20,6 +20,8 @@ static const char main_usage[] =
 	"  audit    record compatibility mismatches, aggregated per executable\n"
 	"  profile record   record a workload's VFIO/iommufd footprint\n"
 	"  check    would this kernel reject or degrade a recorded workload?\n"
+	"  top      live view per process, counted in the kernel (also: iommutop)\n"
+	"  export   serve the same counters to Prometheus (/metrics)\n"
 	"\n"
 	"  -v, --verbose   more messages\n"
 	"  -V, --version   print the version\n"
@@ -34,6 +36,8 @@ static const struct {
 	{ "audit", cmd_audit },
 	{ "profile", cmd_profile },
 	{ "check", cmd_check },
+	{ "top", cmd_top },
+	{ "export", cmd_export },
 };
 
 int main(int argc, char **argv)
@@ -41,10 +45,8 @@ int main(int argc, char **argv)
 	const char *prog = basename(argv[0]);
 	size_t i;
 
-	if (!strcmp(prog, "iommutop")) {
-		isc_err("iommutop: the live view is not part of this build yet; use 'iommuscope trace'");
-		return ISC_EXIT_FAIL;
-	}
+	if (!strcmp(prog, "iommutop"))
+		return cmd_top(argc, argv);
 	while (argc > 1 && argv[1][0] == '-') {
 		if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose")) {
 			isc_verbose++;
