@@ -130,7 +130,8 @@ test-cli: all
 	$(Q)ISC_BIN=$(BIN) bats tests/cli.bats tests/profile.bats tests/install.bats
 
 test-live: all $(CLIENT)
-	$(Q)ISC_BIN=$(BIN) ISC_CLIENT=$(CLIENT) bats tests/live.bats tests/audit.bats tests/badinput.bats
+	$(Q)ISC_BIN=$(BIN) ISC_CLIENT=$(CLIENT) bats tests/live.bats tests/audit.bats tests/badinput.bats \
+		tests/top.bats tests/export.bats
 
 test-guest:
 	$(Q)scripts/test-guest.sh
