@@ -6,9 +6,6 @@
 
 load helpers
 
-CLASSIFY=(--classify /dev/null=container --classify /dev/zero=group
-	  --classify /dev/full=device --classify /dev/urandom=iommufd)
-
 setup() {
 	[ "$(id -u)" -eq 0 ] || skip "live tests load BPF programs: need root"
 	BIN=${ISC_BIN:-.output/iommuscope}
@@ -70,7 +67,7 @@ metrics() {
 }
 
 @test "export: bad --listen is a usage error, a taken port a runtime error" {
-	for bad in "9477" "127.0.0.1:" "127.0.0.1:0" "127.0.0.1:70000" "localhost:9477" "[::1:9477" "999.0.0.1:80"; do
+	for bad in "9477" "127.0.0.1:" "127.0.0.1:0" "127.0.0.1:70000" "localhost:9477" "[::1:9477" "999.0.0.1:80" "1.2.3:80" "::1:80"; do
 		run "$BIN" export --listen "$bad"
 		[ "$status" -eq 2 ]
 		[ "${#lines[@]}" -eq 1 ]

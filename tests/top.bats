@@ -3,12 +3,9 @@
 # kernel equal what tests/client/vfio_client issued, the in-kernel
 # mismatch classes equal user space's for the same calls, and the real
 # full-screen view driven in tmux shows, sorts, filters and quits.
-# VFIO fds are simulated with --classify as in live.bats.
+# VFIO fds are simulated with --classify (CLASSIFY in helpers.bash).
 
 load helpers
-
-CLASSIFY=(--classify /dev/null=container --classify /dev/zero=group
-	  --classify /dev/full=device --classify /dev/urandom=iommufd)
 
 setup() {
 	[ "$(id -u)" -eq 0 ] || skip "live tests load BPF programs: need root"

@@ -8,7 +8,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,18 +208,18 @@ void export__render(FILE *f, const struct isc_top_info *info, const struct isc_t
 
 int export__parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
-	char host[128], port[8];
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
 	const char *colon = strrchr(spec, ':');
-	struct addrinfo *ai;
+	bool v6 = spec[0] == '[';
+	char host[INET6_ADDRSTRLEN];
 	size_t n;
 	uint64_t p;
 
 	if (!colon || colon == spec)
 		return -EINVAL;
 	n = colon - spec;
-	if (spec[0] == '[') {
+	if (v6) {
 		if (n < 3 || spec[n - 1] != ']')
 			return -EINVAL;
 		spec++;
@@ -230,25 +229,30 @@ int export__parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_
 		return -EINVAL;
 	memcpy(host, spec, n);
 	host[n] = '\0';
-	snprintf(port, sizeof(port), "%u", (unsigned int)p);
-	if (getaddrinfo(host, port, &hints, &ai))
-		return -EINVAL;
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return 0;
+	memset(ss, 0, sizeof(*ss));
+	if (!v6 && inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)p);
+		*len = sizeof(*a4);
+		return 0;
+	}
+	if (v6 && inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)p);
+		*len = sizeof(*a6);
+		return 0;
+	}
+	return -EINVAL;
 }
 
 /* ---- the command ---- */
 
 struct export_ctx {
-	struct isc_top_state st;
-	struct isc_top_info info;
+	struct isc_top_run run;		/* first: the sink's ctx for top__iommu */
 	pthread_mutex_t lock;
 	char *page;		/* the last rendering */
 	size_t page_len;
 	const char *listen_at;
-	int err;
 };
 
 static void render(struct export_ctx *x)
@@ -259,7 +263,7 @@ static void render(struct export_ctx *x)
 
 	if (!f)
 		return;
-	export__render(f, &x->info, &x->st.cur);
+	export__render(f, &x->run.info, &x->run.st.cur);
 	if (fclose(f)) {
 		free(page);
 		return;
@@ -275,10 +279,7 @@ static void export_started(void *ctx, struct isc_session *s, const struct isc_se
 {
 	struct export_ctx *x = ctx;
 
-	x->st.s = s;
-	top__info(&x->info, s, res->probe);
-	if (top_snap__sample(&x->st))
-		x->err = 1;
+	top__started(&x->run, s, res->probe);
 	render(x);
 	fprintf(stderr, "iommuscope: serving http://%s/metrics\n", x->listen_at);
 }
@@ -286,26 +287,9 @@ static void export_started(void *ctx, struct isc_session *s, const struct isc_se
 static void export_tick(void *ctx)
 {
 	struct export_ctx *x = ctx;
-	int err;
 
-	if (!x->st.s)
-		return;
-	err = top_snap__sample(&x->st);
-	if (err) {
-		isc_err("failed to read the counters: %s", strerror(-err));
-		x->err = 1;
-		session__stop();
-		return;
-	}
-	render(x);
-}
-
-static void export_iommu(void *ctx, const struct isc_iommu_view *v, const struct isc_verdict *cls)
-{
-	struct export_ctx *x = ctx;
-
-	(void)cls;
-	top_snap__iommu(&x->st, v);
+	if (x->run.st.s && top__sample(&x->run))
+		render(x);
 }
 
 #ifndef ISC_NO_HTTP
@@ -353,6 +337,39 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	MHD_destroy_response(r);
 	return ret;
 }
+
+/* The server on an already listening socket, in its own thread. */
+static void *http_start(int fd, struct export_ctx *x, const char *where)
+{
+	struct MHD_Daemon *d;
+
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+			     on_request, x, MHD_OPTION_LISTEN_SOCKET, fd,
+			     MHD_OPTION_CONNECTION_LIMIT, 64, MHD_OPTION_CONNECTION_TIMEOUT, 30,
+			     MHD_OPTION_END);
+	if (!d)
+		isc_err("failed to start the HTTP server on %s", where);
+	return d;
+}
+
+static void http_stop(void *d)
+{
+	MHD_stop_daemon(d);
+}
+#else
+static void *http_start(int fd, struct export_ctx *x, const char *where)
+{
+	(void)fd;
+	(void)x;
+	(void)where;
+	isc_err("export: this build has no HTTP server (built without libmicrohttpd)");
+	return NULL;
+}
+
+static void http_stop(void *d)
+{
+	(void)d;
+}
 #endif
 
 int cmd_export(int argc, char **argv)
@@ -368,7 +385,7 @@ int cmd_export(int argc, char **argv)
 	};
 	static struct export_ctx x;
 	struct isc_sink sink = {
-		.ctx = &x, .iommu = export_iommu, .tick = export_tick, .started = export_started,
+		.ctx = &x, .iommu = top__iommu, .tick = export_tick, .started = export_started,
 	};
 	const char *listen_at = ISC_EXPORT_DEFAULT;
 	uint64_t interval = 1000000000ull, linger = 300000000000ull;
@@ -377,9 +394,7 @@ int cmd_export(int argc, char **argv)
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	int c, r, ret, fd = -1, one = 1;
-#ifndef ISC_NO_HTTP
-	struct MHD_Daemon *d;
-#endif
+	void *d;
 
 	memset(&x, 0, sizeof(x));
 	session__init_opts(&so, "exporting");
@@ -392,11 +407,8 @@ int cmd_export(int argc, char **argv)
 			listen_at = optarg;
 			continue;
 		case 'i':
-			if (parse_duration_ns(optarg, &interval) || interval < 100000000ull ||
-			    interval > 3600000000000ull) {
-				isc_err("invalid --interval '%s': 100ms to 1h (1, 5s, 500ms)", optarg);
+			if (top__parse_interval("--interval", optarg, &interval))
 				return ISC_EXIT_USAGE;
-			}
 			continue;
 		case OPT_LINGER:
 			if (parse_duration_ns(optarg, &linger)) {
@@ -418,12 +430,6 @@ int cmd_export(int argc, char **argv)
 			listen_at);
 		return ISC_EXIT_USAGE;
 	}
-#ifdef ISC_NO_HTTP
-	(void)one;
-	(void)fd;
-	isc_err("export: this build has no HTTP server (built without libmicrohttpd)");
-	return ISC_EXIT_FAIL;
-#else
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, (struct sockaddr *)&ss, sslen) || listen(fd, 64)) {
@@ -433,27 +439,23 @@ int cmd_export(int argc, char **argv)
 		return ISC_EXIT_FAIL;
 	}
 	pthread_mutex_init(&x.lock, NULL);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-			     on_request, &x, MHD_OPTION_LISTEN_SOCKET, fd,
-			     MHD_OPTION_CONNECTION_LIMIT, 64, MHD_OPTION_CONNECTION_TIMEOUT, 30,
-			     MHD_OPTION_END);
+	d = http_start(fd, &x, listen_at);
 	if (!d) {
-		isc_err("failed to start the HTTP server on %s", listen_at);
 		close(fd);
+		pthread_mutex_destroy(&x.lock);
 		return ISC_EXIT_FAIL;
 	}
 	x.listen_at = listen_at;
 	so.tick_ns = interval;
-	top_snap__init(&x.st, linger);
+	top_snap__init(&x.run.st, linger);
 	ret = session__run(&so, &sink, &res);
-	MHD_stop_daemon(d);
+	http_stop(d);
 	close(fd);
-	if (ret == ISC_EXIT_OK && x.err)
+	if (ret == ISC_EXIT_OK && x.run.failed)
 		ret = ISC_EXIT_FAIL;
-	top_snap__free(&x.st);
+	top_snap__free(&x.run.st);
 	session__free(&res);
 	free(x.page);
 	pthread_mutex_destroy(&x.lock);
 	return ret;
-#endif
 }

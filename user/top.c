@@ -48,19 +48,17 @@ static const char top_usage[] =
 	"  iommuscope top --json -n 1 -d 10s -c qemu-system-x86\n";
 
 struct top_ctx {
-	struct isc_top_state st;
-	struct isc_top_info info;
+	struct isc_top_run run;		/* first: the sink's ctx for top__iommu */
 	struct isc_top_tui *ui;
 	bool batch, json;
 	int sort;
 	const char *filter;
 	uint64_t iterations, done;
-	int err;
 };
 
 static void print_text(struct top_ctx *t)
 {
-	const struct isc_top_snap *sn = &t->st.cur;
+	const struct isc_top_snap *sn = &t->run.st.cur;
 	char line[512];
 	int *order, *rows, i, j, first, n;
 
@@ -69,7 +67,7 @@ static void print_text(struct top_ctx *t)
 	if (!order || !rows)
 		goto out;
 	for (i = 0; i < ISC_TOP_HEADER_LINES; i++) {
-		top__header(&t->info, sn, i, line, sizeof(line));
+		top__header(&t->run.info, sn, i, line, sizeof(line));
 		printf("%s\n", line);
 	}
 	printf("\n");
@@ -143,7 +141,7 @@ static void counts_json(struct json_object *o, const struct isc_top_snap *sn,
 
 static void print_json(struct top_ctx *t)
 {
-	const struct isc_top_snap *sn = &t->st.cur;
+	const struct isc_top_snap *sn = &t->run.st.cur;
 	struct json_object *j = json_object_new_object(), *procs = json_object_new_array();
 	int *order = calloc(sn->nr_procs + 1, sizeof(*order)), i, k, first, n;
 
@@ -152,10 +150,10 @@ static void print_json(struct top_ctx *t)
 	json_object_object_add(j, "type", json_object_new_string("top"));
 	add_u64(j, "time_ns", (uint64_t)time(NULL) * 1000000000ull);
 	json_object_object_add(j, "interval_s", json_object_new_double(sn->interval_ns / 1e9));
-	json_object_object_add(j, "kernel", json_object_new_string(t->info.kernel));
-	json_object_object_add(j, "mode", json_object_new_string(t->info.mode));
-	json_object_object_add(j, "hooks", json_object_new_string(t->info.hooks));
-	json_object_object_add(j, "enforce", json_object_new_string(t->info.enforce));
+	json_object_object_add(j, "kernel", json_object_new_string(t->run.info.kernel));
+	json_object_object_add(j, "mode", json_object_new_string(t->run.info.mode));
+	json_object_object_add(j, "hooks", json_object_new_string(t->run.info.hooks));
+	json_object_object_add(j, "enforce", json_object_new_string(t->run.info.enforce));
 	add_u64(j, "drops", sn->drops);
 	add_u64(j, "not_counted", sn->not_counted);
 	{
@@ -208,38 +206,27 @@ static void top_started(void *ctx, struct isc_session *s, const struct isc_sessi
 {
 	struct top_ctx *t = ctx;
 
-	t->st.s = s;
-	top__info(&t->info, s, res->probe);
 	/* the first sample is the zero point: rates need two */
-	if (top_snap__sample(&t->st))
-		t->err = 1;
-	if (!t->batch) {
-		t->ui = top_tui__start(t->sort, t->filter);
-		if (!t->ui) {
-			t->err = 1;
-			session__stop();
-			return;
-		}
-		top_tui__draw(t->ui, &t->info, &t->st);
+	top__started(&t->run, s, res->probe);
+	if (t->batch)
+		return;
+	t->ui = top_tui__start(t->sort, t->filter);
+	if (!t->ui) {
+		t->run.failed = true;
+		session__stop();
+		return;
 	}
+	top_tui__draw(t->ui, &t->run.info, &t->run.st);
 }
 
 static void top_tick(void *ctx)
 {
 	struct top_ctx *t = ctx;
-	int err;
 
-	if (!t->st.s || (t->iterations && t->done >= t->iterations))
+	if (!t->run.st.s || (t->iterations && t->done >= t->iterations) || !top__sample(&t->run))
 		return;
-	err = top_snap__sample(&t->st);
-	if (err) {
-		isc_err("failed to read the counters: %s", strerror(-err));
-		t->err = 1;
-		session__stop();
-		return;
-	}
 	if (t->ui) {
-		top_tui__draw(t->ui, &t->info, &t->st);
+		top_tui__draw(t->ui, &t->run.info, &t->run.st);
 		return;
 	}
 	if (t->json)
@@ -255,18 +242,10 @@ static void top_input(void *ctx)
 {
 	struct top_ctx *t = ctx;
 
-	if (t->ui && !top_tui__keys(t->ui, &t->st))
+	if (t->ui && !top_tui__keys(t->ui, &t->run.st))
 		session__stop();
 	else if (t->ui)
-		top_tui__draw(t->ui, &t->info, &t->st);
-}
-
-static void top_iommu(void *ctx, const struct isc_iommu_view *v, const struct isc_verdict *cls)
-{
-	struct top_ctx *t = ctx;
-
-	(void)cls;
-	top_snap__iommu(&t->st, v);
+		top_tui__draw(t->ui, &t->run.info, &t->run.st);
 }
 
 int cmd_top(int argc, char **argv)
@@ -284,7 +263,7 @@ int cmd_top(int argc, char **argv)
 	};
 	static struct top_ctx t;
 	struct isc_sink sink = {
-		.ctx = &t, .iommu = top_iommu, .tick = top_tick, .started = top_started,
+		.ctx = &t, .iommu = top__iommu, .tick = top_tick, .started = top_started,
 	};
 	struct isc_session_result res;
 	struct isc_session_opts so;
@@ -299,11 +278,8 @@ int cmd_top(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "d:bn:js:f:h" ISC_SESSION_SHORT, opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			if (parse_duration_ns(optarg, &delay) || delay < 100000000ull ||
-			    delay > 3600000000000ull) {
-				isc_err("invalid --delay '%s': 100ms to 1h (1, 2s, 500ms)", optarg);
+			if (top__parse_interval("--delay", optarg, &delay))
 				return ISC_EXIT_USAGE;
-			}
 			continue;
 		case 'b':
 			t.batch = true;
@@ -346,13 +322,14 @@ int cmd_top(int argc, char **argv)
 		sink.input = top_input;
 		sink.input_fd = STDIN_FILENO;
 	}
-	top_snap__init(&t.st, 0);
+	/* an exited process stays on screen (marked) for a few refreshes */
+	top_snap__init(&t.run.st, delay * 5);
 	ret = session__run(&so, &sink, &res);
 	if (t.ui)
 		top_tui__stop(t.ui);
-	if (ret == ISC_EXIT_OK && t.err)
+	if (ret == ISC_EXIT_OK && t.run.failed)
 		ret = ISC_EXIT_FAIL;
-	top_snap__free(&t.st);
+	top_snap__free(&t.run.st);
 	session__free(&res);
 	return ret;
 }

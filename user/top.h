@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "classify.h"
 #include "top_snap.h"
 
 /* What the header says about the session. */
@@ -52,6 +53,24 @@ void top__line(const struct isc_top_snap *sn, const struct isc_top_row *r, bool 
 /* "ioctl fd-kind device" of an ioctl row, "0x3bfe" when not in the catalog. */
 void top__row_name(const struct isc_top_row *r, char *buf, size_t len);
 
+/* What top and export share around a session: the state (first member
+ * of their sink context), the header, and whether reading failed. */
+struct isc_top_run {
+	struct isc_top_state st;
+	struct isc_top_info info;
+	bool failed;
+};
+
+/* The sink's started callback: the zero point of the rates. */
+void top__started(struct isc_top_run *run, struct isc_session *s, const struct isc_probe *p);
+/* A new sample; on failure the reason is printed, the session asked to
+ * end and false returned. */
+bool top__sample(struct isc_top_run *run);
+/* The sink's iommu callback (ctx: a struct isc_top_run). */
+void top__iommu(void *ctx, const struct isc_iommu_view *v, const struct isc_verdict *cls);
+/* -d/--interval: 100ms to 1h. 0, or -1 with the error printed. */
+int top__parse_interval(const char *opt, const char *arg, uint64_t *ns);
+
 /* Does process p (or one of its ioctls or devices) match the filter
  * (a substring of the command, pid, ioctl name or device)? */
 bool top__matches(const struct isc_top_snap *sn, int p, const char *filter);
@@ -65,6 +84,5 @@ void top_tui__draw(struct isc_top_tui *ui, const struct isc_top_info *info,
 		   const struct isc_top_state *st);
 /* Restore the terminal; print what was said on stderr meanwhile. */
 void top_tui__stop(struct isc_top_tui *ui);
-
 
 #endif /* ISC_TOP_H */

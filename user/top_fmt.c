@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "catalog.h"
+#include "session.h"
 #include "top.h"
 #include "util.h"
 
@@ -301,4 +302,39 @@ bool top__matches(const struct isc_top_snap *sn, int p, const char *filter)
 			return true;
 	}
 	return false;
+}
+
+void top__started(struct isc_top_run *run, struct isc_session *s, const struct isc_probe *p)
+{
+	run->st.s = s;
+	top__info(&run->info, s, p);
+	top__sample(run);
+}
+
+bool top__sample(struct isc_top_run *run)
+{
+	int err = top_snap__sample(&run->st);
+
+	if (!err)
+		return true;
+	isc_err("failed to read the counters: %s", strerror(-err));
+	run->failed = true;
+	session__stop();
+	return false;
+}
+
+void top__iommu(void *ctx, const struct isc_iommu_view *v, const struct isc_verdict *cls)
+{
+	struct isc_top_run *run = ctx;
+
+	(void)cls;
+	top_snap__iommu(&run->st, v);
+}
+
+int top__parse_interval(const char *opt, const char *arg, uint64_t *ns)
+{
+	if (!parse_duration_ns(arg, ns) && *ns >= 100000000ull && *ns <= 3600000000000ull)
+		return 0;
+	isc_err("invalid %s '%s': 100ms to 1h (1, 2s, 500ms)", opt, arg);
+	return -1;
 }

@@ -49,7 +49,7 @@ struct isc_top_recent {			/* a mismatch counter that moved */
 	const char *ioctl;
 };
 
-#define ISC_TOP_RECENT 64
+#define ISC_TOP_RECENT 1024
 
 struct isc_top_snap {
 	uint64_t mono_ns;
