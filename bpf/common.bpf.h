@@ -157,6 +157,15 @@ static __always_inline __u8 file_kind(struct file *file)
 	return kind == ISC_FD_CONTAINER || kind == ISC_FD_COMPAT ? ISC_FD_COMPAT : ISC_FD_IOMMUFD;
 }
 
+/* iommufd serves /dev/iommu and, with IOMMUFD_VFIO_CONTAINER, also
+ * /dev/vfio/vfio: tell them apart by the device number. */
+static __always_inline __u8 iommufd_file_kind(struct file *file)
+{
+	__u8 kind = file_kind(file);
+
+	return kind == ISC_FD_CONTAINER || kind == ISC_FD_COMPAT ? ISC_FD_COMPAT : ISC_FD_IOMMUFD;
+}
+
 /* The current task's open file for fd (tracepoint mode has only the fd). */
 static __always_inline struct file *fd_file(int fd)
 {

@@ -239,15 +239,6 @@ HANDLER(vfio_fops_unl_ioctl, ISC_FD_CONTAINER)
 HANDLER(vfio_group_fops_unl_ioctl, ISC_FD_GROUP)
 HANDLER(vfio_device_fops_unl_ioctl, ISC_FD_DEVICE)
 
-/* iommufd serves /dev/iommu and, with IOMMUFD_VFIO_CONTAINER, also
- * /dev/vfio/vfio: tell them apart by the device number. */
-static __always_inline __u8 iommufd_file_kind(struct file *file)
-{
-	__u8 kind = file_kind(file);
-
-	return kind == ISC_FD_CONTAINER || kind == ISC_FD_COMPAT ? ISC_FD_COMPAT : ISC_FD_IOMMUFD;
-}
-
 SEC("?fentry/iommufd_fops_ioctl")
 int BPF_PROG(iommufd_fops_ioctl_fentry, struct file *file, unsigned int cmd, unsigned long arg)
 {

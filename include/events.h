@@ -120,6 +120,8 @@ struct isc_cat_key {
 #define ISC_CATF_FLAGS_IN	(1u << 1)	/* the flags word is an input */
 #define ISC_CATF_PAYLOAD	(1u << 2)	/* variable length: big argsz is not newer */
 #define ISC_CATF_IOMMUFD	(1u << 3)	/* iommufd size rules (non-zero tail: E2BIG) */
+#define ISC_CATF_TOO_NEW	(1u << 4)	/* the ioctl is newer than this kernel */
+#define ISC_CATF_CAPS		(1u << 5)	/* INFO reply: a bigger argsz is room for caps */
 
 struct isc_cat_entry {
 	__u32 minsz;		/* smallest argsz/size the kernel accepts */
@@ -131,7 +133,20 @@ struct isc_cat_entry {
 	__u8 arg;		/* enum isc_arg_kind (user/catalog.h) */
 	__u8 cflags;		/* ISC_CATF_* */
 	__s32 kernel_errno;	/* what the kernel answers an unsupported flag */
+	/* Variable-length structs (enum isc_payload_kind in catalog.h, 0:
+	 * fixed size): where the count is and how big an element, or which
+	 * flag adds how many bytes. A reply's array is always TRAILING. */
+	__u32 payload_a;
+	__u32 payload_b;
+	__u8 payload;
+	__u8 __pad[3];
 };
+
+/* VFIO_DEVICE_FEATURE sub-features, the "features" array (index = the
+ * feature's index): ISC_FEATF_KNOWN | the GET/SET bits it supports. 0: no
+ * such feature on this kernel. */
+#define ISC_FEATF_KNOWN		(1u << 31)
+#define ISC_MAX_FEATURES	64
 
 /* What an IOMMU-core event is. */
 enum isc_iommu_op {
@@ -209,12 +224,50 @@ struct isc_map_stats {
 	char comm[ISC_COMM_LEN];
 };
 
+/*
+ * iommutop and the exporter: per-CPU counters per (process, ioctl, fd kind,
+ * device) in the "top_stats" hash of bpf/top.bpf.c. Only counted, never
+ * streamed; user space sums the CPUs and diffs samples.
+ */
+enum isc_top_class {		/* mismatch classes judged in the kernel */
+	ISC_TC_OLDER_STRUCT,
+	ISC_TC_NEWER_STRUCT,
+	ISC_TC_TRUNCATED,
+	ISC_TC_UNKNOWN_FLAGS,
+	ISC_TC_UNKNOWN_IOCTL,
+	ISC_TC_MAX,
+};
+
+/* log2 latency buckets: bucket i counts calls of [2^i, 2^(i+1)) ns, the
+ * last one everything longer. */
+#define ISC_TOP_HIST		32
+
+struct isc_top_key {
+	__u32 tgid;
+	__u32 cmd;
+	__u32 dev;		/* the file's char device (kernel dev_t), 0 if none */
+	__u8 fd_kind;
+	__u8 __pad[3];
+};
+
+struct isc_top_val {
+	__u64 calls;
+	__u64 errors;		/* returned < 0 */
+	__u64 lat_sum_ns;
+	__u64 cls[ISC_TC_MAX];	/* calls in each mismatch class */
+	__u64 denials;		/* calls the enforce policy refused (its object
+				 * adds to this map; 0 until it exists) */
+	__u64 hist[ISC_TOP_HIST];
+	char comm[ISC_COMM_LEN];
+};
+
 /* Per-CPU counters in the "stats" map, summed by the loader. */
 enum isc_stat {
 	ISC_STAT_DROPS = 0,	/* bpf_ringbuf_reserve failed: event lost */
 	ISC_STAT_INFLIGHT_FULL,	/* no room to remember a call at entry */
 	ISC_STAT_ARG_FAULT,	/* user struct unreadable at entry */
 	ISC_STAT_EVENTS,	/* events submitted */
+	ISC_STAT_TOP_FULL,	/* top_stats full: a call not counted */
 	ISC_STAT_MAX,
 };
 

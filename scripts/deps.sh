@@ -13,6 +13,10 @@ pkgs=(
 	libelf-dev zlib1g-dev
 	# JSON Lines output
 	libjson-c-dev
+	# iommutop's screen; the exporter's HTTP server
+	libncurses-dev libmicrohttpd-dev
+	# iommutop and export tests: the TUI driven in tmux, a real Prometheus
+	tmux curl prometheus
 	# CLI tests; jq checks JSON; setpriv, findmnt
 	bats jq util-linux
 	# sanitizers and libFuzzer (clang's runtime), valgrind

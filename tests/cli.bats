@@ -83,17 +83,21 @@ usage_error() {
 @test "without privileges: a clear one-line error and exit 1" {
 	command -v setpriv >/dev/null || skip "setpriv not installed"
 	[ "$(id -u)" -eq 0 ] || skip "needs root to drop to nobody"
-	for cmd in probe trace; do
+	for cmd in probe trace "top -b" "export --listen 127.0.0.1:29999"; do
+		# shellcheck disable=SC2086
 		run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$BIN" $cmd
 		[ "$status" -eq 1 ]
 		[ "$output" = "iommuscope: error: must be run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)" ]
 	done
 }
 
-@test "iommutop alias exists and says it is not in this build" {
-	run "$(dirname "$BIN")/iommutop"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"iommutop"* ]]
+@test "iommutop alias is the live view: help, and no terminal is a usage error" {
+	run "$(dirname "$BIN")/iommutop" --help
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "usage: iommutop [OPTIONS]" ]]
+	run "$(dirname "$BIN")/iommutop" </dev/null
+	[ "$status" -eq 2 ]
+	[ "$output" = "iommuscope: error: top: the full-screen view needs a terminal; use --batch or --json" ]
 }
 
 @test "probe --json: one object with the documented fields and types" {

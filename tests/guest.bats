@@ -226,3 +226,24 @@ iommu_vars() {
 	jq -e --argjson t "$total" '[.calls[].count] | add == $t' "$p"
 	jq -e '.calls[] | select(.ioctl == "VFIO_IOMMU_GET_INFO" and .caps) | .caps | sort == [1, 2, 3]' "$p"
 }
+
+# ---- iommutop (batch JSON) ----
+
+@test "$ISC_GUEST_KERNEL: iommutop counts the workload's calls in the kernel, equal to the manifest" {
+	[ "$(cat "$D/workload-top.rc")" -eq 0 ] || { tail -n 20 "$D/workload-top.log"; false; }
+	[ "$(cat "$D/top.rc")" -eq 0 ] || { cat "$D/top.err"; false; }
+	want=$(jq -s -c '[.[] | select(has("seq")) | "\(.name)/\(.fd_kind)"]
+		| group_by(.) | map({key: .[0], value: length}) | from_entries' "$D/manifest-top.jsonl")
+	got=$(tail -n 1 "$D/top.jsonl" | jq -c '[.processes[] | select(.comm == "vfio_workload")
+		| .ioctls[] | {k: "\(.ioctl)/\(.fd_kind)", n: .calls}] | group_by(.k)
+		| map({key: .[0].k, value: (map(.n) | add)}) | from_entries')
+	echo "manifest: $want"
+	echo "top:      $got"
+	[ "$want" = "$got" ]
+	# full mode; the DMA fault and the group bind are the workload's; the
+	# maps it asked for are counted on MAP_DMA (2 MiB + 4 KiB)
+	tail -n 1 "$D/top.jsonl" | jq -e '.mode == "full" and .drops == 0 and .not_counted == 0
+		and (.processes[] | select(.comm == "vfio_workload") | .faults == 1 and .binds >= 1
+		     and ([.ioctls[] | select(.ioctl == "VFIO_IOMMU_MAP_DMA") | .map_bytes] | add)
+			 == 2101248)'
+}

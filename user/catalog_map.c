@@ -5,6 +5,16 @@
 #include <bpf/bpf.h>
 #include "catalog_map.h"
 
+static uint32_t field_offset(const struct isc_ioctl_desc *d, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_fields; i++)
+		if (!strcmp(d->fields[i].key, key))
+			return d->fields[i].offset;
+	return 0;
+}
+
 void catalog_map__entry(const struct isc_ioctl_desc *d, const struct isc_abi *a,
 			enum isc_fd_kind kind, struct isc_cat_entry *e)
 {
@@ -23,6 +33,20 @@ void catalog_map__entry(const struct isc_ioctl_desc *d, const struct isc_abi *a,
 		e->cflags |= ISC_CATF_PAYLOAD;
 	if (iommufd)
 		e->cflags |= ISC_CATF_IOMMUFD;
+	if (a->version && d->since > a->version)
+		e->cflags |= ISC_CATF_TOO_NEW;
+	if (d->caps_at)
+		e->cflags |= ISC_CATF_CAPS;
+	if (d->payload) {
+		e->payload = d->payload->kind;
+		e->payload_a = d->payload->a;
+		e->payload_b = d->payload->b;
+		/* SET_IRQS: the count field; a reply's array is just data */
+		if (d->payload->kind == ISC_PL_IRQ_DATA)
+			e->payload_a = field_offset(d, "count");
+		else if (d->payload->kind == ISC_PL_ARRAY && d->reply)
+			e->payload = ISC_PL_TRAILING;
+	}
 	if (d->flags_off >= 0 && !catalog__role(d, ISC_FR_OUT, 0)) {
 		e->cflags |= ISC_CATF_FLAGS_IN;
 		e->allowed = catalog__allowed_flags(d, a->version, kind);
@@ -62,3 +86,23 @@ int catalog_map__fill(int map_fd, const struct isc_abi *a)
 	}
 	return n;
 }
+
+int catalog_map__fill_features(int map_fd, const struct isc_abi *a)
+{
+	const struct isc_feature_desc *f;
+	uint32_t i, v;
+
+	for (i = 0; i < ISC_MAX_FEATURES; i++) {
+		f = catalog__feature(i);
+		v = 0;
+		if (f && !(f->since && a->version && f->since > a->version))
+			v = ISC_FEATF_KNOWN | f->ops;
+		if (bpf_map_update_elem(map_fd, &i, &v, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/* bpf/top.bpf.c switches on these values (catalog.h is user space only) */
+_Static_assert(ISC_PL_IRQ_DATA == 1 && ISC_PL_TRAILING == 2 && ISC_PL_ARRAY == 3 &&
+	       ISC_PL_FLAG_TAIL == 4, "payload kinds as bpf/top.bpf.c knows them");

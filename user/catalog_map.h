@@ -12,5 +12,8 @@ void catalog_map__entry(const struct isc_ioctl_desc *d, const struct isc_abi *a,
  * command on every fd kind it is valid on. Returns entries written or
  * -errno. */
 int catalog_map__fill(int map_fd, const struct isc_abi *a);
+/* Fill a BPF array (feature index -> ISC_FEATF_KNOWN | ops) with the
+ * VFIO_DEVICE_FEATURE sub-features this kernel has. 0 or -errno. */
+int catalog_map__fill_features(int map_fd, const struct isc_abi *a);
 
 #endif /* ISC_CATALOG_MAP_H */

@@ -17,6 +17,8 @@ int cmd_check(int argc, char **argv);
 int cmd_enforce(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_policy_learn(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 /* The end of every option loop: -h prints usage (exit 0), anything else
  * unknown is a usage error (exit 2). */
 int commands__help_or_usage(int c, const char *usage);

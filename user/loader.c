@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,9 @@
 #include <bpf/libbpf.h>
 #include "ioctl.skel.h"
 #include "iommu.skel.h"
+#include "top.skel.h"
+#include "abi.h"
+#include "catalog_map.h"
 #include "catalog.h"
 #include "loader.h"
 #include "util.h"
@@ -127,6 +131,29 @@ static void objs_destroy(struct isc_objs *o)
 	o->ioctl = NULL;
 }
 
+/* Exactly the wanted hooks' programs of one object on; obj may be NULL.
+ * Program names are per role, so the top object (same names as the ioctl
+ * object) takes the ioctl object's hooks. */
+static void enable_progs(struct bpf_object *obj, enum isc_obj which, const bool *want)
+{
+	struct bpf_program *prog;
+	int i, j;
+
+	if (!obj)
+		return;
+	bpf_object__for_each_program(prog, obj)
+		bpf_program__set_autoload(prog, false);
+	for (i = 0; i < ISC_HK_MAX; i++) {
+		if (!want[i] || hooks[i].obj != which)
+			continue;
+		for (j = 0; j < 2 && hooks[i].progs[j]; j++) {
+			prog = bpf_object__find_program_by_name(obj, hooks[i].progs[j]);
+			if (prog)
+				bpf_program__set_autoload(prog, true);
+		}
+	}
+}
+
 /*
  * Open the objects the wanted hooks live in, with exactly those programs
  * enabled. A session (shared) always has the ioctl object, whose maps the
@@ -135,8 +162,7 @@ static void objs_destroy(struct isc_objs *o)
 static int objs_open(struct isc_objs *o, const bool *want, uint32_t ringbuf_bytes, bool shared)
 {
 	bool need[2] = { shared, false };
-	struct bpf_program *prog;
-	int i, j, k;
+	int i, k;
 
 	memset(o, 0, sizeof(*o));
 	for (i = 0; i < ISC_HK_MAX; i++)
@@ -146,24 +172,8 @@ static int objs_open(struct isc_objs *o, const bool *want, uint32_t ringbuf_byte
 		goto fail;
 	if (need[ISC_OBJ_IOMMU] && !(o->iommu = iommu_bpf__open()))
 		goto fail;
-	for (k = 0; k < 2; k++) {
-		struct bpf_object *obj = objs_obj(o, k);
-
-		if (!obj)
-			continue;
-		bpf_object__for_each_program(prog, obj)
-			bpf_program__set_autoload(prog, false);
-	}
-	for (i = 0; i < ISC_HK_MAX; i++) {
-		if (!want[i])
-			continue;
-		for (j = 0; j < 2 && hooks[i].progs[j]; j++) {
-			prog = bpf_object__find_program_by_name(objs_obj(o, hooks[i].obj),
-								hooks[i].progs[j]);
-			if (prog)
-				bpf_program__set_autoload(prog, true);
-		}
-	}
+	for (k = 0; k < 2; k++)
+		enable_progs(objs_obj(o, k), k, want);
 	if (ringbuf_bytes && o->ioctl)
 		bpf_map__set_max_entries(o->ioctl->maps.events, ringbuf_bytes);
 	if (ringbuf_bytes && o->iommu)
@@ -379,8 +389,9 @@ int loader__fill_classifiers(int fops_fd, int rdev_fd, const struct isc_kernel *
 
 int loader__sync_classifiers(struct isc_session *s, const struct isc_kernel *k)
 {
-	return loader__fill_classifiers(bpf_map__fd(s->skel->maps.fops_kinds),
-					bpf_map__fd(s->skel->maps.rdev_kinds), k);
+	return loader__fill_classifiers(
+		bpf_map__fd(s->skel ? s->skel->maps.fops_kinds : s->top->maps.fops_kinds),
+		bpf_map__fd(s->skel ? s->skel->maps.rdev_kinds : s->top->maps.rdev_kinds), k);
 }
 
 /* The catalog's capability-chain rules, for the BPF side's walk. */
@@ -412,14 +423,14 @@ static int load_caps_rules(struct isc_session *s)
 	return 0;
 }
 
-int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_loader_opts *o)
+/* The hooks of the mode asked for (auto: what the probe picked): the
+ * session's mode, whether the LSM program is the entry, and want[]. */
+static int choose_hooks(struct isc_session *s, const struct isc_probe *p,
+			const struct isc_loader_opts *o, bool *want)
 {
-	bool want[ISC_HK_MAX] = {};
 	enum isc_mode mode = o->mode;
-	struct isc_objs objs;
-	int i, err;
+	int i;
 
-	memset(s, 0, sizeof(*s));
 	if (mode == ISC_MODE_AUTO)
 		mode = p->mode;
 	if (mode == ISC_MODE_AUTO) {
@@ -447,6 +458,31 @@ int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_l
 	}
 	for (i = ISC_HK_IOMMU_FIRST; i < ISC_HK_MAX && !o->no_iommu; i++)
 		want[i] = p->hooks[i].used;
+	s->mode = mode;
+	return 0;
+}
+
+/* The load-time filters, the same in every object (common.bpf.h). */
+#define SET_FILTERS(rodata, o)							\
+	do {									\
+		(rodata)->targ_tgid = (o)->tgid;				\
+		(rodata)->self_tgid = getpid();					\
+		if ((o)->comm) {						\
+			(rodata)->targ_comm_set = true;				\
+			strncpy((char *)(rodata)->targ_comm, (o)->comm, ISC_COMM_LEN - 1); \
+		}								\
+	} while (0)
+
+int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_loader_opts *o)
+{
+	bool want[ISC_HK_MAX] = {};
+	struct isc_objs objs;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	err = choose_hooks(s, p, o, want);
+	if (err)
+		return err;
 	err = objs_open(&objs, want, o->ringbuf_bytes, true);
 	if (err) {
 		isc_err("failed to open BPF objects: %s", strerror(-err));
@@ -456,20 +492,9 @@ int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_l
 	s->iskel = objs.iommu;
 	if (s->lsm_entry)
 		bpf_program__set_autoload(s->skel->progs.tp_enter_ioctl, false);
-	s->skel->rodata->targ_tgid = o->tgid;
-	s->skel->rodata->self_tgid = getpid();
-	if (o->comm) {
-		s->skel->rodata->targ_comm_set = true;
-		strncpy((char *)s->skel->rodata->targ_comm, o->comm, ISC_COMM_LEN - 1);
-	}
-	if (s->iskel) {
-		s->iskel->rodata->targ_tgid = o->tgid;
-		s->iskel->rodata->self_tgid = getpid();
-		if (o->comm) {
-			s->iskel->rodata->targ_comm_set = true;
-			strncpy((char *)s->iskel->rodata->targ_comm, o->comm, ISC_COMM_LEN - 1);
-		}
-	}
+	SET_FILTERS(s->skel->rodata, o);
+	if (s->iskel)
+		SET_FILTERS(s->iskel->rodata, o);
 	err = objs_load(&objs);
 	if (err) {
 		isc_err("failed to load BPF programs: %s", strerror(-err));
@@ -485,7 +510,6 @@ int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_l
 		isc_err("failed to attach BPF programs: %s", strerror(-err));
 		goto fail;
 	}
-	s->mode = mode;
 	s->stats_fd = bpf_map__fd(s->skel->maps.stats);
 	return 0;
 fail:
@@ -495,42 +519,201 @@ fail:
 	return err;
 }
 
+/*
+ * Every entry of a per-CPU hash, its CPUs' values added up: the value is
+ * u64 counters from the start up to the first byte of a trailing comm
+ * (ISC_COMM_LEN bytes, the first non-empty one wins). fn may delete the
+ * key it is given.
+ */
+static int percpu_foreach(int fd, size_t key_sz, size_t val_sz,
+			  void (*fn)(const void *k, void *sum, void *ctx), void *ctx)
+{
+	int ncpu = libbpf_num_possible_cpus(), i, err = 0;
+	size_t nr = (val_sz - ISC_COMM_LEN) / sizeof(uint64_t), j;
+	size_t stride = (val_sz + 7) & ~(size_t)7;
+	char key[64], next[64], *prev = NULL, *vals, *comm;
+	uint64_t *sum;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, stride);
+	sum = calloc(1, val_sz);
+	if (!vals || !sum) {
+		err = -ENOMEM;
+		goto out;
+	}
+	comm = (char *)sum + nr * sizeof(uint64_t);
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_sz);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, vals))
+			continue;
+		memset(sum, 0, val_sz);
+		for (i = 0; i < ncpu; i++) {
+			const uint64_t *v = (const uint64_t *)(vals + (size_t)i * stride);
+
+			for (j = 0; j < nr; j++)
+				sum[j] += v[j];
+			if (!comm[0] && ((const char *)&v[nr])[0])
+				memcpy(comm, &v[nr], ISC_COMM_LEN);
+		}
+		comm[ISC_COMM_LEN - 1] = '\0';
+		fn(key, sum, ctx);
+	}
+out:
+	free(sum);
+	free(vals);
+	return err;
+}
+
+_Static_assert(offsetof(struct isc_map_stats, comm) == 4 * sizeof(uint64_t) &&
+	       sizeof(struct isc_map_stats) == offsetof(struct isc_map_stats, comm) + ISC_COMM_LEN,
+	       "isc_map_stats: u64 counters, then comm");
+_Static_assert(offsetof(struct isc_top_val, comm) + ISC_COMM_LEN == sizeof(struct isc_top_val),
+	       "isc_top_val: u64 counters, then comm");
+
+struct percpu_cb {
+	void *fn;
+	void *ctx;
+};
+
+static void map_stats_one(const void *k, void *sum, void *ctx)
+{
+	struct percpu_cb *cb = ctx;
+	void (*fn)(const struct isc_map_key *, const struct isc_map_stats *, void *) = cb->fn;
+
+	fn(k, sum, cb->ctx);
+}
+
 int loader__map_stats(struct isc_session *s,
 		      void (*fn)(const struct isc_map_key *k, const struct isc_map_stats *st,
 				 void *ctx),
 		      void *ctx)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd, i;
-	struct isc_map_key key, next, *prev = NULL;
-	struct isc_map_stats *vals, sum;
+	struct percpu_cb cb = { (void *)fn, ctx };
 
 	if (!s->iskel)
 		return 0;
-	if (ncpu <= 0)
+	return percpu_foreach(bpf_map__fd(s->iskel->maps.map_stats), sizeof(struct isc_map_key),
+			      sizeof(struct isc_map_stats), map_stats_one, &cb);
+}
+
+static void top_stats_one(const void *k, void *sum, void *ctx)
+{
+	struct percpu_cb *cb = ctx;
+	void (*fn)(const struct isc_top_key *, const struct isc_top_val *, void *) = cb->fn;
+
+	fn(k, sum, cb->ctx);
+}
+
+int loader__top_stats(struct isc_session *s,
+		      void (*fn)(const struct isc_top_key *k, const struct isc_top_val *v,
+				 void *ctx),
+		      void *ctx)
+{
+	struct percpu_cb cb = { (void *)fn, ctx };
+
+	if (!s->top)
 		return -EINVAL;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	fd = bpf_map__fd(s->iskel->maps.map_stats);
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		memset(&sum, 0, sizeof(sum));
-		for (i = 0; i < ncpu; i++) {
-			sum.map_calls += vals[i].map_calls;
-			sum.map_bytes += vals[i].map_bytes;
-			sum.unmap_calls += vals[i].unmap_calls;
-			sum.unmap_bytes += vals[i].unmap_bytes;
-			if (!sum.comm[0] && vals[i].comm[0])
-				memcpy(sum.comm, vals[i].comm, sizeof(sum.comm));
+	return percpu_foreach(bpf_map__fd(s->top->maps.top_stats), sizeof(struct isc_top_key),
+			      sizeof(struct isc_top_val), top_stats_one, &cb);
+}
+
+void loader__top_forget(struct isc_session *s, uint32_t tgid)
+{
+	int fd[2] = { s->top ? bpf_map__fd(s->top->maps.top_stats) : -1,
+		      s->iskel ? bpf_map__fd(s->iskel->maps.map_stats) : -1 };
+	char key[64], next[64], *prev = NULL;
+	int i;
+
+	/* Both keys lead with the tgid. */
+	for (i = 0; i < 2; i++) {
+		prev = NULL;
+		while (fd[i] >= 0 && !bpf_map_get_next_key(fd[i], prev, next)) {
+			uint32_t t;
+
+			memcpy(key, next, sizeof(key));
+			memcpy(&t, key, sizeof(t));
+			if (t == tgid && !bpf_map_delete_elem(fd[i], key))
+				continue;	/* deleted: start over from the same prev */
+			prev = key;
 		}
-		sum.comm[ISC_COMM_LEN - 1] = '\0';
-		fn(&key, &sum, ctx);
 	}
-	free(vals);
+}
+
+int loader__start_top(struct isc_session *s, struct isc_probe *p, const struct isc_abi *abi,
+		      const struct isc_loader_opts *o)
+{
+	bool want[ISC_HK_MAX] = {};
+	struct iommu_bpf *im = NULL;
+	struct top_bpf *t;
+	int i, err;
+
+	memset(s, 0, sizeof(*s));
+	err = choose_hooks(s, p, o, want);
+	if (err)
+		return err;
+	t = s->top = top_bpf__open();
+	if (!t) {
+		err = -errno;
+		isc_err("failed to open the counting BPF object: %s", strerror(-err));
+		return err;
+	}
+	enable_progs(t->obj, ISC_OBJ_IOCTL, want);
+	if (s->lsm_entry)
+		bpf_program__set_autoload(t->progs.tp_enter_ioctl, false);
+	bpf_map__set_max_entries(t->maps.events, 4096);	/* no records from here */
+	SET_FILTERS(t->rodata, o);
+	for (i = ISC_HK_IOMMU_FIRST; i < ISC_HK_MAX && !want[i]; i++)
+		;
+	if (i < ISC_HK_MAX) {
+		im = s->iskel = iommu_bpf__open();
+		if (!im) {
+			err = -errno;
+			isc_err("failed to open the IOMMU BPF object: %s", strerror(-err));
+			goto fail;
+		}
+		enable_progs(im->obj, ISC_OBJ_IOMMU, want);
+		if (o->ringbuf_bytes)
+			bpf_map__set_max_entries(im->maps.events, o->ringbuf_bytes);
+		SET_FILTERS(im->rodata, o);
+	}
+	err = top_bpf__load(t);
+	if (!err && im)
+		err = reuse(im->maps.stats, t->maps.stats) ?:
+		      reuse(im->maps.inflight, t->maps.inflight) ?:
+		      reuse(im->maps.inflight_nr, t->maps.inflight_nr) ?:
+		      reuse(im->maps.fops_kinds, t->maps.fops_kinds) ?:
+		      reuse(im->maps.rdev_kinds, t->maps.rdev_kinds) ?:
+		      iommu_bpf__load(im);
+	if (err) {
+		isc_err("failed to load BPF programs: %s", strerror(-err));
+		goto fail;
+	}
+	err = loader__sync_classifiers(s, &p->kernel);
+	if (!err) {
+		err = catalog_map__fill(bpf_map__fd(t->maps.catalog), abi);
+		err = err < 0 ? err : catalog_map__fill_features(bpf_map__fd(t->maps.features), abi);
+	}
+	if (err) {
+		isc_err("failed to fill the classifier and catalog maps: %s", strerror(-err));
+		goto fail;
+	}
+	err = top_bpf__attach(t);
+	if (!err && im)
+		err = iommu_bpf__attach(im);
+	if (err) {
+		isc_err("failed to attach BPF programs: %s", strerror(-err));
+		goto fail;
+	}
+	s->stats_fd = bpf_map__fd(t->maps.stats);
 	return 0;
+fail:
+	iommu_bpf__destroy(im);
+	top_bpf__destroy(t);
+	s->iskel = NULL;
+	s->top = NULL;
+	return err;
 }
 
 uint64_t loader__stat(struct isc_session *s, int idx)
@@ -558,6 +741,8 @@ void loader__stop(struct isc_session *s)
 	struct isc_objs o = { s->skel, s->iskel };
 
 	objs_destroy(&o);
+	top_bpf__destroy(s->top);
 	s->skel = NULL;
 	s->iskel = NULL;
+	s->top = NULL;
 }

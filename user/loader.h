@@ -65,9 +65,12 @@ struct isc_loader_opts {
 
 struct ioctl_bpf;
 struct iommu_bpf;
+struct top_bpf;
+struct isc_abi;
 struct isc_session {
-	struct ioctl_bpf *skel;
+	struct ioctl_bpf *skel;		/* NULL in counting mode */
 	struct iommu_bpf *iskel;	/* NULL: no IOMMU-core hook here */
+	struct top_bpf *top;		/* counting mode (iommutop, export) */
 	enum isc_mode mode;
 	bool lsm_entry;
 	int stats_fd;
@@ -84,6 +87,18 @@ void loader__probe(struct isc_probe *p);
 int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_loader_opts *o);
 /* Write the kernel's fd classifiers into a pair of maps. 0 or -errno. */
 int loader__fill_classifiers(int fops_fd, int rdev_fd, const struct isc_kernel *k);
+/* Counting mode: the hooks of the same mode as loader__start, with the
+ * programs of bpf/top.bpf.c (per-CPU counters, no per-call records) and
+ * the IOMMU-core object; the catalog maps filled for this kernel (abi). */
+int loader__start_top(struct isc_session *s, struct isc_probe *p, const struct isc_abi *abi,
+		      const struct isc_loader_opts *o);
+/* Counting mode: every (process, ioctl, fd kind, device) summed over CPUs. */
+int loader__top_stats(struct isc_session *s,
+		      void (*fn)(const struct isc_top_key *k, const struct isc_top_val *v,
+				 void *ctx),
+		      void *ctx);
+/* Counting mode: drop an exited process's counters (top and map/unmap). */
+void loader__top_forget(struct isc_session *s, uint32_t tgid);
 /* Push the kernel's classifiers into the maps again (modules changed). */
 int loader__sync_classifiers(struct isc_session *s, const struct isc_kernel *k);
 /* Map/unmap totals (summed over CPUs), one call per process and ioctl. */

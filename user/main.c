@@ -22,6 +22,8 @@ static const char main_usage[] =
 	"  check    would this kernel reject or degrade a recorded workload?\n"
 	"  enforce  refuse calls with flags the policy does not allow (BPF LSM)\n"
 	"  policy   check, reload or learn enforce policy files\n"
+	"  top      live view per process, counted in the kernel (also: iommutop)\n"
+	"  export   serve the same counters to Prometheus (/metrics)\n"
 	"\n"
 	"  -v, --verbose   more messages\n"
 	"  -V, --version   print the version\n"
@@ -38,6 +40,8 @@ static const struct {
 	{ "check", cmd_check },
 	{ "enforce", cmd_enforce },
 	{ "policy", cmd_policy },
+	{ "top", cmd_top },
+	{ "export", cmd_export },
 };
 
 int main(int argc, char **argv)
@@ -45,10 +49,8 @@ int main(int argc, char **argv)
 	const char *prog = basename(argv[0]);
 	size_t i;
 
-	if (!strcmp(prog, "iommutop")) {
-		isc_err("iommutop: the live view is not part of this build yet; use 'iommuscope trace'");
-		return ISC_EXIT_FAIL;
-	}
+	if (!strcmp(prog, "iommutop"))
+		return cmd_top(argc, argv);
 	while (argc > 1 && argv[1][0] == '-') {
 		if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose")) {
 			isc_verbose++;

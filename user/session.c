@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <bpf/libbpf.h>
 #include "commands.h"
 #include "ioctl.skel.h"
+#include "iommu.skel.h"
 #include "session.h"
 #include "util.h"
 
@@ -15,6 +17,11 @@ static volatile sig_atomic_t exiting;
 static void on_signal(int sig)
 {
 	(void)sig;
+	exiting = 1;
+}
+
+void session__stop(void)
+{
 	exiting = 1;
 }
 
@@ -232,6 +239,34 @@ static void periodic(struct isc_session *s, struct run *r, uint64_t *drops, uint
 		k->tick(k->ctx);
 }
 
+/* Up to timeout_ms for records (consumed) or the sink's input (handed
+ * over). Without an input, the plain ring buffer poll. */
+static int wait_records(struct ring_buffer *rb, const struct isc_sink *k, int timeout_ms)
+{
+	struct pollfd pfd[2] = { { .fd = -1 }, { .fd = -1 } };
+	int n;
+
+	if (!k->input) {
+		if (rb)
+			return ring_buffer__poll(rb, timeout_ms);
+		return poll(NULL, 0, timeout_ms) < 0 ? -errno : 0;
+	}
+	if (rb)
+		pfd[0] = (struct pollfd){ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = k->input_fd, .events = POLLIN };
+	n = poll(pfd, 2, timeout_ms);
+	if (n < 0)
+		return -errno;
+	if (pfd[0].revents & POLLIN) {
+		n = ring_buffer__consume(rb);
+		if (n < 0)
+			return n;
+	}
+	if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))
+		k->input(k->ctx);
+	return 0;
+}
+
 int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
 		 struct isc_session_result *res)
 {
@@ -274,12 +309,16 @@ int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
 		isc_err("out of memory");
 		goto out;
 	}
-	if (loader__start(&s, res->probe, &o->lo))
+	if (o->counting ? loader__start_top(&s, res->probe, &res->abi, &o->lo) :
+			  loader__start(&s, res->probe, &o->lo))
 		goto out;
-	rb = ring_buffer__new(bpf_map__fd(s.skel->maps.events), on_record, r, NULL);
-	if (!rb) {
-		isc_err("failed to create ring buffer reader: %s", strerror(errno));
-		goto out;
+	if (s.skel || s.iskel) {
+		rb = ring_buffer__new(bpf_map__fd(s.skel ? s.skel->maps.events : s.iskel->maps.events),
+				      on_record, r, NULL);
+		if (!rb) {
+			isc_err("failed to create ring buffer reader: %s", strerror(errno));
+			goto out;
+		}
 	}
 	res->mode = loader__mode_name(s.mode);
 	isc_info("%s in %s mode (%s)", o->what, res->mode, res->probe->mode_reason);
@@ -287,10 +326,12 @@ int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
 	fprintf(stderr, "iommuscope: %s VFIO/iommufd ioctls in %s mode; Ctrl-C to stop\n",
 		o->what, res->mode);
 
+	if (sink->started)
+		sink->started(sink->ctx, &s, res);
 	start = last = monotonic_ns();
 	mods = modules_hash();
 	while (!exiting) {
-		err = ring_buffer__poll(rb, 100);
+		err = wait_records(rb, sink, 100);
 		if (err < 0 && err != -EINTR) {
 			isc_err("failed to poll ring buffer: %s", strerror(-err));
 			goto out;
@@ -299,12 +340,13 @@ int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
 		now = monotonic_ns();
 		if (o->duration_ns && now - start >= o->duration_ns)
 			break;
-		if (now - last >= 1000000000ull) {
+		if (now - last >= (o->tick_ns ? o->tick_ns : 1000000000ull)) {
 			last = now;
 			periodic(&s, r, &drops, &mods);
 		}
 	}
-	ring_buffer__consume(rb);
+	if (rb)
+		ring_buffer__consume(rb);
 	late_verdicts(r, true, NULL);
 	periodic(&s, r, &drops, &mods);
 	res->drops = loader__stat(&s, ISC_STAT_DROPS);
@@ -314,7 +356,7 @@ int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
 	ret = ISC_EXIT_OK;
 out:
 	ring_buffer__free(rb);
-	if (s.skel)
+	if (s.skel || s.top)
 		loader__stop(&s);
 	free(r);
 	return ret;

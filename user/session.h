@@ -22,6 +22,9 @@ struct isc_session_opts {
 	int nr_classify;
 	const char *classify[ISC_MAX_CLASSIFY];
 	const char *what;		/* "tracing", "auditing", ... for the ready line */
+	bool counting;			/* count in the kernel (bpf/top.bpf.c): no
+					 * ioctl records, only IOMMU-core ones */
+	uint64_t tick_ns;		/* the sink's tick; 0: every second */
 };
 
 #define ISC_SESSION_SHORT "p:c:d:m:v"
@@ -57,6 +60,8 @@ void session__init_opts(struct isc_session_opts *o, const char *what);
 int session__parse_out_opts(struct isc_session_opts *so, int argc, char **argv,
 			    const char *cmd, const char *usage, const char **out);
 
+struct isc_session_result;
+
 /* What a command does with the records. Any callback may be NULL. */
 struct isc_sink {
 	void *ctx;
@@ -67,7 +72,12 @@ struct isc_sink {
 	void (*iommu)(void *ctx, const struct isc_iommu_view *v, const struct isc_verdict *cls);
 	void (*map_stats)(void *ctx, const struct isc_map_key *k, const struct isc_map_stats *st);
 	void (*drops)(void *ctx, uint64_t new_drops, uint64_t total);
-	void (*tick)(void *ctx);	/* about once a second, and at the end */
+	void (*tick)(void *ctx);	/* about once a second (tick_ns), and at the end */
+	/* attached and about to run; s is valid until session__run returns */
+	void (*started)(void *ctx, struct isc_session *s, const struct isc_session_result *res);
+	/* input_fd is readable (when input is set) */
+	void (*input)(void *ctx);
+	int input_fd;
 };
 
 struct isc_session_result {
@@ -86,5 +96,7 @@ struct isc_session_result {
 int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
 		 struct isc_session_result *res);
 void session__free(struct isc_session_result *res);
+/* Ask a running session to end (from a sink callback). */
+void session__stop(void);
 
 #endif /* ISC_SESSION_H */

@@ -204,9 +204,56 @@ static void edge_calls(int d)
 	munmap(mem, 2 * page);
 }
 
+/*
+ * --mix: one call of each kind of mismatch the kernel-side counters of
+ * iommutop judge (bpf/top.bpf.c), and some that must not count: the
+ * in-kernel classes are compared with user space's for these.
+ */
+static void mix_calls(int c, int d, int i)
+{
+	uint8_t buf[64] = {};
+	uint32_t *w = (uint32_t *)buf;
+	int ret;
+
+#define MIX(fd, kind, name, cmd, argsz, flags)					\
+	do {									\
+		w[0] = (argsz);							\
+		ret = do_ioctl(fd, cmd, buf);					\
+		manifest(fd, kind, name, cmd, argsz, flags, ret, NULL);		\
+		memset(buf, 0, sizeof(buf));					\
+	} while (0)
+
+	/* newer struct: MAP_DMA with 8 bytes more than any kernel has */
+	w[1] = VFIO_DMA_MAP_FLAG_READ;
+	MIX(c, "container", "VFIO_IOMMU_MAP_DMA", VFIO_IOMMU_MAP_DMA, 40, 1);
+	/* SET_IRQS: two data types at once (one-of), and an eventfd array
+	 * too short for its count (payload) */
+	w[1] = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_TRIGGER;
+	MIX(d, "device", "VFIO_DEVICE_SET_IRQS", VFIO_DEVICE_SET_IRQS, 20, 0x23);
+	w[1] = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	w[4] = 4;
+	MIX(d, "device", "VFIO_DEVICE_SET_IRQS", VFIO_DEVICE_SET_IRQS, 24, 0x24);
+	/* DEVICE_FEATURE: an index no kernel has, and SET on a GET-only one */
+	w[1] = VFIO_DEVICE_FEATURE_GET | 200;
+	MIX(d, "device", "VFIO_DEVICE_FEATURE", VFIO_DEVICE_FEATURE, 8, 0x100c8);
+	w[1] = VFIO_DEVICE_FEATURE_SET | 1;
+	MIX(d, "device", "VFIO_DEVICE_FEATURE", VFIO_DEVICE_FEATURE, 8, 0x20001);
+	/* UNMAP_DMA asking for the dirty bitmap without room for it */
+	w[1] = 1;
+	MIX(c, "container", "VFIO_IOMMU_UNMAP_DMA", VFIO_IOMMU_UNMAP_DMA, 24, 1);
+	/* a bigger INFO buffer is room for capabilities, not a newer struct */
+	MIX(c, "container", "VFIO_IOMMU_GET_INFO", VFIO_IOMMU_GET_INFO, 64, 0);
+	/* a device ioctl on a container: unknown there */
+	MIX(c, "container", NULL, VFIO_DEVICE_GET_INFO, 24, -1);
+	/* iommufd: a smaller size than IOMMU_IOAS_MAP's, and a bigger one */
+	MIX(i, "iommufd", "IOMMU_IOAS_MAP", IOMMU_IOAS_MAP_CMD, 36, 0);
+	MIX(i, "iommufd", "IOMMU_IOAS_MAP", IOMMU_IOAS_MAP_CMD, 48, 0);
+#undef MIX
+}
+
 int main(int argc, char **argv)
 {
-	int c, g, d, i, n, loops = 1, k;
+	int c, g, d, i, n, loops = 1, k, mix = 0;
 	char line[16];
 
 	for (k = 1; k < argc; k++) {
@@ -214,10 +261,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%d\n", getpid());
 			if (!fgets(line, sizeof(line), stdin))
 				return 1;
+		} else if (!strcmp(argv[k], "--mix")) {
+			mix = 1;
 		} else if (!strcmp(argv[k], "--loops") && k + 1 < argc) {
 			loops = atoi(argv[++k]);
 		} else {
-			fprintf(stderr, "usage: vfio_client [--wait] [--loops N]\n");
+			fprintf(stderr, "usage: vfio_client [--wait] [--loops N] [--mix]\n");
 			return 2;
 		}
 	}
@@ -231,6 +280,8 @@ int main(int argc, char **argv)
 		device_calls(d);
 		iommufd_calls(i);
 		edge_calls(d);
+		if (mix)
+			mix_calls(c, d, i);
 		/* Not VFIO: must not show up in the trace. */
 		ioctl(c, FIONREAD, &n);
 	}

@@ -59,6 +59,21 @@ echo $? >"$R/audit.rc"
 wait "$pp"
 echo $? >"$R/profile.rc"
 
+# ---- iommutop: the workload counted in the kernel, one JSON snapshot at
+# the end (SIGINT); tests/guest.bats compares it with the manifest ----
+./iommuscope top --json -d 1h >"$R/top.jsonl" 2>"$R/top.err" &
+tp=$!
+if wait_tracing_for "$R/top.err" "$tp" counting; then
+	./vfio_workload --manifest "$R/manifest-top.jsonl" >"$R/workload-top.log" 2>&1
+	echo $? >"$R/workload-top.rc"
+else
+	echo 99 >"$R/workload-top.rc"
+fi
+kill -INT "$tp" 2>/dev/null
+wait "$tp"
+echo $? >"$R/top.rc"
+# ---- end of iommutop ----
+
 # Enforcement (BPF LSM): tests/guest/enforce/run.sh, asserted by
 # tests/guest-enforce.bats.
 sh enforce/run.sh >"$R/enforce-run.log" 2>&1

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iommutop and the exporter: count VFIO and iommufd ioctls in the kernel,
+ * per (process, ioctl, fd kind, device), in a per-CPU hash. Nothing is
+ * streamed per call: user space sums the CPUs and diffs samples.
+ *
+ * The hook sets and their program names are those of bpf/ioctl.bpf.c, so
+ * the loader's probe and mode choice serve both objects. Entry judges the
+ * call's mismatch classes against the "catalog" map (what the running
+ * kernel accepts, filled from include/catalog.def) and remembers it in the
+ * per-thread "inflight" map; exit does one per-CPU hash update. The
+ * in-flight record is the one bpf/iommu.bpf.c reads, so its map/unmap
+ * counting attributes DMA bytes to this call too.
+ *
+ * Denials: the enforce object counts a refused call by adding to
+ * isc_top_val.denials of this object's "top_stats" map (the loader gives it
+ * this map's fd); nothing here writes that field.
+ */
+#include "common.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define FEATURE_CMD	0x3b75		/* VFIO_DEVICE_FEATURE */
+#define FEATURE_INDEX	0xffffu
+#define FEATURE_OPS	0x30000u	/* GET | SET */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct isc_top_key);
+	__type(value, struct isc_top_val);
+} top_stats SEC(".maps");
+
+/* (cmd, fd kind) -> what this kernel accepts (user/catalog_map.c) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 512);
+	__type(key, struct isc_cat_key);
+	__type(value, struct isc_cat_entry);
+} catalog SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ISC_MAX_FEATURES);
+	__type(key, __u32);
+	__type(value, __u32);
+} features SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct isc_ioctl_event);
+} tscratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct isc_top_val);
+} tzero SEC(".maps");
+
+/*
+ * The in-flight record carries what exit needs; top uses two of its
+ * fields for its own state (the record never leaves the kernel here).
+ */
+#define top_classes	flags_out	/* ISC_TC_* bits judged at entry */
+#define top_dev		argsz_out	/* the file's device number */
+
+#define TC(c)	(1u << (c))
+
+static __always_inline __u32 read_u32(__u64 arg, __u32 off, __u32 *v)
+{
+	return bpf_probe_read_user(v, sizeof(*v), (void *)(arg + (off & 0x3f)));
+}
+
+/* Variable-length structs (user/classify.c classify_payload): 1 when the
+ * payload rule decided the size question. */
+static __always_inline int payload_size(const struct isc_cat_entry *c, __u64 arg, __u32 argsz,
+					__u32 flags, __u32 *cls)
+{
+	__u32 count = 0;
+	__u64 need;
+
+	switch (c->payload) {
+	case 1:		/* ISC_PL_IRQ_DATA: count * (0, 1 or 4 by DATA_BOOL/EVENTFD) */
+		read_u32(arg, c->payload_a, &count);
+		need = (__u64)c->minsz + (__u64)count * ((flags & 0x2) ? 1 : (flags & 0x4) ? 4 : 0);
+		break;
+	case 2:		/* ISC_PL_TRAILING */
+		return 1;
+	case 3:		/* ISC_PL_ARRAY: count at a, elements of b bytes */
+		read_u32(arg, c->payload_a, &count);
+		need = (__u64)c->minsz + (__u64)count * c->payload_b;
+		break;
+	case 4:		/* ISC_PL_FLAG_TAIL: flag a adds b bytes */
+		if (!(flags & c->payload_a))
+			return 0;
+		need = (__u64)c->minsz + c->payload_b;
+		break;
+	default:
+		return 0;
+	}
+	if (argsz < need)
+		*cls |= TC(ISC_TC_TRUNCATED);
+	return 1;
+}
+
+static __always_inline __u32 flag_classes(const struct isc_cat_entry *c, __u32 flags)
+{
+	__u32 f = flags & ~c->index_mask, set;
+	__u32 cls = 0;
+	int i;
+
+	if (f & ~c->allowed)
+		cls |= TC(ISC_TC_UNKNOWN_FLAGS);
+	for (i = 0; i < 2; i++) {
+		if (!c->one_of[i])
+			continue;
+		set = f & c->one_of[i];
+		if (!set || (set & (set - 1)))
+			cls |= TC(ISC_TC_UNKNOWN_FLAGS);
+	}
+	return cls;
+}
+
+/* VFIO_DEVICE_FEATURE's low 16 bits pick a sub-feature with its own
+ * release and its own GET/SET support. */
+static __always_inline __u32 feature_classes(__u32 flags)
+{
+	__u32 idx = flags & FEATURE_INDEX, *v;
+
+	v = idx < ISC_MAX_FEATURES ? bpf_map_lookup_elem(&features, &idx) : NULL;
+	if (!v || !(*v & ISC_FEATF_KNOWN))
+		return TC(ISC_TC_UNKNOWN_IOCTL);
+	return flags & FEATURE_OPS & ~*v ? TC(ISC_TC_UNKNOWN_FLAGS) : 0;
+}
+
+/* The classes of a call, as user/classify.c classify__ioctl judges them
+ * (minus caps-truncated, which needs the thread's next call). */
+static __always_inline __u32 classify(__u32 cmd, __u8 kind, __u64 arg)
+{
+	struct isc_cat_key key = { .cmd = cmd, .fd_kind = kind };
+	struct isc_cat_entry *c = bpf_map_lookup_elem(&catalog, &key);
+	__u32 argsz, flags = 0, cls = 0;
+	bool has_flags = false;
+
+	if (!c || (c->cflags & ISC_CATF_TOO_NEW))
+		return TC(ISC_TC_UNKNOWN_IOCTL);
+	if (!(c->cflags & ISC_CATF_SIZED) || !arg || read_u32(arg, 0, &argsz))
+		return 0;
+	if (c->flags_off != ISC_CAT_NO_FLAGS && !read_u32(arg, c->flags_off, &flags))
+		has_flags = true;
+	if (argsz < c->minsz)
+		cls |= TC(ISC_TC_TRUNCATED);
+	else if (c->payload && payload_size(c, arg, argsz, flags, &cls))
+		;
+	else if (c->size && argsz < c->size)
+		cls |= TC(ISC_TC_OLDER_STRUCT);
+	else if (c->size && argsz > c->size && !(c->cflags & ISC_CATF_CAPS))
+		cls |= TC(ISC_TC_NEWER_STRUCT);
+	if (has_flags && (c->cflags & ISC_CATF_FLAGS_IN))
+		cls |= flag_classes(c, flags);
+	if (has_flags && cmd == FEATURE_CMD && kind == ISC_FD_DEVICE)
+		cls |= feature_classes(flags);
+	return cls;
+}
+
+static __always_inline __u32 file_rdev(struct file *file)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFCHR)
+		return 0;
+	return BPF_CORE_READ(inode, i_rdev);
+}
+
+static __always_inline int top_enter(struct file *file, __u32 cmd, __u64 arg, __u8 kind)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid, zero = 0;
+	struct isc_ioctl_event *e;
+
+	if (!file || !task_wanted(pid_tgid))
+		return 0;
+	if (kind == ISC_FD_UNKNOWN)
+		kind = file_kind(file);
+	if (kind == ISC_FD_UNKNOWN)
+		return 0;
+	e = bpf_map_lookup_elem(&tscratch, &zero);
+	if (!e)
+		return 0;
+	e->hdr.ts_ns = bpf_ktime_get_ns();
+	e->pid = pid_tgid >> 32;
+	e->tid = tid;
+	e->cmd = cmd;
+	e->fd_kind = kind;
+	e->top_dev = file_rdev(file);
+	e->top_classes = classify(cmd, kind, arg);
+	if (!bpf_map_update_elem(&inflight, &tid, e, BPF_NOEXIST))
+		inflight_add(1);
+	else if (bpf_map_update_elem(&inflight, &tid, e, BPF_EXIST))
+		stat_inc(ISC_STAT_INFLIGHT_FULL);
+	return 0;
+}
+
+static __always_inline __u32 log2_bucket(__u64 v)
+{
+	__u32 r, shift;
+
+	r = (v > 0xffffffffull) << 5;
+	v >>= r;
+	shift = (v > 0xffff) << 4;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xff) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xf) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
+	r |= (v >> 1);
+	return r < ISC_TOP_HIST ? r : ISC_TOP_HIST - 1;
+}
+
+static __always_inline struct isc_top_val *top_val(const struct isc_top_key *key)
+{
+	struct isc_top_val *v = bpf_map_lookup_elem(&top_stats, key);
+	__u32 zero = 0;
+
+	if (v)
+		return v;
+	v = bpf_map_lookup_elem(&tzero, &zero);
+	if (!v)
+		return NULL;
+	bpf_get_current_comm(v->comm, sizeof(v->comm));
+	bpf_map_update_elem(&top_stats, key, v, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(&top_stats, key);
+	if (!v)
+		stat_inc(ISC_STAT_TOP_FULL);
+	return v;
+}
+
+static __always_inline int top_exit(__s64 ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), cls, b;
+	struct isc_top_key key = {};
+	struct isc_ioctl_event *e;
+	struct isc_top_val *v;
+	__u64 lat;
+	int i;
+
+	e = bpf_map_lookup_elem(&inflight, &tid);
+	if (!e)
+		return 0;
+	lat = bpf_ktime_get_ns() - e->hdr.ts_ns;
+	key.tgid = e->pid;
+	key.cmd = e->cmd;
+	key.dev = e->top_dev;
+	key.fd_kind = e->fd_kind;
+	cls = e->top_classes;
+	v = top_val(&key);
+	if (v) {
+		v->calls++;
+		if (ret < 0)
+			v->errors++;
+		v->lat_sum_ns += lat;
+		b = log2_bucket(lat);
+		v->hist[b & (ISC_TOP_HIST - 1)]++;
+		for (i = 0; i < ISC_TC_MAX && cls; i++)
+			if (cls & TC(i))
+				v->cls[i]++;
+	}
+	if (!bpf_map_delete_elem(&inflight, &tid))
+		inflight_add(-1);
+	return 0;
+}
+
+/* ---- tracepoint hook set ---- */
+
+SEC("?tp/syscalls/sys_enter_ioctl")
+int tp_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 cmd = (__u32)ctx->args[1];
+
+	if (!is_vfio_cmd(cmd))
+		return 0;
+	return top_enter(fd_file((int)ctx->args[0]), cmd, ctx->args[2], ISC_FD_UNKNOWN);
+}
+
+SEC("?tp/syscalls/sys_exit_ioctl")
+int tp_exit_ioctl(struct trace_event_raw_sys_exit *ctx)
+{
+	if (!inflight_calls())
+		return 0;
+	return top_exit(ctx->ret);
+}
+
+/* ---- full hook set ---- */
+
+SEC("?lsm/file_ioctl")
+int BPF_PROG(lsm_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg)
+{
+	if (is_vfio_cmd(cmd))
+		top_enter(file, cmd, arg, ISC_FD_UNKNOWN);
+	return 0;	/* counts only */
+}
+
+#define HANDLER(func, kind_expr)						\
+SEC("?fentry/" #func)								\
+int BPF_PROG(func##_fentry, struct file *file, unsigned int cmd, unsigned long arg) \
+{										\
+	return top_enter(file, cmd, arg, kind_expr);				\
+}										\
+SEC("?fexit/" #func)								\
+int BPF_PROG(func##_fexit, struct file *file, unsigned int cmd, unsigned long arg, \
+	     long ret)								\
+{										\
+	return top_exit(ret);							\
+}
+
+HANDLER(vfio_fops_unl_ioctl, ISC_FD_CONTAINER)
+HANDLER(vfio_group_fops_unl_ioctl, ISC_FD_GROUP)
+HANDLER(vfio_device_fops_unl_ioctl, ISC_FD_DEVICE)
+HANDLER(iommufd_fops_ioctl, iommufd_file_kind(file))

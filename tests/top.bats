@@ -1,0 +1,234 @@
+#!/usr/bin/env bats
+# iommutop on this host's kernel (root, tracepoint mode): the counts in the
+# kernel equal what tests/client/vfio_client issued, the in-kernel
+# mismatch classes equal user space's for the same calls, and the real
+# full-screen view driven in tmux shows, sorts, filters and quits.
+# VFIO fds are simulated with --classify (CLASSIFY in helpers.bash).
+
+load helpers
+
+setup() {
+	[ "$(id -u)" -eq 0 ] || skip "live tests load BPF programs: need root"
+	BIN=${ISC_BIN:-.output/iommuscope}
+	CLIENT=${ISC_CLIENT:-.output/tests/vfio_client}
+	T=$BATS_TEST_TMPDIR
+	PIDS=()
+	SOCK=iommutop-test-$$
+}
+
+teardown() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	tmux -L "$SOCK" kill-server 2>/dev/null || true
+	true
+}
+
+# The manifest's calls per "name/fd_kind" (null name: the cmd number).
+manifest_counts() {
+	jq -s -c '[.[] | select(has("seq")) | "\(.name // .cmd)/\(.fd_kind)"]
+		  | group_by(.) | map({key: .[0], value: length}) | from_entries' "$1"
+}
+
+# The same from the last --json snapshot, for one command name.
+top_counts() {
+	tail -n 1 "$1" | jq -c --arg c "$2" '[.processes[] | select(.comm == $c) | .ioctls[]
+		| {k: "\(.ioctl // .cmd)/\(.fd_kind)", n: .calls}] | group_by(.k)
+		| map({key: .[0].k, value: (map(.n) | add)}) | from_entries'
+}
+
+# start_top ARGS...: iommuscope top in the background until it counts.
+start_top() {
+	start_session counting top top "$@" || return 1
+	TOP_PID=$SESSION_PID
+	PIDS+=("$TOP_PID")
+}
+
+@test "top --json: per-ioctl call counts equal what the client issued" {
+	start_top --json -n 1 -d 3s --mode tracepoint "${CLASSIFY[@]}"
+	"$CLIENT" --loops 3 --mix >"$T/manifest"
+	wait "$TOP_PID"
+	want=$(manifest_counts "$T/manifest")
+	got=$(top_counts "$T/top.out" vfio_client)
+	echo "manifest: $want"
+	echo "top:      $got"
+	[ "$want" = "$got" ]
+	# totals, errors (every call fails on these char devices), header
+	tail -n 1 "$T/top.out" | jq -e --argjson n "$(jq -s '[.[] | select(has("seq"))] | length' \
+		"$T/manifest")" '.mode == "tracepoint" and .enforce == "off" and
+		(.processes[] | select(.comm == "vfio_client") | .calls == $n and .errors == $n
+		 and .denials == 0 and .p99_latency_ns > 0 and .avg_latency_ns > 0)'
+}
+
+@test "in-kernel mismatch classes agree with user space's for the same calls" {
+	start_top --json -n 1 -d 3s --mode tracepoint "${CLASSIFY[@]}"
+	start_session tracing trace trace --json --mode tracepoint "${CLASSIFY[@]}"
+	PIDS+=("$SESSION_PID")
+	trace_pid=$SESSION_PID
+	"$CLIENT" --loops 2 --mix >"$T/manifest"
+	sleep 0.3
+	stop_session "$trace_pid" INT
+	wait "$TOP_PID"
+	# per "cmd/fd_kind": how many calls of each class (caps-truncated and
+	# bad-version need more than one call or an IOMMU record: user space only)
+	user=$(jq -s -S -c '[.[] | select(.type == "ioctl" and .comm == "vfio_client")
+		| {k: "\(.cmd)/\(.fd_kind)", c: (.classes - ["caps-truncated", "bad-version"])}]
+		| group_by(.k) | map({key: .[0].k, value: ([.[].c[]] | group_by(.)
+		| map({key: .[0], value: length}) | from_entries)}) | from_entries' "$T/trace.out")
+	kernel=$(tail -n 1 "$T/top.out" | jq -S -c '[.processes[] | select(.comm == "vfio_client")
+		| .ioctls[] | {k: "\(.cmd)/\(.fd_kind)", m: .mismatches}] | group_by(.k)
+		| map({key: .[0].k, value: (reduce .[].m as $m ({}; reduce ($m | to_entries[]) as $e
+		(.; .[$e.key] += $e.value)) | with_entries(select(.value > 0)))}) | from_entries')
+	echo "user space: $user"
+	echo "kernel:     $kernel"
+	[ "$user" = "$kernel" ]
+	# every class the kernel counts occurs in this mix
+	jq -e '[.[] | keys[]] | unique == ["newer-struct", "older-struct", "truncated",
+		"unknown-flags", "unknown-ioctl"]' <<<"$kernel"
+}
+
+@test "top -b: plain snapshots with the header, the process and its ioctls" {
+	start_top -b -n 2 -d 1s --mode tracepoint "${CLASSIFY[@]}"
+	"$CLIENT" >/dev/null
+	wait "$TOP_PID"
+	[ "$(grep -c '^iommutop - kernel' "$T/top.out")" -eq 2 ]
+	grep -q 'mode tracepoint' "$T/top.out"
+	grep -E '^ *[0-9]+ vfio_client ' "$T/top.out"
+	grep -E '^ +VFIO_IOMMU_MAP_DMA +container' "$T/top.out"
+	grep -E '^ +0x3bfe +iommufd' "$T/top.out"
+}
+
+@test "top: bad arguments are one-line usage errors (exit 2)" {
+	for args in "--delay 0" "--delay 2h" "--sort bogus" "-n 0" "--iterations x" "extra"; do
+		# shellcheck disable=SC2086
+		run "$BIN" top -b $args
+		[ "$status" -eq 2 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "${lines[0]}" == "iommuscope: error: "* ]]
+	done
+	run "$BIN" top </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"needs a terminal; use --batch"* ]]
+}
+
+# ---- the full-screen view in tmux ----
+
+tm() {
+	tmux -L "$SOCK" "$@"
+}
+
+screen() {
+	tm capture-pane -p -t top
+}
+
+# wait_screen REGEX [TRIES]: until the screen matches.
+wait_screen() {
+	for _ in $(seq "${2:-100}"); do
+		screen | grep -qE "$1" && return 0
+		sleep 0.1
+	done
+	echo "screen never matched '$1':"
+	screen
+	return 1
+}
+
+# Traffic from two processes: "zz_busy_client" issues 10 times the calls
+# of "vfio_client": first by calls/s, last by name.
+traffic() {
+	cp "$CLIENT" "$T/vfio_client"
+	cp "$CLIENT" "$T/zz_busy_client"
+	(while :; do "$T/vfio_client" >/dev/null; sleep 0.2; done) &
+	PIDS+=($!)
+	(while :; do "$T/zz_busy_client" --loops 10 >/dev/null; sleep 0.2; done) &
+	PIDS+=($!)
+}
+
+@test "iommutop in tmux: rows, sorting, filtering, detail, quit, terminal restored" {
+	command -v tmux >/dev/null || skip "tmux not installed"
+	ln -sf "$(realpath "$BIN")" "$T/iommutop"
+	traffic
+	tm -f /dev/null new-session -d -s top -x 200 -y 50 "stty -a > $T/stty.before; \
+		$T/iommutop -d 500ms --mode tracepoint ${CLASSIFY[*]} 2>$T/top.err; \
+		echo exit=\$? > $T/top.rc; stty -a > $T/stty.after; sleep 30"
+	wait_screen '^iommutop - kernel .* mode tracepoint'
+	# both processes, the busiest first (sorted by calls/s)
+	wait_screen 'zz_busy_client'
+	wait_screen 'vfio_client'
+	first=$(screen | grep -oE '(zz_busy|vfio)_client' | head -n 1)
+	[ "$first" = zz_busy_client ]
+	screen | grep -qE 'CALLS/s\*'
+	# 's' steps through the sort columns: 9 times from calls/s is the
+	# command name, which puts vfio_client first
+	for _ in 1 2 3 4 5 6 7 8 9; do tm send-keys -t top s; done
+	wait_screen 'COMM\*'
+	sleep 0.6
+	first=$(screen | grep -oE '(zz_busy|vfio)_client' | head -n 1)
+	[ "$first" = vfio_client ]
+	# 'S' steps back: pid
+	# expand the selected process into its ioctls
+	tm send-keys -t top S
+	wait_screen 'PID\*'
+	tm send-keys -t top s
+	wait_screen 'COMM\*'
+	# expand the selected process (vfio_client, first) into its ioctls
+	tm send-keys -t top Right
+	wait_screen '^ +VFIO_IOMMU_MAP_DMA +container'
+	tm send-keys -t top Left
+	sleep 0.6
+	! screen | grep -qE '^ +VFIO_IOMMU_MAP_DMA'
+	# j/k move the selection (the line in reverse video is not visible in
+	# a capture; moving and back must not break anything)
+	tm send-keys -t top j k Down Up
+	# filter: only vfio_client
+	tm send-keys -t top f v f i o Enter
+	wait_screen 'f filter \[vfio\]'
+	sleep 1
+	! screen | grep -q zz_busy_client
+	screen | grep -q vfio_client
+	# detail of the selected process: histogram and recent mismatches
+	tm send-keys -t top Enter
+	wait_screen 'latency, log2 buckets'
+	wait_screen 'older-struct'
+	screen | grep -qE '^ +[0-9]+ \.\. [0-9]+ +ns +[0-9]+ \|#+'
+	tm send-keys -t top Escape
+	wait_screen 'CALLS/s|COMM\*'
+	# resize: the view follows the new size
+	tm resize-window -t top -x 120 -y 30 2>/dev/null || tm resize-pane -t top -x 120 -y 30
+	sleep 1
+	[ "$(screen | wc -l)" -eq 30 ]
+	screen | tail -n 1 | grep -q 'q quit'
+	# quit: exit 0, the terminal's modes as before, nothing left over
+	tm send-keys -t top q
+	for _ in $(seq 50); do [ -f "$T/top.rc" ] && break; sleep 0.1; done
+	cat "$T/top.rc"
+	grep -qx 'exit=0' "$T/top.rc"
+	for _ in $(seq 20); do [ -f "$T/stty.after" ] && break; sleep 0.1; done
+	# (the first line has the size, which the resize changed)
+	diff <(tail -n +2 "$T/stty.before") <(tail -n +2 "$T/stty.after")
+	# the ready line went to the terminal's stderr after the screen was gone
+	grep -q 'iommuscope: counting VFIO/iommufd ioctls in tracepoint mode' "$T/top.err" ||
+		grep -q 'counting VFIO' <(screen)
+}
+
+@test "iommutop in tmux: Ctrl-C and SIGTERM restore the terminal" {
+	command -v tmux >/dev/null || skip "tmux not installed"
+	for how in C-c TERM; do
+		rm -f "$T/top.rc" "$T/stty.after"
+		tm -f /dev/null new-session -d -s top -x 160 -y 40 "stty -a > $T/stty.before; \
+			sh -c 'echo \$\$ > $T/top.pid; exec $BIN top -d 500ms --mode tracepoint' \
+			2>$T/top.err; echo exit=\$? > $T/top.rc; stty -a > $T/stty.after; sleep 30"
+		wait_screen '^iommutop - kernel'
+		if [ "$how" = C-c ]; then
+			tm send-keys -t top C-c
+		else
+			kill -TERM "$(cat "$T/top.pid")"
+		fi
+		for _ in $(seq 50); do [ -f "$T/stty.after" ] && break; sleep 0.1; done
+		grep -qx 'exit=0' "$T/top.rc"
+		diff "$T/stty.before" "$T/stty.after"
+		# the alternate screen is gone: the shell's screen is back
+		! screen | grep -q '^iommutop - kernel'
+		tm kill-session -t top
+	done
+}
