@@ -187,7 +187,7 @@ static int policy_validate(const char *path, struct isc_policy *p, const struct 
 
 struct enforce_run {
 	struct isc_output out;
-	const char *policy_name;
+	char policy[PATH_MAX];	/* what rule lines refer to, "" : built in */
 	uint64_t records, invalid;
 };
 
@@ -203,7 +203,7 @@ static int on_deny(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	r->records++;
-	output__deny(&r->out, &v, r->policy_name);
+	output__deny(&r->out, &v, r->policy[0] ? r->policy : NULL);
 	return 0;
 }
 
@@ -270,7 +270,7 @@ static void enforce_reload(struct isc_enforcer *e, struct enforce_state *st,
 		snprintf(st->error, sizeof(st->error), "%s", err);
 	} else {
 		st->generation = e->generation;
-		r->policy_name = st->policy[0] ? st->policy : NULL;
+		snprintf(r->policy, sizeof(r->policy), "%s", st->policy);
 		fprintf(stderr, "iommuscope: policy %s reloaded (generation %u)\n",
 			st->policy[0] ? st->policy : "(built-in)", e->generation);
 	}
@@ -439,7 +439,7 @@ int cmd_enforce(int argc, char **argv)
 	}
 	memset(&r, 0, sizeof(r));
 	output__init(&r.out, json, logf ? logf : stdout);
-	r.policy_name = policy_path;
+	snprintf(r.policy, sizeof(r.policy), "%s", policy_path ? policy_path : "");
 	rb = ring_buffer__new(e.events_fd, on_deny, &r, NULL);
 	if (!rb) {
 		isc_err("failed to create ring buffer reader: %s", strerror(errno));
@@ -455,12 +455,11 @@ int cmd_enforce(int argc, char **argv)
 		isc_warn("cannot write %s: 'policy reload' will not find this process",
 			 ISC_STATE_FILE);
 	fprintf(stderr,
-		"iommuscope: enforcing %s (%d entries, generation %u)%s%s on VFIO/iommufd ioctls; %s%s\n",
+		"iommuscope: enforcing %s (%d entries, generation %u)%s%s on VFIO/iommufd ioctls; %s\n",
 		policy_path ? policy_path : "the built-in catalog policy", entries, e.generation,
 		audit_only ? ", audit only" : "",
 		e.compat ? ", 32-bit callers too" : "",
-		e.pinned ? "pinned" : "Ctrl-C to stop",
-		e.adopted ? "" : "");
+		e.pinned ? "pinned" : "Ctrl-C to stop");
 	isc_info("race detection: %s", e.race);
 
 	start = monotonic_ns();

@@ -425,7 +425,7 @@ int policy__parse(const char *name, const char *buf, size_t len, struct isc_poli
 		  char *err, size_t errlen)
 {
 	struct parser ps = { .name = name, .err = err, .errlen = errlen, .p = p };
-	struct tok t[MAX_TOKENS];
+	struct tok t[MAX_TOKENS] = {};
 	const char *s = buf, *end = buf + len, *nl;
 	int n;
 
@@ -485,7 +485,7 @@ int policy__load(const char *path, struct isc_policy *p, char *err, size_t errle
 	}
 	while ((n = read(fd, buf + len, MAX_POLICY_BYTES + 1 - len)) > 0)
 		len += n;
-	ret = n < 0 ? -errno : 0;
+	ret = n < 0 ? -(errno ? errno : EIO) : 0;
 	close(fd);
 	if (ret || len > MAX_POLICY_BYTES) {
 		snprintf(err, errlen, "%s: %s", path,
