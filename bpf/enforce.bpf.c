@@ -52,6 +52,31 @@ struct {
 	__type(value, struct isc_checked);
 } checked SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct isc_deny_key);
+	__type(value, struct isc_deny_count);
+} deny_counts SEC(".maps");
+
+static __always_inline void count_denial(__u32 cmd, __u8 kind)
+{
+	struct isc_deny_key k = {};
+	struct isc_deny_count *c, init = {};
+
+	k.tgid = bpf_get_current_pid_tgid() >> 32;
+	k.cmd = cmd;
+	k.fd_kind = kind;
+	c = bpf_map_lookup_elem(&deny_counts, &k);
+	if (c) {
+		c->n++;
+		return;
+	}
+	init.n = 1;
+	bpf_get_current_comm(init.comm, sizeof(init.comm));
+	bpf_map_update_elem(&deny_counts, &k, &init, BPF_NOEXIST);
+}
+
 /* kernfs_node.parent became __parent in 6.15 */
 struct kernfs_node___old {
 	struct kernfs_node *parent;
@@ -156,6 +181,7 @@ static __always_inline int deny(const struct isc_policy_entry *e, struct file *f
 	if (!audit && !err)
 		err = 1;	/* EPERM: a refusal must not read as success */
 	es_inc(audit ? ISC_ES_AUDITED : ISC_ES_DENIED);
+	count_denial(cmd, kind);
 	report(e, file, cmd, arg, kind, hook, reason, argsz, flags, bad, line, (__s32)err);
 	return -(int)err;
 }

@@ -115,6 +115,20 @@ enum isc_enforce_stat {
 	ISC_ES_MAX,
 };
 
+/* Refusals (and audit-only would-be refusals) per process and ioctl: the
+ * per-CPU "deny_counts" hash, pinned for iommutop and the exporter. */
+struct isc_deny_key {
+	__u32 tgid;
+	__u32 cmd;
+	__u8 fd_kind;
+	__u8 __pad[3];
+};
+
+struct isc_deny_count {
+	__u64 n;
+	char comm[ISC_COMM_LEN];
+};
+
 /* What the check remembered for the race detector, per thread. */
 struct isc_checked {
 	__u64 arg;

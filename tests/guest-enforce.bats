@@ -143,3 +143,10 @@ records() {
 	grep -q '^drwx------' "$D/state-perms.txt"
 	grep -q '^-rw-------' "$D/state-perms.txt"
 }
+
+@test "$ISC_GUEST_KERNEL: iommutop shows the refusals per process and the enforcement state" {
+	counts "$D/top-bad.txt" 0 4 0
+	[ "$(cat "$D/top.rc")" -eq 0 ] || cat "$D/top.err"
+	tail -n 1 "$D/top.jsonl" | jq -e '(.enforce | startswith("on gen 1"))
+		and ([.processes[] | select(.comm == "enforce_client") | .denials] | add == 4)'
+}

@@ -74,71 +74,6 @@ static void on_signal(int sig)
 		exiting = 1;
 }
 
-/* ---- the state file: which loader enforces which file ---- */
-
-struct enforce_state {
-	pid_t pid;		/* 0: none running */
-	char policy[PATH_MAX];	/* "" : built in */
-	uint32_t generation;
-	bool pinned;
-	bool audit_only;
-	char error[ISC_POLICY_ERR_LEN];	/* the last reload's error */
-};
-
-static int state_write(const struct enforce_state *s)
-{
-	char tmp[] = ISC_STATE_FILE ".XXXXXX";
-	FILE *f;
-	int fd;
-
-	if (mkdir(ISC_STATE_DIR, 0700) && errno != EEXIST)
-		return -errno;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		unlink(tmp);
-		return -ENOMEM;
-	}
-	fprintf(f, "pid=%d\npolicy=%s\ngeneration=%u\npinned=%d\naudit_only=%d\nerror=%s\n",
-		(int)s->pid, s->policy, s->generation, s->pinned, s->audit_only, s->error);
-	if (fclose(f) || rename(tmp, ISC_STATE_FILE)) {
-		unlink(tmp);
-		return -errno;
-	}
-	return 0;
-}
-
-static int state_read(struct enforce_state *s)
-{
-	char buf[PATH_MAX + ISC_POLICY_ERR_LEN + 128], *line, *save = NULL;
-	uint64_t v;
-
-	memset(s, 0, sizeof(*s));
-	if (read_text_file(ISC_STATE_FILE, buf, sizeof(buf)) < 0)
-		return -1;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "pid=", 4) && !parse_u64(line + 4, 0, INT_MAX, &v))
-			s->pid = (pid_t)v;
-		else if (!strncmp(line, "policy=", 7))
-			snprintf(s->policy, sizeof(s->policy), "%s", line + 7);
-		else if (!strncmp(line, "generation=", 11) && !parse_u64(line + 11, 0, UINT32_MAX, &v))
-			s->generation = (uint32_t)v;
-		else if (!strncmp(line, "pinned=", 7))
-			s->pinned = line[7] == '1';
-		else if (!strncmp(line, "audit_only=", 11))
-			s->audit_only = line[11] == '1';
-		else if (!strncmp(line, "error=", 6))
-			snprintf(s->error, sizeof(s->error), "%s", line + 6);
-	}
-	/* a loader that died without cleaning up is not running */
-	if (s->pid && kill(s->pid, 0) && errno == ESRCH)
-		s->pid = 0;
-	return 0;
-}
-
 /* What a policy is compiled against: the kernel's version (which flags it
  * defines). Struct sizes from BTF are not needed to judge flags, and
  * parsing BTF would make every 'policy reload' slow. */
@@ -225,7 +160,7 @@ static FILE *open_log(const char *path)
 
 static int enforce_stop(void)
 {
-	struct enforce_state st;
+	struct isc_enforce_state st;
 	int n;
 
 	if (commands__preflight())
@@ -235,7 +170,7 @@ static int enforce_stop(void)
 		isc_err("cannot remove %s: %s", ISC_PIN_DIR, strerror(-n));
 		return ISC_EXIT_FAIL;
 	}
-	if (!state_read(&st) && st.pid)
+	if (!enforcer__state_read(&st) && st.pid)
 		fprintf(stderr, "iommuscope: pins removed; process %d still enforces until it exits\n",
 			(int)st.pid);
 	else
@@ -247,14 +182,14 @@ static int enforce_stop(void)
 
 /* Re-read the policy file named in the state (reload may have changed
  * it) and swap it in. */
-static void enforce_reload(struct isc_enforcer *e, struct enforce_state *st,
+static void enforce_reload(struct isc_enforcer *e, struct isc_enforce_state *st,
 			   const struct isc_abi *a, uint32_t pflags, struct enforce_run *r)
 {
 	char err[ISC_POLICY_ERR_LEN];
-	struct enforce_state now;
+	struct isc_enforce_state now;
 	struct isc_policy p;
 
-	if (!state_read(&now) && now.policy[0] && now.pid == getpid())
+	if (!enforcer__state_read(&now) && now.policy[0] && now.pid == getpid())
 		snprintf(st->policy, sizeof(st->policy), "%s", now.policy);
 	st->error[0] = 0;
 	if (!st->policy[0]) {
@@ -277,7 +212,7 @@ static void enforce_reload(struct isc_enforcer *e, struct enforce_state *st,
 	policy__free(&p);
 out:
 	/* the generation only moves on success: reload waits for it */
-	if (state_write(st))
+	if (enforcer__state_write(st))
 		isc_warn("cannot write %s", ISC_STATE_FILE);
 }
 
@@ -301,7 +236,7 @@ int cmd_enforce(int argc, char **argv)
 	bool audit_only = false, pin = false, stop = false, json = false;
 	char err[ISC_POLICY_ERR_LEN], real[PATH_MAX];
 	static struct enforce_run r;
-	struct enforce_state st = {};
+	struct isc_enforce_state st = {};
 	struct ring_buffer *rb = NULL;
 	struct sigaction sa = {};
 	struct isc_enforcer e = { .skel = NULL };
@@ -407,7 +342,7 @@ int cmd_enforce(int argc, char **argv)
 		goto out;
 	}
 	pflags = audit_only ? ISC_PF_AUDIT_ONLY : 0;
-	if (state_read(&st) == 0 && st.pid && st.pid != getpid()) {
+	if (enforcer__state_read(&st) == 0 && st.pid && st.pid != getpid()) {
 		isc_err("enforce: process %d already enforces (policy %s); stop it first",
 			(int)st.pid, st.policy[0] ? st.policy : "(built-in)");
 		goto out;
@@ -425,6 +360,8 @@ int cmd_enforce(int argc, char **argv)
 			goto out;
 		}
 	} else {
+		/* counters a killed non-pinned run left behind */
+		enforcer__unpin();
 		if (enforcer__start(&e, k, 1 << 20))
 			goto out;
 		if (enforcer__swap(&e, &p, policy_path ? policy_path : "(built-in)", &abi, pflags,
@@ -436,6 +373,9 @@ int cmd_enforce(int argc, char **argv)
 			goto out;
 		if (pin && enforcer__pin(&e))
 			goto out;
+		if (!pin && enforcer__publish(&e))
+			isc_warn("cannot pin the denial counters in %s: iommutop will not show them",
+				 ISC_PIN_DIR);
 	}
 	memset(&r, 0, sizeof(r));
 	output__init(&r.out, json, logf ? logf : stdout);
@@ -451,7 +391,7 @@ int cmd_enforce(int argc, char **argv)
 	st.pinned = e.pinned;
 	st.audit_only = audit_only;
 	st.error[0] = 0;
-	if (state_write(&st))
+	if (enforcer__state_write(&st))
 		isc_warn("cannot write %s: 'policy reload' will not find this process",
 			 ISC_STATE_FILE);
 	fprintf(stderr,
@@ -489,7 +429,7 @@ int cmd_enforce(int argc, char **argv)
 		(unsigned long long)enforcer__stat(&e, ISC_ES_DROPS));
 	if (e.pinned) {
 		st.pid = 0;
-		state_write(&st);
+		enforcer__state_write(&st);
 		fprintf(stderr,
 			"iommuscope: enforcement stays pinned in %s; 'iommuscope enforce --stop' removes it\n",
 			ISC_PIN_DIR);
@@ -498,6 +438,8 @@ int cmd_enforce(int argc, char **argv)
 	}
 	ret = ISC_EXIT_OK;
 out:
+	if (e.published && !e.pinned)
+		enforcer__unpin();
 	ring_buffer__free(rb);
 	if (e.skel || e.adopted)
 		enforcer__stop(&e, false);
@@ -537,7 +479,7 @@ static int policy_check(int argc, char **argv)
 static int policy_reload(int argc, char **argv)
 {
 	char real[PATH_MAX], err[ISC_POLICY_ERR_LEN];
-	struct enforce_state st;
+	struct isc_enforce_state st;
 	struct isc_abi abi = {};
 	struct isc_policy p;
 	const char *path = NULL;
@@ -553,7 +495,7 @@ static int policy_reload(int argc, char **argv)
 		isc_err("must be run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)");
 		return ISC_EXIT_FAIL;
 	}
-	if (state_read(&st) && !enforcer__pins_exist()) {
+	if (enforcer__state_read(&st) && !enforcer__pins_exist()) {
 		isc_err("no enforcement is running (start it with 'iommuscope enforce')");
 		return ISC_EXIT_FAIL;
 	}
@@ -573,7 +515,7 @@ static int policy_reload(int argc, char **argv)
 		gen = st.generation;
 		snprintf(st.policy, sizeof(st.policy), "%s", path ? path : "");
 		st.error[0] = 0;
-		if (state_write(&st) || kill(st.pid, SIGHUP)) {
+		if (enforcer__state_write(&st) || kill(st.pid, SIGHUP)) {
 			isc_err("cannot signal the enforcing process %d: %s", (int)st.pid,
 				strerror(errno));
 			goto out_free;
@@ -581,7 +523,7 @@ static int policy_reload(int argc, char **argv)
 		deadline = monotonic_ns() + 5000000000ull;
 		while (monotonic_ns() < deadline) {
 			usleep(20000);
-			if (state_read(&st))
+			if (enforcer__state_read(&st))
 				continue;
 			if (st.generation != gen) {
 				printf("policy %s in force (generation %u)\n", path ? path : "(built-in)",
@@ -607,7 +549,7 @@ static int policy_reload(int argc, char **argv)
 	st.generation++;
 	snprintf(st.policy, sizeof(st.policy), "%s", path ? path : "");
 	st.pinned = true;
-	if (state_write(&st))
+	if (enforcer__state_write(&st))
 		isc_warn("cannot write %s", ISC_STATE_FILE);
 	printf("policy %s in force (generation %u, pinned)\n", path ? path : "(built-in)",
 	       st.generation);

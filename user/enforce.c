@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
+#include <limits.h>
+#include <signal.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +23,7 @@ static const char *const handlers[] = {
 };
 
 static const char *const map_pins[] = {
-	"policy", "events", "enforce_stats", "fops_kinds", "rdev_kinds",
+	"policy", "events", "enforce_stats", "fops_kinds", "rdev_kinds", "deny_counts",
 };
 
 const char *enforcer__unsupported(const struct isc_kernel *k, char *buf, size_t len)
@@ -167,7 +169,7 @@ int enforcer__start(struct isc_enforcer *e, const struct isc_kernel *k, uint32_t
 	int err;
 
 	memset(e, 0, sizeof(*e));
-	e->policy_fd = e->events_fd = e->stats_fd = e->fops_fd = e->rdev_fd = -1;
+	e->policy_fd = e->events_fd = e->stats_fd = e->fops_fd = e->rdev_fd = e->counts_fd = -1;
 	if (enforcer__unsupported(k, why, sizeof(why))) {
 		isc_err("enforce: %s", why);
 		return -1;
@@ -224,6 +226,7 @@ int enforcer__start(struct isc_enforcer *e, const struct isc_kernel *k, uint32_t
 	e->stats_fd = bpf_map__fd(skel->maps.enforce_stats);
 	e->fops_fd = bpf_map__fd(skel->maps.fops_kinds);
 	e->rdev_fd = bpf_map__fd(skel->maps.rdev_kinds);
+	e->counts_fd = bpf_map__fd(skel->maps.deny_counts);
 	err = loader__fill_classifiers(e->fops_fd, e->rdev_fd, k);
 	if (err) {
 		isc_err("failed to fill the fd classifiers: %s", strerror(-err));
@@ -310,7 +313,8 @@ fail:
 int enforcer__adopt(struct isc_enforcer *e)
 {
 	char path[160];
-	int *fds[] = { &e->policy_fd, &e->events_fd, &e->stats_fd, &e->fops_fd, &e->rdev_fd };
+	int *fds[] = { &e->policy_fd, &e->events_fd, &e->stats_fd, &e->fops_fd, &e->rdev_fd,
+		       &e->counts_fd };
 	size_t i;
 
 	memset(e, 0, sizeof(*e));
@@ -330,6 +334,63 @@ int enforcer__adopt(struct isc_enforcer *e)
 	e->race = "as pinned";
 	e->generation = current_generation(e->policy_fd);
 	return 0;
+}
+
+int enforcer__publish(struct isc_enforcer *e)
+{
+	static const char *const pub[] = { "enforce_stats", "deny_counts" };
+	struct bpf_map *map;
+	char path[160];
+	size_t i;
+
+	if (mkdir(ISC_PIN_DIR, 0700) && errno != EEXIST)
+		return -errno;
+	chmod(ISC_PIN_DIR, 0700);
+	for (i = 0; i < ARRAY_SIZE(pub); i++) {
+		map = bpf_object__find_map_by_name(e->skel->obj, pub[i]);
+		pin_path(path, sizeof(path), pub[i]);
+		unlink(path);
+		if (!map || bpf_map__pin(map, path))
+			return -errno;
+	}
+	e->published = true;
+	return 0;
+}
+
+int enforcer__deny_counts(void (*fn)(const struct isc_deny_key *k,
+				     const struct isc_deny_count *c, void *ctx),
+			  void *ctx)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd, i, err = 0;
+	struct isc_deny_key key, next, *prev = NULL;
+	struct isc_deny_count *v, sum;
+	char path[160];
+
+	pin_path(path, sizeof(path), "deny_counts");
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -ENOENT;	/* nothing enforces here */
+	v = ncpu > 0 ? calloc(ncpu, sizeof(*v)) : NULL;
+	if (!v) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, v))
+			continue;	/* deleted meanwhile (LRU) */
+		memset(&sum, 0, sizeof(sum));
+		for (i = 0; i < ncpu; i++) {
+			sum.n += v[i].n;
+			if (!sum.comm[0] && v[i].comm[0])
+				memcpy(sum.comm, v[i].comm, sizeof(sum.comm));
+		}
+		fn(&key, &sum, ctx);
+	}
+	free(v);
+	close(fd);
+	return err;
 }
 
 uint64_t enforcer__stat(const struct isc_enforcer *e, int idx)
@@ -358,14 +419,14 @@ void enforcer__stop(struct isc_enforcer *e, bool unpin)
 		e->skel = NULL;
 	} else {
 		int *fds[] = { &e->policy_fd, &e->events_fd, &e->stats_fd, &e->fops_fd,
-			       &e->rdev_fd };
+			       &e->rdev_fd, &e->counts_fd };
 		size_t i;
 
 		for (i = 0; i < ARRAY_SIZE(fds); i++)
 			if (*fds[i] >= 0)
 				close(*fds[i]);
 	}
-	e->policy_fd = e->events_fd = e->stats_fd = e->fops_fd = e->rdev_fd = -1;
+	e->policy_fd = e->events_fd = e->stats_fd = e->fops_fd = e->rdev_fd = e->counts_fd = -1;
 }
 
 int enforcer__unpin(void)
@@ -392,4 +453,73 @@ int enforcer__unpin(void)
 	closedir(dir);
 	rmdir(ISC_PIN_DIR);
 	return n > 0;
+}
+
+int enforcer__state_write(const struct isc_enforce_state *s)
+{
+	char tmp[] = ISC_STATE_FILE ".XXXXXX";
+	FILE *f;
+	int fd;
+
+	if (mkdir(ISC_STATE_DIR, 0700) && errno != EEXIST)
+		return -errno;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(tmp);
+		return -ENOMEM;
+	}
+	fprintf(f, "pid=%d\npolicy=%s\ngeneration=%u\npinned=%d\naudit_only=%d\nerror=%s\n",
+		(int)s->pid, s->policy, s->generation, s->pinned, s->audit_only, s->error);
+	if (fclose(f) || rename(tmp, ISC_STATE_FILE)) {
+		unlink(tmp);
+		return -errno;
+	}
+	return 0;
+}
+
+int enforcer__state_read(struct isc_enforce_state *s)
+{
+	char buf[PATH_MAX + ISC_POLICY_ERR_LEN + 128], *line, *save = NULL;
+	uint64_t v;
+
+	memset(s, 0, sizeof(*s));
+	if (read_text_file(ISC_STATE_FILE, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "pid=", 4) && !parse_u64(line + 4, 0, INT_MAX, &v))
+			s->pid = (pid_t)v;
+		else if (!strncmp(line, "policy=", 7))
+			snprintf(s->policy, sizeof(s->policy), "%s", line + 7);
+		else if (!strncmp(line, "generation=", 11) && !parse_u64(line + 11, 0, UINT32_MAX, &v))
+			s->generation = (uint32_t)v;
+		else if (!strncmp(line, "pinned=", 7))
+			s->pinned = line[7] == '1';
+		else if (!strncmp(line, "audit_only=", 11))
+			s->audit_only = line[11] == '1';
+		else if (!strncmp(line, "error=", 6))
+			snprintf(s->error, sizeof(s->error), "%s", line + 6);
+	}
+	/* a loader that died without cleaning up is not running */
+	if (s->pid && kill(s->pid, 0) && errno == ESRCH)
+		s->pid = 0;
+	return 0;
+}
+
+const char *enforcer__describe(char *buf, size_t len)
+{
+	struct isc_enforce_state st;
+	bool pinned = enforcer__pins_exist();
+
+	if (enforcer__state_read(&st) || (!st.pid && !pinned)) {
+		snprintf(buf, len, pinned ? "pinned" : "off");
+		return buf;
+	}
+	snprintf(buf, len, "%s%s gen %u%s", pinned ? "pinned" : "on",
+		 st.audit_only ? " audit-only" : "", st.generation,
+		 st.policy[0] ? "" : " built-in");
+	return buf;
 }

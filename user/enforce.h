@@ -7,7 +7,9 @@
 #define ISC_ENFORCE_H
 
 #include <stdbool.h>
+#include <limits.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "loader.h"
 #include "policy_file.h"
 
@@ -17,15 +19,33 @@
 
 struct enforce_bpf;
 
+/* The state file: which process enforces which policy file. */
+struct isc_enforce_state {
+	pid_t pid;		/* 0: none running */
+	char policy[PATH_MAX];	/* "" : built in */
+	uint32_t generation;
+	bool pinned;
+	bool audit_only;
+	char error[ISC_POLICY_ERR_LEN];	/* the last reload's error */
+};
+
+/* 0, or -errno. A loader that died is reported as pid 0. */
+int enforcer__state_read(struct isc_enforce_state *s);
+int enforcer__state_write(const struct isc_enforce_state *s);
+/* "off", "on gen 3", "pinned audit-only gen 7", ... for iommutop. */
+const char *enforcer__describe(char *buf, size_t len);
+
 struct isc_enforcer {
 	struct enforce_bpf *skel;	/* NULL when adopted from pins */
 	int policy_fd;			/* the one-slot array of maps */
 	int events_fd;
 	int stats_fd;
 	int fops_fd, rdev_fd;
+	int counts_fd;			/* per process and ioctl */
 	bool adopted;			/* the programs are an earlier run's */
 	bool pinned;			/* pins exist (ours or adopted) */
 	bool compat;			/* file_ioctl_compat attached */
+	bool published;			/* counters pinned for iommutop */
 	const char *race;		/* how races are detected */
 	uint32_t generation;
 };
@@ -50,6 +70,14 @@ int enforcer__swap(struct isc_enforcer *e, const struct isc_policy *p, const cha
 int enforcer__swap_pinned(const struct isc_policy *p, const char *name,
 			  const struct isc_abi *a, uint32_t pflags, uint32_t generation,
 			  char *err, size_t errlen);
+/* Pin just the counters (not the programs) for iommutop and the
+ * exporter while this process enforces. 0 or -errno. */
+int enforcer__publish(struct isc_enforcer *e);
+/* The refusals per process and ioctl of whatever enforces on this host
+ * (from the pinned counters), summed over CPUs. -ENOENT: nothing does. */
+int enforcer__deny_counts(void (*fn)(const struct isc_deny_key *k,
+				     const struct isc_deny_count *c, void *ctx),
+			  void *ctx);
 uint64_t enforcer__stat(const struct isc_enforcer *e, int idx);
 /* Release this process's hold. Pins stay unless unpin. */
 void enforcer__stop(struct isc_enforcer *e, bool unpin);

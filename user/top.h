@@ -14,7 +14,7 @@ struct isc_top_info {
 	char kernel[65];
 	const char *mode;		/* "full", "tracepoint" */
 	char hooks[128];		/* "sys_enter/exit_ioctl + 1 IOMMU-core" */
-	const char *enforce;		/* enforcement state */
+	char enforce[96];		/* enforcement state, refreshed each sample */
 };
 
 enum isc_top_sort {

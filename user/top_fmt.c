@@ -5,6 +5,7 @@
 #include <string.h>
 #include "catalog.h"
 #include "session.h"
+#include "enforce.h"
 #include "top.h"
 #include "util.h"
 
@@ -131,8 +132,7 @@ void top__info(struct isc_top_info *info, const struct isc_session *s,
 			 nr_fentry, nr_iommu);
 	else
 		snprintf(info->hooks, sizeof(info->hooks), "%s + %d IOMMU-core", entry, nr_iommu);
-	/* The enforce object reports its state here once it exists. */
-	info->enforce = "off";
+	enforcer__describe(info->enforce, sizeof(info->enforce));
 }
 
 /* 1234, 12.3K, 4.5M, 1.2G: at most 6 characters. */
@@ -315,6 +315,8 @@ bool top__sample(struct isc_top_run *run)
 {
 	int err = top_snap__sample(&run->st);
 
+	/* enforcement may start, stop or reload while we watch */
+	enforcer__describe(run->info.enforce, sizeof(run->info.enforce));
 	if (!err)
 		return true;
 	isc_err("failed to read the counters: %s", strerror(-err));

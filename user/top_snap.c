@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 #include "catalog.h"
+#include "enforce.h"
 #include "top_snap.h"
 #include "util.h"
 
@@ -180,6 +181,32 @@ static void map_row_cb(const struct isc_map_key *k, const struct isc_map_stats *
 	}
 	r->tot.map_bytes += v->map_bytes;
 	r->tot.unmap_bytes += v->unmap_bytes;
+}
+
+/* Refusals of the enforce policy (its pinned counters): to the ioctl's
+ * first row, or a row of their own (a refused call may never reach the
+ * handler the counting hooks sit on). */
+static void deny_row_cb(const struct isc_deny_key *k, const struct isc_deny_count *c, void *ctx)
+{
+	struct rows_ctx *m = ctx;
+	struct isc_top_snap *sn = m->sn;
+	struct isc_top_row *r = NULL;
+	int i;
+
+	for (i = 0; i < sn->nr_rows && !r; i++)
+		if (sn->rows[i].key.tgid == k->tgid && sn->rows[i].key.cmd == k->cmd &&
+		    sn->rows[i].key.fd_kind == k->fd_kind)
+			r = &sn->rows[i];
+	if (!r) {
+		r = grow(&sn->rows, &sn->nr_rows, &m->cap);
+		if (!r)
+			return;
+		r->key.tgid = k->tgid;
+		r->key.cmd = k->cmd;
+		r->key.fd_kind = k->fd_kind;
+		memcpy(r->comm, c->comm, sizeof(r->comm));
+	}
+	r->tot.denials += c->n;
 }
 
 static int key_cmp(const struct isc_top_key *a, const struct isc_top_key *b)
@@ -380,6 +407,7 @@ int top_snap__sample(struct isc_top_state *st)
 	      loader__map_stats(st->s, map_row_cb, &mc);
 	if (err)
 		return err;
+	enforcer__deny_counts(deny_row_cb, &mc);	/* -ENOENT: not enforcing */
 	qsort(sn->rows, sn->nr_rows, sizeof(*sn->rows), row_cmp);
 	for (i = 0; i < sn->nr_rows; i++) {
 		struct isc_top_row *r = &sn->rows[i];

@@ -53,6 +53,23 @@ if start default; then
 	stop default
 fi
 
+# iommutop while enforcing: refusals per process, the enforcement state.
+if start top; then
+	$ISC top --json -d 1h >"$R/top.jsonl" 2>"$R/top.err" &
+	tp=$!
+	i=0
+	while [ $i -lt 900 ] && ! grep -q "^iommuscope: counting" "$R/top.err" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	$C map $BAD 4 >"$R/top-bad.txt" 2>&1
+	sleep 1
+	kill -INT $tp
+	wait $tp
+	echo $? >"$R/top.rc"
+	stop top
+fi
+
 # The race detector: a second thread flips the flags word while the calls
 # (8 MiB each, so they stay in the kernel a while) are in flight.
 if start race; then
