@@ -143,17 +143,19 @@ static double now_s(void)
 }
 
 static struct vfio_iommu_type1_dma_map race_map;
-static volatile int race_done;
+static volatile int race_done, in_call;
 static uint32_t race_a, race_b;
 
+/* While the other thread is inside its MAP_DMA (flags A when it entered),
+ * rewrite the flags to B: what a hostile VMM thread would do. */
 static void *flipper(void *arg)
 {
 	volatile uint32_t *flags = &race_map.flags;
-	unsigned long n = 0;
 
 	(void)arg;
 	while (!race_done)
-		*flags = (n++ & 1) ? race_b : race_a;
+		if (in_call)
+			*flags = race_b;
 	return NULL;
 }
 
@@ -227,8 +229,12 @@ int main(int argc, char **argv)
 		map_init(&race_map, race_a);
 		if (pthread_create(&t, NULL, flipper, NULL))
 			die("pthread_create");
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			race_map.flags = race_a;
+			in_call = 1;
 			map_once(&race_map, &a);
+			in_call = 0;
+		}
 		race_done = 1;
 		pthread_join(t, NULL);
 		print("", &a);
