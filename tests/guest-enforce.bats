@@ -150,3 +150,16 @@ records() {
 	tail -n 1 "$D/top.jsonl" | jq -e '(.enforce | startswith("on gen 1"))
 		and ([.processes[] | select(.comm == "enforce_client") | .denials] | add == 4)'
 }
+
+@test "$ISC_GUEST_KERNEL: a 32-bit caller is invisible to the syscall tracepoints, seen by full mode" {
+	counts "$D/trace32-tracepoint.txt" 2 0 0
+	counts "$D/trace32-full.txt" 2 0 0
+	tp=$(jq -s '[.[] | select(.type == "ioctl" and .comm == "enforce_client3")] | length' \
+		"$D/trace32-tracepoint.jsonl")
+	[ "$tp" -eq 0 ]
+	# full mode: fentry on the handlers, or on 5.10 the LSM entry (whose
+	# exit is sys_exit_ioctl, which does not fire either)
+	full=$(jq -s '[.[] | select(.type == "ioctl" and .comm == "enforce_client3"
+		and .name == "VFIO_IOMMU_MAP_DMA")] | length' "$D/trace32-full.jsonl")
+	if [ "$K" = 5.10 ]; then [ "$full" -eq 0 ]; else [ "$full" -eq 2 ]; fi
+}

@@ -41,6 +41,21 @@ stop() {
 $C map $GOOD 2 >"$R/base-good.txt" 2>&1
 $C map $BAD 2 >"$R/base-bad.txt" 2>&1
 
+# 32-bit callers and tracing: the syscall tracepoints never fire for them,
+# the fops handlers (full mode) do.
+for mode in tracepoint full; do
+	$ISC trace --json --mode $mode >"$R/trace32-$mode.jsonl" 2>"$R/trace32-$mode.err" &
+	tp=$!
+	i=0
+	while [ $i -lt 900 ] && ! grep -q "^iommuscope: tracing" "$R/trace32-$mode.err" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	./enforce_client32 map $GOOD 2 >"$R/trace32-$mode.txt" 2>&1
+	kill -INT $tp
+	wait $tp
+done
+
 # The built-in policy: the kernel's own flags pass, bit 5 is refused.
 if start default; then
 	$C map $GOOD 5 >"$R/default-good.txt" 2>&1
