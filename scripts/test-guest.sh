@@ -35,6 +35,7 @@ cp tests/guest/payload/run.sh "$top/.output-static/iommuscope" \
 	"$top/.output-static/workload/enforce_client" \
 	"$top/.output-static/workload/enforce_client32" "$payload/"
 cp -r tests/guest/enforce "$payload/enforce"
+cp -r tests/guest/modules "$payload/modules"
 cp -r tests/policies/bad "$payload/policies-bad"
 build_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 echo "guest: static build ${build_s}s"
@@ -55,7 +56,7 @@ for k in $kernels; do
 	fi
 	t2=$(date +%s.%N)
 	if ISC_GUEST_DIR="$out/$k" ISC_GUEST_KERNEL="$k" ISC_GUEST_OUT="$out" \
-		ISC_BIN="$top/.output/iommuscope" bats tests/guest.bats tests/guest-enforce.bats; then
+		ISC_BIN="$top/.output/iommuscope" bats tests/guest.bats tests/guest-enforce.bats tests/guest-modules.bats; then
 		res=ok
 	else
 		res=FAIL

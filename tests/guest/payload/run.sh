@@ -78,6 +78,10 @@ echo $? >"$R/top.rc"
 # tests/guest-enforce.bats.
 sh enforce/run.sh >"$R/enforce-run.log" 2>&1
 
+# VFIO modules unloaded and loaded again under a running trace (last: the
+# device is rebound afterwards): tests/guest-modules.bats.
+sh modules/run.sh >"$R/modules-run.log" 2>&1
+
 # Profiles recorded on the kernels that booted before this one, judged live.
 for f in profiles/*.json; do
 	[ -e "$f" ] || continue
