@@ -163,3 +163,10 @@ records() {
 		and .name == "VFIO_IOMMU_MAP_DMA")] | length' "$D/trace32-full.jsonl")
 	if [ "$K" = 5.10 ]; then [ "$full" -eq 0 ]; else [ "$full" -eq 2 ]; fi
 }
+
+@test "$ISC_GUEST_KERNEL: a non-pinned enforce publishes only its counters, and SIGINT leaves nothing behind" {
+	grep -q deny_counts "$D/published.txt"
+	! grep -q file_ioctl "$D/published.txt"
+	! grep -q iommuscope "$D/after-default.txt"
+	! grep -q enforce.state "$D/after-default.txt"
+}

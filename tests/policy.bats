@@ -103,3 +103,18 @@ setup() {
 	run "$BIN" policy check "$T/learned.policy"
 	[ "$status" -eq 0 ]
 }
+
+@test "enforce: bpffs not mounted is mounted before anything is pinned" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	findmnt -t bpf /sys/fs/bpf >/dev/null || skip "bpffs not mounted here to begin with"
+	# maps.debug and progs.debug are the kernel's own (bpf_preload)
+	[ -z "$(ls -A /sys/fs/bpf | grep -vx -e maps.debug -e progs.debug)" ] ||
+		skip "something else has pins in /sys/fs/bpf"
+	umount /sys/fs/bpf
+	run "$BIN" enforce --pin -d 1
+	findmnt -t bpf /sys/fs/bpf >/dev/null || { mount -t bpf bpf /sys/fs/bpf; false; }
+	# (this host then refuses the LSM program itself: nothing pinned)
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"refuses to load BPF LSM programs"* ]]
+	[ ! -e /sys/fs/bpf/iommuscope ]
+}

@@ -65,7 +65,10 @@ if start default; then
 	$C unreadable $GOOD >"$R/default-unreadable.txt" 2>&1
 	ls -ld /run/iommuscope >"$R/state-perms.txt" 2>&1
 	ls -l /run/iommuscope/enforce.state >>"$R/state-perms.txt" 2>&1
+	ls -l /sys/fs/bpf/iommuscope >"$R/published.txt" 2>&1
 	stop default
+	# SIGINT: nothing left pinned, no state file
+	ls /sys/fs/bpf /run/iommuscope >"$R/after-default.txt" 2>&1
 fi
 
 # iommutop while enforcing: refusals per process, the enforcement state.
