@@ -1,27 +1,51 @@
 #!/bin/sh
-# VFIO modules unloaded and loaded again while a trace runs (tracepoint
-# mode: fentry would hold the vfio module). Called by
+# VFIO modules unloaded and loaded again while tracing. Called by
 # tests/guest/payload/run.sh; asserted by tests/guest-modules.bats.
+#  1. under a full-mode trace: unbind edu, unload every VFIO module that
+#     will go (fentry on vfio's handlers holds vfio itself);
+#  2. under a tracepoint-mode trace: unload the rest, load them all again,
+#     rebind edu, run the workload: it must be traced exactly.
 set -u
 R=$RESULTS/modules
 mkdir -p "$R"
 ISC=./iommuscope
 REL=$(uname -r)
 
-$ISC -v trace --json --mode tracepoint >"$R/trace.jsonl" 2>"$R/trace.err" &
-tp=$!
-i=0
-while [ $i -lt 900 ] && ! grep -q "^iommuscope: tracing" "$R/trace.err" 2>/dev/null; do
-	sleep 0.1
-	i=$((i + 1))
-done
-# unbind edu, unload in reverse load order, load again, bind again
-echo "$ISC_BDF" >/sys/bus/pci/drivers/vfio-pci/unbind 2>>"$R/steps.log"
-awk '{ m[NR] = $1 } END { for (i = NR; i > 0; i--) print m[i] }' /etc/isc/modules |
-	while read -r m; do
-		[ -d "/sys/module/$m" ] || continue
-		rmmod "$m" 2>>"$R/steps.log" && echo "unloaded $m" >>"$R/steps.log"
+# start_trace NAME MODE
+start_trace() {
+	$ISC -v trace --json --mode "$2" >"$R/$1.jsonl" 2>"$R/$1.err" &
+	TP=$!
+	i=0
+	while [ $i -lt 900 ] && ! grep -q "^iommuscope: tracing" "$R/$1.err" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
 	done
+}
+
+unload_all() {
+	awk '{ m[NR] = $1 } END { for (i = NR; i > 0; i--) print m[i] }' /etc/isc/modules |
+		while read -r m; do
+			[ -d "/sys/module/$m" ] || continue
+			if rmmod "$m" 2>>"$R/steps.log"; then
+				echo "unloaded $m" >>"$R/steps.log"
+			else
+				echo "kept $m" >>"$R/steps.log"
+			fi
+		done
+}
+
+start_trace full full
+echo "$ISC_BDF" >/sys/bus/pci/drivers/vfio-pci/unbind 2>>"$R/steps.log"
+echo "-- under full mode" >>"$R/steps.log"
+unload_all
+[ -d /sys/module/vfio ] && echo yes >"$R/vfio-held.txt" || echo no >"$R/vfio-held.txt"
+kill -INT $TP
+wait $TP
+echo $? >"$R/full.rc"
+
+start_trace tp tracepoint
+echo "-- under tracepoint mode" >>"$R/steps.log"
+unload_all
 ls /sys/module | grep -c '^vfio' >"$R/vfio-left.txt"
 sleep 2
 while read -r m rel; do
@@ -31,7 +55,7 @@ echo 1234 11e8 >/sys/bus/pci/drivers/vfio-pci/new_id 2>>"$R/steps.log"
 sleep 3	# the tracer notices within a second
 ./vfio_workload --skip-fault --manifest "$R/manifest.jsonl" >"$R/workload.log" 2>&1
 echo $? >"$R/workload.rc"
-kill -INT $tp
-wait $tp
+kill -INT $TP
+wait $TP
 echo $? >"$R/trace.rc"
 exit 0
