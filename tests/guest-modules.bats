@@ -10,7 +10,7 @@ setup() {
 	[ -d "$D" ] || { echo "no modules results"; false; }
 }
 
-@test "$K: unloading VFIO under a full-mode trace: the trace goes on; fentry holds vfio itself" {
+@test "$ISC_GUEST_KERNEL: unloading VFIO under a full-mode trace: the trace goes on; fentry holds vfio itself" {
 	[ "$(cat "$D/full.rc")" -eq 0 ] || cat "$D/full.err"
 	grep -q "unloaded vfio_pci" "$D/steps.log" || cat "$D/steps.log"
 	if [ "$K" = 5.10 ]; then
@@ -21,7 +21,7 @@ setup() {
 	fi
 }
 
-@test "$K: VFIO modules unloaded and loaded again under trace: the workload after it is traced exactly" {
+@test "$ISC_GUEST_KERNEL: VFIO modules unloaded and loaded again under trace: the workload after it is traced exactly" {
 	[ "$(cat "$D/vfio-left.txt")" -eq 0 ] || cat "$D/steps.log"
 	[ "$(cat "$D/workload.rc")" -eq 0 ] || { tail -n 20 "$D/workload.log"; false; }
 	[ "$(cat "$D/trace.rc")" -eq 0 ] || cat "$D/tp.err"

@@ -321,7 +321,8 @@ int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
 		}
 	}
 	res->mode = loader__mode_name(s.mode);
-	isc_info("%s in %s mode (%s)", o->what, res->mode, res->probe->mode_reason);
+	isc_info("%s in %s mode (%s)", o->what, res->mode,
+		 o->lo.mode == ISC_MODE_AUTO ? res->probe->mode_reason : "as --mode asked");
 	/* Always on stderr: scripts wait for this line before starting work. */
 	fprintf(stderr, "iommuscope: %s VFIO/iommufd ioctls in %s mode; Ctrl-C to stop\n",
 		o->what, res->mode);
