@@ -11,7 +11,7 @@ secs=${FUZZ_SECONDS:-15}
 targets="fuzz_record fuzz_profile fuzz_probe fuzz_args fuzz_policy"
 make -s --no-print-directory OUTPUT="$out" CC=clang \
 	EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
-	"$out/ioctl.skel.h" "$out/iommu.skel.h" "$out/enforce.skel.h" >/dev/null || exit 1
+	"$out/ioctl.skel.h" "$out/iommu.skel.h" "$out/enforce.skel.h" "$out/top.skel.h" >/dev/null || exit 1
 objs=()
 for f in user/*.c; do
 	[ "$f" = user/main.c ] && continue
@@ -26,7 +26,7 @@ rc=0 total=0
 for t in $targets; do
 	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I"$out" \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		"tests/fuzz/$t.c" "${objs[@]}" -lbpf -lelf -lz -ljson-c -o "$out/fuzz/$t" || exit 1
+		"tests/fuzz/$t.c" "${objs[@]}" -lbpf -lelf -lz -ljson-c -lncursesw -lmicrohttpd -lpthread -o "$out/fuzz/$t" || exit 1
 	corpus=$out/fuzz/corpus-$t
 	rm -rf "$corpus"
 	mkdir -p "$corpus"
