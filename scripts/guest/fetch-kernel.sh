@@ -296,6 +296,9 @@ if [[ $HEADERS == 1 ]]; then
         dpkg-deb -x "$deb" "$TMP/root"
     done
     [[ -e $TMP/root/usr/src/linux-headers-$HREL/Makefile ]] || die "no usr/src/linux-headers-$HREL/Makefile in ${HPKGS[*]}"
+    # "include /usr/src/linux-headers-X-common/Makefile": relative, so the
+    # tree works where it was extracted (make -C runs in that directory).
+    sed -i 's|^include /usr/src/|include ../|' "$TMP/root/usr/src/linux-headers-$HREL/Makefile"
     echo "$HVER" >"$TMP/root/.version"
     mkdir -p "$CACHE/headers"
     rm -rf "$HDIR"
