@@ -351,7 +351,8 @@ static void record(struct isc_auditlog *l, bool count_call, uint32_t pid, const 
 	for (i = 0; i < l->nr; i++) {
 		e = &l->e[i];
 		if (e->cmd == cmd && e->fd_kind == kind && e->classes == cls->classes &&
-		    e->argsz == argsz && e->flags == flags && e->ret == ret && !strcmp(e->exe, p->exe)) {
+		    e->argsz == argsz && e->flags == flags && e->ret == ret && !strcmp(e->exe, p->exe) &&
+		    !strncmp(e->name, name ? name : "", sizeof(e->name) - 1)) {
 			e->count++;
 			e->last_ns = now;
 			e->pid = pid;
