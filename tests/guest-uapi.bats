@@ -84,3 +84,11 @@ records() {
 	# the page response is an fentry: no return value, so none is claimed
 	jq -e 'map(select(.ioctl == "iommu_page_response")) | length == 1 and all(.ret == null and .errno == null)' <<<"$a"
 }
+
+@test "$ISC_GUEST_KERNEL: probe uses all three UAPI hooks, from vmlinux" {
+	for t in iommu_uapi_cache_invalidate iommu_uapi_sva_bind_gpasid iommu_page_response; do
+		jq -e --arg t "$t" '.hooks[] | select(.target == $t) | .used and .module == "vmlinux"' \
+			"$ISC_GUEST_DIR/probe.json"
+	done
+	grep -q "^  response   iommu_page_response  *ok (vmlinux)" "$ISC_GUEST_DIR/probe.txt"
+}
