@@ -362,6 +362,40 @@ int BPF_PROG(device_fault_fentry, struct device *dev, struct iommu_fault *fault)
 	return submit(e);
 }
 
+/* ---- page response ---- */
+
+/* The answer to a page request, in kernel memory (5.x; no in-tree caller
+ * fills it from user space, a VFIO vSVA series would have). The struct led
+ * with argsz and version from 5.10 until the 6.x iopf rework dropped both:
+ * read only where this kernel's BTF has them. */
+struct iommu_page_response___isc {
+	__u32 argsz;
+	__u32 version;
+	__u32 flags;
+	__u32 pasid;
+} __attribute__((preserve_access_index));
+
+SEC("?fentry/iommu_page_response")
+int BPF_PROG(page_response_fentry, struct device *dev, struct iommu_page_response___isc *msg)
+{
+	struct isc_iommu_event *e = iommu_event(ISC_IOMMU_PAGE_RESPONSE, ISC_IH_PAGE_RESPONSE);
+
+	if (!e)
+		return 0;
+	set_device(e, dev);
+	if (msg && bpf_core_field_exists(msg->argsz) && bpf_core_field_exists(msg->version)) {
+		e->uapi_argsz = BPF_CORE_READ(msg, argsz);
+		e->uapi_version = BPF_CORE_READ(msg, version);
+		e->ief |= ISC_IEF_UAPI;
+	}
+	if (msg && bpf_core_field_exists(msg->flags) && bpf_core_field_exists(msg->pasid) &&
+	    BPF_CORE_READ(msg, flags) & 1) {	/* IOMMU_PAGE_RESP_PASID_VALID */
+		e->pasid = BPF_CORE_READ(msg, pasid);
+		e->ief |= ISC_IEF_PASID;
+	}
+	return submit(e);
+}
+
 /* ---- map / unmap volume ---- */
 
 /*

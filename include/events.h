@@ -154,6 +154,7 @@ enum isc_iommu_op {
 	ISC_IOMMU_UNBIND,
 	ISC_IOMMU_INVALIDATE,	/* IOTLB / cache invalidation */
 	ISC_IOMMU_FAULT,
+	ISC_IOMMU_PAGE_RESPONSE,	/* the answer to a page request (5.x) */
 };
 
 /* Which kernel function produced an IOMMU-core event. */
@@ -168,6 +169,7 @@ enum isc_iommu_hook {
 	ISC_IH_DMAR_FAULT,		/* dmar_fault: VT-d primary fault records */
 	ISC_IH_REPORT_FAULT,		/* report_iommu_fault (AMD, SMMU, ...) */
 	ISC_IH_DEVICE_FAULT,		/* iommu_report_device_fault (page requests) */
+	ISC_IH_PAGE_RESPONSE,		/* iommu_page_response (argsz/version: 5.10+) */
 	ISC_IH_MAX,
 };
 

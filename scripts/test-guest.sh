@@ -37,6 +37,13 @@ cp tests/guest/payload/run.sh "$top/.output-static/iommuscope" \
 cp -r tests/guest/enforce "$payload/enforce"
 cp -r tests/guest/modules "$payload/modules"
 cp -r tests/policies/bad "$payload/policies-bad"
+# 5.10 only: the IOMMU UAPI test module and its client (tests/guest/uapi)
+case " $kernels " in *" 5.10 "*)
+	if ko=$(tests/guest/uapi/build.sh 5.10 | tail -n 1) && [ -s "$ko" ]; then
+		mkdir -p "$payload/uapi"
+		cp tests/guest/uapi/run.sh "$ko" "$top/.output-static/workload/uapi_client" "$payload/uapi/"
+	else echo "guest: isc_uapi.ko not built: tests/guest-uapi.bats will fail" >&2; fi ;;
+esac
 build_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 echo "guest: static build ${build_s}s"
 
@@ -56,7 +63,8 @@ for k in $kernels; do
 	fi
 	t2=$(date +%s.%N)
 	if ISC_GUEST_DIR="$out/$k" ISC_GUEST_KERNEL="$k" ISC_GUEST_OUT="$out" \
-		ISC_BIN="$top/.output/iommuscope" bats tests/guest.bats tests/guest-enforce.bats tests/guest-modules.bats; then
+		ISC_BIN="$top/.output/iommuscope" bats tests/guest.bats tests/guest-enforce.bats tests/guest-modules.bats \
+		$([ "$k" = 5.10 ] && echo tests/guest-uapi.bats); then
 		res=ok
 	else
 		res=FAIL

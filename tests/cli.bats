@@ -110,11 +110,11 @@ usage_error() {
 		(.bpf_lsm | type == "boolean") and
 		(.module_btf | type == "string") and
 		(.container_backend | IN("none", "vfio", "iommufd")) and
-		(.hooks | length == 16) and
+		(.hooks | length == 17) and
 		(.hooks | all(has("target") and has("present") and has("loaded") and
 			      has("attached") and has("used") and has("reason"))) and
 		([.hooks[].type] | unique == ["bind", "fault", "fentry", "invalidate", "lsm",
-					      "map", "tracepoint"]) and
+					      "map", "response", "tracepoint"]) and
 		(.mode | IN("full", "tracepoint", null)) and
 		(.tracepoint_available | type == "boolean") and
 		(.full_available | type == "boolean")

@@ -160,6 +160,9 @@ static const char *iso_time(uint64_t ns, char *buf, size_t len)
 	return buf;
 }
 
+/* The hook saw no return value (an fentry: iommu_page_response). */
+#define NO_RET INT64_MIN
+
 static const char *errno_str(int64_t ret)
 {
 	const char *n = ret < 0 && ret > -4096 ? strerrorname_np((int)-ret) : NULL;
@@ -210,7 +213,10 @@ static int format_json(const struct entry *e, const char *what, char **out)
 		U("bad_flags", e->cls.bad_bits);
 	if (e->cls.need)
 		U("need", e->cls.need);
-	I("ret", e->ret);
+	if (e->ret == NO_RET)
+		S("ret", NULL);
+	else
+		I("ret", e->ret);
 	S("errno", errno_str(e->ret));
 	S("explain", e->cls.explain);
 	if (e->cls.built_against[0])
@@ -230,6 +236,8 @@ static int format_text(const struct entry *e, const char *what, char **out)
 
 	if (en)
 		snprintf(ret, sizeof(ret), "%s", en);
+	else if (e->ret == NO_RET)
+		snprintf(ret, sizeof(ret), "-");
 	else
 		snprintf(ret, sizeof(ret), "%lld", (long long)e->ret);
 	return asprintf(out, "%s %s %s[%u] exe=%s cgroup=%s %s %s %s argsz=%u flags=0x%x ret=%s "
@@ -351,7 +359,8 @@ static void record(struct isc_auditlog *l, bool count_call, uint32_t pid, const 
 	for (i = 0; i < l->nr; i++) {
 		e = &l->e[i];
 		if (e->cmd == cmd && e->fd_kind == kind && e->classes == cls->classes &&
-		    e->argsz == argsz && e->flags == flags && e->ret == ret && !strcmp(e->exe, p->exe)) {
+		    e->argsz == argsz && e->flags == flags && e->ret == ret && !strcmp(e->exe, p->exe) &&
+		    !strncmp(e->name, name ? name : "", sizeof(e->name) - 1)) {
 			e->count++;
 			e->last_ns = now;
 			e->pid = pid;
@@ -408,7 +417,7 @@ void auditlog__iommu(struct isc_auditlog *l, const struct isc_iommu_view *v,
 	if (!cls->classes)
 		return;
 	record(l, false, e->pid, e->comm, e->hdr.ts_ns, e->in_cmd, e->in_kind, v->hook, true,
-	       e->uapi_argsz, false, 0, e->ret, cls);
+	       e->uapi_argsz, false, 0, e->ief & ISC_IEF_RET ? e->ret : NO_RET, cls);
 }
 
 void auditlog__flush(struct isc_auditlog *l)

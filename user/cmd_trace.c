@@ -65,9 +65,8 @@ static void trace_iommu(void *ctx, const struct isc_iommu_view *v, const struct 
 {
 	struct trace_ctx *t = ctx;
 
-	(void)cls;
 	if (iommu_wanted(t->opts, v))
-		output__iommu(&t->out, v);
+		output__iommu(&t->out, v, cls);
 }
 
 /* Print map/unmap totals when they changed since last time. */

@@ -160,6 +160,7 @@ static const char *const iommu_ops[] = {
 	[ISC_IOMMU_UNBIND] = "unbind",
 	[ISC_IOMMU_INVALIDATE] = "invalidate",
 	[ISC_IOMMU_FAULT] = "fault",
+	[ISC_IOMMU_PAGE_RESPONSE] = "page-response",
 };
 
 static const char *const iommu_hooks[ISC_IH_MAX] = {
@@ -173,6 +174,7 @@ static const char *const iommu_hooks[ISC_IH_MAX] = {
 	[ISC_IH_DMAR_FAULT] = "dmar_fault",
 	[ISC_IH_REPORT_FAULT] = "report_iommu_fault",
 	[ISC_IH_DEVICE_FAULT] = "iommu_report_device_fault",
+	[ISC_IH_PAGE_RESPONSE] = "iommu_page_response",
 };
 
 int decode__iommu(const void *data, size_t size, struct isc_iommu_view *v)

@@ -66,6 +66,8 @@ static const struct {
 				  { "report_fault_fentry" }, "report_iommu_fault" },
 	[ISC_HK_FAULT_DEVICE] = { ISC_OBJ_IOMMU, "fault", "iommu_report_device_fault",
 				  { "device_fault_fentry" }, "iommu_report_device_fault" },
+	[ISC_HK_PAGE_RESP] = { ISC_OBJ_IOMMU, "response", "iommu_page_response",
+			       { "page_response_fentry" }, "iommu_page_response" },
 	[ISC_HK_MAP] = { ISC_OBJ_IOMMU, "map", "iommu:map+iommu:unmap",
 			 { "iommu_map_tp", "iommu_unmap_tp" }, NULL, "iommu/map" },
 };

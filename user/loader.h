@@ -31,6 +31,7 @@ enum isc_hook_id {
 	ISC_HK_FAULT_DMAR,
 	ISC_HK_FAULT_REPORT,
 	ISC_HK_FAULT_DEVICE,
+	ISC_HK_PAGE_RESP,	/* iommu_page_response (until the 6.x iopf rework) */
 	ISC_HK_MAP,		/* iommu:map + iommu:unmap */
 	ISC_HK_MAX,
 	ISC_HK_IOMMU_FIRST = ISC_HK_BIND_GROUP,

@@ -289,7 +289,8 @@ void output__mismatch(struct isc_output *o, const struct isc_ioctl_view *v,
 	emit_json(j, o->f);
 }
 
-static void iommu_json(struct isc_output *o, const struct isc_iommu_view *v)
+static void iommu_json(struct isc_output *o, const struct isc_iommu_view *v,
+		       const struct isc_verdict *cls)
 {
 	const struct isc_iommu_event *e = &v->ev;
 	struct json_object *j = task_record("iommu", e->hdr.ts_ns, e->pid, e->tid, e->comm);
@@ -329,6 +330,8 @@ static void iommu_json(struct isc_output *o, const struct isc_iommu_view *v)
 	if (e->ief & ISC_IEF_UAPI) {
 		add_u64(j, "uapi_argsz", e->uapi_argsz);
 		add_u64(j, "uapi_version", e->uapi_version);
+		if (cls)
+			add_verdict(j, cls);
 	}
 	add_str(j, "in_ioctl", v->in_ioctl ? v->in_ioctl->name : NULL);
 	if (v->owner_pid) {
@@ -338,7 +341,8 @@ static void iommu_json(struct isc_output *o, const struct isc_iommu_view *v)
 	emit_json(j, o->f);
 }
 
-static void iommu_text(struct isc_output *o, const struct isc_iommu_view *v)
+static void iommu_text(struct isc_output *o, const struct isc_iommu_view *v,
+		       const struct isc_verdict *cls)
 {
 	const struct isc_iommu_event *e = &v->ev;
 	char when[48], op[16], ret[24];
@@ -378,7 +382,10 @@ static void iommu_text(struct isc_output *o, const struct isc_iommu_view *v)
 		fprintf(o->f, " in=%s", v->in_ioctl->name);
 	if (v->owner_pid && v->owner_pid != e->pid)
 		fprintf(o->f, " owner=%u(%s)", v->owner_pid, v->owner_comm);
-	fprintf(o->f, " via=%s\n", v->hook);
+	fprintf(o->f, " via=%s", v->hook);
+	if (cls && cls->classes)
+		fprintf(o->f, " [%s: %s]", classify__primary(cls->classes), cls->explain);
+	fputc('\n', o->f);
 }
 
 static const char *enforce_hook_name(int hook)
@@ -456,12 +463,13 @@ void output__deny(struct isc_output *o, const struct isc_deny_view *v, const cha
 			en ? en : (e->audit_only ? " -> allowed (audit only)" : ""));
 }
 
-void output__iommu(struct isc_output *o, const struct isc_iommu_view *v)
+void output__iommu(struct isc_output *o, const struct isc_iommu_view *v,
+		   const struct isc_verdict *cls)
 {
 	if (o->json)
-		iommu_json(o, v);
+		iommu_json(o, v, cls);
 	else
-		iommu_text(o, v);
+		iommu_text(o, v, cls);
 }
 
 void output__map_stats(struct isc_output *o, const struct isc_map_key *k,

@@ -32,7 +32,9 @@ void output__ioctl(struct isc_output *o, const struct isc_ioctl_view *v,
 /* A verdict reached after the call was printed (caps-truncated). */
 void output__mismatch(struct isc_output *o, const struct isc_ioctl_view *v,
 		      const struct isc_verdict *cls);
-void output__iommu(struct isc_output *o, const struct isc_iommu_view *v);
+/* cls: its verdict (the 5.x IOMMU UAPI structs), or NULL. */
+void output__iommu(struct isc_output *o, const struct isc_iommu_view *v,
+		   const struct isc_verdict *cls);
 /* An enforce record; policy names the file rules' lines refer to. */
 void output__deny(struct isc_output *o, const struct isc_deny_view *v, const char *policy);
 /* Map/unmap totals so far of one process and ioctl. */

@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# fetch-kernel.sh NAME [--refresh] [--uapi]
+# fetch-kernel.sh NAME [--refresh] [--uapi | --headers]
+#
+# --headers: fetch the kernel build headers of the cached kernel NAME (same
+# Debian version: linux-headers-REL, linux-headers-...-common, linux-kbuild-X.Y)
+# into ${cache}/headers/REL/ and print that root; the kbuild tree for
+# out-of-tree modules is ROOT/usr/src/linux-headers-REL (tests/guest/uapi).
 #
 # --uapi: instead of the kernel, fetch that suite's linux-libc-dev (the uapi
 # headers of that release) into ${cache}/uapi/NAME/ and print that
@@ -38,7 +43,7 @@
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 {5.10|6.1|6.12|7.2} [--refresh] [--uapi]" >&2
+    echo "usage: $0 {5.10|6.1|6.12|7.2} [--refresh] [--uapi | --headers]" >&2
     echo "       $0 --print-mirror    (show the mirror taken from the apt config)" >&2
     exit 2
 }
@@ -50,10 +55,12 @@ PRINT_MIRROR=0
 if [[ $NAME == --print-mirror ]]; then PRINT_MIRROR=1; fi
 REFRESH=${ISC_KERNEL_REFRESH:-0}
 UAPI=0
+HEADERS=0
 while [[ $# -gt 0 ]]; do
     case $1 in
         --refresh) REFRESH=1 ;;
         --uapi) UAPI=1 ;;
+        --headers) HEADERS=1 ;;
         *) usage ;;
     esac
     shift
@@ -99,7 +106,19 @@ if [[ $UAPI == 1 && $REFRESH != 1 && -s $UDIR/.version ]]; then
     echo "$UDIR"
     exit 0
 fi
-if [[ $UAPI != 1 && $PRINT_MIRROR != 1 && $REFRESH != 1 ]] && kernel_complete; then
+if [[ $HEADERS == 1 ]]; then
+    # The headers follow the cached kernel: fetch that first (no network if cached).
+    kernel_complete || "$0" "$NAME" >/dev/null || die "no kernel $NAME"
+    HREL=$(<"$KDIR/release")
+    HDIR=$CACHE/headers/$HREL
+    HVER=$(awk 'NR == 1 { print $2 }' "$KDIR/packages")
+    if [[ -s $HDIR/.version && $(<"$HDIR/.version") == "$HVER" ]]; then
+        log "cached: headers $HREL $HVER"
+        echo "$HDIR"
+        exit 0
+    fi
+fi
+if [[ $UAPI != 1 && $HEADERS != 1 && $PRINT_MIRROR != 1 && $REFRESH != 1 ]] && kernel_complete; then
     # Warm cache: no network at all.
     show_picked "cached"
     exit 0
@@ -172,7 +191,7 @@ mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$DEBDIR" "$CA
 exec 9>"$CACHE/.fetch.lock"
 flock 9
 # Another run may have completed this kernel while we waited for the lock.
-if [[ $UAPI != 1 && $REFRESH != 1 ]] && kernel_complete; then
+if [[ $UAPI != 1 && $HEADERS != 1 && $REFRESH != 1 ]] && kernel_complete; then
     show_picked "cached"
     exit 0
 fi
@@ -249,6 +268,43 @@ if [[ $UAPI == 1 ]]; then
     mv "$TMP/root" "$UDIR"
     log "picked: linux-libc-dev $ver"
     echo "$UDIR"
+    exit 0
+fi
+
+if [[ $HEADERS == 1 ]]; then
+    # linux-headers-5.10.0-32-amd64 -> ...-common and linux-kbuild-5.10, all
+    # at the version of the extracted kernel image.
+    HPKGS=("linux-headers-$HREL" "linux-headers-${HREL%-amd64}-common"
+           "linux-kbuild-$(echo "$HREL" | cut -d. -f1-2)")
+    HDEBS=()
+    for p in "${HPKGS[@]}"; do
+        [[ $(apt-cache "${APT_OPTS[@]}" show "$p=$HVER" 2>/dev/null | sed -n 's/^Package: //p' | head -n1) == "$p" ]] ||
+            die "$p $HVER not in $SUITE (--refresh the kernel?)"
+        arch=$(apt-cache "${APT_OPTS[@]}" show "$p=$HVER" | sed -n 's/^Architecture: //p' | head -n1)
+        deb=$DEBDIR/${p}_${HVER//:/%3a}_$arch.deb
+        if [[ ! -s $deb ]]; then
+            log "downloading $p $HVER"
+            (cd "$DEBDIR" && apt-get "${APT_OPTS[@]}" download "$p=$HVER" >&2) || die "download of $p failed"
+        fi
+        [[ -s $deb ]] || die "expected $deb after download"
+        HDEBS+=("$deb")
+    done
+    TMP=$(mktemp -d "$CACHE/.headers-$NAME.XXXXXX")
+    trap 'rm -rf "$TMP"' EXIT
+    for deb in "${HDEBS[@]}"; do
+        log "extracting $(basename "$deb")"
+        dpkg-deb -x "$deb" "$TMP/root"
+    done
+    [[ -e $TMP/root/usr/src/linux-headers-$HREL/Makefile ]] || die "no usr/src/linux-headers-$HREL/Makefile in ${HPKGS[*]}"
+    # "include /usr/src/linux-headers-X-common/Makefile": relative, so the
+    # tree works where it was extracted (make -C runs in that directory).
+    sed -i 's|^include /usr/src/|include ../|' "$TMP/root/usr/src/linux-headers-$HREL/Makefile"
+    echo "$HVER" >"$TMP/root/.version"
+    mkdir -p "$CACHE/headers"
+    rm -rf "$HDIR"
+    mv "$TMP/root" "$HDIR"
+    log "picked: headers $HREL $HVER"
+    echo "$HDIR"
     exit 0
 fi
 

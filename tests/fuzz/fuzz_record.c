@@ -55,8 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		iommu_state__update(&binds, &v.iommu);
 		classify__iommu(&abi, &v.iommu, &cls);
-		output__iommu(&text, &v.iommu);
-		output__iommu(&json, &v.iommu);
+		output__iommu(&text, &v.iommu, &cls);
+		output__iommu(&json, &v.iommu, &cls);
 		break;
 	case ISC_EV_DENY:
 		if (decode__deny(data, size, &v.deny))

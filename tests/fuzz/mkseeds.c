@@ -70,6 +70,20 @@ int main(int argc, char **argv)
 	m.ief = ISC_IEF_SID;
 	m.source_id = 0x10;
 	put(argv[1], "fault", &m, sizeof(m));
+	/* the 5.x IOMMU UAPI: classified, printed with a verdict */
+	m.op = ISC_IOMMU_INVALIDATE;
+	m.hook = ISC_IH_UAPI_CACHE_INV;
+	m.ief = ISC_IEF_UAPI | ISC_IEF_RET;
+	m.uapi_argsz = 8;
+	m.uapi_version = 2;
+	m.ret = -22;
+	put(argv[1], "uapi-inv", &m, sizeof(m));
+	m.op = ISC_IOMMU_PAGE_RESPONSE;
+	m.hook = ISC_IH_PAGE_RESPONSE;
+	m.ief = ISC_IEF_UAPI | ISC_IEF_PASID;
+	m.uapi_argsz = 24;
+	m.pasid = 5;
+	put(argv[1], "page-response", &m, sizeof(m));
 	put(argv[1], "deny", &d, sizeof(d));
 	d.reason = ISC_RACE;
 	d.hook = ISC_EH_HANDLER;

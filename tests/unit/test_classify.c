@@ -229,6 +229,26 @@ int main(void)
 		iv.ev.uapi_argsz = 72;
 		classify__iommu(&k510, &iv, &out);
 		ASSERT_EQ(out.classes, 0, "bind argsz 72");
+		iv.ev.uapi_argsz = 56;
+		classify__iommu(&k510, &iv, &out);
+		ASSERT_EQ(out.classes, C(OLDER_STRUCT), "bind argsz 56: the union left out");
+		iv.ev.uapi_argsz = 80;
+		classify__iommu(&k510, &iv, &out);
+		ASSERT_EQ(out.classes, C(NEWER_STRUCT), "bind argsz 80 > 72");
+		/* the page response: a kernel copy, version judged, argsz not
+		 * (5.10 never reads it) */
+		iv.hook = "iommu_page_response";
+		iv.ev.hook = ISC_IH_PAGE_RESPONSE;
+		iv.ev.uapi_argsz = 24;
+		classify__iommu(&k510, &iv, &out);
+		ASSERT_EQ(out.classes, 0, "page response version 1");
+		iv.ev.uapi_argsz = 4;
+		classify__iommu(&k510, &iv, &out);
+		ASSERT_EQ(out.classes, 0, "page response argsz not judged");
+		iv.ev.uapi_version = 2;
+		classify__iommu(&k510, &iv, &out);
+		ASSERT_EQ(out.classes, C(BAD_VERSION), "page response version 2");
+		CHECK(strstr(out.explain, "iommu_page_response") != NULL, "%s", out.explain);
 	}
 	TEST(catalog_map_entries) {
 		const struct isc_ioctl_desc *mapd = catalog__by_name("VFIO_IOMMU_MAP_DMA");

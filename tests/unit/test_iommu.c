@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* IOMMU-core records: validation, naming, and what the bind table adds to
  * invalidations and faults (device, group, owner). */
+#include "abi.h"
+#include "classify.h"
 #include "harness.h"
 #include "iommu_state.h"
 #include "json_check.h"
@@ -25,7 +27,7 @@ static struct json_object *to_json(const struct isc_iommu_view *v)
 {
 	struct sink k;
 
-	output__iommu(sink_open(&k), v);
+	output__iommu(sink_open(&k), v, NULL);
 	return sink_json(&k);
 }
 
@@ -93,6 +95,54 @@ int main(void)
 		e.source_id = 0x3a0d;	/* 3a:01.5 */
 		ASSERT_EQ(decode__iommu(&e, sizeof(e), &v), 0, "decodes");
 		ASSERT_STREQ(v.device, "0000:3a:01.5", "devfn split");
+	}
+	TEST(uapi_record_carries_its_verdict) {
+		struct isc_abi k510 = {};
+		struct isc_verdict cls;
+		struct json_object *cl;
+		struct sink k;
+
+		abi__learn(&k510, "5.10.0-32-amd64", false);
+		e = make(ISC_IOMMU_INVALIDATE, ISC_IH_UAPI_CACHE_INV);
+		e.ief = ISC_IEF_UAPI | ISC_IEF_RET;
+		e.uapi_argsz = 8;
+		e.uapi_version = 1;
+		e.ret = -22;
+		ASSERT_EQ(decode__iommu(&e, sizeof(e), &v), 0, "decodes");
+		classify__iommu(&k510, &v, &cls);
+		output__iommu(sink_open(&k), &v, &cls);
+		j = sink_json(&k);
+		ASSERT_EQ(jint(j, "uapi_argsz"), 8, "argsz");
+		ASSERT_EQ(jint(j, "uapi_version"), 1, "version");
+		ASSERT_STREQ(jstr(j, "class"), "truncated", "class");
+		ASSERT_EQ(json_object_object_get_ex(j, "classes", &cl) &&
+			  json_object_array_length(cl) == 1, 1, "one class");
+		ASSERT_EQ(jint(j, "kernel_size"), 56, "5.10's struct");
+		ASSERT_STREQ(jstr(j, "errno"), "EINVAL", "errno");
+		json_object_put(j);
+		/* no UAPI fields read: no verdict fields either */
+		e.ief = 0;
+		ASSERT_EQ(decode__iommu(&e, sizeof(e), &v), 0, "decodes");
+		classify__iommu(&k510, &v, &cls);
+		output__iommu(sink_open(&k), &v, &cls);
+		j = sink_json(&k);
+		ASSERT_EQ(json_object_object_get_ex(j, "class", NULL), 0, "no class");
+		json_object_put(j);
+	}
+	TEST(page_response_is_named) {
+		e = make(ISC_IOMMU_PAGE_RESPONSE, ISC_IH_PAGE_RESPONSE);
+		e.domain = 0;
+		e.ief = ISC_IEF_UAPI;
+		e.uapi_argsz = 24;
+		e.uapi_version = 2;
+		snprintf(e.device, sizeof(e.device), "0000:00:02.0");
+		ASSERT_EQ(decode__iommu(&e, sizeof(e), &v), 0, "decodes");
+		j = to_json(&v);
+		ASSERT_STREQ(jstr(j, "op"), "page-response", "op");
+		ASSERT_STREQ(jstr(j, "hook"), "iommu_page_response", "hook");
+		ASSERT_EQ(jint(j, "uapi_version"), 2, "version");
+		ASSERT_EQ(json_object_object_get_ex(j, "iova", NULL), 0, "no iova");
+		json_object_put(j);
 	}
 	TEST(unbind_forgets) {
 		e = make(ISC_IOMMU_UNBIND, ISC_IH_DETACH_GROUP);

@@ -78,6 +78,9 @@ echo $? >"$R/top.rc"
 # tests/guest-enforce.bats.
 sh enforce/run.sh >"$R/enforce-run.log" 2>&1
 
+# 5.10 only: the IOMMU UAPI structs through a test module (tests/guest-uapi.bats).
+[ "$ISC_KERNEL" = 5.10 ] && [ -f uapi/run.sh ] && sh uapi/run.sh >"$R/uapi-run.log" 2>&1
+
 # VFIO modules unloaded and loaded again under a running trace (last: the
 # device is rebound afterwards): tests/guest-modules.bats.
 sh modules/run.sh >"$R/modules-run.log" 2>&1
