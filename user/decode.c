@@ -160,6 +160,7 @@ static const char *const iommu_ops[] = {
 	[ISC_IOMMU_UNBIND] = "unbind",
 	[ISC_IOMMU_INVALIDATE] = "invalidate",
 	[ISC_IOMMU_FAULT] = "fault",
+	[ISC_IOMMU_FAULT_RESPONSE] = "fault_response",
 };
 
 static const char *const iommu_hooks[ISC_IH_MAX] = {
@@ -173,6 +174,15 @@ static const char *const iommu_hooks[ISC_IH_MAX] = {
 	[ISC_IH_DMAR_FAULT] = "dmar_fault",
 	[ISC_IH_REPORT_FAULT] = "report_iommu_fault",
 	[ISC_IH_DEVICE_FAULT] = "iommu_report_device_fault",
+	[ISC_IH_ATTACH_HANDLE] = "iommu_attach_group_handle",
+	[ISC_IH_REPLACE_HANDLE] = "iommu_replace_group_handle",
+	[ISC_IH_DETACH_HANDLE] = "iommu_detach_group_handle",
+	[ISC_IH_HWPT_NESTED] = "iommufd_hwpt_nested_alloc",
+	[ISC_IH_VIOMMU_NESTED] = "iommufd_viommu_alloc_hwpt_nested",
+	[ISC_IH_HWPT_ALLOC] = "iommufd_hwpt_alloc",
+	[ISC_IH_HWPT_INVALIDATE] = "iommufd_hwpt_invalidate",
+	[ISC_IH_FAULT_QUEUE] = "iommufd_fault_iopf_handler",
+	[ISC_IH_FAULT_RESPONSE] = "iopf_group_response",
 };
 
 int decode__iommu(const void *data, size_t size, struct isc_iommu_view *v)
