@@ -35,6 +35,7 @@ struct dmar_domain___isc {
 /* iommufd's private types (drivers/iommu/iommufd/iommufd_private.h): in
  * vmlinux BTF when iommufd is built in, else in its module's BTF. */
 struct iommufd_object___isc {
+	enum iommufd_object_type type;
 	unsigned int id;
 } __attribute__((preserve_access_index));
 
@@ -564,17 +565,61 @@ int BPF_PROG(viommu_nested_fexit, void *viommu, __u32 flags,
 	return nested_event(ISC_IH_VIOMMU_NESTED, ret, flags, ud, NULL);
 }
 
-/* Where the nested allocators are inlined: IOMMU_HWPT_ALLOC's handler, for
- * HWPTs with driver data (a user page-table format), without the domain. */
+/*
+ * Where the nested allocators are inlined (gcc does, both have one caller):
+ * IOMMU_HWPT_ALLOC's handler, for HWPTs with driver data (a user page-table
+ * format). The new nested HWPT's domain and parent are taken from its
+ * iommufd_object_finalize(), which the handler calls just before returning.
+ */
+struct nested_seen {
+	__u64 domain;
+	__u64 parent;
+	__u32 id;
+	__u32 __pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct nested_seen);
+} nested_seen SEC(".maps");
+
+SEC("?fentry/iommufd_object_finalize")
+int BPF_PROG(hwpt_finalize_fentry, void *ictx, struct iommufd_object___isc *obj)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct iommufd_hwpt_nested___isc *nested;
+	struct nested_seen seen = {};
+
+	if (!obj || BPF_CORE_READ(obj, type) !=
+			    bpf_core_enum_value(enum iommufd_object_type, IOMMUFD_OBJ_HWPT_NESTED))
+		return 0;
+	nested = (void *)((char *)obj -
+			  bpf_core_field_offset(struct iommufd_hwpt_nested___isc, common.obj));
+	seen.id = BPF_CORE_READ(obj, id);
+	seen.domain = (__u64)BPF_CORE_READ(nested, common.domain);
+	seen.parent = (__u64)BPF_CORE_READ(nested, parent, common.domain);
+	bpf_map_update_elem(&nested_seen, &tid, &seen, BPF_ANY);
+	return 0;
+}
+
 SEC("?fexit/iommufd_hwpt_alloc")
 int BPF_PROG(hwpt_alloc_fexit, struct iommufd_ucmd___isc *ucmd, int ret)
 {
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct hwpt_alloc___isc cmd;
 	struct isc_iommu_event *e;
+	struct nested_seen *seen;
 
-	if (bpf_probe_read_kernel(&cmd, sizeof(cmd), BPF_CORE_READ(ucmd, cmd)) ||
-	    !cmd.data_type)
+	if (bpf_probe_read_kernel(&cmd, sizeof(cmd), BPF_CORE_READ(ucmd, cmd)))
 		return 0;
+	seen = bpf_map_lookup_elem(&nested_seen, &tid);
+	if (!cmd.data_type) {
+		if (seen)
+			bpf_map_delete_elem(&nested_seen, &tid);
+		return 0;
+	}
 	e = iommu_event(ISC_IOMMU_BIND, ISC_IH_HWPT_ALLOC);
 	if (!e)
 		return 0;
@@ -586,6 +631,19 @@ int BPF_PROG(hwpt_alloc_fexit, struct iommufd_ucmd___isc *ucmd, int ret)
 	if (!ret) {
 		e->hwpt_id = cmd.out_hwpt_id;
 		e->ief |= ISC_IEF_HWPT;
+	}
+	if (seen) {
+		if (!ret && seen->id == cmd.out_hwpt_id) {
+			/* not inside BPF_CORE_READ: seen is no kernel type */
+			struct iommu_domain *d = (struct iommu_domain *)seen->domain;
+
+			set_domain(e, d);
+			if (seen->parent) {
+				e->parent = seen->parent;
+				e->ief |= ISC_IEF_PARENT;
+			}
+		}
+		bpf_map_delete_elem(&nested_seen, &tid);
 	}
 	if (cmd.flags & 1) {	/* IOMMU_HWPT_FAULT_ID_VALID */
 		e->fault_id = cmd.fault_id;
