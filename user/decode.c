@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "decode.h"
+
+#define ISC_ENOIOCTLCMD 515	/* include/linux/errno.h: kernel-internal */
 
 static uint32_t head_u32(const struct isc_ioctl_event *e, unsigned int off)
 {
@@ -99,6 +102,11 @@ int decode__ioctl(const void *data, size_t size, struct isc_ioctl_view *v)
 	    e->entry_hook > ISC_HOOK_LSM || e->exit_hook > ISC_HOOK_LSM)
 		return ISC_DEC_BAD;
 	e->comm[ISC_COMM_LEN - 1] = '\0';
+	/* fexit sees the fops handler's own return: an unknown command is
+	 * -ENOIOCTLCMD there (iommufd_fops_ioctl), which vfs_ioctl() turns into
+	 * the -ENOTTY user space gets. */
+	if (e->exit_hook == ISC_HOOK_FENTRY && e->ret == -ISC_ENOIOCTLCMD)
+		e->ret = -ENOTTY;
 
 	d = v->desc = catalog__lookup(e->cmd, e->fd_kind);
 	if (!d)
