@@ -32,6 +32,73 @@ struct dmar_domain___isc {
 	struct iommu_domain domain;
 } __attribute__((preserve_access_index));
 
+/* iommufd's private types (drivers/iommu/iommufd/iommufd_private.h): in
+ * vmlinux BTF when iommufd is built in, else in its module's BTF. */
+struct iommufd_object___isc {
+	enum iommufd_object_type type;
+	unsigned int id;
+} __attribute__((preserve_access_index));
+
+struct iommufd_eventq___isc {
+	struct iommufd_object___isc obj;
+} __attribute__((preserve_access_index));
+
+struct iommufd_fault___isc {
+	struct iommufd_eventq___isc common;
+} __attribute__((preserve_access_index));
+
+struct iommufd_hw_pagetable___isc {
+	struct iommufd_object___isc obj;
+	struct iommu_domain *domain;
+	struct iommufd_fault___isc *fault;
+} __attribute__((preserve_access_index));
+
+struct iommufd_hwpt_paging___isc {
+	struct iommufd_hw_pagetable___isc common;
+} __attribute__((preserve_access_index));
+
+struct iommufd_hwpt_nested___isc {
+	struct iommufd_hw_pagetable___isc common;
+	struct iommufd_hwpt_paging___isc *parent;
+} __attribute__((preserve_access_index));
+
+struct iommufd_device___isc {
+	struct iommufd_object___isc obj;
+	struct device *dev;
+} __attribute__((preserve_access_index));
+
+struct iommufd_ucmd___isc {
+	void *cmd;
+} __attribute__((preserve_access_index));
+
+struct iommu_user_data___isc {
+	unsigned int type;
+	const void *uptr;
+	size_t len;
+} __attribute__((preserve_access_index));
+
+/* cookie_type (6.15+) says which union member of iommu_domain is the
+ * cookie; iommufd_hwpt is one of them (6.6+) */
+struct iommu_domain___isc {
+	enum iommu_domain_cookie_type cookie_type;
+	struct iommufd_hw_pagetable___isc *iommufd_hwpt;
+} __attribute__((preserve_access_index));
+
+/* The uapi structs the ioctl handlers get in ucmd->cmd (kernel copies of
+ * the user's, fixed ABI): only the fields read here. */
+struct hwpt_alloc___isc {
+	__u32 size, flags, dev_id, pt_id, out_hwpt_id, reserved;
+	__u32 data_type, data_len;
+	__u64 data_uptr;
+	__u32 fault_id, reserved2;
+};
+
+struct hwpt_invalidate___isc {
+	__u32 size, hwpt_id;
+	__u64 data_uptr;
+	__u32 data_type, entry_len, entry_num, reserved;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 1024);
@@ -393,6 +460,328 @@ int BPF_PROG(page_response_fentry, struct device *dev, struct iommu_page_respons
 		e->pasid = BPF_CORE_READ(msg, pasid);
 		e->ief |= ISC_IEF_PASID;
 	}
+	return submit(e);
+}
+
+/* ---- the iommufd era: binds through attach handles, nested HWPTs,
+ * HWPT_INVALIDATE, fault queues ---- */
+
+static __always_inline bool is_err(const void *p)
+{
+	return (unsigned long)p >= (unsigned long)-4095;
+}
+
+/* The HWPT an iommufd-owned domain belongs to (its object id, and its fault
+ * queue's). 6.15+ says so in cookie_type; before, only iommufd passes
+ * domains to the handle functions, so the cookie is the HWPT there. */
+static __always_inline void set_hwpt_of(struct isc_iommu_event *e, struct iommu_domain *d)
+{
+	struct iommu_domain___isc *dd = (void *)d;
+	struct iommufd_hw_pagetable___isc *hwpt;
+	struct iommufd_fault___isc *fault;
+
+	if (!d)
+		return;
+	if (bpf_core_field_exists(dd->cookie_type) &&
+	    BPF_CORE_READ(dd, cookie_type) !=
+		    bpf_core_enum_value(enum iommu_domain_cookie_type, IOMMU_COOKIE_IOMMUFD))
+		return;
+	hwpt = BPF_CORE_READ(dd, iommufd_hwpt);
+	if (!hwpt)
+		return;
+	e->hwpt_id = BPF_CORE_READ(hwpt, obj.id);
+	e->ief |= ISC_IEF_HWPT;
+	fault = BPF_CORE_READ(hwpt, fault);
+	if (fault) {
+		e->fault_id = BPF_CORE_READ(fault, common.obj.id);
+		e->ief |= ISC_IEF_FAULTQ;
+	}
+}
+
+SEC("?fexit/iommu_attach_group_handle")
+int BPF_PROG(attach_handle_fexit, struct iommu_domain *domain, struct iommu_group *group,
+	     struct iommu_attach_handle *handle, int ret)
+{
+	struct isc_iommu_event *e = iommu_event(ISC_IOMMU_BIND, ISC_IH_ATTACH_HANDLE);
+
+	if (!e)
+		return 0;
+	set_domain(e, domain);
+	set_group(e, group);
+	set_hwpt_of(e, domain);
+	e->ret = ret;
+	e->ief |= ISC_IEF_RET;
+	return submit(e);
+}
+
+SEC("?fexit/iommu_replace_group_handle")
+int BPF_PROG(replace_handle_fexit, struct iommu_group *group, struct iommu_domain *domain,
+	     struct iommu_attach_handle *handle, int ret)
+{
+	struct isc_iommu_event *e = iommu_event(ISC_IOMMU_BIND, ISC_IH_REPLACE_HANDLE);
+
+	if (!e)
+		return 0;
+	set_domain(e, domain);
+	set_group(e, group);
+	set_hwpt_of(e, domain);
+	e->ret = ret;
+	e->ief |= ISC_IEF_RET;
+	return submit(e);
+}
+
+SEC("?fentry/iommu_detach_group_handle")
+int BPF_PROG(detach_handle_fentry, struct iommu_domain *domain, struct iommu_group *group)
+{
+	struct isc_iommu_event *e = iommu_event(ISC_IOMMU_UNBIND, ISC_IH_DETACH_HANDLE);
+
+	if (!e)
+		return 0;
+	set_domain(e, domain);
+	set_group(e, group);
+	set_hwpt_of(e, domain);
+	return submit(e);
+}
+
+static __always_inline void set_user_data(struct isc_iommu_event *e, __u32 flags,
+					  const struct iommu_user_data___isc *ud)
+{
+	e->flags = flags;
+	if (ud) {
+		e->data_type = BPF_CORE_READ(ud, type);
+		e->data_len = BPF_CORE_READ(ud, len);
+	}
+	e->ief |= ISC_IEF_DATA;
+}
+
+/* A nested HWPT: a user (stage-1) page table bound over a parent (stage-2)
+ * domain, what the 5.x IOMMU UAPI called binding a guest PASID table. */
+static __always_inline int nested_event(__u16 hook, struct iommufd_hwpt_nested___isc *ret,
+					__u32 flags, const struct iommu_user_data___isc *ud,
+					struct device *dev)
+{
+	struct isc_iommu_event *e = iommu_event(ISC_IOMMU_BIND, hook);
+	struct iommu_domain *parent;
+
+	if (!e)
+		return 0;
+	set_user_data(e, flags, ud);
+	set_device(e, dev);
+	e->ief |= ISC_IEF_RET;
+	if (is_err(ret)) {
+		e->ret = (long)ret;
+		return submit(e);
+	}
+	set_domain(e, BPF_CORE_READ(ret, common.domain));
+	e->hwpt_id = BPF_CORE_READ(ret, common.obj.id);
+	e->ief |= ISC_IEF_HWPT;
+	parent = BPF_CORE_READ(ret, parent, common.domain);
+	if (parent) {
+		e->parent = (__u64)parent;
+		e->ief |= ISC_IEF_PARENT;
+	}
+	return submit(e);
+}
+
+SEC("?fexit/iommufd_hwpt_nested_alloc")
+int BPF_PROG(hwpt_nested_fexit, void *ictx, struct iommufd_hwpt_paging___isc *parent,
+	     struct iommufd_device___isc *idev, __u32 flags,
+	     const struct iommu_user_data___isc *ud, struct iommufd_hwpt_nested___isc *ret)
+{
+	return nested_event(ISC_IH_HWPT_NESTED, ret, flags, ud,
+			    idev ? BPF_CORE_READ(idev, dev) : NULL);
+}
+
+SEC("?fexit/iommufd_viommu_alloc_hwpt_nested")
+int BPF_PROG(viommu_nested_fexit, void *viommu, __u32 flags,
+	     const struct iommu_user_data___isc *ud, struct iommufd_hwpt_nested___isc *ret)
+{
+	return nested_event(ISC_IH_VIOMMU_NESTED, ret, flags, ud, NULL);
+}
+
+/*
+ * Where the nested allocators are inlined (gcc does, both have one caller):
+ * IOMMU_HWPT_ALLOC's handler, for HWPTs with driver data (a user page-table
+ * format). The new nested HWPT's domain and parent are taken from its
+ * iommufd_object_finalize(), which the handler calls just before returning.
+ */
+struct nested_seen {
+	__u64 domain;
+	__u64 parent;
+	__u32 id;
+	__u32 __pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct nested_seen);
+} nested_seen SEC(".maps");
+
+SEC("?fentry/iommufd_object_finalize")
+int BPF_PROG(hwpt_finalize_fentry, void *ictx, struct iommufd_object___isc *obj)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct iommufd_hwpt_nested___isc *nested;
+	struct nested_seen seen = {};
+
+	if (!obj || BPF_CORE_READ(obj, type) !=
+			    bpf_core_enum_value(enum iommufd_object_type, IOMMUFD_OBJ_HWPT_NESTED))
+		return 0;
+	nested = (void *)((char *)obj -
+			  bpf_core_field_offset(struct iommufd_hwpt_nested___isc, common.obj));
+	seen.id = BPF_CORE_READ(obj, id);
+	seen.domain = (__u64)BPF_CORE_READ(nested, common.domain);
+	seen.parent = (__u64)BPF_CORE_READ(nested, parent, common.domain);
+	bpf_map_update_elem(&nested_seen, &tid, &seen, BPF_ANY);
+	return 0;
+}
+
+SEC("?fexit/iommufd_hwpt_alloc")
+int BPF_PROG(hwpt_alloc_fexit, struct iommufd_ucmd___isc *ucmd, int ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct hwpt_alloc___isc cmd;
+	struct isc_iommu_event *e;
+	struct nested_seen *seen;
+
+	if (bpf_probe_read_kernel(&cmd, sizeof(cmd), BPF_CORE_READ(ucmd, cmd)))
+		return 0;
+	seen = bpf_map_lookup_elem(&nested_seen, &tid);
+	if (!cmd.data_type) {
+		if (seen)
+			bpf_map_delete_elem(&nested_seen, &tid);
+		return 0;
+	}
+	e = iommu_event(ISC_IOMMU_BIND, ISC_IH_HWPT_ALLOC);
+	if (!e)
+		return 0;
+	e->flags = cmd.flags;
+	e->data_type = cmd.data_type;
+	e->data_len = cmd.data_len;
+	e->ief |= ISC_IEF_DATA | ISC_IEF_RET;
+	e->ret = ret;
+	if (!ret) {
+		e->hwpt_id = cmd.out_hwpt_id;
+		e->ief |= ISC_IEF_HWPT;
+	}
+	if (seen) {
+		if (!ret && seen->id == cmd.out_hwpt_id) {
+			/* not inside BPF_CORE_READ: seen is no kernel type */
+			struct iommu_domain *d = (struct iommu_domain *)seen->domain;
+
+			set_domain(e, d);
+			if (seen->parent) {
+				e->parent = seen->parent;
+				e->ief |= ISC_IEF_PARENT;
+			}
+		}
+		bpf_map_delete_elem(&nested_seen, &tid);
+	}
+	if (cmd.flags & 1) {	/* IOMMU_HWPT_FAULT_ID_VALID */
+		e->fault_id = cmd.fault_id;
+		e->ief |= ISC_IEF_FAULTQ;
+	}
+	return submit(e);
+}
+
+/* IOMMU_HWPT_INVALIDATE: the handler writes the number of entries done over
+ * entry_num, so the number asked for is kept from the entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u32);
+} inv_asked SEC(".maps");
+
+SEC("?fentry/iommufd_hwpt_invalidate")
+int BPF_PROG(hwpt_invalidate_fentry, struct iommufd_ucmd___isc *ucmd)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct hwpt_invalidate___isc cmd;
+
+	if (bpf_probe_read_kernel(&cmd, sizeof(cmd), BPF_CORE_READ(ucmd, cmd)))
+		return 0;
+	bpf_map_update_elem(&inv_asked, &tid, &cmd.entry_num, BPF_ANY);
+	return 0;
+}
+
+SEC("?fexit/iommufd_hwpt_invalidate")
+int BPF_PROG(hwpt_invalidate_fexit, struct iommufd_ucmd___isc *ucmd, int ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), *asked;
+	struct hwpt_invalidate___isc cmd;
+	struct isc_iommu_event *e;
+
+	if (bpf_probe_read_kernel(&cmd, sizeof(cmd), BPF_CORE_READ(ucmd, cmd)))
+		return 0;
+	e = iommu_event(ISC_IOMMU_INVALIDATE, ISC_IH_HWPT_INVALIDATE);
+	if (!e)
+		return 0;
+	asked = bpf_map_lookup_elem(&inv_asked, &tid);
+	if (asked) {
+		e->entry_num = *asked;
+		bpf_map_delete_elem(&inv_asked, &tid);
+	}
+	e->hwpt_id = cmd.hwpt_id;
+	e->data_type = cmd.data_type;
+	e->data_len = cmd.entry_len;
+	e->entry_done = cmd.entry_num;
+	e->ief |= ISC_IEF_HWPT | ISC_IEF_ENTRIES | ISC_IEF_RET;
+	e->ret = ret;
+	return submit(e);
+}
+
+static __always_inline void set_iopf(struct isc_iommu_event *e, struct iopf_group *group)
+{
+	struct iommu_attach_handle *handle;
+	struct iommu_domain *domain;
+	__u32 flags;
+
+	e->iova = BPF_CORE_READ(group, last_fault.fault.prm.addr);
+	flags = BPF_CORE_READ(group, last_fault.fault.prm.flags);
+	if (flags & 1) {	/* IOMMU_FAULT_PAGE_REQUEST_PASID_VALID */
+		e->pasid = BPF_CORE_READ(group, last_fault.fault.prm.pasid);
+		e->ief |= ISC_IEF_PASID;
+	}
+	if (BPF_CORE_READ(group, last_fault.fault.prm.perm) & 2)	/* PERM_WRITE */
+		e->ief |= ISC_IEF_WRITE;
+	set_device(e, BPF_CORE_READ(group, fault_param, dev));
+	handle = BPF_CORE_READ(group, attach_handle);
+	domain = handle ? BPF_CORE_READ(handle, domain) : NULL;
+	set_domain(e, domain);
+	set_hwpt_of(e, domain);
+}
+
+/* A page fault handed to an iommufd fault queue (the HWPT's domain has
+ * iommufd's iopf handler): user space reads it from the queue's fd. */
+SEC("?fentry/iommufd_fault_iopf_handler")
+int BPF_PROG(fault_queue_fentry, struct iopf_group *group)
+{
+	struct isc_iommu_event *e = iommu_event(ISC_IOMMU_FAULT, ISC_IH_FAULT_QUEUE);
+
+	if (!e)
+		return 0;
+	set_iopf(e, group);
+	e->count = BPF_CORE_READ(group, fault_count);
+	e->ief |= ISC_IEF_COUNT;
+	return submit(e);
+}
+
+/* The answer to a page fault group: from user space (a write to the fault
+ * queue's fd) or the kernel's own when the queue or handle goes away. */
+SEC("?fentry/iopf_group_response")
+int BPF_PROG(fault_response_fentry, struct iopf_group *group, int status)
+{
+	struct isc_iommu_event *e = iommu_event(ISC_IOMMU_FAULT_RESPONSE, ISC_IH_FAULT_RESPONSE);
+
+	if (!e)
+		return 0;
+	set_iopf(e, group);
+	e->code = status;
+	e->cookie = BPF_CORE_READ(group, cookie);
+	e->ief |= ISC_IEF_RESPONSE;
 	return submit(e);
 }
 

@@ -155,6 +155,7 @@ enum isc_iommu_op {
 	ISC_IOMMU_INVALIDATE,	/* IOTLB / cache invalidation */
 	ISC_IOMMU_FAULT,
 	ISC_IOMMU_PAGE_RESPONSE,	/* the answer to a page request (5.x) */
+	ISC_IOMMU_FAULT_RESPONSE,	/* user space answered a page fault */
 };
 
 /* Which kernel function produced an IOMMU-core event. */
@@ -170,6 +171,16 @@ enum isc_iommu_hook {
 	ISC_IH_REPORT_FAULT,		/* report_iommu_fault (AMD, SMMU, ...) */
 	ISC_IH_DEVICE_FAULT,		/* iommu_report_device_fault (page requests) */
 	ISC_IH_PAGE_RESPONSE,		/* iommu_page_response (argsz/version: 5.10+) */
+	/* the iommufd era (6.6+) */
+	ISC_IH_ATTACH_HANDLE,		/* iommu_attach_group_handle (6.10+) */
+	ISC_IH_REPLACE_HANDLE,		/* iommu_replace_group_handle (6.10+) */
+	ISC_IH_DETACH_HANDLE,		/* iommu_detach_group_handle (6.10+) */
+	ISC_IH_HWPT_NESTED,		/* iommufd_hwpt_nested_alloc: a nested HWPT */
+	ISC_IH_VIOMMU_NESTED,		/* iommufd_viommu_alloc_hwpt_nested (6.13+) */
+	ISC_IH_HWPT_ALLOC,		/* iommufd_hwpt_alloc: HWPT with driver data */
+	ISC_IH_HWPT_INVALIDATE,		/* iommufd_hwpt_invalidate (6.8+) */
+	ISC_IH_FAULT_QUEUE,		/* iommufd_fault_iopf_handler: to a fault queue */
+	ISC_IH_FAULT_RESPONSE,		/* iopf_group_response (6.9+) */
 	ISC_IH_MAX,
 };
 
@@ -179,6 +190,13 @@ enum isc_iommu_hook {
 #define ISC_IEF_UAPI		(1u << 2)	/* uapi_argsz/version were read */
 #define ISC_IEF_RET		(1u << 3)	/* ret is valid */
 #define ISC_IEF_SID		(1u << 4)	/* source_id is valid */
+#define ISC_IEF_HWPT		(1u << 5)	/* hwpt_id is valid */
+#define ISC_IEF_FAULTQ		(1u << 6)	/* fault_id is valid */
+#define ISC_IEF_DATA		(1u << 7)	/* data_type, data_len, flags are valid */
+#define ISC_IEF_ENTRIES		(1u << 8)	/* data_type, entry_len/num/done are valid */
+#define ISC_IEF_RESPONSE	(1u << 9)	/* code and cookie are valid */
+#define ISC_IEF_COUNT		(1u << 10)	/* count is valid */
+#define ISC_IEF_PARENT		(1u << 11)	/* parent is valid */
 
 #define ISC_DEV_NAME_LEN	32
 
@@ -206,6 +224,19 @@ struct isc_iommu_event {
 	__u16 __pad;
 	char comm[ISC_COMM_LEN];
 	char device[ISC_DEV_NAME_LEN];
+	/* the iommufd era: each group of fields valid when its ISC_IEF_ bit is */
+	__u32 __pad2;
+	__u64 parent;		/* nested HWPT: the parent (stage-2) domain */
+	__u32 hwpt_id;		/* the HWPT's iommufd object id */
+	__u32 fault_id;		/* its fault queue's object id */
+	__u32 data_type;	/* IOMMU_HWPT_DATA_* / IOMMU_HWPT_INVALIDATE_DATA_* */
+	__u32 data_len;		/* bind: driver data bytes; invalidate: entry_len */
+	__u32 flags;		/* bind: the HWPT_ALLOC flags */
+	__u32 entry_num;	/* invalidate: entries asked for */
+	__u32 entry_done;	/* invalidate: entries the driver handled */
+	__u32 count;		/* fault: faults in the group */
+	__u32 code;		/* fault response: IOMMU_PAGE_RESP_* */
+	__u32 cookie;		/* fault response: the cookie read() gave */
 };
 
 /* Totals of the iommu:map / iommu:unmap tracepoints hit while a thread was

@@ -4,13 +4,20 @@
 # kernel once under QEMU with the edu device behind an emulated VT-d IOMMU,
 # and assert on the structured results with tests/guest.bats.
 #
-# ISC_GUEST_KERNELS  kernels to run (default: 5.10 6.1 6.12 7.2)
+# The "iommufd" kernel is built from sid's linux-source by
+# scripts/guest/build-kernel.sh (cached in ~/.cache/iommuscope; a cold build
+# takes about 22 minutes on 2 cores) and runs tests/guest/payload/iommufd.sh
+# instead: the edu device through the VFIO cdev and iommufd's compat
+# container, and the kernel's own iommufd selftest under strace and
+# iommuscope; asserted by tests/guest-iommufd.bats.
+#
+# ISC_GUEST_KERNELS  kernels to run (default: 5.10 6.1 6.12 7.2 iommufd)
 # ISC_GUEST_OUT      where results are kept (default: .output/guest)
 # ISC_GUEST_SKIP=1   skip the stage (prints why)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
-kernels=${ISC_GUEST_KERNELS:-5.10 6.1 6.12 7.2}
+kernels=${ISC_GUEST_KERNELS:-5.10 6.1 6.12 7.2 iommufd}
 out=${ISC_GUEST_OUT:-$top/.output/guest}
 
 if [ "${ISC_GUEST_SKIP:-0}" = 1 ]; then
@@ -47,14 +54,54 @@ esac
 build_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 echo "guest: static build ${build_s}s"
 
+# The iommufd kernel's payload: the same plus the cdev workload and the
+# kernel's selftest (built with the kernel, from the same source).
+if [[ " $kernels " == *" iommufd "* ]]; then
+	t1=$(date +%s.%N)
+	pl_iommufd=$out/payload-iommufd
+	if ! kdir=$(scripts/guest/fetch-kernel.sh iommufd | tail -n1) || [ ! -d "$kdir" ]; then
+		echo "guest: building the iommufd kernel failed" >&2
+		exit 1
+	fi
+	rm -rf "$pl_iommufd"
+	mkdir -p "$pl_iommufd"
+	cp tests/guest/payload/run.sh tests/guest/payload/iommufd.sh \
+		"$top/.output-static/iommuscope" "$top/.output-static/workload/vfio_workload" \
+		"$top/.output-static/workload/iommufd_workload" "$kdir/selftest/iommufd" \
+		"$pl_iommufd/"
+	echo "guest: iommufd kernel $(awk -v a="$t1" -v b="$(date +%s.%N)" \
+		'BEGIN { printf "%.1f", b - a }')s ($(jq -r '"built \(.date), cold \(.cold), \(.total_s)s"' \
+		"$kdir/build.json"))"
+fi
+
 rc=0
 summary=()
+debian=()
 for k in $kernels; do
 	t1=$(date +%s.%N)
+	if [ "$k" = iommufd ]; then
+		if ! scripts/guest/run.sh --kernel iommufd --payload "$pl_iommufd" --out "$out/iommufd" \
+			--timeout 1500 --bin strace; then
+			echo "guest iommufd: the guest run failed (console: $out/iommufd/console.log)" >&2
+		fi
+		t2=$(date +%s.%N)
+		if ISC_GUEST_DIR="$out/iommufd" ISC_GUEST_KERNEL=iommufd \
+			ISC_BIN="$top/.output/iommuscope" bats tests/guest-iommufd.bats; then
+			res=ok
+		else
+			res=FAIL
+			rc=1
+		fi
+		t3=$(date +%s.%N)
+		summary+=("$(awk -v k="$k" -v a="$t1" -v b="$t2" -v c="$t3" -v r="$res" \
+			'BEGIN { printf "guest %-7s boot+run %6.1fs  asserts %5.1fs  %s", k, b - a, c - b, r }')")
+		continue
+	fi
+	debian+=("$k")
 	# the profiles recorded on the kernels before this one, to check live
 	rm -rf "$payload/profiles"
 	mkdir -p "$payload/profiles"
-	for prev in $kernels; do
+	for prev in "${debian[@]}"; do
 		[ "$prev" = "$k" ] && break
 		[ -f "$out/$prev/profile.json" ] && cp "$out/$prev/profile.json" "$payload/profiles/$prev.json"
 	done
@@ -72,7 +119,7 @@ for k in $kernels; do
 	fi
 	t3=$(date +%s.%N)
 	summary+=("$(awk -v k="$k" -v a="$t1" -v b="$t2" -v c="$t3" -v r="$res" \
-		'BEGIN { printf "guest %-5s boot+run %6.1fs  asserts %5.1fs  %s", k, b - a, c - b, r }')")
+		'BEGIN { printf "guest %-7s boot+run %6.1fs  asserts %5.1fs  %s", k, b - a, c - b, r }')")
 done
 # One more boot of the first kernel with BPF LSM left out of lsm=: enforce
 # must refuse with the fix, trace must keep working.
@@ -95,9 +142,9 @@ fi
 summary+=("$(awk -v k="$nolsm-nolsm" -v a="$t1" -v b="$(date +%s.%N)" -v r="$res" \
 	'BEGIN { printf "guest %-5s boot+run+asserts %6.1fs  %s", k, b - a, r }')")
 
-# across the kernels: every profile judged against every other kernel
-if [ "$(wc -w <<<"$kernels")" -ge 2 ]; then
-	if ! ISC_GUEST_OUT="$out" ISC_GUEST_KERNELS="$kernels" ISC_BIN="$top/.output/iommuscope" \
+# across the (Debian) kernels: every profile judged against every other kernel
+if [ "${#debian[@]}" -ge 2 ]; then
+	if ! ISC_GUEST_OUT="$out" ISC_GUEST_KERNELS="${debian[*]}" ISC_BIN="$top/.output/iommuscope" \
 		bats tests/guest-matrix.bats; then
 		rc=1
 	fi

@@ -110,7 +110,7 @@ usage_error() {
 		(.bpf_lsm | type == "boolean") and
 		(.module_btf | type == "string") and
 		(.container_backend | IN("none", "vfio", "iommufd")) and
-		(.hooks | length == 17) and
+		(.hooks | length == 25) and
 		(.hooks | all(has("target") and has("present") and has("loaded") and
 			      has("attached") and has("used") and has("reason"))) and
 		([.hooks[].type] | unique == ["bind", "fault", "fentry", "invalidate", "lsm",

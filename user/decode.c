@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "decode.h"
+
+#define ISC_ENOIOCTLCMD 515	/* include/linux/errno.h: kernel-internal */
 
 static uint32_t head_u32(const struct isc_ioctl_event *e, unsigned int off)
 {
@@ -99,6 +102,11 @@ int decode__ioctl(const void *data, size_t size, struct isc_ioctl_view *v)
 	    e->entry_hook > ISC_HOOK_LSM || e->exit_hook > ISC_HOOK_LSM)
 		return ISC_DEC_BAD;
 	e->comm[ISC_COMM_LEN - 1] = '\0';
+	/* fexit sees the fops handler's own return: an unknown command is
+	 * -ENOIOCTLCMD there (iommufd_fops_ioctl), which vfs_ioctl() turns into
+	 * the -ENOTTY user space gets. */
+	if (e->exit_hook == ISC_HOOK_FENTRY && e->ret == -ISC_ENOIOCTLCMD)
+		e->ret = -ENOTTY;
 
 	d = v->desc = catalog__lookup(e->cmd, e->fd_kind);
 	if (!d)
@@ -161,6 +169,7 @@ static const char *const iommu_ops[] = {
 	[ISC_IOMMU_INVALIDATE] = "invalidate",
 	[ISC_IOMMU_FAULT] = "fault",
 	[ISC_IOMMU_PAGE_RESPONSE] = "page-response",
+	[ISC_IOMMU_FAULT_RESPONSE] = "fault-response",
 };
 
 static const char *const iommu_hooks[ISC_IH_MAX] = {
@@ -175,6 +184,15 @@ static const char *const iommu_hooks[ISC_IH_MAX] = {
 	[ISC_IH_REPORT_FAULT] = "report_iommu_fault",
 	[ISC_IH_DEVICE_FAULT] = "iommu_report_device_fault",
 	[ISC_IH_PAGE_RESPONSE] = "iommu_page_response",
+	[ISC_IH_ATTACH_HANDLE] = "iommu_attach_group_handle",
+	[ISC_IH_REPLACE_HANDLE] = "iommu_replace_group_handle",
+	[ISC_IH_DETACH_HANDLE] = "iommu_detach_group_handle",
+	[ISC_IH_HWPT_NESTED] = "iommufd_hwpt_nested_alloc",
+	[ISC_IH_VIOMMU_NESTED] = "iommufd_viommu_alloc_hwpt_nested",
+	[ISC_IH_HWPT_ALLOC] = "iommufd_hwpt_alloc",
+	[ISC_IH_HWPT_INVALIDATE] = "iommufd_hwpt_invalidate",
+	[ISC_IH_FAULT_QUEUE] = "iommufd_fault_iopf_handler",
+	[ISC_IH_FAULT_RESPONSE] = "iopf_group_response",
 };
 
 int decode__iommu(const void *data, size_t size, struct isc_iommu_view *v)

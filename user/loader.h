@@ -33,6 +33,15 @@ enum isc_hook_id {
 	ISC_HK_FAULT_DEVICE,
 	ISC_HK_PAGE_RESP,	/* iommu_page_response (until the 6.x iopf rework) */
 	ISC_HK_MAP,		/* iommu:map + iommu:unmap */
+	/* the iommufd era */
+	ISC_HK_BIND_HANDLE,	/* iommu_attach/replace_group_handle */
+	ISC_HK_UNBIND_HANDLE,	/* iommu_detach_group_handle */
+	ISC_HK_BIND_NESTED,	/* first of these two that works */
+	ISC_HK_BIND_HWPT_ALLOC,
+	ISC_HK_BIND_VIOMMU,
+	ISC_HK_INV_HWPT,	/* iommufd_hwpt_invalidate */
+	ISC_HK_FAULT_QUEUE,	/* iommufd_fault_iopf_handler */
+	ISC_HK_FAULT_RESPONSE,	/* iopf_group_response */
 	ISC_HK_MAX,
 	ISC_HK_IOMMU_FIRST = ISC_HK_BIND_GROUP,
 };

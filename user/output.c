@@ -289,6 +289,58 @@ void output__mismatch(struct isc_output *o, const struct isc_ioctl_view *v,
 	emit_json(j, o->f);
 }
 
+/* The iommufd-era fields, each group where the kernel side filled it. */
+static void iommufd_json(struct json_object *j, const struct isc_iommu_event *e)
+{
+	char dom[24];
+
+	if (e->ief & ISC_IEF_HWPT)
+		add_u64(j, "hwpt_id", e->hwpt_id);
+	if (e->ief & ISC_IEF_FAULTQ)
+		add_u64(j, "fault_id", e->fault_id);
+	if (e->ief & ISC_IEF_PARENT) {
+		snprintf(dom, sizeof(dom), "0x%llx", (unsigned long long)e->parent);
+		add_str(j, "parent", dom);
+	}
+	if (e->ief & ISC_IEF_DATA) {
+		add_u64(j, "flags", e->flags);
+		add_u64(j, "data_type", e->data_type);
+		add_u64(j, "data_len", e->data_len);
+	}
+	if (e->ief & ISC_IEF_ENTRIES) {
+		add_u64(j, "data_type", e->data_type);
+		add_u64(j, "entry_len", e->data_len);
+		add_u64(j, "entry_num", e->entry_num);
+		add_u64(j, "entry_done", e->entry_done);
+	}
+	if (e->ief & ISC_IEF_COUNT)
+		add_u64(j, "fault_count", e->count);
+	if (e->ief & ISC_IEF_RESPONSE) {
+		add_u64(j, "code", e->code);
+		add_u64(j, "cookie", e->cookie);
+	}
+}
+
+static void iommufd_text(struct isc_output *o, const struct isc_iommu_event *e)
+{
+	if (e->ief & ISC_IEF_HWPT)
+		fprintf(o->f, " hwpt=%u", e->hwpt_id);
+	if (e->ief & ISC_IEF_FAULTQ)
+		fprintf(o->f, " fault_id=%u", e->fault_id);
+	if (e->ief & ISC_IEF_PARENT)
+		fprintf(o->f, " parent=0x%llx", (unsigned long long)e->parent);
+	if (e->ief & ISC_IEF_DATA)
+		fprintf(o->f, " flags=0x%x data_type=%u data_len=%u", e->flags, e->data_type,
+			e->data_len);
+	if (e->ief & ISC_IEF_ENTRIES)
+		fprintf(o->f, " data_type=%u entry_len=%u entry_num=%u done=%u", e->data_type,
+			e->data_len, e->entry_num, e->entry_done);
+	if (e->ief & ISC_IEF_COUNT)
+		fprintf(o->f, " faults=%u", e->count);
+	if (e->ief & ISC_IEF_RESPONSE)
+		fprintf(o->f, " code=%u cookie=%u", e->code, e->cookie);
+}
+
 static void iommu_json(struct isc_output *o, const struct isc_iommu_view *v,
 		       const struct isc_verdict *cls)
 {
@@ -315,12 +367,13 @@ static void iommu_json(struct isc_output *o, const struct isc_iommu_view *v,
 		add_i64(j, "ret", e->ret);
 		add_str(j, "errno", errno_name(e->ret));
 	}
-	if (e->op == ISC_IOMMU_INVALIDATE || e->op == ISC_IOMMU_FAULT) {
+	if (e->op == ISC_IOMMU_INVALIDATE || e->op == ISC_IOMMU_FAULT ||
+	    e->op == ISC_IOMMU_FAULT_RESPONSE) {
 		add_u64(j, "iova", e->iova);
-		if (e->op == ISC_IOMMU_INVALIDATE)
+		if (e->op == ISC_IOMMU_INVALIDATE && !(e->ief & ISC_IEF_ENTRIES))
 			add_u64(j, "size", e->size);
 	}
-	if (e->op == ISC_IOMMU_FAULT) {
+	if (e->op == ISC_IOMMU_FAULT || e->op == ISC_IOMMU_FAULT_RESPONSE) {
 		add_str(j, "access", e->ief & ISC_IEF_WRITE ? "write" : "read");
 		if (e->hook == ISC_IH_DMAR_FAULT)
 			add_u64(j, "fault_reason", e->fault_reason);
@@ -333,6 +386,7 @@ static void iommu_json(struct isc_output *o, const struct isc_iommu_view *v,
 		if (cls)
 			add_verdict(j, cls);
 	}
+	iommufd_json(j, e);
 	add_str(j, "in_ioctl", v->in_ioctl ? v->in_ioctl->name : NULL);
 	if (v->owner_pid) {
 		add_u64(j, "owner_pid", v->owner_pid);
@@ -366,12 +420,13 @@ static void iommu_text(struct isc_output *o, const struct isc_iommu_view *v,
 		fprintf(o->f, " device=%s", v->device);
 	if (v->group >= 0)
 		fprintf(o->f, " group=%d", v->group);
-	if (e->op == ISC_IOMMU_INVALIDATE)
+	if (e->op == ISC_IOMMU_INVALIDATE && !(e->ief & ISC_IEF_ENTRIES))
 		fprintf(o->f, " iova=0x%llx size=0x%llx", (unsigned long long)e->iova,
 			(unsigned long long)e->size);
-	if (e->op == ISC_IOMMU_FAULT)
+	if (e->op == ISC_IOMMU_FAULT || e->op == ISC_IOMMU_FAULT_RESPONSE)
 		fprintf(o->f, " iova=0x%llx access=%s", (unsigned long long)e->iova,
 			e->ief & ISC_IEF_WRITE ? "write" : "read");
+	iommufd_text(o, e);
 	if (e->hook == ISC_IH_DMAR_FAULT)
 		fprintf(o->f, " reason=0x%x", e->fault_reason);
 	if (e->ief & ISC_IEF_PASID)

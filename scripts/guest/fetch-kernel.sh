@@ -39,11 +39,20 @@
 # (deb822 *.sources or classic *.list lines); ISC_DEBIAN_MIRROR overrides it.
 # No mirror host name is written in this file on purpose.
 #
+# --source: instead of the kernel, download that suite's linux-source-X.Y
+# package (X.Y of NAME; sid: the newest linux-source-X.Y if it has no 7.2)
+# into ${cache}/debs/ and print "PACKAGE VERSION DEB" as the last line; used
+# by build-kernel.sh to build the iommufd guest kernel.
+#
+# NAME iommufd is the kernel build-kernel.sh makes from sid's linux-source:
+# handed over to it (same cache layout, same --refresh policy).
+#
 # On success the last line on stdout is the extracted kernel directory.
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 {5.10|6.1|6.12|7.2} [--refresh] [--uapi | --headers]" >&2
+    echo "usage: $0 {5.10|6.1|6.12|7.2} [--refresh] [--uapi | --headers | --source]" >&2
+    echo "       $0 iommufd [--refresh]   (built from source: build-kernel.sh)" >&2
     echo "       $0 --print-mirror    (show the mirror taken from the apt config)" >&2
     exit 2
 }
@@ -51,16 +60,21 @@ usage() {
 [[ $# -ge 1 ]] || usage
 NAME=$1
 shift
+if [[ $NAME == iommufd ]]; then
+    exec "$(dirname "${BASH_SOURCE[0]}")/build-kernel.sh" "$@"
+fi
 PRINT_MIRROR=0
 if [[ $NAME == --print-mirror ]]; then PRINT_MIRROR=1; fi
 REFRESH=${ISC_KERNEL_REFRESH:-0}
 UAPI=0
 HEADERS=0
+SOURCE=0
 while [[ $# -gt 0 ]]; do
     case $1 in
         --refresh) REFRESH=1 ;;
         --uapi) UAPI=1 ;;
         --headers) HEADERS=1 ;;
+        --source) SOURCE=1 ;;
         *) usage ;;
     esac
     shift
@@ -118,7 +132,7 @@ if [[ $HEADERS == 1 ]]; then
         exit 0
     fi
 fi
-if [[ $UAPI != 1 && $HEADERS != 1 && $PRINT_MIRROR != 1 && $REFRESH != 1 ]] && kernel_complete; then
+if [[ $UAPI != 1 && $HEADERS != 1 && $SOURCE != 1 && $PRINT_MIRROR != 1 && $REFRESH != 1 ]] && kernel_complete; then
     # Warm cache: no network at all.
     show_picked "cached"
     exit 0
@@ -191,7 +205,7 @@ mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$DEBDIR" "$CA
 exec 9>"$CACHE/.fetch.lock"
 flock 9
 # Another run may have completed this kernel while we waited for the lock.
-if [[ $UAPI != 1 && $HEADERS != 1 && $REFRESH != 1 ]] && kernel_complete; then
+if [[ $UAPI != 1 && $HEADERS != 1 && $SOURCE != 1 && $REFRESH != 1 ]] && kernel_complete; then
     show_picked "cached"
     exit 0
 fi
@@ -305,6 +319,26 @@ if [[ $HEADERS == 1 ]]; then
     mv "$TMP/root" "$HDIR"
     log "picked: headers $HREL $HVER"
     echo "$HDIR"
+    exit 0
+fi
+if [[ $SOURCE == 1 ]]; then
+    # linux-source-X.Y is Architecture: all; one .xz tarball of the tree.
+    SRX="^linux-source-${NAME//./\\.}\$"
+    src=$(newest "$SRX")
+    if [[ -z $src && $SUITE == sid ]]; then
+        src=$(newest '^linux-source-[0-9]+\.[0-9]+$')
+        [[ -n $src ]] && log "WARNING: $SUITE has no linux-source-$NAME any more; using $src instead"
+    fi
+    [[ -n $src ]] || die "no linux-source-$NAME in $SUITE"
+    ver=$(version_of "$src")
+    deb=$DEBDIR/${src}_${ver//:/%3a}_all.deb
+    if [[ ! -s $deb ]]; then
+        log "downloading $src $ver"
+        (cd "$DEBDIR" && apt-get "${APT_OPTS[@]}" download "$src=$ver" >&2) || die "download of $src failed"
+    fi
+    [[ -s $deb ]] || die "expected $deb after download"
+    log "picked: $src $ver"
+    echo "$src $ver $deb"
     exit 0
 fi
 

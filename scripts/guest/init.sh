@@ -4,6 +4,7 @@
 # mkinitramfs.sh installs this as /init next to:
 #   /etc/isc/kernel      kernel NAME (5.10, 6.1, ...)
 #   /etc/isc/modules     "name relpath" lines, already in load order
+#   /etc/isc/builtin     names of the requested modules built into the kernel
 #   /lib/modules/REL/    the (decompressed) modules listed there
 #   /payload/            the payload; /payload/run.sh is run if present
 #
@@ -75,6 +76,12 @@ modparams() {
         [ "$m" = "$1" ] && printf '%s ' "${w#*.}"
     done
 }
+# Built into this kernel (mkinitramfs.sh found them in modules.builtin):
+# nothing to load, listed in env.json as "builtin".
+BUILTIN=""
+while read -r name; do
+    [ -n "$name" ] && BUILTIN="$BUILTIN${BUILTIN:+,}$(jstr "$name")"
+done </etc/isc/builtin 2>/dev/null
 LOADED=""
 while read -r name rel; do
     [ -n "$name" ] || continue
@@ -137,6 +144,7 @@ LSM=$(cat /sys/kernel/security/lsm 2>/dev/null)
     echo "  \"driver\": $(jstr "$DRIVER"),"
     echo "  \"vfio_dev\": $(jstr "${GROUP:+/dev/vfio/$GROUP}"),"
     echo "  \"modules\": [$LOADED],"
+    echo "  \"builtin\": [$BUILTIN],"
     echo "  \"lsm\": $(jstr "$LSM"),"
     echo "  \"payload_timeout\": $TIMEOUT,"
     echo "  \"errors\": [$ERRORS]"

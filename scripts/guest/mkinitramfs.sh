@@ -10,6 +10,7 @@
 #                                 they depend on (modules.dep + softdeps),
 #                                 decompressed, as busybox insmod needs
 #   /etc/isc/modules              their load order
+#   /etc/isc/builtin              those of them built into the kernel
 #   /payload/                     a copy of the payload directory
 #   shared libraries              of every dynamic ELF in the payload and of
 #                                 each --bin FILE (copied to /usr/bin/NAME or
@@ -57,7 +58,8 @@ if [[ ! -s $KDIR/release ]]; then
 fi
 REL=$(<"$KDIR/release")
 MODDIR=$KDIR/lib/modules/$REL
-[[ -s $MODDIR/modules.dep ]] || die "$MODDIR/modules.dep missing (re-run fetch-kernel.sh $NAME --refresh)"
+# Empty when everything is built in (the iommufd kernel can be).
+[[ -f $MODDIR/modules.dep ]] || die "$MODDIR/modules.dep missing (re-run fetch-kernel.sh $NAME --refresh)"
 
 # busybox-static: statically linked, so it runs on any guest kernel with no libs.
 BUSYBOX=${ISC_BUSYBOX:-/bin/busybox}
@@ -117,6 +119,7 @@ fi
 builtin_mod() { grep -qE "(^|/)$1\.ko\$" <(sed 's/-/_/g' "$MODDIR/modules.builtin" 2>/dev/null); }
 
 ORDER=()
+BUILTIN=()
 # visit NAME REQUIRED: post-order walk, so dependencies come first.
 visit() {
     local n
@@ -125,7 +128,10 @@ visit() {
     [[ -n ${SEEN[$n]:-} ]] && return 0
     SEEN[$n]=1
     if [[ -z ${PATH_OF[$n]:-} ]]; then
-        if builtin_mod "$n"; then return 0; fi
+        if builtin_mod "$n"; then
+            BUILTIN+=("$n")
+            return 0
+        fi
         # Soft dependencies are optional (e.g. vfio_iommu_spapr_tce on x86).
         [[ $2 == required ]] && die "module $n not found for $REL"
         return 0
@@ -137,11 +143,20 @@ visit() {
     for d in ${SOFT_POST[$n]:-}; do visit "$d" optional; done
 }
 # vfio_iommu_type1 is only a soft dependency of vfio; list it explicitly.
-for m in vfio vfio_iommu_type1 vfio_pci $EXTRA_MODULES; do
+# A kernel whose /dev/vfio/vfio is iommufd's (VFIO_CONTAINER=n) has none.
+type1=required
+if [[ -f $KDIR/config ]] && ! grep -q '^CONFIG_VFIO_IOMMU_TYPE1=' "$KDIR/config"; then
+    type1=optional
+fi
+visit vfio required
+visit vfio_iommu_type1 "$type1"
+for m in vfio_pci $EXTRA_MODULES; do
     visit "$m" required
 done
 
 : >"$STAGE/etc/isc/modules"
+# Requested modules that are built into this kernel: nothing to load.
+printf '%s\n' ${BUILTIN[@]+"${BUILTIN[@]}"} >"$STAGE/etc/isc/builtin"
 for n in "${ORDER[@]}"; do
     src=$MODDIR/${PATH_OF[$n]}
     rel=${PATH_OF[$n]%.ko*}.ko
@@ -193,4 +208,4 @@ mkdir -p "$(dirname "$OUTFILE")"
 (cd "$STAGE" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
     cpio --null -o -H newc -R 0:0 --reproducible --quiet) | gzip -6 >"$OUTFILE.tmp"
 mv "$OUTFILE.tmp" "$OUTFILE"
-echo "mkinitramfs $NAME: $OUTFILE ($(du -k "$OUTFILE" | cut -f1) KiB; modules: ${ORDER[*]})" >&2
+echo "mkinitramfs $NAME: $OUTFILE ($(du -k "$OUTFILE" | cut -f1) KiB; modules: ${ORDER[*]:-none}${BUILTIN[*]:+; built in: ${BUILTIN[*]}})" >&2

@@ -5,6 +5,10 @@
 set -u
 R=$RESULTS
 cd "$(dirname "$0")" || exit 1
+# The iommufd kernel (scripts/guest/build-kernel.sh) has its own steps.
+if [ "${ISC_KERNEL:-}" = iommufd ]; then
+	exec sh ./iommufd.sh
+fi
 
 # wait_tracing_for FILE PID WHAT: until the command says it is attached
 # ("iommuscope: WHAT ..."; TCG is slow).

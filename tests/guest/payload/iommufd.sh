@@ -1,0 +1,69 @@
+#!/bin/sh
+# Runs inside the iommufd guest (scripts/guest/build-kernel.sh's kernel:
+# iommufd, its mock IOMMU, VFIO cdev and /dev/vfio/vfio served by iommufd),
+# from run.sh. Every result goes to $RESULTS for tests/guest-iommufd.bats;
+# pass/fail is decided on the host.
+#   1. probe
+#   2. the edu device through the VFIO cdev (iommufd_workload) and through
+#      /dev/vfio/vfio served by iommufd (vfio_workload), under one trace
+#   3. the kernel's own iommufd selftest under strace and iommuscope at once
+set -u
+R=$RESULTS
+cd "$(dirname "$0")" || exit 1
+
+wait_tracing() { # ERRFILE PID
+	i=0
+	while [ $i -lt 900 ]; do
+		grep -q "^iommuscope: tracing" "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+stamp() { echo "$1 $(cut -d' ' -f1 /proc/uptime)" >>"$R/times.txt"; }
+
+stamp start
+./iommuscope probe --json >"$R/probe.json" 2>"$R/probe.err"
+echo $? >"$R/probe.rc"
+./iommuscope probe >"$R/probe.txt" 2>&1
+ls -l /dev/iommu /dev/vfio /dev/vfio/devices >"$R/nodes.txt" 2>&1
+stamp probe
+
+# 2. edu: cdev + iommufd, then the compat container
+./iommuscope trace --json >"$R/trace-edu.jsonl" 2>"$R/trace-edu.err" &
+tp=$!
+if wait_tracing "$R/trace-edu.err" "$tp"; then
+	./iommufd_workload --manifest "$R/manifest-cdev.jsonl" >"$R/workload-cdev.log" 2>&1
+	echo $? >"$R/workload-cdev.rc"
+	./vfio_workload --manifest "$R/manifest-compat.jsonl" >"$R/workload-compat.log" 2>&1
+	echo $? >"$R/workload-compat.rc"
+else
+	echo 99 >"$R/workload-cdev.rc"
+	echo 99 >"$R/workload-compat.rc"
+fi
+kill -INT "$tp" 2>/dev/null
+wait "$tp"
+echo $? >"$R/trace-edu.rc"
+stamp edu
+
+# 3. the selftest: every iommufd ioctl against the mock IOMMU. Its hugepage
+# variants need hugetlb pages. strace -f follows the harness's forks (not
+# --seccomp-bpf: strace 6.1's filter makes every harness child fail).
+echo 96 >/proc/sys/vm/nr_hugepages
+cat /proc/sys/vm/nr_hugepages >"$R/hugepages.txt"
+./iommuscope trace --json >"$R/trace-selftest.jsonl" 2>"$R/trace-selftest.err" &
+tp=$!
+if wait_tracing "$R/trace-selftest.err" "$tp"; then
+	strace -f -X raw -e trace=ioctl -o "$R/strace.txt" \
+		./iommufd >"$R/selftest.tap" 2>&1
+	echo $? >"$R/selftest.rc"
+else
+	echo 99 >"$R/selftest.rc"
+fi
+kill -INT "$tp" 2>/dev/null
+wait "$tp"
+echo $? >"$R/trace-selftest.rc"
+stamp selftest
+exit 0
