@@ -68,7 +68,8 @@ if [[ " $kernels " == *" iommufd "* ]]; then
 	cp tests/guest/payload/run.sh tests/guest/payload/iommufd.sh \
 		"$top/.output-static/iommuscope" "$top/.output-static/workload/vfio_workload" \
 		"$top/.output-static/workload/iommufd_workload" "$kdir/selftest/iommufd" \
-		"$pl_iommufd/"
+		"$top/.output-static/workload/enforce_client" "$pl_iommufd/"
+	cp -r tests/guest/enforce "$pl_iommufd/enforce"
 	echo "guest: iommufd kernel $(awk -v a="$t1" -v b="$(date +%s.%N)" \
 		'BEGIN { printf "%.1f", b - a }')s ($(jq -r '"built \(.date), cold \(.cold), \(.total_s)s"' \
 		"$kdir/build.json"))"
@@ -86,7 +87,8 @@ for k in $kernels; do
 		fi
 		t2=$(date +%s.%N)
 		if ISC_GUEST_DIR="$out/iommufd" ISC_GUEST_KERNEL=iommufd \
-			ISC_BIN="$top/.output/iommuscope" bats tests/guest-iommufd.bats; then
+			ISC_BIN="$top/.output/iommuscope" bats tests/guest-iommufd.bats \
+			tests/guest-iommufd-enforce.bats; then
 			res=ok
 		else
 			res=FAIL

@@ -9,6 +9,10 @@
  *   enforce_client [-g GROUP] mix SECONDS|STOPFILE GOOD BAD
  *   enforce_client [-g GROUP] race COUNT GOOD BAD [MIB]
  *   enforce_client [-g GROUP] unreadable FLAGS
+ *   enforce_client iommufd FLAGS SIZE TAIL
+ *       IOMMU_IOAS_MAP on /dev/iommu with these flags and size; the bytes
+ *       past the 40-byte struct (up to SIZE) are TAIL (iommufd accepts a
+ *       zero tail, refuses any other with E2BIG)
  *
  * GROUP defaults to $ISC_GROUP. -u UID: issue the calls as UID (set after
  * the container is open). mix runs for SECONDS, or until STOPFILE (a path)
@@ -142,6 +146,52 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The iommufd structs, declared here: the host's uapi headers may predate
+ * iommufd (6.2). */
+struct isc_ioas_alloc {
+	uint32_t size, flags, out_ioas_id;
+};
+
+struct isc_ioas_map {
+	uint32_t size, flags, ioas_id, reserved;
+	uint64_t user_va, length, iova;
+	uint8_t tail[24];
+};
+
+#define ISC_IOMMU_IOAS_ALLOC	_IO(';', 0x81)
+#define ISC_IOMMU_IOAS_MAP	_IO(';', 0x85)
+
+static const char *iommufd_map(uint32_t flags, uint32_t size, uint8_t tail)
+{
+	struct isc_ioas_alloc a = { .size = sizeof(a) };
+	struct isc_ioas_map m;
+	int fd = open("/dev/iommu", O_RDWR), r;
+
+	if (fd < 0)
+		die("/dev/iommu");
+	if (ioctl(fd, ISC_IOMMU_IOAS_ALLOC, &a))
+		die("IOMMU_IOAS_ALLOC");
+	buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		die("mmap");
+	memset(buf, 0x5a, LEN);
+	if (size > sizeof(m)) {
+		fprintf(stderr, "enforce_client: size at most %zu\n", sizeof(m));
+		exit(2);
+	}
+	memset(&m, 0, sizeof(m));
+	memset(m.tail, tail, sizeof(m.tail));
+	m.size = size;
+	m.flags = flags;
+	m.ioas_id = a.out_ioas_id;
+	m.user_va = (uintptr_t)buf;
+	m.length = LEN;
+	m.iova = IOVA;
+	r = ioctl(fd, ISC_IOMMU_IOAS_MAP, &m) ? errno : 0;
+	close(fd);
+	return r ? strerrorname_np(r) : "0";
+}
+
 static struct vfio_iommu_type1_dma_map race_map;
 static volatile int race_done, in_call;
 static uint32_t race_a, race_b;
@@ -181,6 +231,8 @@ int main(int argc, char **argv)
 	setuid_to = uid;
 	argc -= optind;
 	argv += optind;
+	if (argc >= 1 && !strcmp(argv[0], "iommufd"))
+		group = "-";
 	if (!group || argc < 1) {
 		fprintf(stderr, "enforce_client: need -g GROUP (or ISC_GROUP) and a mode\n");
 		return 2;
@@ -260,6 +312,9 @@ int main(int argc, char **argv)
 		if (!r)
 			unmap();
 		printf("ret=%s", r ? strerrorname_np(r) : "0");
+	} else if (!strcmp(argv[0], "iommufd") && argc == 4) {
+		printf("ret=%s", iommufd_map((uint32_t)num(argv[1]), (uint32_t)num(argv[2]),
+					     (uint8_t)num(argv[3])));
 	} else {
 		fprintf(stderr, "enforce_client: unknown mode or wrong arguments\n");
 		return 2;

@@ -66,4 +66,7 @@ kill -INT "$tp" 2>/dev/null
 wait "$tp"
 echo $? >"$R/trace-selftest.rc"
 stamp selftest
+# the enforce policy on iommufd (tests/guest-iommufd-enforce.bats)
+sh enforce/iommufd.sh >"$R/enforce-iommufd.log" 2>&1
+stamp enforce
 exit 0
