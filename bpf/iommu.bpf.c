@@ -480,7 +480,11 @@ static __always_inline void set_hwpt_of(struct isc_iommu_event *e, struct iommu_
 	struct iommufd_hw_pagetable___isc *hwpt;
 	struct iommufd_fault___isc *fault;
 
-	if (!d)
+	/* Without IOMMUFD the kernel's BTF has no HWPT (at most a forward
+	 * declaration): then there is nothing to read, and the reads below
+	 * must be dead code for the program to load at all. */
+	if (!d || !bpf_core_type_exists(struct iommufd_hw_pagetable___isc) ||
+	    !bpf_core_field_exists(dd->iommufd_hwpt))
 		return;
 	if (bpf_core_field_exists(dd->cookie_type) &&
 	    BPF_CORE_READ(dd, cookie_type) !=

@@ -110,6 +110,13 @@ iommu_vars() {
 	fi
 }
 
+@test "$ISC_GUEST_KERNEL: every hook whose target this kernel has loads and attaches" {
+	# (absent targets are "unavailable"; a present one that fails is a bug)
+	jq -e '[.hooks[] | select(.present and (.attached | not)) | .target] | length == 0' \
+		"$D/probe.json" ||
+		{ jq -c '.hooks[] | select(.present and (.attached | not))' "$D/probe.json"; false; }
+}
+
 @test "$ISC_GUEST_KERNEL: one bind for the group attach, by the workload, inside SET_IOMMU" {
 	iommu_vars
 	jq -e --argjson pid "$WPID" --arg bdf "$BDF" --argjson g "$GROUP" '
