@@ -289,13 +289,32 @@ static int parse_size(struct parser *ps, const struct tok *t, const struct isc_i
 	return 0;
 }
 
+/* A user name from /etc/passwd itself (fgetpwent: no NSS modules, so the
+ * static build needs no shared libraries at run time), or -1. */
+static int passwd_uid(const char *name)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	struct passwd *pw;
+	int uid = -1;
+
+	if (!f)
+		return -1;
+	while ((pw = fgetpwent(f)))
+		if (!strcmp(pw->pw_name, name)) {
+			uid = (int)pw->pw_uid;
+			break;
+		}
+	fclose(f);
+	return uid;
+}
+
 static int parse_scope(struct parser *ps, const struct tok *key, const struct tok *val,
 		       struct isc_prule *r)
 {
 	char path[PATH_MAX];
-	struct passwd *pw;
 	struct stat st;
 	uint64_t v;
+	int uid;
 
 	if (tok_is(key, "uid")) {
 		if (r->match & ISC_PM_UID)
@@ -303,11 +322,11 @@ static int parse_scope(struct parser *ps, const struct tok *key, const struct to
 		if (!parse_num(val, UINT32_MAX - 1, &v)) {
 			r->uid = (uint32_t)v;
 		} else {
-			pw = getpwnam(tok_str(val, path, sizeof(path)));
-			if (!pw)
-				return fail(ps, val->col, "unknown user '%.*s'", (int)val->len,
-					    val->s);
-			r->uid = pw->pw_uid;
+			uid = passwd_uid(tok_str(val, path, sizeof(path)));
+			if (uid < 0)
+				return fail(ps, val->col, "unknown user '%.*s' (not in /etc/passwd)",
+					    (int)val->len, val->s);
+			r->uid = (uint32_t)uid;
 		}
 		r->match |= ISC_PM_UID;
 		return 0;
