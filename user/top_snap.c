@@ -158,27 +158,36 @@ static void top_row_cb(const struct isc_top_key *k, const struct isc_top_val *v,
 	add_val(&r->tot, v);
 }
 
-static void map_row_cb(const struct isc_map_key *k, const struct isc_map_stats *v, void *ctx)
+/* The first row of (process, ioctl, fd kind), any device; a new one (no
+ * calls counted) if there is none yet. NULL when out of memory. */
+static struct isc_top_row *ioctl_row(struct rows_ctx *m, uint32_t tgid, uint32_t cmd,
+				     uint8_t kind, const char *comm)
 {
-	struct rows_ctx *m = ctx;
 	struct isc_top_snap *sn = m->sn;
-	struct isc_top_row *r = NULL;
+	struct isc_top_row *r;
 	int i;
 
-	/* The map/unmap bytes of an ioctl go to its first row (any device). */
-	for (i = 0; i < sn->nr_rows && !r; i++)
-		if (sn->rows[i].key.tgid == k->tgid && sn->rows[i].key.cmd == k->cmd &&
-		    sn->rows[i].key.fd_kind == k->fd_kind)
-			r = &sn->rows[i];
-	if (!r) {
-		r = grow(&sn->rows, &sn->nr_rows, &m->cap);
-		if (!r)
-			return;
-		r->key.tgid = k->tgid;
-		r->key.cmd = k->cmd;
-		r->key.fd_kind = k->fd_kind;
-		memcpy(r->comm, v->comm, sizeof(r->comm));
-	}
+	for (i = 0; i < sn->nr_rows; i++)
+		if (sn->rows[i].key.tgid == tgid && sn->rows[i].key.cmd == cmd &&
+		    sn->rows[i].key.fd_kind == kind)
+			return &sn->rows[i];
+	r = grow(&sn->rows, &sn->nr_rows, &m->cap);
+	if (!r)
+		return NULL;
+	r->key.tgid = tgid;
+	r->key.cmd = cmd;
+	r->key.fd_kind = kind;
+	memcpy(r->comm, comm, sizeof(r->comm));
+	return r;
+}
+
+/* The map/unmap bytes of an ioctl go to its first row (any device). */
+static void map_row_cb(const struct isc_map_key *k, const struct isc_map_stats *v, void *ctx)
+{
+	struct isc_top_row *r = ioctl_row(ctx, k->tgid, k->cmd, k->fd_kind, v->comm);
+
+	if (!r)
+		return;
 	r->tot.map_bytes += v->map_bytes;
 	r->tot.unmap_bytes += v->unmap_bytes;
 }
@@ -188,25 +197,10 @@ static void map_row_cb(const struct isc_map_key *k, const struct isc_map_stats *
  * handler the counting hooks sit on). */
 static void deny_row_cb(const struct isc_deny_key *k, const struct isc_deny_count *c, void *ctx)
 {
-	struct rows_ctx *m = ctx;
-	struct isc_top_snap *sn = m->sn;
-	struct isc_top_row *r = NULL;
-	int i;
+	struct isc_top_row *r = ioctl_row(ctx, k->tgid, k->cmd, k->fd_kind, c->comm);
 
-	for (i = 0; i < sn->nr_rows && !r; i++)
-		if (sn->rows[i].key.tgid == k->tgid && sn->rows[i].key.cmd == k->cmd &&
-		    sn->rows[i].key.fd_kind == k->fd_kind)
-			r = &sn->rows[i];
-	if (!r) {
-		r = grow(&sn->rows, &sn->nr_rows, &m->cap);
-		if (!r)
-			return;
-		r->key.tgid = k->tgid;
-		r->key.cmd = k->cmd;
-		r->key.fd_kind = k->fd_kind;
-		memcpy(r->comm, c->comm, sizeof(r->comm));
-	}
-	r->tot.denials += c->n;
+	if (r)
+		r->tot.denials += c->n;
 }
 
 static int key_cmp(const struct isc_top_key *a, const struct isc_top_key *b)
