@@ -33,6 +33,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include "container.h"
 
 #define IOVA	0x100000ull
 #define LEN	4096ull
@@ -50,29 +51,12 @@ static unsigned long num(const char *s);
 
 static void die(const char *what)
 {
-	fprintf(stderr, "enforce_client: %s: %s\n", what, strerror(errno));
-	exit(1);
+	container_die("enforce_client", what);
 }
 
 static void setup(const char *group)
 {
-	struct vfio_group_status st = { .argsz = sizeof(st) };
-	char path[64];
-	int g;
-
-	container = open("/dev/vfio/vfio", O_RDWR);
-	if (container < 0)
-		die("/dev/vfio/vfio");
-	snprintf(path, sizeof(path), "/dev/vfio/%s", group);
-	g = open(path, O_RDWR);
-	if (g < 0)
-		die(path);
-	if (ioctl(g, VFIO_GROUP_GET_STATUS, &st) || !(st.flags & VFIO_GROUP_FLAGS_VIABLE))
-		die("group not viable");
-	if (ioctl(g, VFIO_GROUP_SET_CONTAINER, &container))
-		die("VFIO_GROUP_SET_CONTAINER");
-	if (ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
-		die("VFIO_SET_IOMMU");
+	container = container_open("enforce_client", group);
 	buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
 		die("mmap");

@@ -26,6 +26,7 @@
 #include <sys/ioctl.h>
 
 #include "../guest/uapi/isc_uapi.h"
+#include "container.h"
 
 /*
  * The 5.10 layouts (include/uapi/linux/iommu.h, removed in 5.18: not in
@@ -47,8 +48,7 @@
 
 static void die(const char *what)
 {
-	fprintf(stderr, "uapi_client: %s: %s\n", what, strerror(errno));
-	exit(1);
+	container_die("uapi_client", what);
 }
 
 static int dev = -1;
@@ -79,10 +79,8 @@ static void call(const char *name, unsigned long cmd, const char *kase, uint32_t
 
 int main(int argc, char **argv)
 {
-	struct vfio_group_status st = { .argsz = sizeof(st) };
 	const char *group = getenv("ISC_GROUP"), *node = "/dev/isc_uapi";
-	char path[64];
-	int opt, container, g;
+	int opt, container;
 
 	while ((opt = getopt(argc, argv, "g:d:")) != -1) {
 		switch (opt) {
@@ -101,19 +99,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: uapi_client [-g GROUP] [-d NODE] (or set ISC_GROUP)\n");
 		return 2;
 	}
-	container = open("/dev/vfio/vfio", O_RDWR);
-	if (container < 0)
-		die("/dev/vfio/vfio");
-	snprintf(path, sizeof(path), "/dev/vfio/%s", group);
-	g = open(path, O_RDWR);
-	if (g < 0)
-		die(path);
-	if (ioctl(g, VFIO_GROUP_GET_STATUS, &st) || !(st.flags & VFIO_GROUP_FLAGS_VIABLE))
-		die("group not viable");
-	if (ioctl(g, VFIO_GROUP_SET_CONTAINER, &container))
-		die("VFIO_GROUP_SET_CONTAINER");
-	if (ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
-		die("VFIO_SET_IOMMU");
+	container = container_open("uapi_client", group);
 	dev = open(node, O_RDWR);
 	if (dev < 0)
 		die(node);
@@ -135,7 +121,6 @@ int main(int argc, char **argv)
 	call("page_response", ISC_UAPI_PAGE_RESP, "bad-version", RESP_SIZE, 2);
 
 	close(dev);
-	close(g);
 	close(container);
 	return 0;
 }
