@@ -128,6 +128,7 @@ int main(void)
 		j = sink_json(&k);
 		ASSERT_EQ(json_object_object_get_ex(j, "class", NULL), 0, "no class");
 		json_object_put(j);
+		abi__free(&k510);
 	}
 	TEST(page_response_is_named) {
 		e = make(ISC_IOMMU_PAGE_RESPONSE, ISC_IH_PAGE_RESPONSE);
