@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # profile / check on any host: a real profile recorded in the 6.1 guest and
-# real 'probe --json' outputs of the 5.10 and 6.12 guests (tests/profiles/),
+# real 'probe --json' outputs of the 5.10, 6.12 and iommufd guests
+# (tests/profiles/),
 # and a corpus of malformed profiles, each refused with one clear error.
 
 setup() {
@@ -24,6 +25,20 @@ setup() {
 		and .class_here == "older-struct" and (.text | test("this kernel.s 24"))' <<<"$output"
 	jq -s -e '.[1] | .type == "summary" and .calls > 20 and .rejected == 0 and .degraded == 0
 		and .notes == 1 and .compatible' <<<"$output"
+}
+
+@test "check --against iommufd: type1's VADDR is rejected where iommufd serves the container" {
+	# the 6.1 workload as a VMM that updates vaddrs (QEMU's CPR) would run it
+	jq '.calls += [{"ioctl": "VFIO_IOMMU_MAP_DMA", "cmd": 15217, "fd_kind": "container",
+		"argsz": 32, "flags": 7, "count": 1, "ok": 1, "errno": null, "classes": []}]
+	    | .extensions.UPDATE_VADDR = 1' "$P/workload-6.1.json" >"$BATS_TEST_TMPDIR/cpr.json"
+	run "$BIN" check "$BATS_TEST_TMPDIR/cpr.json" --against "$P/probe-iommufd.json"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"rejected VFIO_IOMMU_MAP_DMA (container) argsz=32 flags=0x7: unknown-flags here, not on 6.1.0-50-amd64: flags VADDR unknown to VFIO_IOMMU_MAP_DMA on Linux 7.2, compat-container fd (it accepts READ|WRITE); VADDR is not accepted when iommufd serves the container"* ]]
+	[[ "$output" == *"degraded VFIO_CHECK_EXTENSION(UPDATE_VADDR)"* ]]
+	# the same profile on a type1 host of the same era: VADDR is fine there
+	run "$BIN" check "$BATS_TEST_TMPDIR/cpr.json" --against "$P/probe-6.12.json"
+	[[ "$output" != *"rejected VFIO_IOMMU_MAP_DMA"* ]]
 }
 
 @test "check: a profile judged against its own kernel has nothing to report" {

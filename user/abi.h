@@ -21,6 +21,8 @@ enum isc_size_src {
 
 struct isc_abi {
 	uint16_t version;	/* ISC_VERSION(major, minor) of the running kernel */
+	uint8_t backend;	/* who serves /dev/vfio/vfio: enum isc_backend
+				 * (kernel.h), 0 unknown */
 	bool ext_known;		/* a container answered CHECK_EXTENSION */
 	int8_t ext[ISC_MAX_EXT];	/* answer per extension id, -1 unknown */
 	size_t nr;

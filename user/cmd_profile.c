@@ -173,6 +173,7 @@ int cmd_check(int argc, char **argv)
 			profile__free(&prof);
 			return ISC_EXIT_FAIL;
 		}
+		abi.backend = k.backend;
 	}
 	worst = profile__check(&prof, &abi, on_finding, &ctx);
 	if (ctx.json) {

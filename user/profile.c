@@ -431,11 +431,23 @@ const char *profile__severity_name(enum isc_severity s)
 }
 
 /* A call as the decoder would have seen it. */
-static void synth_view(const struct isc_profile_call *c, struct isc_ioctl_view *v)
+/* The fd kind a recorded call would have on a host whose /dev/vfio/vfio
+ * is served by the other backend (type1 vs iommufd's compat container). */
+static uint8_t kind_on(const struct isc_abi *a, uint8_t kind)
+{
+	if (kind == ISC_FD_CONTAINER && a->backend == ISC_BACKEND_IOMMUFD)
+		return ISC_FD_COMPAT;
+	if (kind == ISC_FD_COMPAT && a->backend == ISC_BACKEND_VFIO)
+		return ISC_FD_CONTAINER;
+	return kind;
+}
+
+static void synth_view(const struct isc_profile_call *c, const struct isc_abi *a,
+		       struct isc_ioctl_view *v)
 {
 	struct isc_ioctl_event e = {
 		.hdr = { ISC_EV_IOCTL, ISC_EVENT_VERSION, sizeof(e), 0 },
-		.cmd = c->cmd, .fd_kind = c->fd_kind, .arg = c->arg,
+		.cmd = c->cmd, .fd_kind = kind_on(a, c->fd_kind), .arg = c->arg,
 		.entry_hook = ISC_HOOK_TP, .exit_hook = ISC_HOOK_TP,
 	};
 	const struct isc_ioctl_desc *d = catalog__lookup(c->cmd, c->fd_kind);
@@ -489,7 +501,7 @@ int profile__check(const struct isc_profile *p, const struct isc_abi *a,
 		uint32_t rec = c->classes & ~ISC_CLS(ISC_CLS_CAPS_TRUNCATED), added, gone;
 		const struct isc_ioctl_desc *d;
 
-		synth_view(c, &v);
+		synth_view(c, a, &v);
 		classify__ioctl(a, &v, &here);
 		added = here.classes & ~rec;
 		gone = rec & ~here.classes;
@@ -607,6 +619,8 @@ static int abi_from_probe(struct isc_abi *a, struct json_object *j, const char *
 		return -1;
 	snprintf(backend, len, "%s", get(j, "container_backend", json_type_string, &v) ?
 		 json_object_get_string(v) : "?");
+	a->backend = !strcmp(backend, "iommufd") ? ISC_BACKEND_IOMMUFD :
+		     !strcmp(backend, "vfio") ? ISC_BACKEND_VFIO : ISC_BACKEND_NONE;
 	get(j, "struct_sizes", json_type_object, &sizes);
 	for (k = 0; k < nr; k++) {
 		struct json_object *e, *s;
