@@ -89,9 +89,9 @@ if start top; then
 fi
 
 # The race detector: a second thread flips the flags word while the calls
-# (8 MiB each, so they stay in the kernel a while) are in flight.
+# (32 MiB each, so they stay in the kernel a while) are in flight.
 if start race; then
-	$C race 300 $GOOD $BAD 8 >"$R/race.txt" 2>&1
+	$C race 300 $GOOD $BAD 32 >"$R/race.txt" 2>&1
 	stop race
 fi
 
