@@ -8,6 +8,7 @@
 #   make test         unit, CLI, live host and guest tests
 #   make deps         install what a fresh Debian machine lacks (root)
 #   make demo         a VFIO workload traced live in a QEMU guest
+#   make bench        overhead against the floor, bpftrace and strace (prints)
 #   make V=1          show every command
 
 OUTPUT ?= $(abspath .output)
@@ -67,7 +68,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(abspath .)/%,%,$(2))";
 endif
 
 .PHONY: all clean deps demo install test test-unit test-cli test-live test-guest check-catalog asan \
-	valgrind fuzz lint check-headers
+	valgrind fuzz lint check-headers bench bench-bins
 all: $(BIN) $(OUTPUT)/iommutop
 
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
@@ -135,6 +136,41 @@ test-live: all $(CLIENT)
 
 test-guest:
 	$(Q)scripts/test-guest.sh
+
+# ---- make bench: prints figures and PASS/FAIL against the targets; never
+# part of 'make test' (README, Performance). BENCH_GUEST=0 skips the guest.
+BENCH := $(OUTPUT)/bench
+BENCH_BINS := $(BENCH)/bench_loop $(BENCH)/bench_floor $(BENCH)/decode_bench
+
+$(BENCH):
+	$(Q)mkdir -p $@
+
+$(BENCH)/empty.bpf.o: tests/bench/empty.bpf.c $(VMLINUX_H) | $(BENCH)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.bpf.o=.tmp.bpf.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.tmp.bpf.o)
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(BENCH)/empty.skel.h: $(BENCH)/empty.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name empty_bpf > $@
+
+$(BENCH)/bench_floor: tests/bench/floor.c $(BENCH)/empty.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(BENCH) $(LDFLAGS) $< -lbpf -lelf -lz -o $@
+
+$(BENCH)/bench_loop: tests/bench/ioctl_loop.c | $(BENCH)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
+
+$(BENCH)/decode_bench: tests/bench/decode_bench.c $(LIB_OBJS) $(CHECK_OBJ) | $(BENCH)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $(LDFLAGS) $< $(LIB_OBJS) $(CHECK_OBJ) $(LDLIBS) -o $@
+
+bench-bins: $(BENCH_BINS)
+
+bench: all bench-bins
+	$(Q)OUTPUT=$(OUTPUT) scripts/bench.sh
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build of everything, then the
 # unit and host tests against it (leaks reported by LeakSanitizer).

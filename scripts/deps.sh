@@ -25,6 +25,8 @@ pkgs=(
 	groff-base man-db systemd
 	# the enforce tests' 32-bit client (compat ioctl path)
 	gcc-multilib
+	# make bench: the comparisons (a bpftrace one-liner, strace)
+	bpftrace strace
 	# guest test bed
 	qemu-system-x86 busybox-static cpio xz-utils zstd kmod
 )

@@ -1,0 +1,308 @@
+#!/usr/bin/env bash
+# make bench: what iommuscope costs, measured side by side in one run and
+# printed as ratios with PASS/FAIL against the targets of README.md
+# "Performance". It prints; it never fails a build on a figure (exit 0 unless
+# the benchmark itself could not run).
+#
+#  1. host, tracepoint mode: a loop of VFIO_IOMMU_MAP_DMA (real struct) on a
+#     character device iommuscope is told to count as a container, under:
+#     nothing, the floor (empty programs on the same tracepoints),
+#     iommuscope top, iommuscope trace --json >/dev/null, a bpftrace
+#     counting one-liner, strace -f -e trace=ioctl. Interleaved over
+#     BENCH_ROUNDS rounds (the order rotates); medians of the rounds.
+#  2. the same configurations' cost to a non-VFIO ioctl (TCGETS on a pty)
+#  3. ring buffer: the highest rate trace --json sustains for BENCH_TP_SECS
+#     with zero drops (one producer CPU), loader CPU per million events,
+#     peak RSS; decode/classify/JSON/text cost per record in user space
+#  4. the guest (scripts/bench-guest.sh): full mode on real VFIO ioctls
+#
+# BENCH_ROUNDS (7), BENCH_N calls per loop (400000), BENCH_STRACE_N (20000),
+# BENCH_TP_SECS (10), BENCH_RATES ("250000 500000 1000000 1500000 max"),
+# BENCH_GUEST=0 skips part 4, BENCH_PARTS ("1 3 4"; 2 runs with 1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUTPUT:-$PWD/.output}
+BIN=$OUT/iommuscope
+B=$OUT/bench
+ROUNDS=${BENCH_ROUNDS:-7}
+N=${BENCH_N:-400000}
+STRACE_N=${BENCH_STRACE_N:-20000}
+TP_SECS=${BENCH_TP_SECS:-10}
+RATES=${BENCH_RATES:-250000 500000 1000000 1500000 max}
+PARTS=${BENCH_PARTS:-1 3 4}
+CLASSIFY=(--classify /dev/null=container)
+BPFTRACE_PROG='tracepoint:syscalls:sys_enter_ioctl /(args->cmd & 0xffffff00) == 0x3b00/ { @[pid, comm, args->cmd] = count(); }'
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench: must run as root (loads BPF programs)" >&2
+	exit 1
+fi
+for t in "$BIN" "$B/bench_loop" "$B/bench_floor" "$B/decode_bench"; do
+	[ -x "$t" ] || { echo "bench: $t missing: run 'make bench'" >&2; exit 1; }
+done
+have_bpftrace=1 have_strace=1
+command -v bpftrace >/dev/null || have_bpftrace=0
+command -v strace >/dev/null || have_strace=0
+tmp=$(mktemp -d)
+TOOL_PID=
+cleanup() {
+	[ -n "$TOOL_PID" ] && kill -INT "$TOOL_PID" 2>/dev/null && wait "$TOOL_PID" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# wait_for FILE PATTERN: until the background tool says it is attached.
+wait_for() {
+	local _
+	for _ in $(seq 300); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$TOOL_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "bench: tool did not start:" >&2
+	cat "$1" >&2
+	exit 1
+}
+
+# start CONFIG: attach the tool of a configuration in the background.
+start() {
+	TOOL_PID=
+	case $1 in
+	base | strace) return 0 ;;
+	floor) "$B/bench_floor" tp 2>"$tmp/tool.err" & ;;
+	top) "$BIN" top -b --mode tracepoint "${CLASSIFY[@]}" >/dev/null 2>"$tmp/tool.err" & ;;
+	trace) "$BIN" trace --json --mode tracepoint "${CLASSIFY[@]}" >/dev/null 2>"$tmp/tool.err" & ;;
+	bpftrace) bpftrace -e "$BPFTRACE_PROG" >"$tmp/tool.err" 2>&1 & ;;
+	esac
+	TOOL_PID=$!
+	case $1 in
+	floor) wait_for "$tmp/tool.err" 'attached' ;;
+	top) wait_for "$tmp/tool.err" '^iommuscope: counting' ;;
+	trace) wait_for "$tmp/tool.err" '^iommuscope: tracing' ;;
+	bpftrace) wait_for "$tmp/tool.err" '^Attaching' ;;
+	esac
+}
+
+stop() {
+	[ -n "$TOOL_PID" ] || return 0
+	kill -INT "$TOOL_PID"
+	wait "$TOOL_PID" 2>/dev/null || true
+	TOOL_PID=
+}
+
+# loop CONFIG OP: one timed loop; prints ns per call.
+loop() {
+	if [ "$1" = strace ]; then
+		strace -f -e trace=ioctl -o /dev/null "$B/bench_loop" "$2" -n "$STRACE_N" | cut -d' ' -f1
+	else
+		"$B/bench_loop" "$2" -n "$N" | cut -d' ' -f1
+	fi
+}
+
+# stats FILE: "median min max" of the numbers in FILE.
+stats() {
+	sort -g "$1" | awk '{ v[NR] = $1 } END {
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'
+}
+med() { stats "$1" | cut -d' ' -f1; }
+# ratio A B: A/B with one decimal, "inf" when B <= 0
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "inf"; else printf "%.2f\n", a / b }'; }
+# verdict OK TEXT: "PASS TEXT" or "FAIL TEXT"
+verdict() { if [ "$1" = 1 ]; then echo "PASS  $2"; else echo "FAIL  $2"; fi; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "inf" && a <= b) }' && echo 1 || echo 0; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a == "inf" || a >= b) }' && echo 1 || echo 0; }
+
+host_info() {
+	echo "kernel $(uname -r), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
+	echo "spectre_v2: $(cat /sys/devices/system/cpu/vulnerabilities/spectre_v2 2>/dev/null || echo '?')"
+	echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# ---------------------------------------------------------------- parts 1, 2
+part12() {
+	local configs=(base floor top trace) r i c op
+	[ $have_bpftrace = 1 ] && configs+=(bpftrace)
+	[ $have_strace = 1 ] && configs+=(strace)
+	echo
+	echo "== 1, 2: host, tracepoint mode: $N calls per loop ($STRACE_N under strace), $ROUNDS rounds =="
+	for ((r = 0; r < ROUNDS; r++)); do
+		printf '  round %d/%d\r' $((r + 1)) "$ROUNDS" >&2
+		for ((i = 0; i < ${#configs[@]}; i++)); do
+			c=${configs[$(((i + r) % ${#configs[@]}))]}
+			start "$c"
+			for op in map tcgets; do
+				[ "$c" = strace ] && [ $op = tcgets ] && continue
+				loop "$c" $op >>"$tmp/$op.$c"
+			done
+			stop
+		done
+		# per-round added cost over this round's baseline
+		for op in map tcgets; do
+			local bl
+			bl=$(tail -n 1 "$tmp/$op.base")
+			for c in "${configs[@]}"; do
+				[ -f "$tmp/$op.$c" ] || continue
+				awk -v a="$(tail -n 1 "$tmp/$op.$c")" -v b="$bl" 'BEGIN { printf "%.1f\n", a - b }' \
+					>>"$tmp/$op.$c.added"
+			done
+		done
+	done
+	printf '%*s\r' 20 '' >&2
+	for op in map tcgets; do
+		if [ $op = map ]; then
+			echo "VFIO_IOMMU_MAP_DMA (0x3b71, 32-byte struct) on a counted fd; the kernel answers ENOTTY"
+		else
+			echo "TCGETS on a pty (not a VFIO ioctl)"
+		fi
+		printf '  %-10s %10s %12s %24s\n' config ns/call "added ns" "spread of rounds (ns)"
+		for c in "${configs[@]}"; do
+			[ -f "$tmp/$op.$c" ] || continue
+			read -r m lo hi < <(stats "$tmp/$op.$c")
+			printf '  %-10s %10.1f %12.1f %12s..%-8s (%s%%)\n' "$c" "$m" "$(med "$tmp/$op.$c.added")" \
+				"$lo" "$hi" "$(awk -v m="$m" -v a="$lo" -v b="$hi" 'BEGIN { printf "%.0f", 100 * (b - a) / m }')"
+		done
+	done
+
+	local fl tp tr bt st tcfl tctop tctr noise
+	fl=$(med "$tmp/map.floor.added")
+	tp=$(med "$tmp/map.top.added")
+	tr=$(med "$tmp/map.trace.added")
+	echo
+	echo "ratios (added ns over baseline, medians of the per-round differences)"
+	R_TOP=$(ratio "$tp" "$fl")
+	R_TRACE=$(ratio "$tr" "$fl")
+	echo "  top / floor              $R_TOP"
+	echo "  trace / floor            $R_TRACE"
+	if [ $have_bpftrace = 1 ]; then
+		bt=$(med "$tmp/map.bpftrace.added")
+		R_BT=$(ratio "$bt" "$tp")
+		echo "  bpftrace / top           $R_BT"
+	fi
+	if [ $have_strace = 1 ]; then
+		st=$(med "$tmp/map.strace.added")
+		R_ST=$(ratio "$st" "$tr")
+		echo "  strace / trace           $R_ST"
+	fi
+	tcfl=$(med "$tmp/tcgets.floor.added")
+	tctop=$(med "$tmp/tcgets.top.added")
+	tctr=$(med "$tmp/tcgets.trace.added")
+	# noise: half the spread of the floor's per-round added cost
+	noise=$(sort -g "$tmp/tcgets.floor.added" | awk '{ v[NR] = $1 } END { printf "%.1f\n", (v[NR] - v[1]) / 2 }')
+	echo "  TCGETS: top - floor      $(awk -v a="$tctop" -v b="$tcfl" 'BEGIN { printf "%+.1f ns\n", a - b }')"
+	echo "  TCGETS: trace - floor    $(awk -v a="$tctr" -v b="$tcfl" 'BEGIN { printf "%+.1f ns\n", a - b }')"
+	echo "  noise (half the spread of the floor's added cost on TCGETS): $noise ns"
+
+	VERDICTS+=("$(verdict "$(le "$R_TOP" 1.5)" "top adds <= 1.5x the floor's cost: ${R_TOP}x ($tp ns vs $fl ns)")")
+	VERDICTS+=("$(verdict "$(le "$R_TRACE" 3)" "trace adds <= 3x the floor's cost: ${R_TRACE}x ($tr ns vs $fl ns)")")
+	if [ $have_bpftrace = 1 ]; then
+		VERDICTS+=("$(verdict "$(ge "$R_BT" 1)" "bpftrace one-liner costs >= top: ${R_BT}x ($bt ns vs $tp ns)")")
+	else
+		VERDICTS+=("SKIP  bpftrace >= top: bpftrace not installed (make deps)")
+	fi
+	if [ $have_strace = 1 ]; then
+		VERDICTS+=("$(verdict "$(ge "$R_ST" 50)" "strace costs >= 50x trace: ${R_ST}x ($st ns vs $tr ns)")")
+	else
+		VERDICTS+=("SKIP  strace >= 50x trace: strace not installed (make deps)")
+	fi
+	local ok=1 d
+	for d in "$tctop" "$tctr"; do
+		awk -v d="$d" -v f="$tcfl" -v n="$noise" 'BEGIN { exit !(d - f <= n) }' || ok=0
+	done
+	VERDICTS+=("$(verdict $ok "non-VFIO ioctls within noise of the floor: top $tctop, trace $tctr, floor $tcfl ns added (noise $noise ns)")")
+}
+
+# ------------------------------------------------------------------- part 3
+# counts PID: "events drops" from the tool's own per-CPU "stats" map (found
+# through its fds), summed over CPUs; JSON mode prints its summary on stdout.
+counts() {
+	local f id
+	for f in /proc/"$1"/fdinfo/*; do
+		id=$(awk '/^map_id:/ { print $2 }' "$f")
+		[ -n "$id" ] || continue
+		bpftool map show id "$id" -j | jq -e 'select(.name == "stats")' >/dev/null || continue
+		bpftool map dump id "$id" -j | jq -r 'map({(.formatted.key | tostring):
+			([.formatted.values[].value] | add)}) | add | "\(.["3"]) \(.["0"])"'
+		return 0
+	done
+	echo "0 0"
+}
+
+# run_trace FORMAT RATE: trace for TP_SECS with the producer paced at RATE
+# on CPU 1; prints "achieved events drops cpu_ms hwm_kib"
+run_trace() {
+	local fmt=$1 rate=$2 args=() t0 t1 now hwm line ev dr
+	[ "$fmt" = json ] && args=(--json)
+	[ "$rate" = max ] && rate=1000000000
+	TOOL_PID=
+	"$BIN" trace "${args[@]}" --mode tracepoint "${CLASSIFY[@]}" >/dev/null 2>"$tmp/tool.err" &
+	TOOL_PID=$!
+	wait_for "$tmp/tool.err" '^iommuscope: tracing'
+	t0=$(awk '{ print $14 + $15 }' "/proc/$TOOL_PID/stat")
+	line=$(taskset -c 1 "$B/bench_loop" map -r "$rate" -t "$TP_SECS")
+	# let the reader drain what is left (done when its CPU time stops growing)
+	t1=$(awk '{ print $14 + $15 }' "/proc/$TOOL_PID/stat")
+	while sleep 0.3; do
+		now=$(awk '{ print $14 + $15 }' "/proc/$TOOL_PID/stat")
+		[ "$now" = "$t1" ] && break
+		t1=$now
+	done
+	read -r ev dr < <(counts "$TOOL_PID")
+	hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$TOOL_PID/status")
+	stop
+	echo "$(cut -d' ' -f1 <<<"$line") $ev $dr $(((t1 - t0) * 1000 / $(getconf CLK_TCK))) $hwm"
+}
+
+part3() {
+	local rate res best=0 best_res="" above="" hwm_max=0 cpu_pm json_cpu text_cpu
+	echo
+	echo "== 3: ring buffer: trace --json >/dev/null, producer paced on CPU 1 for ${TP_SECS}s per rate =="
+	printf '  %-10s %12s %10s %8s %10s %14s %8s\n' target achieved/s events drops "cpu ms" "cpu ms/M ev" "HWM MiB"
+	for rate in $RATES; do
+		res=$(run_trace json "$rate")
+		read -r ach ev dr cpu hwm <<<"$res"
+		cpu_pm=$(awk -v c="$cpu" -v e="$ev" 'BEGIN { if (e > 0) printf "%.0f", c * 1e6 / e; else print "-" }')
+		printf '  %-10s %12s %10s %8s %10s %14s %8.1f\n' "$rate" "$ach" "$ev" "$dr" "$cpu" "$cpu_pm" \
+			"$(awk -v h="$hwm" 'BEGIN { print h / 1024 }')"
+		[ "$hwm" -gt "$hwm_max" ] && hwm_max=$hwm
+		if [ "$dr" = 0 ]; then
+			best=$ach
+			json_cpu=$cpu_pm
+		else
+			above="$ach/s: $dr of $((ev + dr)) dropped"
+			break
+		fi
+	done
+	res=$(run_trace text "${best%.*}")
+	read -r ach ev dr cpu hwm <<<"$res"
+	text_cpu=$(awk -v c="$cpu" -v e="$ev" 'BEGIN { if (e > 0) printf "%.0f", c * 1e6 / e; else print "-" }')
+	[ "$hwm" -gt "$hwm_max" ] && hwm_max=$hwm
+	echo "  text output at $ach/s: $ev events, $dr drops, $text_cpu ms CPU per million events"
+	echo "user space per record (tests/bench/decode_bench, ns):"
+	"$B/decode_bench" | awk '{ printf "  %-10s %8.1f\n", $1, $2 }'
+	echo "  (trace --json = decode + classify + json; text = decode + classify + text; plus libbpf's"
+	echo "   ring buffer callback and the write to /dev/null)"
+
+	VERDICTS+=("$(verdict "$(ge "$best" 1000000)" "trace streams >= 1 M events/s with zero drops: $best/s${above:+ (above: $above)}")")
+	VERDICTS+=("$(verdict "$(le "${json_cpu:-inf}" 100)" "loader CPU <= 100 ms per million events: ${json_cpu:--} ms (JSON), $text_cpu ms (text)")")
+	VERDICTS+=("$(verdict "$(le "$hwm_max" 32767)" "peak RSS < 32 MiB: $(awk -v h="$hwm_max" 'BEGIN { printf "%.1f", h / 1024 }') MiB")")
+}
+
+VERDICTS=()
+echo "iommuscope make bench, $(date -u +%Y-%m-%dT%H:%MZ)"
+host_info
+for p in $PARTS; do
+	case $p in
+	1) part12 ;;
+	3) part3 ;;
+	4)
+		if [ "${BENCH_GUEST:-1}" = 1 ]; then
+			scripts/bench-guest.sh "$tmp/guest" || VERDICTS+=("FAIL  guest: the guest run failed")
+			[ -f "$tmp/guest/verdicts" ] && mapfile -t -O ${#VERDICTS[@]} VERDICTS <"$tmp/guest/verdicts"
+		fi
+		;;
+	esac
+done
+echo
+echo "== targets =="
+printf '%s\n' "${VERDICTS[@]}"
