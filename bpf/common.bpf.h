@@ -121,15 +121,22 @@ static __always_inline bool task_wanted(__u64 pid_tgid)
 	return true;
 }
 
-static __always_inline __u8 rdev_kind(struct file *file)
+/* The device number of a character device file; 0 for any other file. */
+static __always_inline __u32 file_rdev(struct file *file)
 {
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
-	__u32 rdev;
-	__u8 *kind;
 
 	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFCHR)
+		return 0;
+	return BPF_CORE_READ(inode, i_rdev);
+}
+
+static __always_inline __u8 rdev_kind(__u32 rdev)
+{
+	__u8 *kind;
+
+	if (!rdev)
 		return ISC_FD_UNKNOWN;
-	rdev = BPF_CORE_READ(inode, i_rdev);
 	kind = bpf_map_lookup_elem(&rdev_kinds, &rdev);
 	if (kind)
 		return *kind;
@@ -142,8 +149,12 @@ static __always_inline __u8 rdev_kind(struct file *file)
  * The kind of an open file: by f_op where the loader knows the address, else
  * by device number. iommufd_fops serves both /dev/iommu and (with
  * IOMMUFD_VFIO_CONTAINER) /dev/vfio/vfio, which the device number separates.
+ * rdev: the file's device number when the caller has it (file_rdev), or
+ * ISC_RDEV_UNREAD to read it only if the f_op does not decide.
  */
-static __always_inline __u8 file_kind(struct file *file)
+#define ISC_RDEV_UNREAD	0xffffffffu
+
+static __always_inline __u8 file_kind_rdev(struct file *file, __u32 rdev)
 {
 	__u64 fop = (__u64)BPF_CORE_READ(file, f_op);
 	__u8 *by_fop = bpf_map_lookup_elem(&fops_kinds, &fop);
@@ -151,10 +162,15 @@ static __always_inline __u8 file_kind(struct file *file)
 
 	if (by_fop && *by_fop != ISC_FD_IOMMUFD)
 		return *by_fop;
-	kind = rdev_kind(file);
+	kind = rdev_kind(rdev == ISC_RDEV_UNREAD ? file_rdev(file) : rdev);
 	if (!by_fop)
 		return kind;
 	return kind == ISC_FD_CONTAINER || kind == ISC_FD_COMPAT ? ISC_FD_COMPAT : ISC_FD_IOMMUFD;
+}
+
+static __always_inline __u8 file_kind(struct file *file)
+{
+	return file_kind_rdev(file, ISC_RDEV_UNREAD);
 }
 
 /* iommufd serves /dev/iommu and, with IOMMUFD_VFIO_CONTAINER, also
@@ -166,17 +182,34 @@ static __always_inline __u8 iommufd_file_kind(struct file *file)
 	return kind == ISC_FD_CONTAINER || kind == ISC_FD_COMPAT ? ISC_FD_COMPAT : ISC_FD_IOMMUFD;
 }
 
-/* The current task's open file for fd (tracepoint mode has only the fd). */
+/*
+ * The current task's open file for fd (tracepoint mode has only the fd).
+ * Where the kernel has bpf_get_current_task_btf (5.11+), the walk to the fd
+ * array is plain loads the verifier turns into faulting-safe reads: one
+ * helper call for the array slot instead of five.
+ */
 static __always_inline struct file *fd_file(int fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	struct file **fds;
 	struct file *file = NULL;
+	unsigned int max_fds;
 
-	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+
+		max_fds = fdt->max_fds;
+		fds = fdt->fd;
+	} else {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+		struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+
+		max_fds = BPF_CORE_READ(fdt, max_fds);
+		fds = BPF_CORE_READ(fdt, fd);
+	}
+	if ((unsigned int)fd >= max_fds)
+		return NULL;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;
 }

@@ -142,15 +142,25 @@ static __always_inline __u32 classify(__u32 cmd, __u8 kind, __u64 arg)
 {
 	struct isc_cat_key key = { .cmd = cmd, .fd_kind = kind };
 	struct isc_cat_entry *c = bpf_map_lookup_elem(&catalog, &key);
-	__u32 argsz, flags = 0, cls = 0;
+	__u32 argsz, flags = 0, cls = 0, head[2];
 	bool has_flags = false;
 
 	if (!c || (c->cflags & ISC_CATF_TOO_NEW))
 		return TC(ISC_TC_UNKNOWN_IOCTL);
-	if (!(c->cflags & ISC_CATF_SIZED) || !arg || read_u32(arg, 0, &argsz))
+	if (!(c->cflags & ISC_CATF_SIZED) || !arg)
 		return 0;
-	if (c->flags_off != ISC_CAT_NO_FLAGS && !read_u32(arg, c->flags_off, &flags))
+	/* Most structs lead with argsz, flags: one read for both where the
+	 * caller's memory has 8 bytes, else one read each as below. */
+	if (c->flags_off == 4 && !bpf_probe_read_user(head, sizeof(head), (void *)arg)) {
+		argsz = head[0];
+		flags = head[1];
 		has_flags = true;
+	} else {
+		if (read_u32(arg, 0, &argsz))
+			return 0;
+		if (c->flags_off != ISC_CAT_NO_FLAGS && !read_u32(arg, c->flags_off, &flags))
+			has_flags = true;
+	}
 	if (argsz < c->minsz)
 		cls |= TC(ISC_TC_TRUNCATED);
 	else if (c->payload && payload_size(c, arg, argsz, flags, &cls))
@@ -166,25 +176,20 @@ static __always_inline __u32 classify(__u32 cmd, __u8 kind, __u64 arg)
 	return cls;
 }
 
-static __always_inline __u32 file_rdev(struct file *file)
-{
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
-
-	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFCHR)
-		return 0;
-	return BPF_CORE_READ(inode, i_rdev);
-}
-
 static __always_inline int top_enter(struct file *file, __u32 cmd, __u64 arg, __u8 kind)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid, zero = 0;
 	struct isc_ioctl_event *e;
 
+	__u32 rdev;
+
 	if (!file || !task_wanted(pid_tgid))
 		return 0;
+	/* read once: the kind (when the hook does not say) and the key */
+	rdev = file_rdev(file);
 	if (kind == ISC_FD_UNKNOWN)
-		kind = file_kind(file);
+		kind = file_kind_rdev(file, rdev);
 	if (kind == ISC_FD_UNKNOWN)
 		return 0;
 	e = bpf_map_lookup_elem(&tscratch, &zero);
@@ -195,7 +200,7 @@ static __always_inline int top_enter(struct file *file, __u32 cmd, __u64 arg, __
 	e->tid = tid;
 	e->cmd = cmd;
 	e->fd_kind = kind;
-	e->top_dev = file_rdev(file);
+	e->top_dev = rdev;
 	e->top_classes = classify(cmd, kind, arg);
 	if (!bpf_map_update_elem(&inflight, &tid, e, BPF_NOEXIST))
 		inflight_add(1);
