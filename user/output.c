@@ -50,19 +50,26 @@ static void emit_json(struct json_object *obj, FILE *f)
 	json_object_put(obj);
 }
 
+/* Every key here is a string literal or a catalog name (static storage):
+ * json-c keeps the pointer instead of copying the key for each record. */
+static void add(struct json_object *o, const char *k, struct json_object *v)
+{
+	json_object_object_add_ex(o, k, v, JSON_C_OBJECT_ADD_CONSTANT_KEY);
+}
+
 static void add_u64(struct json_object *o, const char *k, uint64_t v)
 {
-	json_object_object_add(o, k, json_object_new_uint64(v));
+	add(o, k, json_object_new_uint64(v));
 }
 
 static void add_i64(struct json_object *o, const char *k, int64_t v)
 {
-	json_object_object_add(o, k, json_object_new_int64(v));
+	add(o, k, json_object_new_int64(v));
 }
 
 static void add_str(struct json_object *o, const char *k, const char *v)
 {
-	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+	add(o, k, v ? json_object_new_string(v) : NULL);
 }
 
 /* A new JSON record led by what every per-task record has. */
@@ -88,7 +95,7 @@ static void add_verdict(struct json_object *j, const struct isc_verdict *cls)
 	for (c = 0; c < ISC_CLS_MAX; c++)
 		if (cls->classes & ISC_CLS(c))
 			json_object_array_add(all, json_object_new_string(classify__name(c)));
-	json_object_object_add(j, "classes", all);
+	add(j, "classes", all);
 	if (cls->explain[0])
 		add_str(j, "explain", cls->explain);
 	if (cls->kernel_size)
@@ -146,7 +153,7 @@ static void ioctl_json(struct isc_output *o, const struct isc_ioctl_view *v,
 			add_u64(c, "version", v->cap_version[i]);
 			json_object_array_add(caps, c);
 		}
-		json_object_object_add(j, "caps", caps);
+		add(j, "caps", caps);
 		if (v->caps_error)
 			add_str(j, "caps_error", v->caps_error);
 	}
@@ -178,14 +185,20 @@ static void text_time(struct isc_output *o, uint64_t ts_ns, char *buf, size_t le
 	/* unsigned: a bogus timestamp wraps instead of overflowing */
 	uint64_t real = ts_ns + (uint64_t)o->mono_to_real_ns;
 	time_t secs = (time_t)(real / 1000000000ULL);
+	/* records come in bursts within one second: convert each second once */
+	static time_t last_secs = -1;
+	static char hms[12];
 	struct tm tm;
 
-	if (!localtime_r(&secs, &tm)) {
-		snprintf(buf, len, "?");
-		return;
+	if (secs != last_secs) {
+		if (!localtime_r(&secs, &tm)) {
+			snprintf(buf, len, "?");
+			return;
+		}
+		snprintf(hms, sizeof(hms), "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+		last_secs = secs;
 	}
-	snprintf(buf, len, "%02d:%02d:%02d.%06llu", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned long long)(real % 1000000000ULL) / 1000);
+	snprintf(buf, len, "%s.%06llu", hms, (unsigned long long)(real % 1000000000ULL) / 1000);
 }
 
 static void ioctl_text(struct isc_output *o, const struct isc_ioctl_view *v,
