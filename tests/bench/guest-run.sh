@@ -1,0 +1,73 @@
+#!/bin/sh
+# make bench, inside the guest (busybox sh; scripts/bench-guest.sh puts it
+# in the payload as run.sh): the A/B loop on real VFIO ioctls, full mode.
+# Configurations interleaved over rounds (the order rotates): nothing, the
+# floor (empty fentry/fexit and IOMMU-core programs on the hooks full mode
+# uses), iommuscope top, iommuscope trace --json >/dev/null. Writes
+# "$RESULTS/bench.txt": one "OP CONFIG ROUND CPU_NS WALL_NS" line per loop;
+# scripts/bench.sh turns them into ratios. bench.conf sets ROUNDS, N_API,
+# N_DMA.
+set -u
+R=$RESULTS
+cd "$(dirname "$0")" || exit 1
+ROUNDS=5 N_API=20000 N_DMA=2000
+[ -f bench.conf ] && . ./bench.conf
+GROUP=/dev/vfio/$ISC_GROUP
+
+./iommuscope probe >"$R/probe.txt" 2>&1
+
+# start CONFIG: attach in the background and wait (TCG is slow)
+start() {
+	rm -f "$R/tool.err"
+	case $1 in
+	base) PID=; return 0 ;;
+	floor) ./bench_floor full 2>"$R/tool.err" & ;;
+	top) ./iommuscope top -b --mode full >/dev/null 2>"$R/tool.err" & ;;
+	trace) ./iommuscope trace --json --mode full >/dev/null 2>"$R/tool.err" & ;;
+	esac
+	PID=$!
+	case $1 in
+	floor) ready='^bench_floor: attached' ;;
+	top) ready='^iommuscope: counting' ;;
+	trace) ready='^iommuscope: tracing' ;;
+	esac
+	i=0
+	while [ $i -lt 1200 ]; do
+		grep -q "$ready" "$R/tool.err" 2>/dev/null && return 0
+		kill -0 "$PID" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "$1 did not start:" >>"$R/errors.txt"
+	cat "$R/tool.err" >>"$R/errors.txt"
+	return 1
+}
+
+stop() {
+	[ -n "$PID" ] || return 0
+	kill -INT "$PID"
+	wait "$PID"
+	cat "$R/tool.err" >>"$R/tools.log"
+}
+
+set -- base floor top trace
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+	# rotate the order by one each round
+	k=0
+	while [ $k -lt $r ]; do
+		c=$1
+		shift
+		set -- "$@" "$c"
+		k=$((k + 1))
+	done
+	for c in "$@"; do
+		start "$c" || continue
+		printf 'api %s %s %s\n' "$c" $r "$(./bench_loop api -n "$N_API" | cut -d' ' -f1,2)" >>"$R/bench.txt"
+		printf 'dma %s %s %s\n' "$c" $r "$(./bench_loop dma -n "$N_DMA" -g "$GROUP" | cut -d' ' -f1,2)" \
+			>>"$R/bench.txt"
+		stop
+	done
+	set -- base floor top trace
+	r=$((r + 1))
+done
