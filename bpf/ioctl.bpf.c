@@ -136,10 +136,31 @@ static __always_inline void walk_caps(struct isc_ioctl_event *out)
 	out->iof |= ISC_IOF_CAPS_MORE;
 }
 
+/*
+ * Reader wakeups. By default a record submitted while the reader is idle
+ * wakes it: an irq_work (a self-IPI) here and an epoll wakeup, a poll and
+ * a write() in the reader, for each record whenever the reader keeps up.
+ * Wake it at most once per ISC_WAKEUP_GAP_NS instead; a record that comes
+ * within the gap is read with the next wakeup or by the reader's own
+ * 100 ms poll (user/session.c), so it is printed at most that much later.
+ * Calls a millisecond or more apart are each woken for, as before.
+ */
+#define ISC_WAKEUP_GAP_NS	1000000
+__u64 last_wakeup_ns = 0;
+
+static __always_inline __u64 wakeup_flag(__u64 now)
+{
+	if (now - last_wakeup_ns < ISC_WAKEUP_GAP_NS)
+		return BPF_RB_NO_WAKEUP;
+	last_wakeup_ns = now;
+	return BPF_RB_FORCE_WAKEUP;
+}
+
 static __always_inline int ioctl_exit(__s64 ret, __u8 hook)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct isc_ioctl_event *e, *out;
+	__u64 now;
 
 	e = bpf_map_lookup_elem(&inflight, &tid);
 	if (!e)
@@ -152,13 +173,14 @@ static __always_inline int ioctl_exit(__s64 ret, __u8 hook)
 	__builtin_memcpy(out, e, sizeof(*out));
 	out->ret = ret;
 	out->exit_hook = hook;
-	out->latency_ns = bpf_ktime_get_ns() - out->hdr.ts_ns;
+	now = bpf_ktime_get_ns();
+	out->latency_ns = now - out->hdr.ts_ns;
 	/* INFO ioctls write the size they need back into argsz. */
 	if (out->arg_len >= 4 &&
 	    !bpf_probe_read_user(&out->argsz_out, sizeof(out->argsz_out), (void *)out->arg))
 		out->iof |= ISC_IOF_ARGSZ_OUT;
 	walk_caps(out);
-	bpf_ringbuf_submit(out, 0);
+	bpf_ringbuf_submit(out, wakeup_flag(now));
 	stat_inc(ISC_STAT_EVENTS);
 forget:
 	if (!bpf_map_delete_elem(&inflight, &tid))
