@@ -11,6 +11,7 @@ set -u
 R=$RESULTS
 cd "$(dirname "$0")" || exit 1
 ROUNDS=5 N_API=20000 N_DMA=2000
+# shellcheck source=/dev/null
 [ -f bench.conf ] && . ./bench.conf
 GROUP=/dev/vfio/$ISC_GROUP
 
