@@ -37,7 +37,7 @@ make -s -C tests/workload O="$top/.output-static/workload"
 payload=$out/payload
 rm -rf "$payload"
 mkdir -p "$payload"
-cp tests/guest/payload/run.sh "$top/.output-static/iommuscope" \
+cp tests/guest/payload/run.sh tests/guest/lib.sh "$top/.output-static/iommuscope" \
 	"$top/.output-static/workload/vfio_workload" \
 	"$top/.output-static/workload/enforce_client" \
 	"$top/.output-static/workload/enforce_client32" "$payload/"
@@ -65,7 +65,7 @@ if [[ " $kernels " == *" iommufd "* ]]; then
 	fi
 	rm -rf "$pl_iommufd"
 	mkdir -p "$pl_iommufd"
-	cp tests/guest/payload/run.sh tests/guest/payload/iommufd.sh \
+	cp tests/guest/payload/run.sh tests/guest/payload/iommufd.sh tests/guest/lib.sh \
 		"$top/.output-static/iommuscope" "$top/.output-static/workload/vfio_workload" \
 		"$top/.output-static/workload/iommufd_workload" "$kdir/selftest/iommufd" \
 		"$top/.output-static/workload/enforce_client" "$pl_iommufd/"
@@ -129,7 +129,7 @@ nolsm=${kernels%% *}
 t1=$(date +%s.%N)
 rm -rf "$out/nolsm-payload"
 mkdir -p "$out/nolsm-payload"
-cp tests/guest/nolsm/run.sh "$top/.output-static/iommuscope" \
+cp tests/guest/nolsm/run.sh tests/guest/lib.sh "$top/.output-static/iommuscope" \
 	"$top/.output-static/workload/enforce_client" "$out/nolsm-payload/"
 if ! scripts/guest/run.sh --kernel "$nolsm" --payload "$out/nolsm-payload" --out "$out/$nolsm-nolsm" \
 	--timeout 240 --append "lsm=lockdown,capability"; then

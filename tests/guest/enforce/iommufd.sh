@@ -6,7 +6,7 @@ set -u
 R=$RESULTS/enforce-iommufd
 mkdir -p "$R"
 C=./enforce_client
-ISC=./iommuscope
+. ./lib.sh
 
 # all: the calls, with whatever enforces now
 all() {
@@ -20,34 +20,13 @@ all() {
 	$C map 7 2 >"$R/$tag-compat-vaddr.txt" 2>&1		# VADDR: type1 only
 }
 
-start() {
-	name=$1
-	shift
-	$ISC enforce --json -o "$R/$name.jsonl" "$@" 2>"$R/$name.err" &
-	EPID=$!
-	i=0
-	while [ $i -lt 900 ]; do
-		grep -q "^iommuscope: enforcing" "$R/$name.err" 2>/dev/null && return 0
-		kill -0 $EPID 2>/dev/null || return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-stop() {
-	kill -INT $EPID 2>/dev/null
-	wait $EPID
-	echo $? >"$R/$1.rc"
-}
-
 all base
-if start default; then
+if enforce_start default; then
 	all default
-	stop default
+	enforce_stop default
 fi
-if start kernel --policy enforce/errno-kernel.policy; then
+if enforce_start kernel --policy enforce/errno-kernel.policy; then
 	all kernel
-	stop kernel
+	enforce_stop kernel
 fi
 exit 0

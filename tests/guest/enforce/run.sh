@@ -12,30 +12,7 @@ BAD=35
 C=./enforce_client
 ISC=./iommuscope
 
-# start NAME ARGS...: enforce in the background, wait until it enforces
-start() {
-	name=$1
-	shift
-	$ISC enforce --json -o "$R/$name.jsonl" "$@" 2>"$R/$name.err" &
-	EPID=$!
-	i=0
-	while [ $i -lt 900 ]; do
-		grep -q "^iommuscope: enforcing" "$R/$name.err" 2>/dev/null && return 0
-		kill -0 $EPID 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "enforce $name did not start" >>"$R/$name.err"
-	# the verifier's log, for the report
-	$ISC -v enforce -d 1 >"$R/$name.verbose" 2>&1
-	return 1
-}
-
-stop() {
-	kill -INT $EPID 2>/dev/null
-	wait $EPID
-	echo $? >"$R/$1.rc"
-}
+. ./lib.sh
 
 # Without enforcement: what the kernel says.
 $C map $GOOD 2 >"$R/base-good.txt" 2>&1
@@ -46,18 +23,14 @@ $C map $BAD 2 >"$R/base-bad.txt" 2>&1
 for mode in tracepoint full; do
 	$ISC trace --json --mode $mode >"$R/trace32-$mode.jsonl" 2>"$R/trace32-$mode.err" &
 	tp=$!
-	i=0
-	while [ $i -lt 900 ] && ! grep -q "^iommuscope: tracing" "$R/trace32-$mode.err" 2>/dev/null; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_for "$R/trace32-$mode.err" $tp tracing
 	./enforce_client32 map $GOOD 2 >"$R/trace32-$mode.txt" 2>&1
 	kill -INT $tp
 	wait $tp
 done
 
 # The built-in policy: the kernel's own flags pass, bit 5 is refused.
-if start default; then
+if enforce_start default; then
 	$C map $GOOD 5 >"$R/default-good.txt" 2>&1
 	$C map $BAD 5 >"$R/default-bad.txt" 2>&1
 	./enforce_client32 map $GOOD 3 >"$R/default-good32.txt" 2>&1
@@ -66,51 +39,47 @@ if start default; then
 	ls -ld /run/iommuscope >"$R/state-perms.txt" 2>&1
 	ls -l /run/iommuscope/enforce.state >>"$R/state-perms.txt" 2>&1
 	ls -l /sys/fs/bpf/iommuscope >"$R/published.txt" 2>&1
-	stop default
+	enforce_stop default
 	# SIGINT: nothing left pinned, no state file
 	ls /sys/fs/bpf /run/iommuscope >"$R/after-default.txt" 2>&1
 fi
 
 # iommutop while enforcing: refusals per process, the enforcement state.
-if start top; then
+if enforce_start top; then
 	$ISC top --json -d 1h >"$R/top.jsonl" 2>"$R/top.err" &
 	tp=$!
-	i=0
-	while [ $i -lt 900 ] && ! grep -q "^iommuscope: counting" "$R/top.err" 2>/dev/null; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_for "$R/top.err" $tp counting
 	$C map $BAD 4 >"$R/top-bad.txt" 2>&1
 	sleep 1
 	kill -INT $tp
 	wait $tp
 	echo $? >"$R/top.rc"
-	stop top
+	enforce_stop top
 fi
 
 # The race detector: a second thread flips the flags word while the calls
 # (32 MiB each, so they stay in the kernel a while) are in flight.
-if start race; then
+if enforce_start race; then
 	$C race 300 $GOOD $BAD 32 >"$R/race.txt" 2>&1
-	stop race
+	enforce_stop race
 fi
 
 # The kernel's errno instead of EPERM.
-if start errno --policy $P/errno-kernel.policy; then
+if enforce_start errno --policy $P/errno-kernel.policy; then
 	$C map $BAD 3 >"$R/errno-bad.txt" 2>&1
-	stop errno
+	enforce_stop errno
 fi
 
 # Audit only: logged, not refused (the kernel then says EINVAL itself).
-if start audit --audit-only; then
+if enforce_start audit --audit-only; then
 	$C map $BAD 3 >"$R/audit-bad.txt" 2>&1
-	stop audit
+	enforce_stop audit
 fi
 
 # Fail-open for unreadable arguments.
-if start unreadable --policy $P/unreadable-allow.policy; then
+if enforce_start unreadable --policy $P/unreadable-allow.policy; then
 	$C unreadable $GOOD >"$R/unreadable-allow.txt" 2>&1
-	stop unreadable
+	enforce_stop unreadable
 fi
 
 # Scopes: executable, cgroup, uid.
@@ -122,7 +91,7 @@ deny VFIO_IOMMU_MAP_DMA uid 1000
 allow VFIO_IOMMU_MAP_DMA flags READ cgroup /sys/fs/cgroup/isc-narrow
 POL
 chmod 666 /dev/vfio/vfio /dev/vfio/$ISC_GROUP
-if start scope --policy /tmp/scope.policy; then
+if enforce_start scope --policy /tmp/scope.policy; then
 	$C map $GOOD 2 >"$R/scope-other.txt" 2>&1
 	/tmp/enforce_client_b map $GOOD 2 >"$R/scope-exe.txt" 2>&1
 	$C -u 1000 map $GOOD 2 >"$R/scope-uid.txt" 2>&1
@@ -131,12 +100,12 @@ if start scope --policy /tmp/scope.policy; then
 		>"$R/scope-cgroup-rw.txt" 2>&1
 	sh -c "echo \$\$ >/sys/fs/cgroup/isc-narrow/cgroup.procs && exec $C map 1 2" \
 		>"$R/scope-cgroup-r.txt" 2>&1
-	stop scope
+	enforce_stop scope
 fi
 
 # 100 reloads while a client loops, then every malformed policy.
 rm -f /tmp/isc-stop
-if start reload --policy $P/reload-a.policy; then
+if enforce_start reload --policy $P/reload-a.policy; then
 	$C mix /tmp/isc-stop $GOOD $BAD >"$R/reload-mix.txt" 2>&1 &
 	cp=$!
 	n=0
@@ -158,11 +127,11 @@ if start reload --policy $P/reload-a.policy; then
 	cp /run/iommuscope/enforce.state "$R/bad-state.txt"
 	$C map $GOOD 2 >"$R/bad-after-good.txt" 2>&1
 	$C map $BAD 2 >"$R/bad-after-bad.txt" 2>&1
-	stop reload
+	enforce_stop reload
 fi
 
 # Pinned: enforcement outlives a kill -9 of the loader, until --stop.
-if start pin --pin; then
+if enforce_start pin --pin; then
 	kill -9 $EPID
 	wait $EPID 2>/dev/null
 	$C map $BAD 2 >"$R/pin-killed-bad.txt" 2>&1
@@ -170,7 +139,7 @@ if start pin --pin; then
 	ls -ld /sys/fs/bpf/iommuscope >"$R/pin-perms.txt" 2>&1
 	ls -l /sys/fs/bpf/iommuscope >>"$R/pin-perms.txt" 2>&1
 	# a new loader adopts it; then the policy changes with no loader at all
-	if start adopt -d 3; then
+	if enforce_start adopt -d 3; then
 		wait $EPID
 		echo $? >"$R/adopt.rc"
 	fi
@@ -186,19 +155,15 @@ fi
 # Learn from the VFIO workload, then enforce what was learnt.
 $ISC policy learn -d 30 -o "$R/learned.policy" -c vfio_workload 2>"$R/learn.err" &
 lp=$!
-i=0
-while [ $i -lt 900 ] && ! grep -q "^iommuscope: learning" "$R/learn.err" 2>/dev/null; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_for "$R/learn.err" $lp learning
 ./vfio_workload --skip-fault --manifest /tmp/learn-manifest.jsonl >/dev/null 2>&1
 kill -INT $lp 2>/dev/null
 wait $lp
 echo $? >"$R/learn.rc"
-if start learned --policy "$R/learned.policy"; then
+if enforce_start learned --policy "$R/learned.policy"; then
 	./vfio_workload --skip-fault --manifest /tmp/learned-manifest.jsonl >"$R/learned-workload.log" 2>&1
 	echo $? >"$R/learned-workload.rc"
 	$C map $BAD 2 >"$R/learned-bad.txt" 2>&1
-	stop learned
+	enforce_stop learned
 fi
 exit 0

@@ -10,16 +10,13 @@ R=$RESULTS/modules
 mkdir -p "$R"
 ISC=./iommuscope
 REL=$(uname -r)
+. ./lib.sh
 
 # start_trace NAME MODE
 start_trace() {
 	$ISC -v trace --json --mode "$2" >"$R/$1.jsonl" 2>"$R/$1.err" &
 	TP=$!
-	i=0
-	while [ $i -lt 900 ] && ! grep -q "^iommuscope: tracing" "$R/$1.err" 2>/dev/null; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_for "$R/$1.err" $TP tracing
 }
 
 unload_all() {

@@ -5,6 +5,7 @@
 set -u
 R=$RESULTS
 cd "$(dirname "$0")" || exit 1
+. ./lib.sh
 cat /sys/kernel/security/lsm >"$R/lsm.txt" 2>&1
 ./iommuscope probe --json >"$R/probe.json" 2>"$R/probe.err"
 echo $? >"$R/probe.rc"
@@ -13,11 +14,7 @@ echo $? >"$R/enforce.rc"
 ls /sys/fs/bpf >"$R/bpffs.txt" 2>&1
 ./iommuscope trace --json >"$R/trace.jsonl" 2>"$R/trace.err" &
 tp=$!
-i=0
-while [ $i -lt 600 ] && ! grep -q "^iommuscope: tracing" "$R/trace.err" 2>/dev/null; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_for "$R/trace.err" $tp tracing 600
 ./enforce_client map 35 2 >"$R/client.txt" 2>&1
 kill -INT $tp
 wait $tp

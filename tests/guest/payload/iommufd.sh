@@ -11,15 +11,10 @@ set -u
 R=$RESULTS
 cd "$(dirname "$0")" || exit 1
 
+. ./lib.sh
+
 wait_tracing() { # ERRFILE PID
-	i=0
-	while [ $i -lt 900 ]; do
-		grep -q "^iommuscope: tracing" "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
+	wait_for "$1" "$2" tracing
 }
 
 stamp() { echo "$1 $(cut -d' ' -f1 /proc/uptime)" >>"$R/times.txt"; }

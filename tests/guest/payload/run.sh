@@ -10,17 +10,11 @@ if [ "${ISC_KERNEL:-}" = iommufd ]; then
 	exec sh ./iommufd.sh
 fi
 
+. ./lib.sh
+
 # wait_tracing_for FILE PID WHAT: until the command says it is attached
-# ("iommuscope: WHAT ..."; TCG is slow).
 wait_tracing_for() {
-	i=0
-	while [ $i -lt 600 ]; do
-		grep -q "^iommuscope: $3" "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
+	wait_for "$1" "$2" "$3" 600
 }
 
 wait_tracing() {

@@ -9,17 +9,7 @@ mkdir -p "$R"
 cd "$(dirname "$0")/.." || exit 1	# the payload directory
 ISC=./iommuscope
 
-# wait_for FILE PID WORD: until "iommuscope: WORD" is on FILE (TCG is slow)
-wait_for() {
-	i=0
-	while [ $i -lt 900 ]; do
-		grep -q "^iommuscope: $3" "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+. ./lib.sh
 
 insmod uapi/isc_uapi.ko >"$R/insmod.log" 2>&1
 echo $? >"$R/insmod.rc"

@@ -1,0 +1,38 @@
+# Shell helpers of the in-guest scripts (busybox sh), sourced from the
+# payload directory: `. ./lib.sh`. scripts/test-guest.sh puts this file in
+# every payload.
+
+# wait_for FILE PID WORD [TENTHS]: until "iommuscope: WORD ..." is on FILE
+# (the command is attached; TCG is slow), at most TENTHS tenths of a second
+# (default 900). 1 if PID exits first or time runs out.
+wait_for() {
+	i=0
+	while [ $i -lt "${4:-900}" ]; do
+		grep -q "^iommuscope: $3" "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# enforce_start NAME ARGS...: ./iommuscope enforce --json in the background,
+# records to $R/NAME.jsonl, stderr to $R/NAME.err; its pid in EPID. On
+# failure the verifier's log goes to $R/NAME.verbose for the report.
+enforce_start() {
+	name=$1
+	shift
+	./iommuscope enforce --json -o "$R/$name.jsonl" "$@" 2>"$R/$name.err" &
+	EPID=$!
+	wait_for "$R/$name.err" "$EPID" enforcing && return 0
+	echo "enforce $name did not start" >>"$R/$name.err"
+	./iommuscope -v enforce -d 1 >"$R/$name.verbose" 2>&1
+	return 1
+}
+
+# enforce_stop NAME: SIGINT, wait, exit code to $R/NAME.rc
+enforce_stop() {
+	kill -INT "$EPID" 2>/dev/null
+	wait "$EPID"
+	echo $? >"$R/$1.rc"
+}
