@@ -131,10 +131,11 @@ static __always_inline bool rule_matches(const struct isc_policy_rule *r,
 	return true;
 }
 
-/* Report a denial or a race; never blocks the call. */
-static __always_inline void report(const struct isc_policy_entry *e, struct file *file,
-				   __u32 cmd, __u64 arg, __u8 kind, __u8 hook, __u8 reason,
-				   __u32 argsz, __u32 flags, __u32 bad, __u32 line, __s32 err)
+/* A denial or race record with what every one carries, the rest zero;
+ * the caller fills its part and submits. NULL (counted) when the ring
+ * buffer is full: reporting never blocks the call. */
+static __always_inline struct isc_deny_event *new_record(__u32 cmd, __u64 arg, __u8 kind,
+							  __u8 hook, __u8 reason)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -143,8 +144,9 @@ static __always_inline void report(const struct isc_policy_entry *e, struct file
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		es_inc(ISC_ES_DROPS);
-		return;
+		return NULL;
 	}
+	__builtin_memset(ev, 0, sizeof(*ev));
 	ev->hdr.type = ISC_EV_DENY;
 	ev->hdr.version = ISC_EVENT_VERSION;
 	ev->hdr.size = sizeof(*ev);
@@ -155,34 +157,37 @@ static __always_inline void report(const struct isc_policy_entry *e, struct file
 	ev->tid = (__u32)pid_tgid;
 	ev->uid = BPF_CORE_READ(task, cred, euid.val);
 	ev->cmd = cmd;
-	ev->argsz = argsz;
-	ev->flags = flags;
-	ev->bad = bad;
-	ev->flags_later = 0;
-	ev->err = err;
-	ev->line = line;
-	ev->generation = e ? e->generation : 0;
 	ev->fd_kind = kind;
 	ev->reason = reason;
 	ev->hook = hook;
-	ev->audit_only = e && (e->pflags & ISC_PF_AUDIT_ONLY);
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
-	bpf_ringbuf_submit(ev, 0);
+	return ev;
 }
 
-static __always_inline int deny(const struct isc_policy_entry *e, struct file *file, __u32 cmd,
-				__u64 arg, __u8 kind, __u8 hook, __u8 reason, __u32 argsz,
-				__u32 flags, __u32 bad, __u32 line)
+static __always_inline int deny(const struct isc_policy_entry *e, __u32 cmd, __u64 arg,
+				__u8 kind, __u8 hook, __u8 reason, __u32 argsz, __u32 flags,
+				__u32 bad, __u32 line)
 {
 	bool audit = e->pflags & ISC_PF_AUDIT_ONLY;
 	/* bounded, so the verifier sees an LSM return value in [-4095, 0] */
 	__u32 err = audit ? 0 : ((__u32)e->deny_errno & 0xfff);
+	struct isc_deny_event *ev;
 
 	if (!audit && !err)
 		err = 1;	/* EPERM: a refusal must not read as success */
 	es_inc(audit ? ISC_ES_AUDITED : ISC_ES_DENIED);
 	count_denial(cmd, kind);
-	report(e, file, cmd, arg, kind, hook, reason, argsz, flags, bad, line, (__s32)err);
+	ev = new_record(cmd, arg, kind, hook, reason);
+	if (ev) {
+		ev->argsz = argsz;
+		ev->flags = flags;
+		ev->bad = bad;
+		ev->err = (__s32)err;
+		ev->line = line;
+		ev->generation = e->generation;
+		ev->audit_only = audit;
+		bpf_ringbuf_submit(ev, 0);
+	}
 	return -(int)err;
 }
 
@@ -224,7 +229,7 @@ static __always_inline int judge(struct file *file, __u32 cmd, __u64 arg, __u8 h
 		e = bpf_map_lookup_elem(inner, &key);
 		if (!e)
 			return 0;
-		return deny(e, file, cmd, arg, kind, hook, ISC_DENY_UNKNOWN, 0, 0, 0,
+		return deny(e, cmd, arg, kind, hook, ISC_DENY_UNKNOWN, 0, 0, 0,
 			    e->rules[0].line);
 	}
 	if (e->cat.cflags & ISC_CATF_SIZED) {
@@ -245,21 +250,21 @@ static __always_inline int judge(struct file *file, __u32 cmd, __u64 arg, __u8 h
 		if (!rule_matches(r, task))
 			continue;
 		if (r->action == ISC_RA_DENY)
-			return deny(e, file, cmd, arg, kind, hook, ISC_DENY_RULE, argsz, flags,
+			return deny(e, cmd, arg, kind, hook, ISC_DENY_RULE, argsz, flags,
 				    0, r->line);
 		if ((r->match & ISC_PM_SIZE) && (e->cat.cflags & ISC_CATF_SIZED) &&
 		    (argsz < r->min_size || argsz > r->max_size))
-			return deny(e, file, cmd, arg, kind, hook, ISC_DENY_SIZE, argsz, flags,
+			return deny(e, cmd, arg, kind, hook, ISC_DENY_SIZE, argsz, flags,
 				    0, r->line);
 		if (have_flags && (r->match & ISC_PM_FLAGS)) {
 			bad = flags & ~e->cat.index_mask & ~r->allowed;
 			if (bad)
-				return deny(e, file, cmd, arg, kind, hook, ISC_DENY_FLAGS, argsz,
+				return deny(e, cmd, arg, kind, hook, ISC_DENY_FLAGS, argsz,
 					    flags, bad, r->line);
 			bad = one_of_bad(flags, e->cat.one_of[0]) |
 			      one_of_bad(flags, e->cat.one_of[1]);
 			if (bad)
-				return deny(e, file, cmd, arg, kind, hook, ISC_DENY_ONE_OF,
+				return deny(e, cmd, arg, kind, hook, ISC_DENY_ONE_OF,
 					    argsz, flags, bad, r->line);
 		}
 		break;
@@ -281,7 +286,7 @@ unreadable:
 	es_inc(ISC_ES_UNREADABLE);
 	if (e->pflags & ISC_PF_UNREADABLE_OK)
 		return 0;
-	return deny(e, file, cmd, arg, kind, hook, ISC_DENY_UNREADABLE, argsz, flags, 0, 0);
+	return deny(e, cmd, arg, kind, hook, ISC_DENY_UNREADABLE, argsz, flags, 0, 0);
 }
 
 /* Newer verifiers want an LSM result provably in [-4095, 0]: clamp it
@@ -323,30 +328,14 @@ static __always_inline void recheck(__u8 hook, bool done)
 	if (!bpf_probe_read_user(&now, sizeof(now), (void *)c->arg + (c->flags_off & 0xff)) &&
 	    now != c->flags) {
 		es_inc(ISC_ES_RACES);
-		ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+		ev = new_record(c->cmd, c->arg, c->fd_kind, hook, ISC_RACE);
 		if (ev) {
-			__builtin_memset(ev, 0, sizeof(*ev));
-			ev->hdr.type = ISC_EV_DENY;
-			ev->hdr.version = ISC_EVENT_VERSION;
-			ev->hdr.size = sizeof(*ev);
-			ev->hdr.ts_ns = bpf_ktime_get_ns();
-			ev->cgroup_id = bpf_get_current_cgroup_id();
-			ev->arg = c->arg;
-			ev->pid = bpf_get_current_pid_tgid() >> 32;
-			ev->tid = tid;
-			ev->cmd = c->cmd;
 			ev->argsz = c->argsz;
 			ev->flags = c->flags;
 			ev->flags_later = now;
 			ev->bad = now ^ c->flags;
 			ev->generation = c->generation;
-			ev->fd_kind = c->fd_kind;
-			ev->reason = ISC_RACE;
-			ev->hook = hook;
-			bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 			bpf_ringbuf_submit(ev, 0);
-		} else {
-			es_inc(ISC_ES_DROPS);
 		}
 		c->flags = now;		/* one alert per change */
 	}

@@ -77,26 +77,37 @@ fi
 
 rc=0
 summary=()
+# boot NAME KERNEL PAYLOAD TIMEOUT [run.sh options] -- BATS_FILE...: one
+# guest boot (results in $out/NAME), then its asserts, and a summary line.
+boot() {
+	local name=$1 k=$2 pl=$3 timeout=$4 t1 t2 t3 res=ok opts=()
+	shift 4
+	while [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	t1=$(date +%s.%N)
+	if ! scripts/guest/run.sh --kernel "$k" --payload "$pl" --out "$out/$name" \
+		--timeout "$timeout" "${opts[@]}"; then
+		echo "guest $name: the guest run failed (console: $out/$name/console.log)" >&2
+	fi
+	t2=$(date +%s.%N)
+	if ! ISC_GUEST_DIR="$out/$name" ISC_GUEST_KERNEL="$k" ISC_GUEST_OUT="$out" \
+		ISC_BIN="$top/.output/iommuscope" bats "$@"; then
+		res=FAIL
+		rc=1
+	fi
+	t3=$(date +%s.%N)
+	summary+=("$(awk -v k="$name" -v a="$t1" -v b="$t2" -v c="$t3" -v r="$res" \
+		'BEGIN { printf "guest %-10s boot+run %6.1fs  asserts %5.1fs  %s", k, b - a, c - b, r }')")
+}
+
 debian=()
 for k in $kernels; do
-	t1=$(date +%s.%N)
 	if [ "$k" = iommufd ]; then
-		if ! scripts/guest/run.sh --kernel iommufd --payload "$pl_iommufd" --out "$out/iommufd" \
-			--timeout 1500 --bin strace; then
-			echo "guest iommufd: the guest run failed (console: $out/iommufd/console.log)" >&2
-		fi
-		t2=$(date +%s.%N)
-		if ISC_GUEST_DIR="$out/iommufd" ISC_GUEST_KERNEL=iommufd \
-			ISC_BIN="$top/.output/iommuscope" bats tests/guest-iommufd.bats \
-			tests/guest-iommufd-enforce.bats; then
-			res=ok
-		else
-			res=FAIL
-			rc=1
-		fi
-		t3=$(date +%s.%N)
-		summary+=("$(awk -v k="$k" -v a="$t1" -v b="$t2" -v c="$t3" -v r="$res" \
-			'BEGIN { printf "guest %-7s boot+run %6.1fs  asserts %5.1fs  %s", k, b - a, c - b, r }')")
+		boot iommufd iommufd "$pl_iommufd" 1500 --bin strace -- \
+			tests/guest-iommufd.bats tests/guest-iommufd-enforce.bats
 		continue
 	fi
 	debian+=("$k")
@@ -107,42 +118,18 @@ for k in $kernels; do
 		[ "$prev" = "$k" ] && break
 		[ -f "$out/$prev/profile.json" ] && cp "$out/$prev/profile.json" "$payload/profiles/$prev.json"
 	done
-	if ! scripts/guest/run.sh --kernel "$k" --payload "$payload" --out "$out/$k" --timeout 720; then
-		echo "guest $k: the guest run failed (console: $out/$k/console.log)" >&2
-	fi
-	t2=$(date +%s.%N)
-	if ISC_GUEST_DIR="$out/$k" ISC_GUEST_KERNEL="$k" ISC_GUEST_OUT="$out" \
-		ISC_BIN="$top/.output/iommuscope" bats tests/guest.bats tests/guest-enforce.bats tests/guest-modules.bats \
-		$([ "$k" = 5.10 ] && echo tests/guest-uapi.bats); then
-		res=ok
-	else
-		res=FAIL
-		rc=1
-	fi
-	t3=$(date +%s.%N)
-	summary+=("$(awk -v k="$k" -v a="$t1" -v b="$t2" -v c="$t3" -v r="$res" \
-		'BEGIN { printf "guest %-7s boot+run %6.1fs  asserts %5.1fs  %s", k, b - a, c - b, r }')")
+	boot "$k" "$k" "$payload" 720 -- tests/guest.bats tests/guest-enforce.bats \
+		tests/guest-modules.bats $([ "$k" = 5.10 ] && echo tests/guest-uapi.bats)
 done
 # One more boot of the first kernel with BPF LSM left out of lsm=: enforce
 # must refuse with the fix, trace must keep working.
 nolsm=${kernels%% *}
-t1=$(date +%s.%N)
 rm -rf "$out/nolsm-payload"
 mkdir -p "$out/nolsm-payload"
 cp tests/guest/nolsm/run.sh tests/guest/lib.sh "$top/.output-static/iommuscope" \
 	"$top/.output-static/workload/enforce_client" "$out/nolsm-payload/"
-if ! scripts/guest/run.sh --kernel "$nolsm" --payload "$out/nolsm-payload" --out "$out/$nolsm-nolsm" \
-	--timeout 240 --append "lsm=lockdown,capability"; then
-	echo "guest $nolsm (no BPF LSM): the guest run failed" >&2
-fi
-if ISC_GUEST_DIR="$out/$nolsm-nolsm" ISC_GUEST_KERNEL="$nolsm" bats tests/guest-nolsm.bats; then
-	res=ok
-else
-	res=FAIL
-	rc=1
-fi
-summary+=("$(awk -v k="$nolsm-nolsm" -v a="$t1" -v b="$(date +%s.%N)" -v r="$res" \
-	'BEGIN { printf "guest %-5s boot+run+asserts %6.1fs  %s", k, b - a, r }')")
+boot "$nolsm-nolsm" "$nolsm" "$out/nolsm-payload" 240 --append "lsm=lockdown,capability" -- \
+	tests/guest-nolsm.bats
 
 # across the (Debian) kernels: every profile judged against every other kernel
 if [ "${#debian[@]}" -ge 2 ]; then

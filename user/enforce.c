@@ -26,6 +26,22 @@ static const char *const map_pins[] = {
 	"policy", "events", "enforce_stats", "fops_kinds", "rdev_kinds", "deny_counts",
 };
 
+/* The enforcer's map fds, in map_pins order. */
+#define ENFORCER_FDS(e)	{ &(e)->policy_fd, &(e)->events_fd, &(e)->stats_fd, \
+			  &(e)->fops_fd, &(e)->rdev_fd, &(e)->counts_fd }
+
+/* A fresh enforcer: nothing loaded, no fd. */
+static void enforcer_reset(struct isc_enforcer *e)
+{
+	int *fds[] = ENFORCER_FDS(e);
+	size_t i;
+
+	_Static_assert(ARRAY_SIZE(fds) == ARRAY_SIZE(map_pins), "one fd per pinned map");
+	memset(e, 0, sizeof(*e));
+	for (i = 0; i < ARRAY_SIZE(fds); i++)
+		*fds[i] = -1;
+}
+
 const char *enforcer__unsupported(const struct isc_kernel *k, char *buf, size_t len)
 {
 	if (!k->vmlinux_btf) {
@@ -128,10 +144,9 @@ out:
 int enforcer__swap(struct isc_enforcer *e, const struct isc_policy *p, const char *name,
 		   const struct isc_abi *a, uint32_t pflags, char *err, size_t errlen)
 {
+	/* (an adopted enforcer starts from the pinned policy's generation) */
 	uint32_t gen = e->generation + 1;
 
-	if (e->adopted && !e->generation)
-		gen = current_generation(e->policy_fd) + 1;
 	if (swap_into(e->policy_fd, p, name, a, pflags, gen, err, errlen))
 		return -1;
 	e->generation = gen;
@@ -168,8 +183,7 @@ int enforcer__start(struct isc_enforcer *e, const struct isc_kernel *k, uint32_t
 	size_t i;
 	int err;
 
-	memset(e, 0, sizeof(*e));
-	e->policy_fd = e->events_fd = e->stats_fd = e->fops_fd = e->rdev_fd = e->counts_fd = -1;
+	enforcer_reset(e);
 	if (enforcer__unsupported(k, why, sizeof(why))) {
 		isc_err("enforce: %s", why);
 		return -1;
@@ -313,13 +327,10 @@ fail:
 int enforcer__adopt(struct isc_enforcer *e)
 {
 	char path[160];
-	int *fds[] = { &e->policy_fd, &e->events_fd, &e->stats_fd, &e->fops_fd, &e->rdev_fd,
-		       &e->counts_fd };
+	int *fds[] = ENFORCER_FDS(e);
 	size_t i;
 
-	memset(e, 0, sizeof(*e));
-	for (i = 0; i < ARRAY_SIZE(fds); i++)
-		*fds[i] = -1;
+	enforcer_reset(e);
 	for (i = 0; i < ARRAY_SIZE(map_pins); i++) {
 		pin_path(path, sizeof(path), map_pins[i]);
 		*fds[i] = bpf_obj_get(path);
@@ -412,21 +423,21 @@ uint64_t enforcer__stat(const struct isc_enforcer *e, int idx)
 
 void enforcer__stop(struct isc_enforcer *e, bool unpin)
 {
+	int *fds[] = ENFORCER_FDS(e);
+	size_t i;
+
 	if (unpin && e->pinned)
 		enforcer__unpin();
 	if (e->skel) {
-		enforce_bpf__destroy(e->skel);
+		enforce_bpf__destroy(e->skel);	/* its maps: the fds are the skeleton's */
 		e->skel = NULL;
 	} else {
-		int *fds[] = { &e->policy_fd, &e->events_fd, &e->stats_fd, &e->fops_fd,
-			       &e->rdev_fd, &e->counts_fd };
-		size_t i;
-
 		for (i = 0; i < ARRAY_SIZE(fds); i++)
 			if (*fds[i] >= 0)
 				close(*fds[i]);
 	}
-	e->policy_fd = e->events_fd = e->stats_fd = e->fops_fd = e->rdev_fd = e->counts_fd = -1;
+	for (i = 0; i < ARRAY_SIZE(fds); i++)
+		*fds[i] = -1;
 }
 
 int enforcer__unpin(void)
