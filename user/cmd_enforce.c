@@ -192,24 +192,24 @@ static void enforce_reload(struct isc_enforcer *e, struct isc_enforce_state *st,
 	if (!enforcer__state_read(&now) && now.policy[0] && now.pid == getpid())
 		snprintf(st->policy, sizeof(st->policy), "%s", now.policy);
 	st->error[0] = 0;
-	if (!st->policy[0]) {
+	if (!st->policy[0])
 		policy__default(&p);
-	} else if (policy__load(st->policy, &p, err, sizeof(err))) {
-		isc_err("reload: %s (the previous policy stays in force)", err);
-		snprintf(st->error, sizeof(st->error), "%s", err);
-		goto out;
-	}
+	else if (policy__load(st->policy, &p, err, sizeof(err)))
+		goto bad;
 	if (enforcer__swap(e, &p, st->policy[0] ? st->policy : "(built-in)", a, pflags, err,
 			   sizeof(err))) {
-		isc_err("reload: %s (the previous policy stays in force)", err);
-		snprintf(st->error, sizeof(st->error), "%s", err);
-	} else {
-		st->generation = e->generation;
-		snprintf(r->policy, sizeof(r->policy), "%s", st->policy);
-		fprintf(stderr, "iommuscope: policy %s reloaded (generation %u)\n",
-			st->policy[0] ? st->policy : "(built-in)", e->generation);
+		policy__free(&p);
+		goto bad;
 	}
 	policy__free(&p);
+	st->generation = e->generation;
+	snprintf(r->policy, sizeof(r->policy), "%s", st->policy);
+	fprintf(stderr, "iommuscope: policy %s reloaded (generation %u)\n",
+		st->policy[0] ? st->policy : "(built-in)", e->generation);
+	goto out;
+bad:
+	isc_err("reload: %s (the previous policy stays in force)", err);
+	snprintf(st->error, sizeof(st->error), "%s", err);
 out:
 	/* the generation only moves on success: reload waits for it */
 	if (enforcer__state_write(st))
@@ -218,7 +218,7 @@ out:
 
 int cmd_enforce(int argc, char **argv)
 {
-	enum { OPT_PIN = 0x200, OPT_STOP, OPT_CLASSIFY };
+	enum { OPT_PIN = ISC_OPT_FIRST_FREE, OPT_STOP };
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'P' },
 		{ "audit-only", no_argument, NULL, 'a' },
@@ -227,12 +227,12 @@ int cmd_enforce(int argc, char **argv)
 		{ "log", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "duration", required_argument, NULL, 'd' },
-		{ "classify", required_argument, NULL, OPT_CLASSIFY },
+		{ "classify", required_argument, NULL, ISC_OPT_CLASSIFY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *policy_path = NULL, *log_path = NULL, *classify[ISC_MAX_CLASSIFY];
+	const char *policy_path = NULL, *log_path = NULL;
 	bool audit_only = false, pin = false, stop = false, json = false;
 	char err[ISC_POLICY_ERR_LEN], real[PATH_MAX];
 	static struct enforce_run r;
@@ -243,13 +243,20 @@ int cmd_enforce(int argc, char **argv)
 	struct isc_kernel *k = NULL;
 	struct isc_abi abi = {};
 	struct isc_policy p = {};
-	uint64_t duration = 0, start;
-	int c, i, nr_classify = 0, ret = ISC_EXIT_FAIL, entries = 0;
+	struct isc_session_opts so;	/* -d, --classify, -v: as every live command */
+	uint64_t start;
+	int c, i, ret = ISC_EXIT_FAIL, entries = 0;
 	uint32_t pflags;
 	FILE *logf = NULL;
 
+	session__init_opts(&so, "enforcing");
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "P:ao:jd:vh", opts, NULL)) != -1) {
+		if (c == 'd' || c == 'v' || c == ISC_OPT_CLASSIFY) {
+			if (session__parse_opt(&so, c, optarg) < 0)
+				return ISC_EXIT_USAGE;
+			continue;
+		}
 		switch (c) {
 		case 'P':
 			policy_path = optarg;
@@ -269,22 +276,6 @@ int cmd_enforce(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'd':
-			if (parse_duration_ns(optarg, &duration)) {
-				isc_err("invalid --duration '%s': want e.g. 10, 10s, 500ms, 2m", optarg);
-				return ISC_EXIT_USAGE;
-			}
-			break;
-		case OPT_CLASSIFY:
-			if (nr_classify == ISC_MAX_CLASSIFY) {
-				isc_err("at most %d --classify options", ISC_MAX_CLASSIFY);
-				return ISC_EXIT_USAGE;
-			}
-			classify[nr_classify++] = optarg;
-			break;
-		case 'v':
-			isc_verbose++;
-			break;
 		default:
 			return commands__help_or_usage(c, enforce_usage);
 		}
@@ -292,7 +283,7 @@ int cmd_enforce(int argc, char **argv)
 	if (commands__no_args("enforce", argc, argv))
 		return ISC_EXIT_USAGE;
 	if (stop) {
-		if (policy_path || audit_only || pin || log_path || json || duration) {
+		if (policy_path || audit_only || pin || log_path || json || so.duration_ns) {
 			isc_err("enforce: --stop takes no other options");
 			return ISC_EXIT_USAGE;
 		}
@@ -331,8 +322,8 @@ int cmd_enforce(int argc, char **argv)
 		goto out;
 	}
 	kernel__probe(k);
-	for (i = 0; i < nr_classify; i++) {
-		if (kernel__add_classify(k, classify[i])) {
+	for (i = 0; i < so.nr_classify; i++) {
+		if (kernel__add_classify(k, so.classify[i])) {
 			ret = ISC_EXIT_USAGE;
 			goto out;
 		}
@@ -414,7 +405,7 @@ int cmd_enforce(int argc, char **argv)
 			enforce_reload(&e, &st, &abi, pflags, &r);
 		}
 		fflush(r.out.f);
-		if (duration && monotonic_ns() - start >= duration)
+		if (so.duration_ns && monotonic_ns() - start >= so.duration_ns)
 			break;
 	}
 	ring_buffer__consume(rb);
