@@ -213,7 +213,7 @@ static __always_inline int judge(struct file *file, __u32 cmd, __u64 arg, __u8 h
 
 	if (!is_vfio_cmd(cmd))
 		return 0;
-	kind = file_kind(file);
+	kind = file_kind(file, true);
 	if (kind == ISC_FD_UNKNOWN)
 		return 0;
 	inner = bpf_map_lookup_elem(&policy, &zero);

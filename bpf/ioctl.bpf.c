@@ -10,8 +10,8 @@
  *  tracepoint: syscalls:sys_enter_ioctl / sys_exit_ioctl, the fd resolved to
  *              its struct file through the task's fd table.
  *
- * Entry captures the call into the "inflight" map keyed by thread id; exit
- * completes it and submits one ring-buffer record.
+ * Entry captures the call into the thread's "inflight" slot; exit completes
+ * it and submits one ring-buffer record.
  */
 #include "common.bpf.h"
 
@@ -23,38 +23,31 @@ char LICENSE[] SEC("license") = "GPL";
  * missing (before 5.15), and those kernels have no FRED stack padding. */
 #define ISC_THREAD_SIZE	16384
 
+/* ISC_CAT_IDX(cmd, fd kind) -> what exit reads back (user/loader.c) */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct isc_ioctl_event);
-} scratch SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ISC_CAT_SLOTS);
 	__type(key, __u32);
 	__type(value, struct isc_caps_rule);
 } caps_rules SEC(".maps");
 
-static __always_inline int ioctl_enter(struct file *file, __s32 fd, __u32 cmd,
+/* typed: file is a BTF pointer (see KREAD) */
+static __always_inline int ioctl_enter(struct file *file, bool typed, __s32 fd, __u32 cmd,
 				       __u64 arg, __u8 hook, __u8 kind)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
 	struct isc_ioctl_event *e;
-	__u32 zero = 0;
 
-	if (!task_wanted(pid_tgid))
+	if (!task_wanted(pid_tgid) || !file)
 		return 0;
 	if (kind == ISC_FD_UNKNOWN)
-		kind = file_kind(file);
+		kind = file_kind(file, typed);
 	if (kind == ISC_FD_UNKNOWN)
 		return 0;
-	e = bpf_map_lookup_elem(&scratch, &zero);
+	e = inflight_begin(tid);
 	if (!e)
 		return 0;
-	e->hdr.type = ISC_EV_IOCTL;
 	e->hdr.version = ISC_EVENT_VERSION;
 	e->hdr.size = sizeof(*e);
 	e->hdr.ts_ns = bpf_ktime_get_ns();
@@ -79,12 +72,6 @@ static __always_inline int ioctl_enter(struct file *file, __s32 fd, __u32 cmd,
 		e->iof |= ISC_IOF_ARG_READ;
 	else if (arg > 4096)
 		stat_inc(ISC_STAT_ARG_FAULT);
-	/* A thread has one ioctl in flight; an entry left by a lost exit is
-	 * replaced without counting it twice. */
-	if (!bpf_map_update_elem(&inflight, &tid, e, BPF_NOEXIST))
-		inflight_add(1);
-	else if (bpf_map_update_elem(&inflight, &tid, e, BPF_EXIST))
-		stat_inc(ISC_STAT_INFLIGHT_FULL);
 	return 0;
 }
 
@@ -94,10 +81,8 @@ static __always_inline int ioctl_enter(struct file *file, __s32 fd, __u32 cmd,
  * bounded (ISC_MAX_CAPS) and every offset must move forward and stay
  * inside the argsz the caller gave.
  */
-static __always_inline void walk_caps(struct isc_ioctl_event *out)
+static __always_inline void walk_caps(struct isc_ioctl_event *out, const struct isc_caps_rule *r)
 {
-	__u32 key = ((__u32)out->fd_kind << 8) | (out->cmd & 0xff);
-	struct isc_caps_rule *r = bpf_map_lookup_elem(&caps_rules, &key);
 	struct {
 		__u16 id;
 		__u16 version;
@@ -106,7 +91,7 @@ static __always_inline void walk_caps(struct isc_ioctl_event *out)
 	__u32 argsz, off = 0, i;
 	void *arg = (void *)out->arg;
 
-	if (!r || out->ret || out->arg_len < 8)
+	if (out->ret || out->arg_len < 8)
 		return;
 	__builtin_memcpy(&argsz, out->arg_head, sizeof(argsz));
 	if (bpf_probe_read_user(&out->flags_out, sizeof(out->flags_out), arg + (r->flags_off & 0x3f)))
@@ -160,9 +145,11 @@ static __always_inline int ioctl_exit(__s64 ret, __u8 hook)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct isc_ioctl_event *e, *out;
+	struct isc_caps_rule *r;
+	__u32 idx;
 	__u64 now;
 
-	e = bpf_map_lookup_elem(&inflight, &tid);
+	e = inflight_live(tid);
 	if (!e)
 		return 0;
 	out = bpf_ringbuf_reserve(&events, sizeof(*out), 0);
@@ -175,16 +162,18 @@ static __always_inline int ioctl_exit(__s64 ret, __u8 hook)
 	out->exit_hook = hook;
 	now = bpf_ktime_get_ns();
 	out->latency_ns = now - out->hdr.ts_ns;
-	/* INFO ioctls write the size they need back into argsz. */
-	if (out->arg_len >= 4 &&
+	/* Replies: INFO ioctls write the size they need back into argsz. */
+	idx = ISC_CAT_IDX(out->cmd, out->fd_kind);
+	r = bpf_map_lookup_elem(&caps_rules, &idx);
+	if (r && r->reply && out->arg_len >= 4 &&
 	    !bpf_probe_read_user(&out->argsz_out, sizeof(out->argsz_out), (void *)out->arg))
 		out->iof |= ISC_IOF_ARGSZ_OUT;
-	walk_caps(out);
+	if (r && r->caps_flag)
+		walk_caps(out, r);
 	bpf_ringbuf_submit(out, wakeup_flag(now));
 	stat_inc(ISC_STAT_EVENTS);
 forget:
-	if (!bpf_map_delete_elem(&inflight, &tid))
-		inflight_add(-1);
+	inflight_end(e);
 	return 0;
 }
 
@@ -199,7 +188,21 @@ int tp_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
 	if (!is_vfio_cmd(cmd))
 		return 0;
 	fd = (int)ctx->args[0];
-	return ioctl_enter(fd_file(fd), fd, cmd, ctx->args[2], ISC_HOOK_TP, ISC_FD_UNKNOWN);
+	return ioctl_enter(fd_file(fd), false, fd, cmd, ctx->args[2], ISC_HOOK_TP, ISC_FD_UNKNOWN);
+}
+
+/* The same where the kernel has bpf_rdonly_cast (6.2+; the loader picks). */
+SEC("?tp/syscalls/sys_enter_ioctl")
+int tp_enter_ioctl_btf(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 cmd = (__u32)ctx->args[1];
+	int fd;
+
+	if (!is_vfio_cmd(cmd))
+		return 0;
+	fd = (int)ctx->args[0];
+	return ioctl_enter(fd_file_typed(fd), true, fd, cmd, ctx->args[2], ISC_HOOK_TP,
+			   ISC_FD_UNKNOWN);
 }
 
 SEC("?tp/syscalls/sys_exit_ioctl")
@@ -240,7 +243,7 @@ int BPF_PROG(lsm_file_ioctl, struct file *file, unsigned int cmd, unsigned long 
 {
 	if (!is_vfio_cmd(cmd))
 		return 0;
-	ioctl_enter(file, current_ioctl_fd(), cmd, arg, ISC_HOOK_LSM, ISC_FD_UNKNOWN);
+	ioctl_enter(file, true, current_ioctl_fd(), cmd, arg, ISC_HOOK_LSM, ISC_FD_UNKNOWN);
 	return 0;	/* observe only; enforcement lives in its own object */
 }
 
@@ -248,7 +251,7 @@ int BPF_PROG(lsm_file_ioctl, struct file *file, unsigned int cmd, unsigned long 
 SEC("?fentry/" #func)								\
 int BPF_PROG(func##_fentry, struct file *file, unsigned int cmd, unsigned long arg) \
 {										\
-	return ioctl_enter(file, current_ioctl_fd(), cmd, arg, ISC_HOOK_FENTRY, kind); \
+	return ioctl_enter(file, true, current_ioctl_fd(), cmd, arg, ISC_HOOK_FENTRY, kind); \
 }										\
 SEC("?fexit/" #func)								\
 int BPF_PROG(func##_fexit, struct file *file, unsigned int cmd, unsigned long arg, \
@@ -264,7 +267,7 @@ HANDLER(vfio_device_fops_unl_ioctl, ISC_FD_DEVICE)
 SEC("?fentry/iommufd_fops_ioctl")
 int BPF_PROG(iommufd_fops_ioctl_fentry, struct file *file, unsigned int cmd, unsigned long arg)
 {
-	return ioctl_enter(file, current_ioctl_fd(), cmd, arg, ISC_HOOK_FENTRY,
+	return ioctl_enter(file, true, current_ioctl_fd(), cmd, arg, ISC_HOOK_FENTRY,
 			   iommufd_file_kind(file));
 }
 

@@ -136,12 +136,10 @@ static __always_inline struct isc_iommu_event *iommu_event(__u16 op, __u16 hook)
 	e->op = op;
 	e->hook = hook;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	if (inflight_calls()) {
-		in = bpf_map_lookup_elem(&inflight, &tid);
-		if (in) {
-			e->in_cmd = in->cmd;
-			e->in_kind = in->fd_kind;
-		}
+	in = inflight_live(tid);
+	if (in) {
+		e->in_cmd = in->cmd;
+		e->in_kind = in->fd_kind;
 	}
 	return e;
 }
@@ -805,9 +803,7 @@ static __always_inline void count_map(bool map, __u64 bytes)
 	struct isc_ioctl_event *in;
 	struct isc_map_key key = {};
 
-	if (!inflight_calls())
-		return;
-	in = bpf_map_lookup_elem(&inflight, &tid);
+	in = inflight_live(tid);
 	if (!in)
 		return;
 	key.tgid = pid_tgid >> 32;

@@ -8,7 +8,7 @@
  * the loader's probe and mode choice serve both objects. Entry judges the
  * call's mismatch classes against the "catalog" map (what the running
  * kernel accepts, filled from include/catalog.def) and remembers it in the
- * per-thread "inflight" map; exit does one per-CPU hash update. The
+ * thread's "inflight" slot; exit does one per-CPU hash update. The
  * in-flight record is the one bpf/iommu.bpf.c reads, so its map/unmap
  * counting attributes DMA bytes to this call too.
  *
@@ -31,11 +31,11 @@ struct {
 	__type(value, struct isc_top_val);
 } top_stats SEC(".maps");
 
-/* (cmd, fd kind) -> what this kernel accepts (user/catalog_map.c) */
+/* ISC_CAT_IDX(cmd, fd kind) -> what this kernel accepts (user/catalog_map.c) */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 512);
-	__type(key, struct isc_cat_key);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ISC_CAT_SLOTS);
+	__type(key, __u32);
 	__type(value, struct isc_cat_entry);
 } catalog SEC(".maps");
 
@@ -45,13 +45,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } features SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct isc_ioctl_event);
-} tscratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -140,12 +133,12 @@ static __always_inline __u32 feature_classes(__u32 flags)
  * (minus caps-truncated, which needs the thread's next call). */
 static __always_inline __u32 classify(__u32 cmd, __u8 kind, __u64 arg)
 {
-	struct isc_cat_key key = { .cmd = cmd, .fd_kind = kind };
-	struct isc_cat_entry *c = bpf_map_lookup_elem(&catalog, &key);
+	__u32 idx = ISC_CAT_IDX(cmd, kind);
+	struct isc_cat_entry *c = bpf_map_lookup_elem(&catalog, &idx);
 	__u32 argsz, flags = 0, cls = 0, head[2];
 	bool has_flags = false;
 
-	if (!c || (c->cflags & ISC_CATF_TOO_NEW))
+	if (!c || !(c->cflags & ISC_CATF_KNOWN) || (c->cflags & ISC_CATF_TOO_NEW))
 		return TC(ISC_TC_UNKNOWN_IOCTL);
 	if (!(c->cflags & ISC_CATF_SIZED) || !arg)
 		return 0;
@@ -176,23 +169,24 @@ static __always_inline __u32 classify(__u32 cmd, __u8 kind, __u64 arg)
 	return cls;
 }
 
-static __always_inline int top_enter(struct file *file, __u32 cmd, __u64 arg, __u8 kind)
+/* typed: file is a BTF pointer (see KREAD) */
+static __always_inline int top_enter(struct file *file, bool typed, __u32 cmd, __u64 arg,
+				     __u8 kind)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid, zero = 0;
+	__u32 tid = (__u32)pid_tgid;
 	struct isc_ioctl_event *e;
-
 	__u32 rdev;
 
 	if (!file || !task_wanted(pid_tgid))
 		return 0;
 	/* read once: the kind (when the hook does not say) and the key */
-	rdev = file_rdev(file);
+	rdev = file_rdev(file, typed);
 	if (kind == ISC_FD_UNKNOWN)
-		kind = file_kind_rdev(file, rdev);
+		kind = file_kind_rdev(file, rdev, typed);
 	if (kind == ISC_FD_UNKNOWN)
 		return 0;
-	e = bpf_map_lookup_elem(&tscratch, &zero);
+	e = inflight_begin(tid);
 	if (!e)
 		return 0;
 	e->hdr.ts_ns = bpf_ktime_get_ns();
@@ -202,10 +196,6 @@ static __always_inline int top_enter(struct file *file, __u32 cmd, __u64 arg, __
 	e->fd_kind = kind;
 	e->top_dev = rdev;
 	e->top_classes = classify(cmd, kind, arg);
-	if (!bpf_map_update_elem(&inflight, &tid, e, BPF_NOEXIST))
-		inflight_add(1);
-	else if (bpf_map_update_elem(&inflight, &tid, e, BPF_EXIST))
-		stat_inc(ISC_STAT_INFLIGHT_FULL);
 	return 0;
 }
 
@@ -258,7 +248,7 @@ static __always_inline int top_exit(__s64 ret)
 	__u64 lat;
 	int i;
 
-	e = bpf_map_lookup_elem(&inflight, &tid);
+	e = inflight_live(tid);
 	if (!e)
 		return 0;
 	lat = bpf_ktime_get_ns() - e->hdr.ts_ns;
@@ -279,8 +269,7 @@ static __always_inline int top_exit(__s64 ret)
 			if (cls & TC(i))
 				v->cls[i]++;
 	}
-	if (!bpf_map_delete_elem(&inflight, &tid))
-		inflight_add(-1);
+	inflight_end(e);
 	return 0;
 }
 
@@ -293,7 +282,19 @@ int tp_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
 
 	if (!is_vfio_cmd(cmd))
 		return 0;
-	return top_enter(fd_file((int)ctx->args[0]), cmd, ctx->args[2], ISC_FD_UNKNOWN);
+	return top_enter(fd_file((int)ctx->args[0]), false, cmd, ctx->args[2], ISC_FD_UNKNOWN);
+}
+
+/* The same where the kernel has bpf_rdonly_cast (6.2+; the loader picks). */
+SEC("?tp/syscalls/sys_enter_ioctl")
+int tp_enter_ioctl_btf(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 cmd = (__u32)ctx->args[1];
+
+	if (!is_vfio_cmd(cmd))
+		return 0;
+	return top_enter(fd_file_typed((int)ctx->args[0]), true, cmd, ctx->args[2],
+			 ISC_FD_UNKNOWN);
 }
 
 SEC("?tp/syscalls/sys_exit_ioctl")
@@ -310,7 +311,7 @@ SEC("?lsm/file_ioctl")
 int BPF_PROG(lsm_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg)
 {
 	if (is_vfio_cmd(cmd))
-		top_enter(file, cmd, arg, ISC_FD_UNKNOWN);
+		top_enter(file, true, cmd, arg, ISC_FD_UNKNOWN);
 	return 0;	/* counts only */
 }
 
@@ -318,7 +319,7 @@ int BPF_PROG(lsm_file_ioctl, struct file *file, unsigned int cmd, unsigned long 
 SEC("?fentry/" #func)								\
 int BPF_PROG(func##_fentry, struct file *file, unsigned int cmd, unsigned long arg) \
 {										\
-	return top_enter(file, cmd, arg, kind_expr);				\
+	return top_enter(file, true, cmd, arg, kind_expr);			\
 }										\
 SEC("?fexit/" #func)								\
 int BPF_PROG(func##_fexit, struct file *file, unsigned int cmd, unsigned long arg, \

@@ -94,25 +94,34 @@ struct isc_ioctl_event {
 	__u32 caps[ISC_MAX_CAPS];	/* id | version << 16, in chain order */
 };
 
-/* Which replies carry a capability chain (filled from the catalog). Key:
- * fd kind << 8 | ioctl nr. */
+/* What the exit reads back from the caller's struct (filled from the
+ * catalog), in the "caps_rules" array at ISC_CAT_IDX(cmd, fd kind): argsz
+ * for replies (the kernel writes the struct back), and the capability chain
+ * where caps_flag is set. A zero slot: nothing to read back. */
 struct isc_caps_rule {
 	__u8 cap_offset_off;	/* where cap_offset is in the reply */
 	__u8 flags_off;
-	__u16 __pad;
-	__u32 caps_flag;	/* output flag: a chain is present */
+	__u8 reply;		/* the kernel writes the struct: read argsz back */
+	__u8 __pad;
+	__u32 caps_flag;	/* output flag: a chain is present; 0: no chain */
 };
 
 /*
- * The catalog as the BPF side needs it, one entry per (command, fd kind) in
- * the "catalog" hash (filled by user/catalog_map.c from include/catalog.def
- * and what the running kernel understands): iommutop counts mismatches by
- * class and the enforce policy judges flags without asking user space.
+ * The catalog as the BPF side needs it, one entry per (command, fd kind)
+ * (filled by user/catalog_map.c from include/catalog.def and what the
+ * running kernel understands): iommutop counts mismatches by class and the
+ * enforce policy judges flags without asking user space. The enforce
+ * policy keys its hash by struct isc_cat_key; iommutop's "catalog" array
+ * is indexed by ISC_CAT_IDX (an inlined lookup on the per-call path).
  */
 struct isc_cat_key {
 	__u32 cmd;
 	__u32 fd_kind;		/* enum isc_fd_kind */
 };
+
+/* Every VFIO/iommufd command is 0x3B00 | nr (ISC_IOCTL_TYPE_VFIO). */
+#define ISC_CAT_IDX(cmd, kind)	(((__u32)(kind) << 8) | ((cmd) & 0xffu))
+#define ISC_CAT_SLOTS		(ISC_FD_KIND_MAX << 8)
 
 #define ISC_CAT_NO_FLAGS	0xffff	/* isc_cat_entry.flags_off: none */
 /* isc_cat_entry.cflags */
@@ -122,6 +131,7 @@ struct isc_cat_key {
 #define ISC_CATF_IOMMUFD	(1u << 3)	/* iommufd size rules (non-zero tail: E2BIG) */
 #define ISC_CATF_TOO_NEW	(1u << 4)	/* the ioctl is newer than this kernel */
 #define ISC_CATF_CAPS		(1u << 5)	/* INFO reply: a bigger argsz is room for caps */
+#define ISC_CATF_KNOWN		(1u << 6)	/* "catalog" array: the slot holds an ioctl */
 
 struct isc_cat_entry {
 	__u32 minsz;		/* smallest argsz/size the kernel accepts */

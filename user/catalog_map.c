@@ -66,20 +66,22 @@ int catalog_map__fill(int map_fd, const struct isc_abi *a)
 {
 	const struct isc_ioctl_desc *cat;
 	struct isc_cat_entry e;
-	struct isc_cat_key key;
 	size_t nr, i;
 	int kind, n = 0;
+	__u32 idx;
 
 	cat = catalog__ioctls(&nr);
 	for (i = 0; i < nr; i++) {
 		for (kind = 1; kind < ISC_FD_KIND_MAX; kind++) {
 			if (!(cat[i].kinds & ISC_K(kind)))
 				continue;
-			memset(&key, 0, sizeof(key));
-			key.cmd = cat[i].cmd;
-			key.fd_kind = kind;
+			/* the array holds 0x3B00 | nr (tests/unit: catalog_array_index) */
+			if ((cat[i].cmd & ISC_IOCTL_TYPE_MASK) != ISC_IOCTL_TYPE_VFIO)
+				return -EINVAL;
+			idx = ISC_CAT_IDX(cat[i].cmd, kind);
 			catalog_map__entry(&cat[i], a, kind, &e);
-			if (bpf_map_update_elem(map_fd, &key, &e, BPF_ANY))
+			e.cflags |= ISC_CATF_KNOWN;
+			if (bpf_map_update_elem(map_fd, &idx, &e, BPF_ANY))
 				return -errno;
 			n++;
 		}

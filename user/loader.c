@@ -178,6 +178,29 @@ static void enable_progs(struct bpf_object *obj, enum isc_obj which, const bool 
 }
 
 /*
+ * Tracepoint mode has two entry programs of one role: tp_enter_ioctl reads
+ * the struct file with probe reads, tp_enter_ioctl_btf with plain loads
+ * through bpf_rdonly_cast where the kernel has it (6.2+; it saves five
+ * helper calls a VFIO ioctl). Turn on the one that fits, or neither where
+ * the LSM program is the entry (5.10 full mode).
+ */
+static void tp_entry_pick(struct bpf_object *obj, bool typed, bool lsm_entry)
+{
+	struct bpf_program *plain, *btf;
+	bool on;
+
+	if (!obj)
+		return;
+	plain = bpf_object__find_program_by_name(obj, "tp_enter_ioctl");
+	btf = bpf_object__find_program_by_name(obj, "tp_enter_ioctl_btf");
+	if (!plain || !btf)
+		return;
+	on = bpf_program__autoload(plain) && !lsm_entry;
+	bpf_program__set_autoload(plain, on && !typed);
+	bpf_program__set_autoload(btf, on && typed);
+}
+
+/*
  * Open the objects the wanted hooks live in, with exactly those programs
  * enabled. A session (shared) always has the ioctl object, whose maps the
  * iommu object reuses; a probe of one hook opens only that hook's object.
@@ -303,6 +326,8 @@ static void probe_one(struct isc_probe *p, const struct isc_btfs *btfs, int id)
 		explain(r, err, "open");
 		return;
 	}
+	if (id == ISC_HK_TP)
+		tp_entry_pick(o.ioctl->obj, p->tp_typed, false);
 	err = objs_load(&o);
 	if (err) {
 		explain(r, err, "load");
@@ -335,8 +360,14 @@ void loader__probe(struct isc_probe *p)
 	kernel__probe(&p->kernel);
 	kernel__btfs_load(&btfs);
 	loader__quiet(true);
+	p->tp_typed = kernel__btfs_find(&btfs, "bpf_rdonly_cast", BTF_KIND_FUNC, &i, NULL);
 	for (i = 0; i < ISC_HK_MAX; i++)
 		probe_one(p, &btfs, i);
+	if (p->tp_typed && !p->hooks[ISC_HK_TP].loaded) {
+		/* the kfunc is there but not for tracepoints: the plain reads */
+		p->tp_typed = false;
+		probe_one(p, &btfs, ISC_HK_TP);
+	}
 	loader__quiet(false);
 	kernel__btfs_free(&btfs);
 
@@ -417,7 +448,7 @@ int loader__sync_classifiers(struct isc_session *s, const struct isc_kernel *k)
 		bpf_map__fd(s->skel ? s->skel->maps.rdev_kinds : s->top->maps.rdev_kinds), k);
 }
 
-/* The catalog's capability-chain rules, for the BPF side's walk. */
+/* What the BPF exit reads back: argsz of replies, capability chains. */
 static int load_caps_rules(struct isc_session *s)
 {
 	int fd = bpf_map__fd(s->skel->maps.caps_rules);
@@ -429,13 +460,16 @@ static int load_caps_rules(struct isc_session *s)
 	for (i = 0; i < nr; i++) {
 		struct isc_caps_rule r = {};
 
-		if (!ds[i].caps_at)
+		if (!ds[i].reply && !ds[i].caps_at)
 			continue;
-		r.cap_offset_off = ds[i].caps_at->cap_offset_off;
-		r.flags_off = ds[i].flags_off;
-		r.caps_flag = ds[i].caps_at->caps_flag;
+		r.reply = ds[i].reply;
+		if (ds[i].caps_at) {
+			r.cap_offset_off = ds[i].caps_at->cap_offset_off;
+			r.flags_off = ds[i].flags_off;
+			r.caps_flag = ds[i].caps_at->caps_flag;
+		}
 		for (kind = 0; kind < ISC_FD_KIND_MAX; kind++) {
-			uint32_t key = (uint32_t)kind << 8 | (ds[i].cmd & 0xff);
+			uint32_t key = ISC_CAT_IDX(ds[i].cmd, kind);
 
 			if (!(ds[i].kinds & ISC_K(kind)))
 				continue;
@@ -513,8 +547,7 @@ int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_l
 	}
 	s->skel = objs.ioctl;
 	s->iskel = objs.iommu;
-	if (s->lsm_entry)
-		bpf_program__set_autoload(s->skel->progs.tp_enter_ioctl, false);
+	tp_entry_pick(s->skel->obj, p->tp_typed, s->lsm_entry);
 	SET_FILTERS(s->skel->rodata, o);
 	if (s->iskel)
 		SET_FILTERS(s->iskel->rodata, o);
@@ -683,8 +716,7 @@ int loader__start_top(struct isc_session *s, struct isc_probe *p, const struct i
 		return err;
 	}
 	enable_progs(t->obj, ISC_OBJ_IOCTL, want);
-	if (s->lsm_entry)
-		bpf_program__set_autoload(t->progs.tp_enter_ioctl, false);
+	tp_entry_pick(t->obj, p->tp_typed, s->lsm_entry);
 	bpf_map__set_max_entries(t->maps.events, 4096);	/* no records from here */
 	SET_FILTERS(t->rodata, o);
 	for (i = ISC_HK_IOMMU_FIRST; i < ISC_HK_MAX && !want[i]; i++)

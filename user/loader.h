@@ -61,6 +61,8 @@ struct isc_probe {
 	struct isc_hook_result hooks[ISC_HK_MAX];
 	bool full_ok, tp_ok;
 	bool full_uses_lsm;	/* full mode via LSM entry + tp exit */
+	bool tp_typed;		/* tracepoint entry reads struct file with plain
+				 * loads (bpf_rdonly_cast, 6.2+) */
 	enum isc_mode mode;	/* what auto picks */
 	char mode_reason[512];
 };

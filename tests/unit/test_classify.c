@@ -250,6 +250,30 @@ int main(void)
 		ASSERT_EQ(out.classes, C(BAD_VERSION), "page response version 2");
 		CHECK(strstr(out.explain, "iommu_page_response") != NULL, "%s", out.explain);
 	}
+	TEST(catalog_array_index) {
+		/* The BPF "catalog" and "caps_rules" arrays index by ISC_CAT_IDX:
+		 * every command must be 0x3B00 | nr and no two (command, kind)
+		 * pairs may share a slot. */
+		static uint8_t seen[ISC_CAT_SLOTS];
+		const struct isc_ioctl_desc *cat;
+		size_t nr, n;
+		int kind, clashes = 0, bad = 0;
+
+		cat = catalog__ioctls(&nr);
+		for (n = 0; n < nr; n++) {
+			if ((cat[n].cmd & ISC_IOCTL_TYPE_MASK) != ISC_IOCTL_TYPE_VFIO)
+				bad++;
+			for (kind = 1; kind < ISC_FD_KIND_MAX; kind++) {
+				if (!(cat[n].kinds & ISC_K(kind)))
+					continue;
+				if (seen[ISC_CAT_IDX(cat[n].cmd, kind)]++)
+					clashes++;
+			}
+		}
+		ASSERT_EQ(bad, 0, "commands outside 0x3B00..0x3BFF");
+		ASSERT_EQ(clashes, 0, "(command, kind) pairs sharing an array slot");
+		CHECK(nr > 50, "catalog has %zu commands", nr);
+	}
 	TEST(catalog_map_entries) {
 		const struct isc_ioctl_desc *mapd = catalog__by_name("VFIO_IOMMU_MAP_DMA");
 		struct isc_cat_entry e;
