@@ -11,9 +11,10 @@
 #     counting one-liner, strace -f -e trace=ioctl. Interleaved over
 #     BENCH_ROUNDS rounds (the order rotates); medians of the rounds.
 #  2. the same configurations' cost to a non-VFIO ioctl (TCGETS on a pty)
-#  3. ring buffer: the highest rate trace --json sustains for BENCH_TP_SECS
-#     with zero drops (one producer CPU), loader CPU per million events,
-#     peak RSS; decode/classify/JSON/text cost per record in user space
+#  3. ring buffer: the highest rate trace --json, and trace -w (undecoded
+#     records to a file), sustain for BENCH_TP_SECS with zero drops (one
+#     producer CPU), loader CPU per million events, peak RSS;
+#     decode/classify/JSON/text cost per record in user space
 #  4. the guest (scripts/bench-guest.sh): full mode on real VFIO ioctls
 #
 # BENCH_ROUNDS (7), BENCH_N calls per loop (400000), BENCH_STRACE_N (20000),
@@ -252,10 +253,12 @@ counts() {
 }
 
 # run_trace FORMAT RATE: trace for TP_SECS with the producer paced at RATE
-# on CPU 1; prints "achieved events drops cpu_ms hwm_kib"
+# on CPU 1; prints "achieved events drops cpu_ms hwm_kib". FORMAT: json,
+# text (both to /dev/null) or raw (trace -w /dev/null: undecoded records)
 run_trace() {
 	local fmt=$1 rate=$2 args=() t0 t1 now hwm line ev dr
 	[ "$fmt" = json ] && args=(--json)
+	[ "$fmt" = raw ] && args=(-w /dev/null)
 	[ "$rate" = max ] && rate=1000000000
 	TOOL_PID=
 	rm -f "$tmp/tool.err"
@@ -277,42 +280,60 @@ run_trace() {
 	echo "$(cut -d' ' -f1 <<<"$line") $ev $dr $(((t1 - t0) * 1000 / $(getconf CLK_TCK))) $hwm"
 }
 
-part3() {
-	local rate res best=0 best_rate="" above="" hwm_max=0 cpu_pm json_cpu="" text_cpu first=""
-	echo
-	echo "== 3: ring buffer: trace --json >/dev/null, producer paced on CPU 1 for ${TP_SECS}s per rate =="
-	printf '  %-10s %12s %10s %8s %10s %14s %8s\n' target achieved/s events drops "cpu ms" "cpu ms/M ev" "HWM MiB"
+# ladder FORMAT: the rates of RATES until the first with drops; sets BEST
+# (highest achieved rate with zero drops), CPU_PM (loader CPU per million
+# events there), ABOVE (what the next rate lost) and HWM_MAX
+ladder() {
+	local rate res ach ev dr cpu hwm cpu_pm first=""
+	BEST=0 BEST_RATE="" ABOVE="" CPU_PM=""
 	for rate in $RATES; do
 		[ -n "$first" ] || first=$rate
-		res=$(run_trace json "$rate")
+		res=$(run_trace "$1" "$rate")
 		read -r ach ev dr cpu hwm <<<"$res"
 		cpu_pm=$(awk -v c="$cpu" -v e="$ev" 'BEGIN { if (e > 0) printf "%.0f", c * 1e6 / e; else print "-" }')
-		printf '  %-10s %12s %10s %8s %10s %14s %8.1f\n' "$rate" "$ach" "$ev" "$dr" "$cpu" "$cpu_pm" \
-			"$(awk -v h="$hwm" 'BEGIN { print h / 1024 }')"
-		[ "$hwm" -gt "$hwm_max" ] && hwm_max=$hwm
-		[ -n "$json_cpu" ] || json_cpu=$cpu_pm
+		printf '  %-6s %-10s %12s %10s %8s %10s %14s %8.1f\n' "$1" "$rate" "$ach" "$ev" "$dr" "$cpu" \
+			"$cpu_pm" "$(awk -v h="$hwm" 'BEGIN { print h / 1024 }')"
+		[ "$hwm" -gt "$HWM_MAX" ] && HWM_MAX=$hwm
+		[ -n "$CPU_PM" ] || CPU_PM=$cpu_pm
 		if [ "$dr" = 0 ]; then
-			best=$ach
-			best_rate=$rate
-			json_cpu=$cpu_pm
+			BEST=$ach
+			BEST_RATE=$rate
+			CPU_PM=$cpu_pm
 		else
-			above="$ach/s: $dr of $((ev + dr)) dropped"
+			ABOVE="$ach/s: $dr of $((ev + dr)) dropped"
 			break
 		fi
 	done
-	res=$(run_trace text "${best_rate:-$first}")
+	[ -n "$BEST_RATE" ] || BEST_RATE=$first
+}
+
+part3() {
+	local json_best json_above json_cpu json_rate raw_best raw_above raw_cpu text_cpu
+	local ach ev dr cpu hwm res
+	HWM_MAX=0
+	echo
+	echo "== 3: ring buffer: trace --json >/dev/null and trace -w /dev/null, producer paced on CPU 1 for ${TP_SECS}s per rate =="
+	printf '  %-6s %-10s %12s %10s %8s %10s %14s %8s\n' format target achieved/s events drops "cpu ms" "cpu ms/M ev" "HWM MiB"
+	ladder json
+	json_best=$BEST json_above=$ABOVE json_cpu=$CPU_PM json_rate=$BEST_RATE
+	ladder raw
+	raw_best=$BEST raw_above=$ABOVE raw_cpu=$CPU_PM
+	res=$(run_trace text "$json_rate")
 	read -r ach ev dr cpu hwm <<<"$res"
 	text_cpu=$(awk -v c="$cpu" -v e="$ev" 'BEGIN { if (e > 0) printf "%.0f", c * 1e6 / e; else print "-" }')
-	[ "$hwm" -gt "$hwm_max" ] && hwm_max=$hwm
+	[ "$hwm" -gt "$HWM_MAX" ] && HWM_MAX=$hwm
 	echo "  trace (text) >/dev/null at $ach/s: $ev events, $dr drops, $text_cpu ms CPU per million events"
+	echo "  the producer alone (nothing attached, paced at max): $(taskset -c 1 "$B/bench_loop" map -r 1000000000 -t 2 | cut -d' ' -f1)/s"
 	echo "user space per record (tests/bench/decode_bench, ns):"
 	"$B/decode_bench" | awk '{ printf "  %-10s %8.1f\n", $1, $2 }'
 	echo "  (trace --json = decode + classify + json; text = decode + classify + text; plus libbpf's"
-	echo "   ring buffer callback and the write to /dev/null)"
+	echo "   ring buffer callback and the write to /dev/null; trace -w = the callback and the write)"
 
-	VERDICTS+=("$(verdict "$(ge "$best" 1000000)" "trace streams >= 1 M events/s with zero drops: $best/s${above:+ (above: $above)}")")
-	VERDICTS+=("$(verdict "$(le "${json_cpu/-/inf}" 100)" "loader CPU <= 100 ms per million events: $json_cpu ms (JSON), $text_cpu ms (text)")")
-	VERDICTS+=("$(verdict "$(le "$hwm_max" 32767)" "peak RSS < 32 MiB: $(awk -v h="$hwm_max" 'BEGIN { printf "%.1f", h / 1024 }') MiB")")
+	VERDICTS+=("$(verdict "$(ge "$json_best" 1000000)" "trace --json streams >= 1 M events/s with zero drops: $json_best/s${json_above:+ (above: $json_above)}")")
+	VERDICTS+=("$(verdict "$(ge "$raw_best" 1000000)" "trace -w streams >= 1 M events/s with zero drops: $raw_best/s${raw_above:+ (above: $raw_above)}")")
+	VERDICTS+=("$(verdict "$(le "${json_cpu/-/inf}" 100)" "loader CPU <= 100 ms per million events, decoded: $json_cpu ms (JSON), $text_cpu ms (text)")")
+	VERDICTS+=("$(verdict "$(le "${raw_cpu/-/inf}" 100)" "loader CPU <= 100 ms per million events, trace -w: $raw_cpu ms")")
+	VERDICTS+=("$(verdict "$(le "$HWM_MAX" 32767)" "peak RSS < 32 MiB: $(awk -v h="$HWM_MAX" 'BEGIN { printf "%.1f", h / 1024 }') MiB")")
 }
 
 # ------------------------------------------------------------------- part 4

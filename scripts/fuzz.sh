@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 out=${OUTPUT_FUZZ:-$PWD/.output-fuzz}
 secs=${FUZZ_SECONDS:-15}
-targets="fuzz_record fuzz_profile fuzz_probe fuzz_args fuzz_policy"
+targets="fuzz_record fuzz_profile fuzz_probe fuzz_args fuzz_policy fuzz_tracefile"
 make -s --no-print-directory OUTPUT="$out" CC=clang \
 	EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
 	"$out/ioctl.skel.h" "$out/iommu.skel.h" "$out/enforce.skel.h" "$out/top.skel.h" >/dev/null || exit 1

@@ -62,6 +62,16 @@ check_mode() {
 	check_mode tracepoint tracepoint
 }
 
+@test "$ISC_GUEST_KERNEL: trace -w during the full-mode run, replayed by trace -r: the live records, verdicts included" {
+	[ "$(cat "$D/trace-w.rc")" -eq 0 ] || { cat "$D/trace-w.err"; false; }
+	[ "$(cat "$D/trace-r.rc")" -eq 0 ] || { cat "$D/trace-r.err"; false; }
+	grep -q "written to .*trace-full.isc, 0 dropped, mode full" "$D/trace-w.err"
+	live=$(trace_events_of "$D/trace-full.jsonl" vfio_workload | jq -c 'map(del(.ts_ns, .latency_ns))')
+	replay=$(trace_events_of "$D/trace-r.jsonl" vfio_workload | jq -c 'map(del(.ts_ns, .latency_ns))')
+	jq -e 'length > 30 and (map(select(.class != "ok")) | length > 0)' <<<"$replay"
+	[ "$live" = "$replay" ]
+}
+
 @test "$ISC_GUEST_KERNEL: an INFO reply that needs more room is visible in argsz_out" {
 	ev=$(trace_events_of "$D/trace-full.jsonl" vfio_workload)
 	# the first IOMMU_GET_INFO is sent with argsz 16; the kernel asks for more

@@ -122,6 +122,69 @@ events_of() {
 	tail -n 1 "$T/trace.out" | jq -e --argjson n "$n" '.type == "summary" and .events == $n'
 }
 
+@test "trace -w then -r: the same records and verdicts as a live --json trace of the same calls" {
+	# two sessions at once over one run of the client: one writes the raw
+	# file, the other decodes live
+	start_session tracing raw trace -w "$T/calls.isc" -c vfio_client --mode tracepoint \
+		"${CLASSIFY[@]}"
+	RAW_PID=$SESSION_PID
+	start_trace --json -c vfio_client --mode tracepoint "${CLASSIFY[@]}"
+	"$CLIENT" --loops 2 >"$T/manifest"
+	stop_trace
+	stop_session "$RAW_PID"
+	[ "$trace_status" -eq 0 ] && [ "$session_status" -eq 0 ]
+	grep -q "^iommuscope: 38 records .* written to $T/calls.isc, 0 dropped, mode tracepoint" \
+		"$T/raw.err"
+	[ ! -s "$T/raw.out" ]
+	"$BIN" trace -r "$T/calls.isc" --json >"$T/replay.out"
+	live=$(events_of vfio_client | jq -c 'map(del(.ts_ns, .latency_ns))')
+	replay=$(trace_events_of "$T/replay.out" vfio_client | jq -c 'map(del(.ts_ns, .latency_ns))')
+	[ "$(jq length <<<"$replay")" -eq 38 ]
+	[ "$live" = "$replay" ]
+	# mismatch verdicts came through the replay too
+	jq -e 'map(select(.class != "ok")) | length > 0' <<<"$replay"
+	tail -n 1 "$T/replay.out" | jq -e '.type == "summary" and .events == 38'
+	# text from the same file, with wall-clock times of the recording
+	run "$BIN" trace -r "$T/calls.isc"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c ' vfio_client ' <<<"$output")" -eq 38 ]
+	grep -q "^$(date +%H:)" <<<"$(sed -n 2p <<<"$output")"
+}
+
+@test "trace -r: a damaged, foreign or missing file is one line and exit 1; records before a cut are kept" {
+	start_session tracing raw trace -w "$T/calls.isc" -c vfio_client --mode tracepoint \
+		"${CLASSIFY[@]}"
+	"$CLIENT" >/dev/null
+	stop_session "$SESSION_PID"
+	size=$(stat -c %s "$T/calls.isc")
+	head -c $((size - 10)) "$T/calls.isc" >"$T/cut.isc"
+	run "$BIN" trace -r "$T/cut.isc" --json
+	[ "$status" -eq 1 ]
+	[ "$(grep -c '"type":"ioctl"' <<<"$output")" -eq 18 ]
+	grep -q "^iommuscope: error: $T/cut.isc: truncated record at offset [0-9]*: the file ends there$" <<<"$output"
+	head -c 50 "$T/calls.isc" >"$T/short.isc"
+	run "$BIN" trace -r "$T/short.isc"
+	[ "$status" -eq 1 ]
+	[ "$output" = "iommuscope: error: $T/short.isc: too short for an iommuscope trace file (no header)" ]
+	run "$BIN" trace -r /etc/passwd
+	[ "$status" -eq 1 ]
+	[ "$output" = "iommuscope: error: /etc/passwd: not an iommuscope trace file (written by 'iommuscope trace -w')" ]
+	# another catalog (a different iommuscope): refused, not misread
+	python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[24] ^= 0xff; open(sys.argv[2], "wb").write(b)' \
+		"$T/calls.isc" "$T/other.isc"
+	run "$BIN" trace -r "$T/other.isc"
+	[ "$status" -eq 1 ]
+	grep -q "recorded by an iommuscope with another ioctl catalog" <<<"$output"
+	run "$BIN" trace -r "$T/none.isc"
+	[ "$status" -eq 1 ]
+	[ "$output" = "iommuscope: error: cannot open $T/none.isc: No such file or directory" ]
+	run "$BIN" trace -r "$T/calls.isc" -p 1
+	[ "$status" -eq 2 ]
+	run "$BIN" trace -w "$T/x.isc" --json
+	[ "$status" -eq 2 ]
+	[ ! -e "$T/x.isc" ]
+}
+
 @test "text mode: a header, one line per call, errno names, redacted secrets" {
 	start_trace -c vfio_client "${CLASSIFY[@]}"
 	"$CLIENT" >/dev/null

@@ -62,15 +62,6 @@ struct isc_auditlog {
 	bool warned;
 };
 
-static int64_t mono_to_real(void)
-{
-	struct timespec m, r;
-
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	clock_gettime(CLOCK_REALTIME, &r);
-	return ((int64_t)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
-}
-
 static int open_log(struct isc_auditlog *l)
 {
 	struct stat st;
@@ -103,7 +94,7 @@ struct isc_auditlog *auditlog__open(const struct isc_auditlog_opts *o)
 		return NULL;
 	}
 	l->o = *o;
-	l->mono_to_real = mono_to_real();
+	l->mono_to_real = mono_to_real_ns();
 	err = open_log(l);
 	if (err) {
 		isc_err("cannot open audit log %s: %s", o->path, strerror(-err));

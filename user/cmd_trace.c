@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* iommuscope trace: stream every VFIO/iommufd ioctl, decoded and classified. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "commands.h"
 #include "output.h"
 #include "session.h"
@@ -18,12 +21,19 @@ static const char trace_usage[] =
 	"map/unmap totals.\n"
 	"\n"
 	"  -j, --json              JSON Lines (schema in README.md)\n"
+	"  -w, --write FILE        write the records undecoded to FILE (- for stdout),\n"
+	"                          the cheapest way to capture a busy host\n"
+	"  -r, --read FILE         print the records of a -w file (- for stdin), judged\n"
+	"                          against the kernel they were recorded on; only\n"
+	"                          --json goes with it\n"
 	ISC_SESSION_HELP
 	"  -h, --help              this text\n"
 	"\n"
 	"examples:\n"
 	"  iommuscope trace                       every call, as text\n"
-	"  iommuscope trace --json -c qemu-system-x86 -d 30s > calls.jsonl\n";
+	"  iommuscope trace --json -c qemu-system-x86 -d 30s > calls.jsonl\n"
+	"  iommuscope trace -w calls.isc -d 1m     capture now...\n"
+	"  iommuscope trace -r calls.isc --json    ...decode later, anywhere\n";
 
 struct trace_ctx {
 	struct isc_output out;
@@ -101,18 +111,71 @@ static void trace_drops(void *ctx, uint64_t new_drops, uint64_t total)
 	output__drops(&t->out, new_drops, total);
 }
 
+/* trace -r: wall-clock times as the recording host had them */
+static void trace_started(void *ctx, struct isc_session *s, const struct isc_session_result *res)
+{
+	struct trace_ctx *t = ctx;
+
+	if (!s)
+		t->out.mono_to_real_ns = res->mono_to_real_ns;
+}
+
+static void write_drops(void *ctx, uint64_t new_drops, uint64_t total)
+{
+	(void)ctx;
+	isc_warn("%llu records lost (%llu in all): the ring buffer was full (--ringbuf-size)",
+		 (unsigned long long)new_drops, (unsigned long long)total);
+}
+
+/* trace -w: records to a file, a one-line summary on stderr. */
+static int trace_write(struct isc_session_opts *so, const char *path)
+{
+	static char buf[1 << 20];
+	struct isc_sink sink = { .drops = write_drops };
+	struct isc_session_result res;
+	FILE *f;
+	int ret;
+
+	f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	if (!f) {
+		isc_err("cannot create %s: %s", path, strerror(errno));
+		return ISC_EXIT_FAIL;
+	}
+	setvbuf(f, buf, _IOFBF, sizeof(buf));
+	so->raw = f;
+	ret = session__run(so, &sink, &res);
+	if (ret == ISC_EXIT_OK)
+		fprintf(stderr, "iommuscope: %llu records (%.1f KiB) written to %s, %llu dropped, mode %s, %.1f s\n",
+			(unsigned long long)res.records, res.raw_bytes / 1024.0, path,
+			(unsigned long long)res.drops, res.mode, res.duration_ns / 1e9);
+	if (f != stdout && fclose(f) && ret == ISC_EXIT_OK) {
+		isc_err("failed to write %s: %s", path, strerror(errno));
+		ret = ISC_EXIT_FAIL;
+	}
+	/* a session that never started leaves no file behind */
+	if (ret != ISC_EXIT_OK && f != stdout && !res.records)
+		unlink(path);
+	session__free(&res);
+	return ret;
+}
+
 int cmd_trace(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "read", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		ISC_SESSION_LONG,
 		{},
 	};
+	const char *wpath = NULL, *rpath = NULL;
+	int nr_session = 0;
 	static struct trace_ctx t;
 	struct isc_sink sink = {
 		.ctx = &t, .ioctl = trace_ioctl, .mismatch = trace_mismatch,
 		.iommu = trace_iommu, .map_stats = trace_map_stats, .drops = trace_drops,
+		.started = trace_started,
 	};
 	struct isc_session_result res;
 	struct isc_session_opts so;
@@ -122,15 +185,23 @@ int cmd_trace(int argc, char **argv)
 
 	session__init_opts(&so, "tracing");
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh" ISC_SESSION_SHORT, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jw:r:h" ISC_SESSION_SHORT, opts, NULL)) != -1) {
 		r = session__parse_opt(&so, c, optarg);
 		if (r < 0)
 			return ISC_EXIT_USAGE;
-		if (r)
+		if (r) {
+			nr_session++;
 			continue;
+		}
 		switch (c) {
 		case 'j':
 			json = true;
+			break;
+		case 'w':
+			wpath = optarg;
+			break;
+		case 'r':
+			rpath = optarg;
 			break;
 		default:
 			return commands__help_or_usage(c, trace_usage);
@@ -138,10 +209,23 @@ int cmd_trace(int argc, char **argv)
 	}
 	if (commands__no_args("trace", argc, argv))
 		return ISC_EXIT_USAGE;
+	if (wpath && (rpath || json)) {
+		isc_err("trace: -w writes undecoded records: no %s with it", rpath ? "-r" : "--json");
+		return ISC_EXIT_USAGE;
+	}
+	if (rpath && nr_session) {
+		isc_err("trace: -r reads a file: only --json goes with it");
+		return ISC_EXIT_USAGE;
+	}
+	if (wpath)
+		return trace_write(&so, wpath);
 	memset(&t, 0, sizeof(t));
 	t.opts = &so;
 	output__init(&t.out, json, stdout);
-	ret = session__run(&so, &sink, &res);
+	if (rpath)
+		ret = session__replay(rpath, &sink, &res);
+	else
+		ret = session__run(&so, &sink, &res);
 	if (ret == ISC_EXIT_OK) {
 		sum.mode = res.mode;
 		sum.events = res.records;

@@ -4,19 +4,15 @@
 #include <time.h>
 #include <json-c/json.h>
 #include "output.h"
+#include "util.h"
 #include "policy_file.h"
 
 void output__init(struct isc_output *o, bool json, FILE *f)
 {
-	struct timespec mono, real;
-
 	memset(o, 0, sizeof(*o));
 	o->json = json;
 	o->f = f;
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	o->mono_to_real_ns = ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000LL +
-			     (real.tv_nsec - mono.tv_nsec);
+	o->mono_to_real_ns = mono_to_real_ns();
 }
 
 const char *output__hook_name(int hook)

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "ioctl.skel.h"
 #include "iommu.skel.h"
+#include "rawfile.h"
 #include "session.h"
 #include "util.h"
 
@@ -129,6 +130,8 @@ int session__parse_out_opts(struct isc_session_opts *so, int argc, char **argv,
 struct run {
 	const struct isc_sink *sink;
 	struct isc_session_result *res;
+	FILE *raw;
+	int raw_err;		/* errno of the first failed write */
 	struct isc_iommu_state iommu;
 	struct isc_caps_tracker caps;
 };
@@ -188,6 +191,20 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	r->res->records++;
+	return 0;
+}
+
+/* trace -w: the record as it is; decoding is for the reader. */
+static int on_raw_record(void *ctx, void *data, size_t size)
+{
+	struct run *r = ctx;
+
+	if (fwrite(data, size, 1, r->raw) != 1) {
+		r->raw_err = errno ?: EIO;
+		return -r->raw_err;	/* stops the consume */
+	}
+	r->res->records++;
+	r->res->raw_bytes += size;
 	return 0;
 }
 
@@ -312,15 +329,24 @@ int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
 	if (o->counting ? loader__start_top(&s, res->probe, &res->abi, &o->lo) :
 			  loader__start(&s, res->probe, &o->lo))
 		goto out;
+	res->mode = loader__mode_name(s.mode);
+	if (o->raw) {
+		r->raw = o->raw;
+		err = rawfile__write_header(o->raw, &res->abi, res->probe->kernel.release, res->mode,
+					    mono_to_real_ns());
+		if (err) {
+			isc_err("failed to write the trace file: %s", strerror(-err));
+			goto out;
+		}
+	}
 	if (s.skel || s.iskel) {
 		rb = ring_buffer__new(bpf_map__fd(s.skel ? s.skel->maps.events : s.iskel->maps.events),
-				      on_record, r, NULL);
+				      o->raw ? on_raw_record : on_record, r, NULL);
 		if (!rb) {
 			isc_err("failed to create ring buffer reader: %s", strerror(errno));
 			goto out;
 		}
 	}
-	res->mode = loader__mode_name(s.mode);
 	isc_info("%s in %s mode (%s)", o->what, res->mode,
 		 o->lo.mode == ISC_MODE_AUTO ? res->probe->mode_reason : "as --mode asked");
 	/* Always on stderr: scripts wait for this line before starting work. */
@@ -333,6 +359,10 @@ int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
 	mods = modules_hash();
 	while (!exiting) {
 		err = wait_records(rb, sink, 100);
+		if (r->raw_err) {
+			isc_err("failed to write the trace file: %s", strerror(r->raw_err));
+			goto out;
+		}
 		if (err < 0 && err != -EINTR) {
 			isc_err("failed to poll ring buffer: %s", strerror(-err));
 			goto out;
@@ -348,6 +378,10 @@ int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
 	}
 	if (rb)
 		ring_buffer__consume(rb);
+	if (o->raw && (r->raw_err || fflush(o->raw))) {
+		isc_err("failed to write the trace file: %s", strerror(r->raw_err ?: errno));
+		goto out;
+	}
 	late_verdicts(r, true, NULL);
 	periodic(&s, r, &drops, &mods);
 	res->drops = loader__stat(&s, ISC_STAT_DROPS);
@@ -360,6 +394,43 @@ out:
 	if (s.skel || s.top)
 		loader__stop(&s);
 	free(r);
+	return ret;
+}
+
+int session__replay(const char *path, const struct isc_sink *sink,
+		    struct isc_session_result *res)
+{
+	static char buf[ISC_RAW_MAX_RECORD] __attribute__((aligned(8)));
+	struct isc_raw_header h;
+	struct run r = { .sink = sink, .res = res };
+	uint64_t off;
+	FILE *f;
+	long n;
+	int ret = ISC_EXIT_FAIL;
+
+	memset(res, 0, sizeof(*res));
+	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	if (!f) {
+		isc_err("cannot open %s: %s", path, strerror(errno));
+		return ISC_EXIT_FAIL;
+	}
+	if (rawfile__read_header(f, path, &h, &res->abi))
+		goto out;
+	res->mode = strcmp(h.mode, "full") ? "tracepoint" : "full";
+	res->mono_to_real_ns = h.mono_to_real_ns;
+	snprintf(res->release, sizeof(res->release), "%s", h.release);
+	if (sink->started)
+		sink->started(sink->ctx, NULL, res);
+	off = ftell(f);
+	while ((n = rawfile__next(f, path, buf, &off)) > 0)
+		on_record(&r, buf, n);
+	if (n < 0)
+		goto out;
+	late_verdicts(&r, true, NULL);
+	ret = ISC_EXIT_OK;
+out:
+	if (f != stdin)
+		fclose(f);
 	return ret;
 }
 

@@ -25,6 +25,9 @@ struct isc_session_opts {
 	bool counting;			/* count in the kernel (bpf/top.bpf.c): no
 					 * ioctl records, only IOMMU-core ones */
 	uint64_t tick_ns;		/* the sink's tick; 0: every second */
+	FILE *raw;			/* trace -w: write the records here as they
+					 * come (include/tracefile.h), no sink calls
+					 * but drops */
 };
 
 #define ISC_SESSION_SHORT "p:c:d:m:v"
@@ -73,7 +76,8 @@ struct isc_sink {
 	void (*map_stats)(void *ctx, const struct isc_map_key *k, const struct isc_map_stats *st);
 	void (*drops)(void *ctx, uint64_t new_drops, uint64_t total);
 	void (*tick)(void *ctx);	/* about once a second (tick_ns), and at the end */
-	/* attached and about to run; s is valid until session__run returns */
+	/* attached and about to run; s is valid until session__run returns;
+	 * NULL from session__replay once the file's header is read */
 	void (*started)(void *ctx, struct isc_session *s, const struct isc_session_result *res);
 	/* input_fd is readable (when input is set) */
 	void (*input)(void *ctx);
@@ -89,12 +93,19 @@ struct isc_session_result {
 	uint64_t duration_ns;
 	struct isc_probe *probe;	/* what was probed (valid until session__free) */
 	struct isc_abi abi;		/* the kernel's ABI as learnt at start */
+	uint64_t raw_bytes;		/* written to o->raw */
+	int64_t mono_to_real_ns;	/* replay: the recording host's clock offset */
+	char release[65];		/* replay: the recording host's kernel */
 };
 
 /* Run until a signal or the duration. An ISC_EXIT_* code; on failure the
  * reason was printed. res is filled when the session ran. */
 int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
 		 struct isc_session_result *res);
+/* Feed the records of a trace -w file through the sink, judged against the
+ * recording host's kernel (res->abi from the file). An ISC_EXIT_* code. */
+int session__replay(const char *path, const struct isc_sink *sink,
+		    struct isc_session_result *res);
 void session__free(struct isc_session_result *res);
 /* Ask a running session to end (from a sink callback). */
 void session__stop(void);

@@ -215,3 +215,12 @@ int parse_size_bytes(const char *s, uint64_t *out)
 	*out = v * mult;
 	return *out >= 1024 ? 0 : -1;
 }
+
+int64_t mono_to_real_ns(void)
+{
+	struct timespec m, r;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_REALTIME, &r);
+	return ((int64_t)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
+}

@@ -37,5 +37,7 @@ bool have_bpf_privileges(void);
 int ensure_mounted(const char *fstype, const char *dir);
 
 uint64_t monotonic_ns(void);
+/* Add to a CLOCK_MONOTONIC time (the kernel's timestamps) for wall time. */
+int64_t mono_to_real_ns(void);
 
 #endif /* ISC_UTIL_H */

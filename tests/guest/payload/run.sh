@@ -25,8 +25,15 @@ wait_tracing() {
 echo $? >"$R/probe.rc"
 ./iommuscope probe >"$R/probe.txt" 2>&1
 
-# The workload under each hook set.
+# The workload under each hook set; in full mode a second session writes
+# the records undecoded (trace -w) for trace -r to replay afterwards.
 for mode in full tracepoint; do
+	wp=
+	if [ "$mode" = full ]; then
+		./iommuscope trace -w "$R/trace-full.isc" --mode full 2>"$R/trace-w.err" &
+		wp=$!
+		wait_tracing "$R/trace-w.err" "$wp"
+	fi
 	./iommuscope trace --json --mode "$mode" >"$R/trace-$mode.jsonl" 2>"$R/trace-$mode.err" &
 	tp=$!
 	if wait_tracing "$R/trace-$mode.err" "$tp"; then
@@ -39,6 +46,13 @@ for mode in full tracepoint; do
 	kill -INT "$tp" 2>/dev/null
 	wait "$tp"
 	echo $? >"$R/trace-$mode.rc"
+	if [ -n "$wp" ]; then
+		kill -INT "$wp" 2>/dev/null
+		wait "$wp"
+		echo $? >"$R/trace-w.rc"
+		./iommuscope trace -r "$R/trace-full.isc" --json >"$R/trace-r.jsonl" 2>"$R/trace-r.err"
+		echo $? >"$R/trace-r.rc"
+	fi
 done
 # The workload once more, under audit and profile record at the same time.
 ./iommuscope audit --json -o "$R/audit.jsonl" --flush 1 2>"$R/audit.err" &

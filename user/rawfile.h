@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* trace -w / -r files (layout: include/tracefile.h). */
+#ifndef ISC_USER_RAWFILE_H
+#define ISC_USER_RAWFILE_H
+
+#include <stdio.h>
+#include "abi.h"
+#include "tracefile.h"
+
+/* The largest record any event type has (what a reader must hold). */
+#define ISC_RAW_MAX_RECORD 4096
+
+/* Write the header. 0 or -errno. */
+int rawfile__write_header(FILE *f, const struct isc_abi *a, const char *release,
+			  const char *mode, int64_t mono_to_real_ns);
+/* Read and check the header; fill a (abi__free it) and h. 0, or -1 with the
+ * reason printed (one line naming path). */
+int rawfile__read_header(FILE *f, const char *path, struct isc_raw_header *h,
+			 struct isc_abi *a);
+/* The next record into buf (ISC_RAW_MAX_RECORD bytes): its size, 0 at the
+ * end of the file, or -1 with the reason printed (a truncated or corrupt
+ * record; *offset says where). */
+long rawfile__next(FILE *f, const char *path, void *buf, uint64_t *offset);
+
+#endif /* ISC_USER_RAWFILE_H */
