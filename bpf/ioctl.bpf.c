@@ -38,14 +38,11 @@ static __always_inline int ioctl_enter(struct file *file, bool typed, __s32 fd, 
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
 	struct isc_ioctl_event *e;
+	__u32 rdev;
 
 	if (!task_wanted(pid_tgid) || !file)
 		return 0;
-	if (kind == ISC_FD_UNKNOWN)
-		kind = file_kind(file, typed);
-	if (kind == ISC_FD_UNKNOWN)
-		return 0;
-	e = inflight_begin(tid);
+	e = inflight_begin(tid, file, typed, false, &kind, &rdev);
 	if (!e)
 		return 0;
 	e->hdr.version = ISC_EVENT_VERSION;

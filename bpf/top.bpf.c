@@ -180,13 +180,7 @@ static __always_inline int top_enter(struct file *file, bool typed, __u32 cmd, _
 
 	if (!file || !task_wanted(pid_tgid))
 		return 0;
-	/* read once: the kind (when the hook does not say) and the key */
-	rdev = file_rdev(file, typed);
-	if (kind == ISC_FD_UNKNOWN)
-		kind = file_kind_rdev(file, rdev, typed);
-	if (kind == ISC_FD_UNKNOWN)
-		return 0;
-	e = inflight_begin(tid);
+	e = inflight_begin(tid, file, typed, true, &kind, &rdev);
 	if (!e)
 		return 0;
 	e->hdr.ts_ns = bpf_ktime_get_ns();
