@@ -334,6 +334,33 @@ static __always_inline struct isc_ioctl_event *inflight_begin(__u32 tid, struct 
 }
 
 /*
+ * The two tracepoint entry programs of an object: tp_enter_ioctl reads the
+ * struct file with probe reads, tp_enter_ioctl_btf with plain loads through
+ * bpf_rdonly_cast (6.2+); the loader turns on one (user/loader.c,
+ * tp_entry_pick). enter(file, typed, fd, cmd, arg) is the object's entry.
+ */
+#define ISC_TP_ENTER_PROGS(enter)						\
+static __always_inline int tp_enter(struct trace_event_raw_sys_enter *ctx, bool typed) \
+{										\
+	__u32 cmd = (__u32)ctx->args[1];					\
+	int fd = (int)ctx->args[0];						\
+										\
+	if (!is_vfio_cmd(cmd))							\
+		return 0;							\
+	return enter(typed ? fd_file_typed(fd) : fd_file(fd), typed, fd, cmd, ctx->args[2]); \
+}										\
+SEC("?tp/syscalls/sys_enter_ioctl")						\
+int tp_enter_ioctl(struct trace_event_raw_sys_enter *ctx)			\
+{										\
+	return tp_enter(ctx, false);						\
+}										\
+SEC("?tp/syscalls/sys_enter_ioctl")						\
+int tp_enter_ioctl_btf(struct trace_event_raw_sys_enter *ctx)			\
+{										\
+	return tp_enter(ctx, true);						\
+}
+
+/*
  * Copy the head of the user struct. A struct near the end of a mapping may
  * not have 64 readable bytes, so fall back to shorter reads. Returns the
  * number of bytes copied, 0 if none could be read (by-value argument).

@@ -176,31 +176,13 @@ forget:
 
 /* ---- tracepoint hook set ---- */
 
-SEC("?tp/syscalls/sys_enter_ioctl")
-int tp_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
+static __always_inline int tp_ioctl_enter(struct file *file, bool typed, int fd, __u32 cmd,
+					  __u64 arg)
 {
-	__u32 cmd = (__u32)ctx->args[1];
-	int fd;
-
-	if (!is_vfio_cmd(cmd))
-		return 0;
-	fd = (int)ctx->args[0];
-	return ioctl_enter(fd_file(fd), false, fd, cmd, ctx->args[2], ISC_HOOK_TP, ISC_FD_UNKNOWN);
+	return ioctl_enter(file, typed, fd, cmd, arg, ISC_HOOK_TP, ISC_FD_UNKNOWN);
 }
 
-/* The same where the kernel has bpf_rdonly_cast (6.2+; the loader picks). */
-SEC("?tp/syscalls/sys_enter_ioctl")
-int tp_enter_ioctl_btf(struct trace_event_raw_sys_enter *ctx)
-{
-	__u32 cmd = (__u32)ctx->args[1];
-	int fd;
-
-	if (!is_vfio_cmd(cmd))
-		return 0;
-	fd = (int)ctx->args[0];
-	return ioctl_enter(fd_file_typed(fd), true, fd, cmd, ctx->args[2], ISC_HOOK_TP,
-			   ISC_FD_UNKNOWN);
-}
+ISC_TP_ENTER_PROGS(tp_ioctl_enter)
 
 SEC("?tp/syscalls/sys_exit_ioctl")
 int tp_exit_ioctl(struct trace_event_raw_sys_exit *ctx)
@@ -216,17 +198,24 @@ int tp_exit_ioctl(struct trace_event_raw_sys_exit *ctx)
  * (fentry and LSM programs see the struct file, not the fd). */
 static __always_inline __s32 current_ioctl_fd(void)
 {
+	struct task_struct *task;
 	struct pt_regs *regs;
 	long nr = -1, fd = -1;
 
 	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs) &&
 	    bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		/* a BTF pointer: plain loads */
 		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	} else {
-		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-
-		regs = (struct pt_regs *)((__u64)BPF_CORE_READ(task, stack) + ISC_THREAD_SIZE) - 1;
+		nr = regs->orig_ax;
+		if (nr == NR_IOCTL_X86_64)
+			fd = regs->di;
+		else if (nr == NR_IOCTL_I386)
+			fd = regs->bx;
+		return (__s32)fd;
 	}
+	/* before 5.15: the pt_regs at the top of the task's stack */
+	task = (struct task_struct *)bpf_get_current_task();
+	regs = (struct pt_regs *)((__u64)BPF_CORE_READ(task, stack) + ISC_THREAD_SIZE) - 1;
 	bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);
 	if (nr == NR_IOCTL_X86_64)
 		bpf_probe_read_kernel(&fd, sizeof(fd), &regs->di);

@@ -269,27 +269,13 @@ static __always_inline int top_exit(__s64 ret)
 
 /* ---- tracepoint hook set ---- */
 
-SEC("?tp/syscalls/sys_enter_ioctl")
-int tp_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
+static __always_inline int tp_top_enter(struct file *file, bool typed, int fd, __u32 cmd,
+					__u64 arg)
 {
-	__u32 cmd = (__u32)ctx->args[1];
-
-	if (!is_vfio_cmd(cmd))
-		return 0;
-	return top_enter(fd_file((int)ctx->args[0]), false, cmd, ctx->args[2], ISC_FD_UNKNOWN);
+	return top_enter(file, typed, cmd, arg, ISC_FD_UNKNOWN);
 }
 
-/* The same where the kernel has bpf_rdonly_cast (6.2+; the loader picks). */
-SEC("?tp/syscalls/sys_enter_ioctl")
-int tp_enter_ioctl_btf(struct trace_event_raw_sys_enter *ctx)
-{
-	__u32 cmd = (__u32)ctx->args[1];
-
-	if (!is_vfio_cmd(cmd))
-		return 0;
-	return top_enter(fd_file_typed((int)ctx->args[0]), true, cmd, ctx->args[2],
-			 ISC_FD_UNKNOWN);
-}
+ISC_TP_ENTER_PROGS(tp_top_enter)
 
 SEC("?tp/syscalls/sys_exit_ioctl")
 int tp_exit_ioctl(struct trace_event_raw_sys_exit *ctx)
