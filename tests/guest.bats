@@ -41,6 +41,12 @@ show_console() {
 			| length == 3 and all(.attached and .module == "vfio")' "$p"
 	fi
 	jq -e '.hooks[] | select(.type == "lsm") | .attached' "$p"
+	# tracepoint mode reads struct file with plain loads where the kernel
+	# has bpf_rdonly_cast (6.2+), with probe reads before
+	case $K in
+	5.10 | 6.1) jq -e '.tracepoint_reads == "probe"' "$p" ;;
+	*) jq -e '.tracepoint_reads == "btf"' "$p" ;;
+	esac
 }
 
 check_mode() {
