@@ -76,8 +76,8 @@ int rawfile__read_header(FILE *f, const char *path, struct isc_raw_header *h,
 	}
 	catalog__ioctls(&nr);
 	if (h->abi_nr != nr || h->catalog_hash != catalog_hash()) {
-		isc_err("%s: recorded by an iommuscope with another ioctl catalog (%u ioctls, this one %zu): read it with that version",
-			path, h->abi_nr, nr);
+		isc_err("%s: recorded by an iommuscope with another ioctl catalog (%u ioctls%s, this one %zu): read it with that version",
+			path, h->abi_nr, h->abi_nr == nr ? ", not the same" : "", nr);
 		return -1;
 	}
 	if (h->abi_backend > ISC_BACKEND_IOMMUFD || h->abi_ext_known > 1) {
