@@ -50,39 +50,8 @@ struct {
 	__uint(max_entries, 4 << 20);	/* resized by the loader */
 } events SEC(".maps");
 
-/*
- * VFIO/iommufd calls between entry and exit, by thread id. Shared by the
- * ioctl and iommu objects (the loader reuses the fd).
- *
- * A thread's slot stays in the map between its calls: entry writes the
- * record in place and marks it live (hdr.type = ISC_EV_IOCTL), exit marks
- * it done (0). Two lookups a call instead of an insert and a delete (each
- * of those takes the bucket lock and the element free list: about 270 ns
- * against 70 on the benchmark host). LRU, so slots of threads that have
- * gone are reused; a live slot is only evicted when more threads than
- * max_entries have slots at once.
- *
- * The slot also remembers the kind of the file of the thread's last call
- * by (f_op, device number), which decide it: a thread calls on the same few
- * fds, and two hash lookups a call are saved (where f_op and the device
- * number are plain loads: see inflight_begin).
- */
-struct isc_inflight {
-	struct isc_ioctl_event ev;	/* first: a slot is also its record */
-	__u64 fop;
-	__u32 rdev;
-	__u8 kind;			/* ISC_FD_UNKNOWN: nothing remembered */
-	__u8 __pad[3];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);
-	__type(value, struct isc_inflight);
-} inflight SEC(".maps");
-
-/* How many calls are live in "inflight". Hooks that fire for everything
+/* How many calls are live (bpf/inflight.bpf.h; the enforce object: waiting
+ * for a race recheck). Hooks that fire for everything
  * (sys_exit_ioctl, iommu:map) return at once while it is 0, without a hash
  * lookup; a one-slot array lookup is inlined by the verifier. */
 struct {
@@ -115,23 +84,6 @@ static __always_inline void stat_inc(__u32 idx)
 
 	if (v)
 		*v += 1;
-}
-
-/* The thread's live call, or NULL. */
-static __always_inline struct isc_ioctl_event *inflight_live(__u32 tid)
-{
-	struct isc_ioctl_event *e;
-
-	if (!inflight_calls())
-		return NULL;
-	e = bpf_map_lookup_elem(&inflight, &tid);
-	return e && e->hdr.type == ISC_EV_IOCTL ? e : NULL;
-}
-
-static __always_inline void inflight_end(struct isc_ioctl_event *e)
-{
-	e->hdr.type = 0;
-	inflight_add(-1);
 }
 
 /* The cheapest possible test, done first on every ioctl. */
@@ -279,58 +231,6 @@ static __always_inline struct file *fd_file_typed(int fd)
 	if (!file)
 		return NULL;
 	return bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
-}
-
-/*
- * The thread's slot for a new call on file, counted live (a slot still live
- * from a lost exit is reused without counting it twice); NULL when file is
- * not a VFIO/iommufd fd. *kind: the handler's kind, or ISC_FD_UNKNOWN to
- * find it; *rdev: the file's device number, read where it is cheap
- * (typed) or asked for (want_rdev), else 0. The caller sets every field
- * it reads later: the slot holds the thread's previous call.
- */
-static __always_inline struct isc_ioctl_event *inflight_begin(__u32 tid, struct file *file,
-							       bool typed, bool want_rdev,
-							       __u8 *kind, __u32 *rdev)
-{
-	static const struct isc_inflight blank = {};
-	struct isc_inflight *s;
-	__u64 fop = 0;
-
-	*rdev = typed || want_rdev ? file_rdev(file, typed) : 0;
-	if (*kind == ISC_FD_UNKNOWN && !typed) {
-		*kind = file_kind_rdev(file, want_rdev ? *rdev : ISC_RDEV_UNREAD, false);
-		if (*kind == ISC_FD_UNKNOWN)
-			return NULL;
-	}
-	s = bpf_map_lookup_elem(&inflight, &tid);
-	if (!s) {
-		bpf_map_update_elem(&inflight, &tid, &blank, BPF_NOEXIST);
-		s = bpf_map_lookup_elem(&inflight, &tid);
-		if (!s) {
-			stat_inc(ISC_STAT_INFLIGHT_FULL);
-			return NULL;
-		}
-	}
-	if (*kind == ISC_FD_UNKNOWN) {
-		/* typed: the kind of the last call's file, if this is alike */
-		fop = (__u64)KREAD(true, file, f_op);
-		if (s->kind != ISC_FD_UNKNOWN && s->fop == fop && s->rdev == *rdev) {
-			*kind = s->kind;
-		} else {
-			*kind = file_kind_rdev(file, *rdev, true);
-			if (*kind == ISC_FD_UNKNOWN)
-				return NULL;
-			s->fop = fop;
-			s->rdev = *rdev;
-			s->kind = *kind;
-		}
-	}
-	if (s->ev.hdr.type != ISC_EV_IOCTL) {
-		s->ev.hdr.type = ISC_EV_IOCTL;
-		inflight_add(1);
-	}
-	return &s->ev;
 }
 
 /*

@@ -13,7 +13,7 @@
  * Entry captures the call into the thread's "inflight" slot; exit completes
  * it and submits one ring-buffer record.
  */
-#include "common.bpf.h"
+#include "inflight.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

@@ -8,7 +8,7 @@
  * until it does). Records go to the ring buffer shared with the ioctl
  * object; map/unmap are only counted, per process, never streamed.
  */
-#include "common.bpf.h"
+#include "inflight.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

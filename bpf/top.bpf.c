@@ -16,7 +16,7 @@
  * isc_top_val.denials of this object's "top_stats" map (the loader gives it
  * this map's fd); nothing here writes that field.
  */
-#include "common.bpf.h"
+#include "inflight.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

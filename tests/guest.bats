@@ -47,6 +47,13 @@ show_console() {
 	5.10 | 6.1) jq -e '.tracepoint_reads == "probe"' "$p" ;;
 	*) jq -e '.tracepoint_reads == "btf"' "$p" ;;
 	esac
+	# the in-flight slots: task storage where tracepoint programs may use
+	# it, the LRU hash before (5.10 has no task storage at all)
+	case $K in
+	5.10) jq -e '.call_slots == "lru_hash"' "$p" ;;
+	6.1) jq -e '.call_slots == "lru_hash" or .call_slots == "task_storage"' "$p" ;;
+	*) jq -e '.call_slots == "task_storage"' "$p" ;;
+	esac
 }
 
 check_mode() {

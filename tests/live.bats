@@ -68,6 +68,24 @@ events_of() {
 	fi
 }
 
+@test "the LRU call slots (kernels whose tracepoints cannot use task storage) record the same" {
+	"$BIN" probe --json | jq -e '.call_slots == "task_storage"' >/dev/null ||
+		skip "this kernel has no task storage for tracepoints: the LRU slots are the default"
+	ISC_NO_TASK_SLOTS=1 start_trace --json --mode tracepoint "${CLASSIFY[@]}"
+	ISC_NO_TASK_SLOTS=1 "$BIN" probe --json | jq -e '.call_slots == "lru_hash"'
+	# the session's slots are the LRU hash; the task storage map is a stand-in
+	maps=$(bpftool map show -j)
+	jq -e 'any(.[]; .name == "inflight" and .type == "lru_hash" and .max_entries == 8192)
+		and any(.[]; .name == "task_slots" and .type == "array")' <<<"$maps"
+	"$CLIENT" --loops 2 >"$T/manifest"
+	stop_trace
+	[ "$trace_status" -eq 0 ]
+	ev=$(events_of vfio_client)
+	[ "$(jq length <<<"$ev")" -eq 38 ]
+	compare_with_manifest "$T/manifest" "$ev"
+	jq -e 'all(.latency_ns > 0)' <<<"$ev"
+}
+
 @test "non-VFIO ioctls and unclassified files are never reported" {
 	start_trace --json --mode tracepoint
 	"$CLIENT" >/dev/null

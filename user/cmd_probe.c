@@ -123,6 +123,8 @@ static void probe_text(const struct isc_probe *p, const struct isc_abi *a)
 	abi_text(a);
 	printf("tp entry reads  %s\n", p->tp_typed ? "plain loads (bpf_rdonly_cast)" :
 						     "bpf_probe_read_kernel (no bpf_rdonly_cast)");
+	printf("call slots      %s\n", loader__task_slots() ? "task storage" :
+				       "LRU hash by thread id (no task storage for tracepoints)");
 	printf("mode            %s (%s)\n",
 	       p->mode == ISC_MODE_AUTO ? "none" : loader__mode_name(p->mode), p->mode_reason);
 }
@@ -182,6 +184,8 @@ static void probe_json(const struct isc_probe *p, const struct isc_abi *a)
 	json_object_object_add(j, "tracepoint_available", json_object_new_boolean(p->tp_ok));
 	json_object_object_add(j, "tracepoint_reads", json_object_new_string(p->tp_typed ? "btf" :
 										       "probe"));
+	json_object_object_add(j, "call_slots", json_object_new_string(loader__task_slots() ?
+									   "task_storage" : "lru_hash"));
 	json_object_object_add(j, "mode", p->mode == ISC_MODE_AUTO ? NULL :
 				  json_object_new_string(loader__mode_name(p->mode)));
 	json_object_object_add(j, "mode_reason", json_object_new_string(p->mode_reason));

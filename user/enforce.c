@@ -220,7 +220,6 @@ int enforcer__start(struct isc_enforcer *e, const struct isc_kernel *k, uint32_t
 	e->race = fentry ? "fentry/fexit on the fops handlers" : "sys_exit_ioctl";
 	/* The shared helpers declare maps this object does not use (its
 	 * inflight_nr counts the calls waiting for a race recheck). */
-	bpf_map__set_max_entries(skel->maps.inflight, 1);
 	bpf_map__set_max_entries(skel->maps.stats, 1);
 	bpf_map__set_max_entries(skel->maps.events, ringbuf_bytes);
 	loader__quiet(true);

@@ -200,6 +200,37 @@ static void tp_entry_pick(struct bpf_object *obj, bool typed, bool lsm_entry)
 	bpf_program__set_autoload(btf, on && typed);
 }
 
+/* Tracepoint programs may call bpf_task_storage_get (probed once). */
+bool loader__task_slots(void)
+{
+	static int ok = -1;
+
+	if (ok < 0 && getenv("ISC_NO_TASK_SLOTS"))
+		ok = 0;
+	if (ok < 0)
+		ok = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_storage_get,
+					     NULL) == 1;
+	return ok;
+}
+
+/*
+ * Where an object's in-flight slots live (bpf/inflight.bpf.h): the task's
+ * storage where tracepoint programs may use it, else the LRU hash. The map
+ * not used is made the smallest the kernel creates (task storage does not
+ * exist before 5.11: an array stands in).
+ */
+#define SLOTS_SETUP(skel)							\
+	do {									\
+		(skel)->rodata->use_task_slots = loader__task_slots();		\
+		if ((skel)->rodata->use_task_slots) {				\
+			bpf_map__set_max_entries((skel)->maps.inflight, 1);	\
+		} else {							\
+			bpf_map__set_type((skel)->maps.task_slots, BPF_MAP_TYPE_ARRAY); \
+			bpf_map__set_map_flags((skel)->maps.task_slots, 0);	\
+			bpf_map__set_max_entries((skel)->maps.task_slots, 1);	\
+		}								\
+	} while (0)
+
 /*
  * Open the objects the wanted hooks live in, with exactly those programs
  * enabled. A session (shared) always has the ioctl object, whose maps the
@@ -220,6 +251,10 @@ static int objs_open(struct isc_objs *o, const bool *want, uint32_t ringbuf_byte
 		goto fail;
 	for (k = 0; k < 2; k++)
 		enable_progs(objs_obj(o, k), k, want);
+	if (o->ioctl)
+		SLOTS_SETUP(o->ioctl);
+	if (o->iommu)
+		SLOTS_SETUP(o->iommu);
 	if (ringbuf_bytes && o->ioctl)
 		bpf_map__set_max_entries(o->ioctl->maps.events, ringbuf_bytes);
 	if (ringbuf_bytes && o->iommu)
@@ -251,6 +286,7 @@ static int objs_load(struct isc_objs *o)
 		err = reuse(o->iommu->maps.events, o->ioctl->maps.events) ?:
 		      reuse(o->iommu->maps.stats, o->ioctl->maps.stats) ?:
 		      reuse(o->iommu->maps.inflight, o->ioctl->maps.inflight) ?:
+		      reuse(o->iommu->maps.task_slots, o->ioctl->maps.task_slots) ?:
 		      reuse(o->iommu->maps.inflight_nr, o->ioctl->maps.inflight_nr) ?:
 		      reuse(o->iommu->maps.fops_kinds, o->ioctl->maps.fops_kinds) ?:
 		      reuse(o->iommu->maps.rdev_kinds, o->ioctl->maps.rdev_kinds);
@@ -719,6 +755,7 @@ int loader__start_top(struct isc_session *s, struct isc_probe *p, const struct i
 	tp_entry_pick(t->obj, p->tp_typed, s->lsm_entry);
 	bpf_map__set_max_entries(t->maps.events, 4096);	/* no records from here */
 	SET_FILTERS(t->rodata, o);
+	SLOTS_SETUP(t);
 	for (i = ISC_HK_IOMMU_FIRST; i < ISC_HK_MAX && !want[i]; i++)
 		;
 	if (i < ISC_HK_MAX) {
@@ -732,11 +769,13 @@ int loader__start_top(struct isc_session *s, struct isc_probe *p, const struct i
 		if (o->ringbuf_bytes)
 			bpf_map__set_max_entries(im->maps.events, o->ringbuf_bytes);
 		SET_FILTERS(im->rodata, o);
+		SLOTS_SETUP(im);
 	}
 	err = top_bpf__load(t);
 	if (!err && im)
 		err = reuse(im->maps.stats, t->maps.stats) ?:
 		      reuse(im->maps.inflight, t->maps.inflight) ?:
+		      reuse(im->maps.task_slots, t->maps.task_slots) ?:
 		      reuse(im->maps.inflight_nr, t->maps.inflight_nr) ?:
 		      reuse(im->maps.fops_kinds, t->maps.fops_kinds) ?:
 		      reuse(im->maps.rdev_kinds, t->maps.rdev_kinds) ?:

@@ -88,6 +88,9 @@ struct isc_session {
 	int stats_fd;
 };
 
+/* Tracepoint programs may use task storage: the in-flight slots live there
+ * (bpf/inflight.bpf.h) instead of in an LRU hash. Probed once. */
+bool loader__task_slots(void);
 const char *loader__hook_name(enum isc_hook_id id);	/* "fentry", "bind", ... */
 const char *loader__hook_target(enum isc_hook_id id);
 const char *loader__mode_name(enum isc_mode m);
