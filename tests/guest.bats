@@ -48,12 +48,12 @@ show_console() {
 	*) jq -e '.tracepoint_reads == "btf"' "$p" ;;
 	esac
 	# the in-flight slots: task storage where tracepoint programs may use
-	# it, the LRU hash before (5.10 has no task storage at all)
-	case $K in
-	5.10) jq -e '.call_slots == "lru_hash"' "$p" ;;
-	6.1) jq -e '.call_slots == "lru_hash" or .call_slots == "task_storage"' "$p" ;;
-	*) jq -e '.call_slots == "task_storage"' "$p" ;;
-	esac
+	# it (6.1 on), the LRU hash on 5.10 (no task storage at all)
+	if [ "$K" = 5.10 ]; then
+		jq -e '.call_slots == "lru_hash"' "$p"
+	else
+		jq -e '.call_slots == "task_storage"' "$p"
+	fi
 }
 
 check_mode() {
