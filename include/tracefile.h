@@ -10,7 +10,9 @@
  * Layout (host byte order, x86_64): struct isc_raw_header; abi_nr __u32
  * struct sizes, then abi_nr __u8 size sources (struct isc_abi, in catalog
  * order); then records, each starting with struct isc_event_hdr whose size
- * says how long it is.
+ * says how long it is: the kernel's, and struct isc_raw_abi where what the
+ * kernel understands changed during the capture (VFIO or iommufd modules
+ * loaded or unloaded): the records after it are judged by it.
  */
 #ifndef ISC_TRACEFILE_H
 #define ISC_TRACEFILE_H
@@ -34,6 +36,19 @@ struct isc_raw_header {
 	__s8 abi_ext[16];
 	char release[65];	/* uname -r of the recording host */
 	char mode[11];		/* "full" or "tracepoint" */
+};
+
+/* isc_event_hdr.type of an in-stream ABI record (never a kernel type) */
+#define ISC_RAW_EV_ABI	0x7f00
+
+struct isc_raw_abi {
+	struct isc_event_hdr hdr;	/* ISC_RAW_EV_ABI, size: all of it */
+	__u16 abi_version;
+	__u8 abi_backend;
+	__u8 abi_ext_known;
+	__s8 abi_ext[16];
+	__u32 abi_nr;		/* the header's: the catalog does not change */
+	/* then abi_nr __u32 struct sizes, abi_nr __u8 size sources */
 };
 
 #endif /* ISC_TRACEFILE_H */

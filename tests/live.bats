@@ -203,6 +203,42 @@ events_of() {
 	[ ! -e "$T/x.isc" ]
 }
 
+@test "trace -w: a session that cannot start removes only a file it created itself" {
+	# full mode is refused on this host: the session fails after the open
+	"$BIN" probe --json | jq -e '.full_available | not' >/dev/null ||
+		skip "full mode works here: no failing session to provoke"
+	run "$BIN" trace -w "$T/new.isc" --mode full
+	[ "$status" -eq 1 ]
+	[ ! -e "$T/new.isc" ]
+	# never a device, never a file that was there before
+	run "$BIN" trace -w /dev/null --mode full
+	[ "$status" -eq 1 ]
+	[ -c /dev/null ]
+	echo before >"$T/old.isc"
+	run "$BIN" trace -w "$T/old.isc" --mode full
+	[ "$status" -eq 1 ]
+	[ -e "$T/old.isc" ]
+	# without privileges nothing is opened at all: the old capture is intact
+	echo before >"$T/old.isc"
+	chmod 666 "$T/old.isc"
+	if command -v setpriv >/dev/null; then
+		run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+			"$BIN" trace -w "$T/old.isc"
+		[ "$status" -eq 1 ]
+		[ "$(cat "$T/old.isc")" = before ]
+	fi
+	# a replay read from a pipe names offsets from the file's start
+	start_session tracing raw trace -w "$T/calls.isc" -c vfio_client --mode tracepoint \
+		"${CLASSIFY[@]}"
+	"$CLIENT" >/dev/null
+	stop_session "$SESSION_PID"
+	size=$(stat -c %s "$T/calls.isc")
+	run bash -c "head -c $((size - 10)) '$T/calls.isc' | '$BIN' trace -r - --json"
+	[ "$status" -eq 1 ]
+	off=$(grep -o 'truncated record at offset [0-9]*' <<<"$output" | grep -o '[0-9]*$')
+	[ "$off" -gt 0 ] && [ "$off" -lt "$size" ]
+}
+
 @test "text mode: a header, one line per call, errno names, redacted secrets" {
 	start_trace -c vfio_client "${CLASSIFY[@]}"
 	"$CLIENT" >/dev/null

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "commands.h"
 #include "output.h"
 #include "session.h"
@@ -133,13 +134,21 @@ static int trace_write(struct isc_session_opts *so, const char *path)
 	static char buf[1 << 20];
 	struct isc_sink sink = { .drops = write_drops };
 	struct isc_session_result res;
-	FILE *f;
+	bool created = false;
+	struct stat st;
+	FILE *f = stdout;
 	int ret;
 
-	f = strcmp(path, "-") ? fopen(path, "w") : stdout;
-	if (!f) {
-		isc_err("cannot create %s: %s", path, strerror(errno));
+	/* privileges first: a refused run must not touch an existing file */
+	if (commands__preflight())
 		return ISC_EXIT_FAIL;
+	if (strcmp(path, "-")) {
+		created = stat(path, &st) && errno == ENOENT;
+		f = fopen(path, "w");
+		if (!f) {
+			isc_err("cannot create %s: %s", path, strerror(errno));
+			return ISC_EXIT_FAIL;
+		}
 	}
 	setvbuf(f, buf, _IOFBF, sizeof(buf));
 	so->raw = f;
@@ -152,8 +161,10 @@ static int trace_write(struct isc_session_opts *so, const char *path)
 		isc_err("failed to write %s: %s", path, strerror(errno));
 		ret = ISC_EXIT_FAIL;
 	}
-	/* a session that never started leaves no file behind */
-	if (ret != ISC_EXIT_OK && f != stdout && !res.records)
+	/* a session that never started leaves no file of its own behind
+	 * (never a device, a FIFO or a file that was there before) */
+	if (ret != ISC_EXIT_OK && created && !res.records && !stat(path, &st) &&
+	    S_ISREG(st.st_mode))
 		unlink(path);
 	session__free(&res);
 	return ret;

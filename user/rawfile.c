@@ -54,10 +54,81 @@ int rawfile__write_header(FILE *f, const struct isc_abi *a, const char *release,
 	return 0;
 }
 
+/* Check and take what the kernel understood: the header's or an ABI
+ * record's fields and arrays. a->size and a->size_src hold a->nr entries. */
+static int abi_load(struct isc_abi *a, __u16 version, __u8 backend, __u8 ext_known,
+		    const __s8 *ext, const void *sizes, const void *srcs)
+{
+	const uint8_t *src = srcs;
+	uint32_t size;
+	size_t i;
+
+	/* all checked before anything is taken: a damaged one changes nothing */
+	if (backend > ISC_BACKEND_IOMMUFD || ext_known > 1)
+		return -1;
+	for (i = 0; i < a->nr; i++) {
+		memcpy(&size, (const char *)sizes + i * sizeof(size), sizeof(size));
+		if (src[i] > ISC_SIZE_CATALOG || size > 65536)
+			return -1;
+	}
+	memcpy(a->size, sizes, a->nr * sizeof(*a->size));
+	memcpy(a->size_src, srcs, a->nr * sizeof(*a->size_src));
+	a->version = version;
+	a->backend = backend;
+	a->ext_known = ext_known;
+	memcpy(a->ext, ext, sizeof(a->ext));
+	return 0;
+}
+
+int rawfile__write_abi(FILE *f, const struct isc_abi *a)
+{
+	struct isc_raw_abi r;
+	size_t size = sizeof(r) + a->nr * (sizeof(*a->size) + sizeof(*a->size_src));
+	static const char pad[8];
+	size_t padded = (size + 7) & ~(size_t)7;
+
+	if (padded > ISC_RAW_MAX_RECORD)
+		return -E2BIG;
+	memset(&r, 0, sizeof(r));
+	r.hdr.type = ISC_RAW_EV_ABI;
+	r.hdr.version = ISC_EVENT_VERSION;
+	r.hdr.size = padded;
+	r.abi_version = a->version;
+	r.abi_backend = a->backend;
+	r.abi_ext_known = a->ext_known;
+	memcpy(r.abi_ext, a->ext, sizeof(r.abi_ext));
+	r.abi_nr = a->nr;
+	if (fwrite(&r, sizeof(r), 1, f) != 1 ||
+	    fwrite(a->size, sizeof(*a->size), a->nr, f) != a->nr ||
+	    fwrite(a->size_src, sizeof(*a->size_src), a->nr, f) != a->nr ||
+	    fwrite(pad, 1, padded - size, f) != padded - size)
+		return -(errno ?: EIO);
+	return (int)padded;	/* at most ISC_RAW_MAX_RECORD */
+}
+
+int rawfile__apply_abi(const void *buf, size_t n, const char *path, struct isc_abi *a)
+{
+	const struct isc_raw_abi *r = buf;
+	const char *p = (const char *)(r + 1);
+
+	if (n < sizeof(struct isc_event_hdr) || r->hdr.type != ISC_RAW_EV_ABI)
+		return 0;
+	if (n < sizeof(*r) || r->abi_nr != a->nr ||
+	    n < sizeof(*r) + a->nr * (sizeof(*a->size) + sizeof(*a->size_src)) ||
+	    abi_load(a, r->abi_version, r->abi_backend, r->abi_ext_known, r->abi_ext, p,
+		     p + a->nr * sizeof(*a->size))) {
+		fflush(stdout);
+		isc_err("%s: damaged kernel ABI record", path);
+		return -1;
+	}
+	return 1;
+}
+
 int rawfile__read_header(FILE *f, const char *path, struct isc_raw_header *h,
 			 struct isc_abi *a)
 {
-	size_t nr, i;
+	void *sizes = NULL, *srcs = NULL;
+	size_t nr;
 
 	memset(a, 0, sizeof(*a));
 	if (fread(h, sizeof(*h), 1, f) != 1) {
@@ -80,38 +151,35 @@ int rawfile__read_header(FILE *f, const char *path, struct isc_raw_header *h,
 			path, h->abi_nr, h->abi_nr == nr ? ", not the same" : "", nr);
 		return -1;
 	}
-	if (h->abi_backend > ISC_BACKEND_IOMMUFD || h->abi_ext_known > 1) {
-		isc_err("%s: damaged header (kernel ABI)", path);
-		return -1;
-	}
 	h->release[sizeof(h->release) - 1] = '\0';
 	h->mode[sizeof(h->mode) - 1] = '\0';
 	a->nr = nr;
-	a->version = h->abi_version;
-	a->backend = h->abi_backend;
-	a->ext_known = h->abi_ext_known;
-	memcpy(a->ext, h->abi_ext, sizeof(a->ext));
 	a->size = calloc(nr, sizeof(*a->size));
 	a->size_src = calloc(nr, sizeof(*a->size_src));
-	if (!a->size || !a->size_src) {
-		abi__free(a);
+	sizes = calloc(nr, sizeof(*a->size));
+	srcs = calloc(nr, sizeof(*a->size_src));
+	if (!a->size || !a->size_src || !sizes || !srcs) {
 		isc_err("out of memory");
-		return -1;
+		goto fail;
 	}
-	if (fread(a->size, sizeof(*a->size), nr, f) != nr ||
-	    fread(a->size_src, sizeof(*a->size_src), nr, f) != nr) {
-		abi__free(a);
+	if (fread(sizes, sizeof(*a->size), nr, f) != nr ||
+	    fread(srcs, sizeof(*a->size_src), nr, f) != nr) {
 		isc_err("%s: truncated header (the kernel ABI part)", path);
-		return -1;
+		goto fail;
 	}
-	for (i = 0; i < nr; i++) {
-		if (a->size_src[i] > ISC_SIZE_CATALOG || a->size[i] > 65536) {
-			abi__free(a);
-			isc_err("%s: damaged header (kernel ABI)", path);
-			return -1;
-		}
+	if (abi_load(a, h->abi_version, h->abi_backend, h->abi_ext_known, h->abi_ext, sizes,
+		     srcs)) {
+		isc_err("%s: damaged header (kernel ABI)", path);
+		goto fail;
 	}
+	free(sizes);
+	free(srcs);
 	return 0;
+fail:
+	free(sizes);
+	free(srcs);
+	abi__free(a);
+	return -1;
 }
 
 long rawfile__next(FILE *f, const char *path, void *buf, uint64_t *offset)

@@ -17,6 +17,13 @@ int rawfile__write_header(FILE *f, const struct isc_abi *a, const char *release,
  * reason printed (one line naming path). */
 int rawfile__read_header(FILE *f, const char *path, struct isc_raw_header *h,
 			 struct isc_abi *a);
+/* An ABI record (what the kernel understands now) after the records so
+ * far. Its size, or -errno. */
+int rawfile__write_abi(FILE *f, const struct isc_abi *a);
+/* If buf (n bytes, from rawfile__next) is an ABI record, load it into a
+ * (which has the header's catalog size): 1; 0 for any other record; -1
+ * with the reason printed when it is damaged. */
+int rawfile__apply_abi(const void *buf, size_t n, const char *path, struct isc_abi *a);
 /* The next record into buf (ISC_RAW_MAX_RECORD bytes): its size, 0 at the
  * end of the file, or -1 with the reason printed (a truncated or corrupt
  * record; *offset says where). */

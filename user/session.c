@@ -199,6 +199,7 @@ static int on_raw_record(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
 
+	errno = 0;
 	if (fwrite(data, size, 1, r->raw) != 1) {
 		r->raw_err = errno ?: EIO;
 		return -r->raw_err;	/* stops the consume */
@@ -247,6 +248,15 @@ static void periodic(struct isc_session *s, struct run *r, uint64_t *drops, uint
 		*mods = h;
 		kernel__refresh(&p->kernel);
 		abi__learn(&r->res->abi, p->kernel.release, false);
+		/* trace -w: the records from here on are judged by this */
+		if (r->raw && !r->raw_err) {
+			int n = rawfile__write_abi(r->raw, &r->res->abi);
+
+			if (n < 0)
+				r->raw_err = -n;
+			else
+				r->res->raw_bytes += n;
+		}
 		if (loader__sync_classifiers(s, &p->kernel))
 			isc_warn("failed to update classifiers after a module change");
 		else
@@ -378,8 +388,8 @@ int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
 	}
 	if (rb)
 		ring_buffer__consume(rb);
-	if (o->raw && (r->raw_err || fflush(o->raw))) {
-		isc_err("failed to write the trace file: %s", strerror(r->raw_err ?: errno));
+	if (o->raw && (r->raw_err || fflush(o->raw) || ferror(o->raw))) {
+		isc_err("failed to write the trace file: %s", strerror(r->raw_err ?: errno ?: EIO));
 		goto out;
 	}
 	late_verdicts(r, true, NULL);
@@ -406,7 +416,7 @@ int session__replay(const char *path, const struct isc_sink *sink,
 	uint64_t off;
 	FILE *f;
 	long n;
-	int ret = ISC_EXIT_FAIL;
+	int err, ret = ISC_EXIT_FAIL;
 
 	memset(res, 0, sizeof(*res));
 	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
@@ -421,9 +431,15 @@ int session__replay(const char *path, const struct isc_sink *sink,
 	snprintf(res->release, sizeof(res->release), "%s", h.release);
 	if (sink->started)
 		sink->started(sink->ctx, NULL, res);
-	off = ftell(f);
-	while ((n = rawfile__next(f, path, buf, &off)) > 0)
-		on_record(&r, buf, n);
+	/* where the records start (ftell does not work on a pipe) */
+	off = sizeof(h) + (uint64_t)res->abi.nr * (sizeof(*res->abi.size) + sizeof(*res->abi.size_src));
+	while ((n = rawfile__next(f, path, buf, &off)) > 0) {
+		err = rawfile__apply_abi(buf, n, path, &res->abi);
+		if (err < 0)
+			goto out;
+		if (!err)
+			on_record(&r, buf, n);
+	}
 	if (n < 0)
 		goto out;
 	late_verdicts(&r, true, NULL);

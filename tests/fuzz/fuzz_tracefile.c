@@ -43,6 +43,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (!rawfile__read_header(f, "fuzz", &h, &abi)) {
 		while ((n = rawfile__next(f, "fuzz", buf, &off)) > 0) {
+			int k = rawfile__apply_abi(buf, n, "fuzz", &abi);
+
+			if (k < 0)
+				break;	/* as a replay does */
+			if (k)
+				continue;
 			if (decode__type(buf, n) != ISC_EV_IOCTL || decode__ioctl(buf, n, &v))
 				continue;
 			classify__ioctl(&abi, &v, &cls);

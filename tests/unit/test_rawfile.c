@@ -90,28 +90,83 @@ int main(void)
 		abi__free(&b);
 		fclose(f);
 	}
+	TEST(abi_record) {
+		/* modules changed during the capture: the records after an ABI
+		 * record are judged by it */
+		struct isc_abi later;
+		FILE *t = tmpfile();
+		long n;
+
+		memset(&later, 0, sizeof(later));
+		abi__learn(&later, "5.10.0", false);
+		later.backend = 1;
+		CHECK(t != NULL, "tmpfile");
+		n = rawfile__write_abi(t, &later);
+		CHECK(n > 0 && n % 8 == 0, "ABI record of %ld bytes", n);
+		ev.hdr.type = ISC_EV_IOCTL;
+		ev.hdr.size = sizeof(ev);
+		fwrite(&ev, sizeof(ev), 1, t);
+		rewind(t);
+		f = tmpfile();
+		rawfile__write_header(f, &a, "6.12.95", "full", 0);
+		while ((n = fread(buf, 1, sizeof(buf), t)) > 0)
+			fwrite(buf, 1, n, f);
+		fclose(t);
+		rewind(f);
+		ASSERT_EQ(rawfile__read_header(f, "t", &h, &b), 0, "header");
+		ASSERT_EQ(b.version, a.version, "the starting kernel");
+		off = 0;
+		n = rawfile__next(f, "t", buf, &off);
+		ASSERT_EQ(rawfile__apply_abi(buf, n, "t", &b), 1, "an ABI record");
+		ASSERT_EQ(b.version, later.version, "the kernel after the change");
+		ASSERT_EQ(b.backend, 1, "its backend");
+		for (i = 0; i < b.nr && b.size[i] == later.size[i]; i++)
+			;
+		ASSERT_EQ(i, b.nr, "its struct sizes");
+		n = rawfile__next(f, "t", buf, &off);
+		ASSERT_EQ(rawfile__apply_abi(buf, n, "t", &b), 0, "a kernel record is not");
+		/* a damaged one is refused and changes nothing */
+		rewind(f);
+		rawfile__read_header(f, "t", &h, &b);
+		n = rawfile__next(f, "t", buf, &off);
+		((struct isc_raw_abi *)buf)->abi_backend = 9;
+		ASSERT_EQ(rawfile__apply_abi(buf, n, "t", &b), -1, "bad backend refused");
+		ASSERT_EQ(b.version, a.version, "nothing taken from it");
+		((struct isc_raw_abi *)buf)->abi_backend = 1;
+		ASSERT_EQ(rawfile__apply_abi(buf, 40, "t", &b), -1, "cut short refused");
+		abi__free(&b);
+		abi__free(&later);
+		fclose(f);
+	}
 	TEST(refused_headers) {
-		char bytes[sizeof(h)];
+		static char bytes[sizeof(h) + 1024];
+		size_t len;
 
 		f = roundtrip(&a, NULL, 0);
-		CHECK(fread(bytes, 1, sizeof(bytes), f) == sizeof(bytes), "raw header");
+		len = fread(bytes, 1, sizeof(bytes), f);
+		CHECK(len == sizeof(h) + a.nr * 5, "header and ABI arrays: %zu bytes", len);
 		fclose(f);
-		/* each damage alone: magic, format version, catalog, backend */
-		static const size_t at[] = { 0, 8, 24, offsetof(struct isc_raw_header, abi_backend) };
+		/* each damage alone: magic, format version, catalog, backend, a
+		 * size source */
+		static const size_t at[] = { 0, 8, 24, offsetof(struct isc_raw_header, abi_backend), 0 };
+		static const char *const why[] = { "not an iommuscope", "file format", "another ioctl",
+						   "damaged header", "damaged header" };
 		for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
-			char bad[sizeof(h)];
+			static char bad[sizeof(bytes)];
+			size_t k = i == 4 ? len - 1 : at[i];
 
-			memcpy(bad, bytes, sizeof(bad));
-			bad[at[i]] ^= 0x5a;
+			memcpy(bad, bytes, len);
+			bad[k] ^= 0x5a;
 			f = tmpfile();
-			fwrite(bad, 1, sizeof(bad), f);
+			fwrite(bad, 1, len, f);
 			rewind(f);
-			CHECK(rawfile__read_header(f, "t", &h, &b) == -1, "damage at %zu refused", at[i]);
+			CHECK(rawfile__read_header(f, "t", &h, &b) == -1, "damage at %zu (%s) refused", k,
+			      why[i]);
 			fclose(f);
 		}
 		/* the header alone, without the ABI arrays */
 		f = tmpfile();
-		fwrite(bytes, 1, sizeof(bytes), f);
+		fwrite(bytes, 1, sizeof(h), f);
 		rewind(f);
 		ASSERT_EQ(rawfile__read_header(f, "t", &h, &b), -1, "ABI arrays missing");
 		fclose(f);
