@@ -31,3 +31,27 @@ setup() {
 	# device fds (anonymous inodes) are known only by the new f_op address
 	jq -e 'any(.fd_kind == "device")' <<<"$ev"
 }
+
+@test "$ISC_GUEST_KERNEL: a trace -w capture across the module changes carries the new ABI and replays as the live trace" {
+	[ "$(cat "$D/trace-w.rc")" -eq 0 ] || cat "$D/tp-w.err"
+	[ "$(cat "$D/trace-r.rc")" -eq 0 ] || cat "$D/tp-replay.err"
+	# the in-stream ABI records (include/tracefile.h: after the 128-byte
+	# header and the ABI arrays, records led by type and size)
+	n=$(python3 - "$D/tp.isc" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+nr = struct.unpack_from("<I", b, 28)[0]
+off, abi = 128 + nr * 5, 0
+while off + 8 <= len(b):
+    typ, _, size = struct.unpack_from("<HHI", b, off)
+    abi += typ == 0x7f00
+    off += size
+print(abi)
+PY
+)
+	[ "$n" -ge 2 ]	# modules gone, then back
+	live=$(trace_events_of "$D/tp.jsonl" vfio_workload | jq -c 'map(del(.ts_ns, .latency_ns))')
+	replay=$(trace_events_of "$D/tp-replay.jsonl" vfio_workload | jq -c 'map(del(.ts_ns, .latency_ns))')
+	[ "$(jq length <<<"$replay")" -gt 30 ]
+	[ "$live" = "$replay" ]
+}

@@ -8,6 +8,8 @@
 #include "rawfile.h"
 #include "util.h"
 
+/* tests/guest-modules.bats walks a file with this offset */
+_Static_assert(sizeof(struct isc_raw_header) == 128, "the header is 128 bytes");
 _Static_assert(sizeof(struct isc_ioctl_event) <= ISC_RAW_MAX_RECORD &&
 	       sizeof(struct isc_iommu_event) <= ISC_RAW_MAX_RECORD,
 	       "a record must fit the reader's buffer");

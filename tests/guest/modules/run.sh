@@ -41,6 +41,10 @@ wait $TP
 echo $? >"$R/full.rc"
 
 start_trace tp tracepoint
+# and a capture (trace -w) of the same: it must carry the ABI changes
+$ISC trace -w "$R/tp.isc" --mode tracepoint 2>"$R/tp-w.err" &
+WP=$!
+wait_for "$R/tp-w.err" $WP tracing
 echo "-- under tracepoint mode" >>"$R/steps.log"
 unload_all
 ls /sys/module | grep -c '^vfio' >"$R/vfio-left.txt"
@@ -55,4 +59,9 @@ echo $? >"$R/workload.rc"
 kill -INT $TP
 wait $TP
 echo $? >"$R/trace.rc"
+kill -INT $WP
+wait $WP
+echo $? >"$R/trace-w.rc"
+$ISC trace -r "$R/tp.isc" --json >"$R/tp-replay.jsonl" 2>"$R/tp-replay.err"
+echo $? >"$R/trace-r.rc"
 exit 0
