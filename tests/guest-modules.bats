@@ -49,7 +49,13 @@ while off + 8 <= len(b):
 print(abi)
 PY
 )
-	[ "$n" -ge 2 ]	# modules gone, then back
+	# modules gone, then back; on 5.10 the full-mode step before took
+	# them all (nothing held vfio), so only their return is in this capture
+	if [ "$K" = 5.10 ]; then
+		[ "$n" -ge 1 ]
+	else
+		[ "$n" -ge 2 ]
+	fi
 	live=$(trace_events_of "$D/tp.jsonl" vfio_workload | jq -c 'map(del(.ts_ns, .latency_ns))')
 	replay=$(trace_events_of "$D/tp-replay.jsonl" vfio_workload | jq -c 'map(del(.ts_ns, .latency_ns))')
 	[ "$(jq length <<<"$replay")" -gt 30 ]
