@@ -126,6 +126,7 @@ int main(void)
 		n = rawfile__next(f, "t", buf, &off);
 		ASSERT_EQ(rawfile__apply_abi(buf, n, "t", &b), 0, "a kernel record is not");
 		/* a damaged one is refused and changes nothing */
+		abi__free(&b);
 		rewind(f);
 		rawfile__read_header(f, "t", &h, &b);
 		n = rawfile__next(f, "t", buf, &off);
