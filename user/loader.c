@@ -271,6 +271,16 @@ static int reuse(struct bpf_map *dst, struct bpf_map *src)
 	return bpf_map__reuse_fd(dst, bpf_map__fd(src));
 }
 
+/* The maps the iommu object shares with the ioctl or top object (common.bpf.h,
+ * inflight.bpf.h): one set of counters, slots and classifiers. */
+#define REUSE_SHARED(dst, src)							\
+	(reuse((dst)->maps.stats, (src)->maps.stats) ?:			\
+	 reuse((dst)->maps.inflight, (src)->maps.inflight) ?:			\
+	 reuse((dst)->maps.task_slots, (src)->maps.task_slots) ?:		\
+	 reuse((dst)->maps.inflight_nr, (src)->maps.inflight_nr) ?:		\
+	 reuse((dst)->maps.fops_kinds, (src)->maps.fops_kinds) ?:		\
+	 reuse((dst)->maps.rdev_kinds, (src)->maps.rdev_kinds))
+
 static int objs_load(struct isc_objs *o)
 {
 	int err;
@@ -284,12 +294,7 @@ static int objs_load(struct isc_objs *o)
 		return 0;
 	if (o->ioctl) {
 		err = reuse(o->iommu->maps.events, o->ioctl->maps.events) ?:
-		      reuse(o->iommu->maps.stats, o->ioctl->maps.stats) ?:
-		      reuse(o->iommu->maps.inflight, o->ioctl->maps.inflight) ?:
-		      reuse(o->iommu->maps.task_slots, o->ioctl->maps.task_slots) ?:
-		      reuse(o->iommu->maps.inflight_nr, o->ioctl->maps.inflight_nr) ?:
-		      reuse(o->iommu->maps.fops_kinds, o->ioctl->maps.fops_kinds) ?:
-		      reuse(o->iommu->maps.rdev_kinds, o->ioctl->maps.rdev_kinds);
+		      REUSE_SHARED(o->iommu, o->ioctl);
 		if (err)
 			return err;
 	}
@@ -773,13 +778,7 @@ int loader__start_top(struct isc_session *s, struct isc_probe *p, const struct i
 	}
 	err = top_bpf__load(t);
 	if (!err && im)
-		err = reuse(im->maps.stats, t->maps.stats) ?:
-		      reuse(im->maps.inflight, t->maps.inflight) ?:
-		      reuse(im->maps.task_slots, t->maps.task_slots) ?:
-		      reuse(im->maps.inflight_nr, t->maps.inflight_nr) ?:
-		      reuse(im->maps.fops_kinds, t->maps.fops_kinds) ?:
-		      reuse(im->maps.rdev_kinds, t->maps.rdev_kinds) ?:
-		      iommu_bpf__load(im);
+		err = REUSE_SHARED(im, t) ?: iommu_bpf__load(im);
 	if (err) {
 		isc_err("failed to load BPF programs: %s", strerror(-err));
 		goto fail;
