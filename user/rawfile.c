@@ -82,6 +82,12 @@ static int abi_load(struct isc_abi *a, __u16 version, __u8 backend, __u8 ext_kno
 	return 0;
 }
 
+uint64_t rawfile__records_at(const struct isc_abi *a)
+{
+	return sizeof(struct isc_raw_header) + (uint64_t)a->nr * (sizeof(*a->size) +
+								   sizeof(*a->size_src));
+}
+
 int rawfile__write_abi(FILE *f, const struct isc_abi *a)
 {
 	struct isc_raw_abi r;

@@ -17,6 +17,9 @@ int rawfile__write_header(FILE *f, const struct isc_abi *a, const char *release,
  * reason printed (one line naming path). */
 int rawfile__read_header(FILE *f, const char *path, struct isc_raw_header *h,
 			 struct isc_abi *a);
+/* Where the records start in a file whose header carried a (the offset
+ * rawfile__next counts from). */
+uint64_t rawfile__records_at(const struct isc_abi *a);
 /* An ABI record (what the kernel understands now) after the records so
  * far. Its size, or -errno. */
 int rawfile__write_abi(FILE *f, const struct isc_abi *a);

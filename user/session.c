@@ -431,8 +431,7 @@ int session__replay(const char *path, const struct isc_sink *sink,
 	snprintf(res->release, sizeof(res->release), "%s", h.release);
 	if (sink->started)
 		sink->started(sink->ctx, NULL, res);
-	/* where the records start (ftell does not work on a pipe) */
-	off = sizeof(h) + (uint64_t)res->abi.nr * (sizeof(*res->abi.size) + sizeof(*res->abi.size_src));
+	off = rawfile__records_at(&res->abi);	/* ftell does not work on a pipe */
 	while ((n = rawfile__next(f, path, buf, &off)) > 0) {
 		err = rawfile__apply_abi(buf, n, path, &res->abi);
 		if (err < 0)
