@@ -67,7 +67,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(abspath .)/%,%,$(2))";
 endif
 
-.PHONY: all clean deps demo install test test-unit test-cli test-live test-guest check-catalog asan \
+.PHONY: all clean deps demo install test test-unit test-cli test-live test-guest check-catalog check-cold asan \
 	valgrind fuzz lint check-headers bench bench-bins
 all: $(BIN) $(OUTPUT)/iommutop
 
@@ -136,6 +136,10 @@ test-live: all $(CLIENT)
 
 test-guest:
 	$(Q)scripts/test-guest.sh
+
+# the guest test bed's cold-cache steps, run on a warm cache too
+check-cold:
+	$(Q)scripts/check-cold.sh
 
 # ---- make bench: prints figures and PASS/FAIL against the targets; never
 # part of 'make test' (README, Performance). BENCH_GUEST=0 skips the guest.

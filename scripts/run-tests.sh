@@ -10,7 +10,7 @@ trap 'rm -rf "$log"' EXIT
 pass=0 fail=0 skip=0 rc=0
 times=()
 
-for stage in lint check-headers test-unit test-cli test-live asan valgrind fuzz test-guest; do
+for stage in lint check-headers check-cold test-unit test-cli test-live asan valgrind fuzz test-guest; do
 	t0=$(date +%s.%N)
 	make --no-print-directory "$stage" 2>&1 | tee "$log/$stage"
 	st=${PIPESTATUS[0]}
@@ -22,8 +22,8 @@ for stage in lint check-headers test-unit test-cli test-live asan valgrind fuzz 
 	f=$(grep -cE '^not ok [0-9]+' "$log/$stage" | head -n 1)
 	# the unit runner's own total; each clean fuzz target counts as one
 	u=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log/$stage")
-	z=$(grep -cE '^fuzz fuzz_[a-z]+: [0-9?]+ runs .*no crash$|^lint: clang-tidy and cppcheck clean$|^catalog: [0-9]+ checks pass' "$log/$stage")
-	zf=$(grep -cE '^fuzz fuzz_[a-z]+: (FAILED|a saved crash)|^catalog: (FAILS|could not fetch)' "$log/$stage")
+	z=$(grep -cE '^fuzz fuzz_[a-z]+: [0-9?]+ runs .*no crash$|^lint: clang-tidy and cppcheck clean$|^catalog: [0-9]+ checks pass|^(fetch-kernel|build-kernel|uapi) check' "$log/$stage")
+	zf=$(grep -cE '^fuzz fuzz_[a-z]+: (FAILED|a saved crash)|^catalog: (FAILS|could not fetch)|^check-cold: FAIL' "$log/$stage")
 	p=$((p + z)) f=$((f + zf))
 	if [ -n "$u" ]; then
 		p=$((p + ${u% *}))

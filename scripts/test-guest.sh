@@ -11,13 +11,13 @@
 # container, and the kernel's own iommufd selftest under strace and
 # iommuscope; asserted by tests/guest-iommufd.bats.
 #
-# ISC_GUEST_KERNELS  kernels to run (default: 5.10 6.1 6.12 7.2 iommufd)
+# ISC_GUEST_KERNELS  kernels to run (default: scripts/guest/kernels)
 # ISC_GUEST_OUT      where results are kept (default: .output/guest)
 # ISC_GUEST_SKIP=1   skip the stage (prints why)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
-kernels=${ISC_GUEST_KERNELS:-5.10 6.1 6.12 7.2 iommufd}
+kernels=${ISC_GUEST_KERNELS:-$(grep -v '^#' scripts/guest/kernels)}
 out=${ISC_GUEST_OUT:-$top/.output/guest}
 
 if [ "${ISC_GUEST_SKIP:-0}" = 1 ]; then

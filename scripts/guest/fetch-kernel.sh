@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# fetch-kernel.sh NAME [--refresh] [--uapi | --headers]
+# fetch-kernel.sh NAME [--refresh] [--uapi | --headers | --source | --check]
+#
+# --check: extract the cached kernel NAME again from its cached .debs into a
+# scratch directory (the same code as a cold fetch, depmod included) and
+# compare it with the cache; no network (make check-cold runs it).
 #
 # --headers: fetch the kernel build headers of the cached kernel NAME (same
 # Debian version: linux-headers-REL, linux-headers-...-common, linux-kbuild-X.Y)
@@ -18,6 +22,8 @@
 #          6.12  -> bookworm-backports  linux-image-6.12.P+deb12-amd64-unsigned
 #          7.2   -> sid                 linux-binary-7.2.P+debN-amd64
 #                                       + linux-modules-... + linux-base-...
+#          7.3   -> trixie-backports    linux-binary-7.3.P+debN-amd64 (the same
+#                                       split packages as sid)
 #
 # Result (outside the repo):
 #   ${ISC_CACHE:-$HOME/.cache/iommuscope}/kernels/NAME/
@@ -51,8 +57,8 @@
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 {5.10|6.1|6.12|7.2} [--refresh] [--uapi | --headers | --source]" >&2
-    echo "       $0 iommufd [--refresh]   (built from source: build-kernel.sh)" >&2
+    echo "usage: $0 {5.10|6.1|6.12|7.2|7.3} [--refresh] [--uapi | --headers | --source | --check]" >&2
+    echo "       $0 iommufd [--refresh | --check]   (built from source: build-kernel.sh)" >&2
     echo "       $0 --print-mirror    (show the mirror taken from the apt config)" >&2
     exit 2
 }
@@ -69,8 +75,10 @@ REFRESH=${ISC_KERNEL_REFRESH:-0}
 UAPI=0
 HEADERS=0
 SOURCE=0
+CHECK=0
 while [[ $# -gt 0 ]]; do
     case $1 in
+        --check) CHECK=1 ;;
         --refresh) REFRESH=1 ;;
         --uapi) UAPI=1 ;;
         --headers) HEADERS=1 ;;
@@ -87,12 +95,14 @@ case $NAME in
     6.1)  SUITE=bookworm;           STYLE=image;  RX='^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' ;;
     6.12) SUITE=bookworm-backports; STYLE=image;  RX='^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' ;;
     7.2)  SUITE=sid;                STYLE=binary; RX='^linux-binary-7\.2\.[0-9]+\+deb[0-9]+-amd64$' ;;
+    7.3)  SUITE=trixie-backports;   STYLE=binary; RX='^linux-binary-7\.3\.[0-9]+\+deb[0-9]+-amd64$' ;;
     --print-mirror) ;;
     *) usage ;;
 esac
 
 CACHE=${ISC_CACHE:-${HOME:?set HOME or ISC_CACHE}/.cache/iommuscope}
 KDIR=$CACHE/kernels/$NAME
+DEBDIR=$CACHE/debs
 KEYRING=${ISC_DEBIAN_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 MAX_AGE=${ISC_APT_MAX_AGE:-86400}
 
@@ -113,11 +123,87 @@ show_picked() {
     echo "$KDIR"
 }
 
+# extract_kernel TMP PACKAGES DEB...: the kernel of the .debs, laid out as
+# kernels/NAME/ (module tree with depmod's modules.dep), in TMP/out.
+extract_kernel() {
+    local tmp=$1 packages=$2 deb d modroot rels rel out f
+    shift 2
+    mkdir -p "$tmp/root"
+    for deb in "$@"; do
+        log "extracting $(basename "$deb")"
+        dpkg-deb -x "$deb" "$tmp/root"
+    done
+    # Modules live in /lib/modules (bookworm and older) or /usr/lib/modules (sid).
+    modroot=
+    for d in "$tmp/root/lib/modules" "$tmp/root/usr/lib/modules"; do
+        if [[ -d $d ]] && [[ -n $(ls -A "$d") ]]; then modroot=$d; fi
+    done
+    [[ -n $modroot ]] || die "no module tree in $*"
+    mapfile -t rels < <(ls "$modroot")
+    [[ ${#rels[@]} -eq 1 ]] || die "expected one kernel release in $modroot, found: ${rels[*]}"
+    rel=${rels[0]}
+    out=$tmp/out
+    mkdir -p "$out/lib/modules"
+    mv "$modroot/$rel" "$out/lib/modules/$rel"
+    # Image, config and System.map: /boot/*-REL (image-style) or inside the
+    # module dir (binary/base-style, sid).
+    for f in vmlinuz config System.map; do
+        if [[ -f $tmp/root/boot/$f-$rel ]]; then
+            mv "$tmp/root/boot/$f-$rel" "$out/$f"
+        elif [[ -f $out/lib/modules/$rel/$f ]]; then
+            mv "$out/lib/modules/$rel/$f" "$out/$f"
+        fi
+    done
+    [[ -s $out/vmlinuz ]] || die "no vmlinuz in $*"
+    echo "$rel" >"$out/release"
+    printf '%s\n' "$packages" >"$out/packages"
+    # Newer kmod releases look in BASE/usr/lib/modules for `depmod -b BASE`.
+    mkdir -p "$out/usr"
+    ln -s ../lib "$out/usr/lib"
+    log "running depmod for $rel"
+    "$DEPMOD" -b "$out" "$rel"
+    [[ -s $out/lib/modules/$rel/modules.dep ]] || die "depmod produced no modules.dep"
+}
+
+# --check: the cached kernel extracted again from its cached .debs through
+# extract_kernel, into a scratch directory, and compared with the cache: the
+# step a warm cache never runs, run in every CI run. No network.
+check_kernel() {
+    local t0 p ver deb debs=() rel f
+    t0=$(date +%s.%N)
+    kernel_complete || die "no cached kernel $NAME to check (run: $0 $NAME)"
+    while read -r p ver; do
+        [[ -n $p ]] || continue
+        deb=$DEBDIR/${p}_${ver//:/%3a}_amd64.deb
+        [[ -s $deb ]] || die "cached package $deb missing (run: $0 $NAME --refresh)"
+        debs+=("$deb")
+    done <"$KDIR/packages"
+    ((${#debs[@]})) || die "$KDIR/packages lists no package"
+    CHECK_TMP=$(mktemp -d "$CACHE/kernels/.check-$NAME.XXXXXX")
+    trap 'rm -rf "$CHECK_TMP"' EXIT
+    extract_kernel "$CHECK_TMP" "$(<"$KDIR/packages")" "${debs[@]}"
+    rel=$(<"$KDIR/release")
+    [[ $(<"$CHECK_TMP/out/release") == "$rel" ]] || die "release $(<"$CHECK_TMP/out/release") != cached $rel"
+    for f in vmlinuz packages lib/modules/$rel/modules.dep lib/modules/$rel/modules.alias; do
+        [[ -e $KDIR/$f ]] || continue
+        cmp -s "$CHECK_TMP/out/$f" "$KDIR/$f" || die "$f extracted again differs from the cache"
+    done
+    echo "fetch-kernel check $NAME: $rel extracted again from ${#debs[@]} cached packages," \
+        "depmod run; image and modules.dep equal to the cache" \
+        "($(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s)"
+}
+
 UDIR=$CACHE/uapi/$NAME
 if [[ $UAPI == 1 && $REFRESH != 1 && -s $UDIR/.version ]]; then
     # Warm cache: no network at all.
     log "cached: linux-libc-dev $(<"$UDIR/.version")"
     echo "$UDIR"
+    exit 0
+fi
+if [[ $CHECK == 1 ]]; then
+    command -v dpkg-deb >/dev/null || die "dpkg-deb not found"
+    DEPMOD=$(PATH=$PATH:/usr/sbin:/sbin command -v depmod) || die "depmod not found (Debian package kmod)"
+    check_kernel
     exit 0
 fi
 if [[ $HEADERS == 1 ]]; then
@@ -198,7 +284,6 @@ fi
 
 # --- a private apt state for this suite ------------------------------------------
 APTDIR=$CACHE/apt/$SUITE
-DEBDIR=$CACHE/debs
 mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$DEBDIR" "$CACHE/kernels"
 
 # One fetch at a time per cache: parallel runs share lists, debs and kernels.
@@ -382,48 +467,11 @@ done
 # --- extract (no root: dpkg-deb -x) --------------------------------------------------
 TMP=$(mktemp -d "$CACHE/kernels/.$NAME.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
-mkdir -p "$TMP/root"
-for deb in "${DEBS[@]}"; do
-    log "extracting $(basename "$deb")"
-    dpkg-deb -x "$deb" "$TMP/root"
-done
-
-# Modules live in /lib/modules (bookworm and older) or /usr/lib/modules (sid).
-MODROOT=
-for d in "$TMP/root/lib/modules" "$TMP/root/usr/lib/modules"; do
-    if [[ -d $d ]] && [[ -n $(ls -A "$d") ]]; then MODROOT=$d; fi
-done
-[[ -n $MODROOT ]] || die "no module tree in ${PKGS[*]}"
-mapfile -t rels < <(ls "$MODROOT")
-[[ ${#rels[@]} -eq 1 ]] || die "expected one kernel release in $MODROOT, found: ${rels[*]}"
-REL=${rels[0]}
-
-OUT=$TMP/out
-mkdir -p "$OUT/lib/modules"
-mv "$MODROOT/$REL" "$OUT/lib/modules/$REL"
-# Image, config and System.map: /boot/*-REL (image-style) or inside the
-# module dir (binary/base-style, sid).
-for f in vmlinuz config System.map; do
-    if [[ -f $TMP/root/boot/$f-$REL ]]; then
-        mv "$TMP/root/boot/$f-$REL" "$OUT/$f"
-    elif [[ -f $OUT/lib/modules/$REL/$f ]]; then
-        mv "$OUT/lib/modules/$REL/$f" "$OUT/$f"
-    fi
-done
-[[ -s $OUT/vmlinuz ]] || die "no vmlinuz in ${PKGS[*]}"
-echo "$REL" >"$OUT/release"
-printf '%s\n' "$want" >"$OUT/packages"
-# Newer kmod releases look in BASE/usr/lib/modules for `depmod -b BASE`.
-mkdir -p "$OUT/usr"
-ln -s ../lib "$OUT/usr/lib"
-
-log "running depmod for $REL"
-"$DEPMOD" -b "$OUT" "$REL"
-[[ -s $OUT/lib/modules/$REL/modules.dep ]] || die "depmod produced no modules.dep"
+extract_kernel "$TMP" "$want" "${DEBS[@]}"
 
 # Swap in atomically: readers never see a half-extracted kernel.
 if [[ -e $KDIR ]]; then
     mv "$KDIR" "$TMP/old"
 fi
-mv "$OUT" "$KDIR"
+mv "$TMP/out" "$KDIR"
 show_picked "picked"
