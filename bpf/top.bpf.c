@@ -118,19 +118,23 @@ static __always_inline __u32 flag_classes(const struct isc_cat_entry *c, __u32 f
 }
 
 /* VFIO_DEVICE_FEATURE's low 16 bits pick a sub-feature with its own
- * release and its own GET/SET support. */
+ * release and its own GET/SET support. One the catalog lacks is
+ * newer-than-catalog until the exit sees ENOTTY (top_exit). */
 static __always_inline __u32 feature_classes(__u32 flags)
 {
 	__u32 idx = flags & FEATURE_INDEX, *v;
 
 	v = idx < ISC_MAX_FEATURES ? bpf_map_lookup_elem(&features, &idx) : NULL;
-	if (!v || !(*v & ISC_FEATF_KNOWN))
+	if (!v || !(*v & ISC_FEATF_CATALOG))
+		return TC(ISC_TC_NEWER_KERNEL);
+	if (!(*v & ISC_FEATF_KNOWN))
 		return TC(ISC_TC_UNKNOWN_IOCTL);
 	return flags & FEATURE_OPS & ~*v ? TC(ISC_TC_UNKNOWN_FLAGS) : 0;
 }
 
 /* The classes of a call, as user/classify.c classify__ioctl judges them
- * (minus caps-truncated, which needs the thread's next call). */
+ * (minus caps-truncated, which needs the thread's next call). A command in
+ * no catalog row is newer-than-catalog until the exit sees ENOTTY. */
 static __always_inline __u32 classify(__u32 cmd, __u8 kind, __u64 arg)
 {
 	__u32 idx = ISC_CAT_IDX(cmd, kind);
@@ -138,7 +142,9 @@ static __always_inline __u32 classify(__u32 cmd, __u8 kind, __u64 arg)
 	__u32 argsz, flags = 0, cls = 0, head[2];
 	bool has_flags = false;
 
-	if (!c || !(c->cflags & ISC_CATF_KNOWN) || (c->cflags & ISC_CATF_TOO_NEW))
+	if (!c || !(c->cflags & ISC_CATF_KNOWN))
+		return TC(ISC_TC_NEWER_KERNEL);
+	if (c->cflags & ISC_CATF_TOO_NEW)
 		return TC(ISC_TC_UNKNOWN_IOCTL);
 	if (!(c->cflags & ISC_CATF_SIZED) || !arg)
 		return 0;
@@ -251,6 +257,9 @@ static __always_inline int top_exit(__s64 ret)
 	key.dev = e->top_dev;
 	key.fd_kind = e->fd_kind;
 	cls = e->top_classes;
+	/* not in the catalog and not answered: unknown-ioctl after all */
+	if ((cls & TC(ISC_TC_NEWER_KERNEL)) && ISC_RET_UNANSWERED(ret))
+		cls ^= TC(ISC_TC_NEWER_KERNEL) | TC(ISC_TC_UNKNOWN_IOCTL);
 	v = top_val(&key);
 	if (v) {
 		v->calls++;

@@ -130,6 +130,14 @@ struct isc_feature_desc {
 	uint16_t since;		/* 0: not verified, not judged */
 };
 
+/* A VFIO_CHECK_EXTENSION / VFIO_SET_IOMMU id. */
+struct isc_ext_desc {
+	int id;
+	const char *name;	/* "TYPE1v2" */
+	uint16_t since;		/* 0: older than every header checked */
+	uint16_t until;		/* 0: still defined */
+};
+
 /* One layout of a 5.x IOMMU UAPI struct (include/catalog.def ISC_UAPI). */
 struct isc_uapi_desc {
 	int hook;		/* enum isc_iommu_hook that receives it */
@@ -142,6 +150,16 @@ struct isc_uapi_desc {
 /* The layout a kernel of this version expects for the struct the hook
  * receives, or NULL (not in that kernel). */
 const struct isc_uapi_desc *catalog__uapi(int hook, uint16_t version);
+
+/* An extension id by id or by name, or NULL. */
+const struct isc_ext_desc *catalog__ext(int id);
+const struct isc_ext_desc *catalog__ext_by_name(const char *name);
+
+/* The newest uapi header release the catalog was checked against
+ * (ISC_HEADERS, as ISC_VERSION). */
+uint16_t catalog__headers_checked(void);
+/* A kernel of this version (ISC_VERSION) is newer than those headers. */
+bool catalog__kernel_newer(uint16_t version);
 
 /* A VFIO_DEVICE_FEATURE sub-feature by index, or NULL. */
 const struct isc_feature_desc *catalog__feature(uint16_t index);

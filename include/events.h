@@ -46,6 +46,16 @@ enum isc_fd_kind {
 };
 
 /* Which program saw the entry or the exit of a call. */
+/*
+ * The return value of a call no handler took: "no such ioctl" (ENOTTY; an
+ * fexit sees the kernel-internal ENOIOCTLCMD that vfs_ioctl() turns into
+ * it), or an LSM's refusal before any handler ran (EPERM, EACCES). A call
+ * in no catalog row that returns anything else was answered by a kernel
+ * newer than the catalog. Linux errno values: the BPF side has no errno.h.
+ */
+#define ISC_ENOIOCTLCMD		515
+#define ISC_RET_UNANSWERED(r)	((r) == -25 || (r) == -ISC_ENOIOCTLCMD || (r) == -1 || (r) == -13)
+
 enum isc_hook {
 	ISC_HOOK_NONE = 0,
 	ISC_HOOK_TP,		/* syscalls:sys_enter_ioctl / sys_exit_ioctl */
@@ -154,8 +164,10 @@ struct isc_cat_entry {
 
 /* VFIO_DEVICE_FEATURE sub-features, the "features" array (index = the
  * feature's index): ISC_FEATF_KNOWN | the GET/SET bits it supports. 0: no
- * such feature on this kernel. */
+ * such feature on this kernel; ISC_FEATF_CATALOG alone: the catalog has it,
+ * from a later release. */
 #define ISC_FEATF_KNOWN		(1u << 31)
+#define ISC_FEATF_CATALOG	(1u << 30)
 #define ISC_MAX_FEATURES	64
 
 /* What an IOMMU-core event is. */
@@ -278,6 +290,7 @@ enum isc_top_class {		/* mismatch classes judged in the kernel */
 	ISC_TC_TRUNCATED,
 	ISC_TC_UNKNOWN_FLAGS,
 	ISC_TC_UNKNOWN_IOCTL,
+	ISC_TC_NEWER_KERNEL,	/* in no catalog row, yet the kernel answered */
 	ISC_TC_MAX,
 };
 

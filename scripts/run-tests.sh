@@ -22,7 +22,7 @@ for stage in lint check-headers check-cold test-unit test-cli test-live asan val
 	f=$(grep -cE '^not ok [0-9]+' "$log/$stage" | head -n 1)
 	# the unit runner's own total; each clean fuzz target counts as one
 	u=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log/$stage")
-	z=$(grep -cE '^fuzz fuzz_[a-z]+: [0-9?]+ runs .*no crash$|^lint: clang-tidy and cppcheck clean$|^catalog: [0-9]+ checks pass|^(fetch-kernel|build-kernel|uapi) check' "$log/$stage")
+	z=$(grep -cE '^fuzz fuzz_[a-z]+: [0-9?]+ runs .*no crash$|^lint: clang-tidy and cppcheck clean$|^catalog: [0-9]+ checks pass|^catalog: [0-9]+ rows bounded|^catalog: self-test: |^(fetch-kernel|build-kernel|uapi) check' "$log/$stage")
 	zf=$(grep -cE '^fuzz fuzz_[a-z]+: (FAILED|a saved crash)|^catalog: (FAILS|could not fetch)|^check-cold: FAIL' "$log/$stage")
 	p=$((p + z)) f=$((f + zf))
 	if [ -n "$u" ]; then

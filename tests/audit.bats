@@ -41,13 +41,17 @@ stop_audit() {
 	stop_audit
 	[ "$audit_status" -eq 0 ]
 	out=$T/audit.out
-	# exactly these five kinds of mismatch, first as "new" with count 1
+	# exactly these five kinds of mismatch, first as "new" with count 1: the
+	# unknown command on the "iommufd" fd is answered (EINVAL: /dev/urandom
+	# has an ioctl handler), so it is newer-than-catalog, not unknown-ioctl
 	jq -s -e 'map(select(.event == "new")) | map("\(.ioctl) \(.class) \(.argsz) \(.flags)") | sort ==
 		["VFIO_DEVICE_GET_INFO older-struct 16 0",
 		 "VFIO_IOMMU_GET_INFO older-struct 16 0",
 		 "VFIO_IOMMU_MAP_DMA truncated 8 3",
 		 "VFIO_IOMMU_UNMAP_DMA unknown-flags 24 64",
-		 "null unknown-ioctl null null"]' "$out"
+		 "null newer-than-catalog null null"]' "$out"
+	jq -s -e 'map(select(.class == "newer-than-catalog"))[0] | .errno == "EINVAL" and
+		(.explain | test("answered EINVAL: it is newer than this iommuscope.s catalog"))' "$out"
 	jq -s -e 'map(select(.event == "new")) | all(.count == 1 and .comm == "vfio_client"
 		and (.explain | length > 20) and (.exe | length > 0) and .cgroup != null
 		and (.first_seen | test("^20[0-9-]+T[0-9:.]+Z$")))' "$out"
@@ -58,7 +62,9 @@ stop_audit() {
 		(.explain | test("minimum 32"))' "$out"
 	# the per-executable table on stderr
 	grep -E '^EXECUTABLE +CALLS +older-struct' "$T/audit.err"
-	grep -E '^.*vfio_client +76 +8 +0 +4 +4 +0 +0 +4$' "$T/audit.err"
+	grep -E '^.*vfio_client +76 +8 +0 +4 +4 +0 +0 +0 +4$' "$T/audit.err"
+	# the columns line up with their names
+	awk '/^EXECUTABLE/ { h = length($0) } /vfio_client/ { exit length($0) != h }' "$T/audit.err"
 }
 
 @test "audit: text records name the process, the class and the explanation" {

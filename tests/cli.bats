@@ -123,6 +123,13 @@ usage_error() {
 	[ "$(jq -r .kernel <<<"$output")" = "$(uname -r)" ]
 	# a hook that did not attach always says why
 	jq -e '.hooks | map(select(.attached | not)) | all(.reason | type == "string" and length > 0)' <<<"$output"
+	# the newest uapi headers the catalog was checked against (ISC_HEADERS)
+	# and whether this kernel is newer than them
+	want=$(sed -n 's/^ISC_HEADERS(\([0-9]*\), \([0-9]*\))$/\1.\2/p' "$BATS_TEST_DIRNAME/../include/catalog.def")
+	[ -n "$want" ]
+	jq -e --arg h "$want" --arg k "$(uname -r | cut -d. -f1-2)" '.catalog_headers == $h and
+		.kernel_newer_than_catalog == (($k | split(".") | map(tonumber)) >
+					      ($h | split(".") | map(tonumber)))' <<<"$output"
 }
 
 @test "probe text agrees with probe --json on the mode" {

@@ -122,7 +122,7 @@ metrics() {
 	q 'sum(iommuscope_ioctl_mismatches_total{comm="vfio_client"}) by (class)' |
 		jq -e '[.data.result[] | {(.metric.class): .value[1]}] | add ==
 			{"older-struct": "6", "newer-struct": "0", "truncated": "3",
-			 "unknown-flags": "3", "unknown-ioctl": "3"}'
+			 "unknown-flags": "3", "unknown-ioctl": "0", "newer-than-catalog": "3"}'
 	q 'sum(iommuscope_ioctl_latency_seconds_count{comm="vfio_client"})' |
 		jq -e '.data.result[0].value[1] == "57"'
 	q 'histogram_quantile(0.99, sum(iommuscope_ioctl_latency_seconds_bucket{comm="vfio_client"}) by (le))' |

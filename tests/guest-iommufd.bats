@@ -316,3 +316,22 @@ show_console() {
 	jq -e --arg bdf "$bdf" 'map(select(.op == "fault")) | length == 1 and
 		all(.hook == "dmar_fault" and .device == $bdf and .iova == 8388608)' <<<"$i"
 }
+
+@test "iommufd: the catalog's 7.1-7.3 rows on this 7.2 kernel: feature 12 known, 13 and 0x95 not yet" {
+	[ "$(cat "$D/workload-rows.rc")" -eq 0 ] || { tail -n 20 "$D/workload-rows.log"; false; }
+	[ "$(cat "$D/trace-rows.rc")" -eq 0 ] || { cat "$D/trace-rows.err"; false; }
+	ev=$(trace_events_of "$D/trace-rows.jsonl" vfio_workload)
+	jq -e 'map(select(.fd_kind == "device" and .flags == 131084))[0]
+		| .errno == "EINVAL" and .classes == []' <<<"$ev"
+	jq -e 'map(select(.fd_kind == "device" and .flags == 65549))[0]
+		| .errno == "ENOTTY" and .classes == ["unknown-ioctl"] and
+		  (.explain | test("ZPCI_ERROR \\(index 13\\) needs Linux >= 7.3"))' <<<"$ev"
+	# on /dev/iommu the command is named and dated: 7.3, and this is 7.2
+	jq -e 'map(select(.cmd == 15253 and .fd_kind == "iommufd"))[0]
+		| .name == "IOMMU_IOAS_NOIOMMU_GET_PA" and .argsz == 40 and .flags == 0 and
+		  .errno == "ENOTTY" and .classes == ["unknown-ioctl"] and
+		  (.explain | test("IOMMU_IOAS_NOIOMMU_GET_PA needs Linux >= 7.3"))' <<<"$ev"
+	# on the container iommufd serves, the kernel does not know it either
+	jq -e 'map(select(.cmd == 15253 and .fd_kind == "compat-container"))[0]
+		| .errno == "ENOTTY" and .classes == ["unknown-ioctl"]' <<<"$ev"
+}

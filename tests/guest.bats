@@ -41,6 +41,8 @@ show_console() {
 			| length == 3 and all(.attached and .module == "vfio")' "$p"
 	fi
 	jq -e '.hooks[] | select(.type == "lsm") | .attached' "$p"
+	# every guest kernel is covered by the headers the catalog was checked against
+	jq -e '.catalog_headers == "7.3" and (.kernel_newer_than_catalog | not)' "$p"
 	# tracepoint mode reads struct file with plain loads where the kernel
 	# has bpf_rdonly_cast (6.2+), with probe reads before
 	case $K in
@@ -169,10 +171,10 @@ iommu_vars() {
 		and ((map(.map_bytes) | add) == (map(.unmap_bytes) | add))' <<<"$last"
 	# type1's fine-grained superpage test maps and unmaps two pages while
 	# attaching (vfio_test_domain_fgsp); later kernels dropped it
-	if [ "$K" != 7.2 ]; then
+	case $K in 7.*) ;; *)
 		jq -e 'map(select(.ioctl == "VFIO_SET_IOMMU"))[0]
-			| .map_bytes == 8192 and .unmap_bytes == 8192' <<<"$last"
-	fi
+			| .map_bytes == 8192 and .unmap_bytes == 8192' <<<"$last" ;;
+	esac
 }
 
 @test "$ISC_GUEST_KERNEL: the DMA to an unmapped IOVA is a fault event naming device, IOVA and owner" {
@@ -212,6 +214,46 @@ iommu_vars() {
 	jq -e 'map(select(.name == "VFIO_IOMMU_GET_INFO" and .argsz == 16)) | all(has("caps") | not)' <<<"$ev"
 }
 
+# ---- the catalog's 7.1-7.3 rows, judged by this kernel's release ----
+
+@test "$ISC_GUEST_KERNEL: features 12 and 13 and IOAS_NOIOMMU_GET_PA: named, answered, judged by release" {
+	[ "$(cat "$D/workload-rows.rc")" -eq 0 ] || { tail -n 20 "$D/workload-rows.log"; false; }
+	[ "$(cat "$D/trace-rows.rc")" -eq 0 ] || { cat "$D/trace-rows.err"; false; }
+	ev=$(trace_events_of "$D/trace-rows.jsonl" vfio_workload)
+	# the trace has each call with the result the workload saw (a command
+	# that is no ioctl of the fd's kind is not decoded: argsz and flags null)
+	rows=$(jq -s -c 'map(select(.tag == "precopy_info_v2" or .tag == "zpci_error" or
+		.tag == "no_such_feature" or .tag == "noiommu_get_pa"))' "$D/manifest-rows.jsonl")
+	jq -n -e --argjson m "$rows" --argjson ev "$ev" '($m | length) == 4 and
+		($m | all(. as $c | $ev | any(.cmd == $c.cmd and .fd_kind == $c.fd_kind and
+			(.name == null or (.argsz == $c.argsz and .flags == $c.flags)) and
+			.ret == -$c.errno)))'
+	one() { jq -c --argjson f "$1" 'map(select(.flags == $f and .fd_kind == "device"))[0]' <<<"$ev"; }
+	v12=$(one 131084) v13=$(one 65549) v14=$(one 65550)
+	pa=$(jq -c 'map(select(.cmd == 15253 and .fd_kind == "container"))[0]' <<<"$ev")
+	echo "12: $v12"; echo "13: $v13"; echo "14: $v14"; echo "0x95: $pa"
+	case $K in
+	5.10 | 6.*)
+		# older than 7.1: the kernel does not know feature 12, as the catalog says
+		jq -e '.errno == "ENOTTY" and .classes == ["unknown-ioctl"] and
+			(.explain | test("MIG_PRECOPY_INFOv2 \\(index 12\\) needs Linux >= 7.1"))' <<<"$v12" ;;
+	*)
+		# 7.1+ knows it and refuses it for a device without migration
+		jq -e '.errno == "EINVAL" and .classes == []' <<<"$v12" ;;
+	esac
+	case $K in
+	7.3) jq -e '.classes == []' <<<"$v13" ;;
+	*) jq -e '.errno == "ENOTTY" and .classes == ["unknown-ioctl"] and
+		(.explain | test("ZPCI_ERROR \\(index 13\\) needs Linux >= 7.3"))' <<<"$v13" ;;
+	esac
+	# no kernel has index 14, and none answers it
+	jq -e '.errno == "ENOTTY" and .classes == ["unknown-ioctl"] and
+		(.explain | test("index 14 is no feature the catalog knows \\(ENOTTY\\)"))' <<<"$v14"
+	# an iommufd command on a type1 container is no ioctl there
+	jq -e '.name == null and .errno == "ENOTTY" and .classes == ["unknown-ioctl"] and
+		(.explain | test("not a VFIO/iommufd ioctl on a container fd"))' <<<"$pa"
+}
+
 # ---- compatibility audit and profile ----
 
 @test "$ISC_GUEST_KERNEL: audit classifies exactly the workload's mismatches, then counts repeats" {
@@ -224,7 +266,7 @@ iommu_vars() {
 	case $K in
 	# the workload is built against Debian 12's 6.1 headers: 20 bytes, the
 	# kernel's vfio_device_info is 24 from 6.5
-	6.12 | 7.2) want=$(jq -c '. + ["VFIO_DEVICE_GET_INFO older-struct 20 0"]' <<<"$want") ;;
+	6.12 | 7.*) want=$(jq -c '. + ["VFIO_DEVICE_GET_INFO older-struct 20 0"]' <<<"$want") ;;
 	# QEMU's migration query and the LOW_POWER_ENTRY probe: features of 5.18 and 6.0
 	5.10) want=$(jq -c '. + ["VFIO_DEVICE_FEATURE unknown-ioctl 16 65537",
 				"VFIO_DEVICE_FEATURE unknown-ioctl 8 393219"]' <<<"$want") ;;

@@ -421,13 +421,21 @@ void auditlog__flush(struct isc_auditlog *l)
 			break;	/* no point trying the rest now */
 }
 
+/* A class's column: at least 14 wide, and as wide as its name. */
+static int class_width(int c)
+{
+	int n = (int)strlen(classify__name(c));
+
+	return n > 14 ? n : 14;
+}
+
 void auditlog__summary(struct isc_auditlog *l, FILE *f)
 {
 	int i, c;
 
 	fprintf(f, "%-40s %8s", "EXECUTABLE", "CALLS");
 	for (c = 0; c < ISC_CLS_MAX; c++)
-		fprintf(f, " %14s", classify__name(c));
+		fprintf(f, " %*s", class_width(c), classify__name(c));
 	fputc('\n', f);
 	for (i = 0; i < l->nr_x; i++) {
 		const struct exe_stats *x = &l->x[i];
@@ -436,7 +444,7 @@ void auditlog__summary(struct isc_auditlog *l, FILE *f)
 		fprintf(f, "%-40s %8llu", n > 40 ? x->exe + n - 40 : x->exe,
 			(unsigned long long)x->calls);
 		for (c = 0; c < ISC_CLS_MAX; c++)
-			fprintf(f, " %14llu", (unsigned long long)x->by_class[c]);
+			fprintf(f, " %*llu", class_width(c), (unsigned long long)x->by_class[c]);
 		fputc('\n', f);
 	}
 }

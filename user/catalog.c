@@ -22,7 +22,7 @@ static const enum isc_ioctl_id flag_ids[] = {
 #include "catalog.def"
 };
 static const struct isc_field_desc field_descs[] = {
-#define ISC_FIELD(ioc, key, off, width, mask, shift) { (key), (off), (width), (shift), (mask) },
+#define ISC_FIELD(ioc, key, member, off, width, mask, shift) { (key), (off), (width), (shift), (mask) },
 #include "catalog.def"
 };
 static const enum isc_ioctl_id field_ids[] = {
@@ -38,7 +38,7 @@ static const enum isc_ioctl_id size_ids[] = {
 #include "catalog.def"
 };
 static const struct isc_cap_desc cap_descs[] = {
-#define ISC_CAP(ioc, id, name, maj, min) { (id), (name), ISC_VERSION(maj, min) },
+#define ISC_CAP(ioc, macro, id, name, maj, min) { (id), (name), ISC_VERSION(maj, min) },
 #include "catalog.def"
 };
 static const enum isc_ioctl_id cap_ids[] = {
@@ -74,6 +74,47 @@ const struct isc_feature_desc *catalog__feature(uint16_t index)
 		if (features[i].index == index)
 			return &features[i];
 	return NULL;
+}
+
+static const struct isc_ext_desc exts[] = {
+#define ISC_EXT(id, macro, name, smaj, smin, umaj, umin) \
+	{ (id), (name), ISC_VERSION(smaj, smin), ISC_VERSION(umaj, umin) },
+#include "catalog.def"
+};
+
+const struct isc_ext_desc *catalog__ext(int id)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (exts[i].id == id)
+			return &exts[i];
+	return NULL;
+}
+
+const struct isc_ext_desc *catalog__ext_by_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (!strcmp(exts[i].name, name))
+			return &exts[i];
+	return NULL;
+}
+
+uint16_t catalog__headers_checked(void)
+{
+	static const uint16_t v =
+#define ISC_HEADERS(maj, min) ISC_VERSION(maj, min)
+#include "catalog.def"
+		;
+	return v;
+}
+
+bool catalog__kernel_newer(uint16_t version)
+{
+	/* 7.3.x is covered by the 7.3 header; 7.4.0 is not */
+	return version > catalog__headers_checked();
 }
 
 static const struct isc_uapi_desc uapis[] = {

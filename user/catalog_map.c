@@ -97,8 +97,10 @@ int catalog_map__fill_features(int map_fd, const struct isc_abi *a)
 	for (i = 0; i < ISC_MAX_FEATURES; i++) {
 		f = catalog__feature(i);
 		v = 0;
+		if (f)
+			v = ISC_FEATF_CATALOG;
 		if (f && !(f->since && a->version && f->since > a->version))
-			v = ISC_FEATF_KNOWN | f->ops;
+			v |= ISC_FEATF_KNOWN | f->ops;
 		if (bpf_map_update_elem(map_fd, &i, &v, BPF_ANY))
 			return -errno;
 	}

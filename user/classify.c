@@ -13,6 +13,7 @@ static const char *const class_names[ISC_CLS_MAX] = {
 	[ISC_CLS_CAPS_TRUNCATED] = "caps-truncated",
 	[ISC_CLS_BAD_VERSION] = "bad-version",
 	[ISC_CLS_UNKNOWN_IOCTL] = "unknown-ioctl",
+	[ISC_CLS_NEWER_KERNEL] = "newer-than-catalog",
 };
 
 /*
@@ -242,6 +243,43 @@ static void classify_size(const struct isc_abi *a, const struct isc_ioctl_view *
 			say(out, "%s", proposals[i].text);
 }
 
+/*
+ * A command (or feature index) no catalog row names: if the kernel answered
+ * it (include/events.h ISC_RET_UNANSWERED), the kernel knows more than the
+ * catalog (newer-than-catalog), else it is unknown-ioctl. A call seen only
+ * at entry (a profile's prediction) has no answer.
+ */
+static bool kernel_answered(const struct isc_ioctl_view *v)
+{
+	return v->ev.exit_hook != ISC_HOOK_NONE && !ISC_RET_UNANSWERED(v->ev.ret);
+}
+
+static void not_in_catalog(const struct isc_abi *a, const struct isc_ioctl_view *v,
+			   struct isc_verdict *out, const char *what)
+{
+	char ver[16], kver[16], err[32];
+	const char *en;
+
+	if (!kernel_answered(v)) {
+		out->classes |= ISC_CLS(ISC_CLS_UNKNOWN_IOCTL);
+		say(out, "%s (ENOTTY)", what);
+		return;
+	}
+	abi__version_str(catalog__headers_checked(), ver, sizeof(ver));
+	abi__version_str(a->version, kver, sizeof(kver));
+	en = v->ev.ret < 0 && v->ev.ret > -4096 ? strerrorname_np((int)-v->ev.ret) : NULL;
+	if (v->ev.ret >= 0)
+		snprintf(err, sizeof(err), "with success");
+	else if (en)
+		snprintf(err, sizeof(err), "%s", en);
+	else
+		snprintf(err, sizeof(err), "error %lld", (long long)-v->ev.ret);
+	out->classes |= ISC_CLS(ISC_CLS_NEWER_KERNEL);
+	say(out, "%s, yet the kernel (Linux %s) answered %s: it is newer than this iommuscope's "
+	    "catalog (checked against the uapi headers up to %s)", what, a->version ? kver : "?",
+	    err, ver);
+}
+
 #define FEATURE_GET	0x10000u
 #define FEATURE_SET	0x20000u
 
@@ -253,11 +291,12 @@ static void classify_feature(const struct isc_abi *a, const struct isc_ioctl_vie
 	uint16_t idx = v->flags & 0xffff;
 	const struct isc_feature_desc *f = catalog__feature(idx);
 	uint32_t ops = v->flags & (FEATURE_GET | FEATURE_SET);
-	char ver[16];
+	char ver[16], what[96];
 
 	if (!f) {
-		out->classes |= ISC_CLS(ISC_CLS_UNKNOWN_IOCTL);
-		say(out, "VFIO_DEVICE_FEATURE index %u is no feature the catalog knows (ENOTTY)", idx);
+		snprintf(what, sizeof(what), "VFIO_DEVICE_FEATURE index %u is no feature the catalog "
+			 "knows", idx);
+		not_in_catalog(a, v, out, what);
 		return;
 	}
 	if (f->since && a->version && f->since > a->version) {
@@ -284,9 +323,11 @@ void classify__ioctl(const struct isc_abi *a, const struct isc_ioctl_view *v,
 
 	memset(out, 0, sizeof(*out));
 	if (!d) {
-		out->classes |= ISC_CLS(ISC_CLS_UNKNOWN_IOCTL);
-		say(out, "0x%x is not a VFIO/iommufd ioctl on a %s fd", v->ev.cmd,
-		    catalog__kind_name(v->ev.fd_kind));
+		char what[96];
+
+		snprintf(what, sizeof(what), "0x%x is not a VFIO/iommufd ioctl on a %s fd",
+			 v->ev.cmd, catalog__kind_name(v->ev.fd_kind));
+		not_in_catalog(a, v, out, what);
 		return;
 	}
 	if (a->version && d->since > a->version) {

@@ -18,6 +18,7 @@ enum isc_class {
 	ISC_CLS_CAPS_TRUNCATED,	/* INFO asked for more room; never retried */
 	ISC_CLS_BAD_VERSION,	/* 5.x IOMMU UAPI version field */
 	ISC_CLS_UNKNOWN_IOCTL,	/* not an ioctl of this fd kind / kernel */
+	ISC_CLS_NEWER_KERNEL,	/* not in the catalog, yet the kernel answered */
 	ISC_CLS_MAX,
 };
 

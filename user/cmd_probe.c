@@ -27,6 +27,19 @@ static const char *yes(bool b)
 	return b ? "yes" : "no";
 }
 
+static void catalog_text(const struct isc_abi *a)
+{
+	char hv[16], kv[16];
+
+	abi__version_str(catalog__headers_checked(), hv, sizeof(hv));
+	abi__version_str(a->version, kv, sizeof(kv));
+	printf("catalog         checked against the uapi headers up to Linux %s", hv);
+	if (catalog__kernel_newer(a->version))
+		printf("; this kernel (%s) is newer: what it added is reported as "
+		       "newer-than-catalog, not judged", kv);
+	printf("\n");
+}
+
 static void abi_text(const struct isc_abi *a)
 {
 	const struct isc_ioctl_desc *ds;
@@ -75,6 +88,10 @@ static void abi_json(struct json_object *j, const struct isc_abi *a)
 		json_object_object_add(sizes, ds[k].name, e);
 	}
 	json_object_object_add(j, "struct_sizes", sizes);
+	json_object_object_add(j, "catalog_headers", json_object_new_string(
+				       abi__version_str(catalog__headers_checked(), v, sizeof(v))));
+	json_object_object_add(j, "kernel_newer_than_catalog",
+			       json_object_new_boolean(catalog__kernel_newer(a->version)));
 	for (i = 1; a->ext_known && i < ISC_MAX_EXT; i++)
 		if (abi__ext_name(i))
 			json_object_object_add(ext, abi__ext_name(i), json_object_new_int(a->ext[i]));
@@ -121,6 +138,7 @@ static void probe_text(const struct isc_probe *p, const struct isc_abi *a)
 			       r->present ? "failed: " : "unavailable: ", r->reason);
 	}
 	abi_text(a);
+	catalog_text(a);
 	printf("tp entry reads  %s\n", p->tp_typed ? "plain loads (bpf_rdonly_cast)" :
 						     "bpf_probe_read_kernel (no bpf_rdonly_cast)");
 	printf("call slots      %s\n", loader__task_slots() ? "task storage" :

@@ -4,7 +4,6 @@
 #include <string.h>
 #include "decode.h"
 
-#define ISC_ENOIOCTLCMD 515	/* include/linux/errno.h: kernel-internal */
 
 static uint32_t head_u32(const struct isc_ioctl_event *e, unsigned int off)
 {

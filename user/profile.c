@@ -11,25 +11,18 @@
 
 #define VFIO_CHECK_EXTENSION_CMD 0x3b65
 
-static const char *const ext_names[ISC_MAX_EXT] = {
-	[1] = "TYPE1", [2] = "SPAPR_TCE", [3] = "TYPE1v2", [4] = "DMA_CC", [5] = "EEH",
-	[6] = "TYPE1_NESTING", [7] = "SPAPR_TCE_v2", [8] = "NOIOMMU", [9] = "UNMAP_ALL",
-	[10] = "UPDATE_VADDR",
-};
-
 const char *abi__ext_name(int id)
 {
-	return id > 0 && id < ISC_MAX_EXT ? ext_names[id] : NULL;
+	const struct isc_ext_desc *e = id > 0 && id < ISC_MAX_EXT ? catalog__ext(id) : NULL;
+
+	return e ? e->name : NULL;
 }
 
 static int ext_by_name(const char *name)
 {
-	int i;
+	const struct isc_ext_desc *e = catalog__ext_by_name(name);
 
-	for (i = 1; i < ISC_MAX_EXT; i++)
-		if (ext_names[i] && !strcmp(ext_names[i], name))
-			return i;
-	return -1;
+	return e && e->id > 0 && e->id < ISC_MAX_EXT ? e->id : -1;
 }
 
 void profile__init(struct isc_profile *p, const char *release, const char *backend)
@@ -168,8 +161,8 @@ int profile__write(const struct isc_profile *p, const char *path)
 	}
 	json_object_object_add(j, "calls", calls);
 	for (i = 1; i < ISC_MAX_EXT; i++)
-		if (p->ext[i] >= 0 && ext_names[i])
-			json_object_object_add(ext, ext_names[i], json_object_new_int(p->ext[i]));
+		if (p->ext[i] >= 0 && abi__ext_name(i))
+			json_object_object_add(ext, abi__ext_name(i), json_object_new_int(p->ext[i]));
 	json_object_object_add(j, "extensions", ext);
 
 	f = fopen(path, "we");
@@ -430,7 +423,6 @@ const char *profile__severity_name(enum isc_severity s)
 	}
 }
 
-/* A call as the decoder would have seen it. */
 /* The fd kind a recorded call would have on a host whose /dev/vfio/vfio
  * is served by the other backend (type1 vs iommufd's compat container). */
 static uint8_t kind_on(const struct isc_abi *a, uint8_t kind)
@@ -442,13 +434,15 @@ static uint8_t kind_on(const struct isc_abi *a, uint8_t kind)
 	return kind;
 }
 
+/* A call as the decoder would have seen it at entry: what this host's
+ * kernel would answer is not known (no exit hook, no return value). */
 static void synth_view(const struct isc_profile_call *c, const struct isc_abi *a,
 		       struct isc_ioctl_view *v)
 {
 	struct isc_ioctl_event e = {
 		.hdr = { ISC_EV_IOCTL, ISC_EVENT_VERSION, sizeof(e), 0 },
 		.cmd = c->cmd, .fd_kind = kind_on(a, c->fd_kind), .arg = c->arg,
-		.entry_hook = ISC_HOOK_TP, .exit_hook = ISC_HOOK_TP,
+		.entry_hook = ISC_HOOK_TP, .exit_hook = ISC_HOOK_NONE,
 	};
 	const struct isc_ioctl_desc *d = catalog__lookup(c->cmd, c->fd_kind);
 
@@ -553,7 +547,7 @@ int profile__check(const struct isc_profile *p, const struct isc_abi *a,
 		f.ext = k;
 		f.sev = p->ext[k] ? ISC_SEV_DEGRADED : ISC_SEV_NOTE;
 		snprintf(f.text, sizeof(f.text), "VFIO_CHECK_EXTENSION(%s): answered %d on %s, %d "
-			 "here%s", ext_names[k], p->ext[k], p->release, a->ext[k],
+			 "here%s", abi__ext_name(k), p->ext[k], p->release, a->ext[k],
 			 p->ext[k] ? ": the workload loses it" : "");
 		worst = worst > (int)f.sev + 1 ? worst : (int)f.sev + 1;
 		fn(&f, ctx);

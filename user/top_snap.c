@@ -19,6 +19,7 @@ static const char *const class_names[ISC_TC_MAX] = {
 	[ISC_TC_TRUNCATED] = "truncated",
 	[ISC_TC_UNKNOWN_FLAGS] = "unknown-flags",
 	[ISC_TC_UNKNOWN_IOCTL] = "unknown-ioctl",
+	[ISC_TC_NEWER_KERNEL] = "newer-than-catalog",
 };
 
 const char *top_snap__class_name(int cls)

@@ -2,8 +2,8 @@
 # run.sh --kernel NAME --payload DIR --out DIR [--timeout SECONDS]
 #        [--append "extra cmdline"] [--modules "m1 m2"] [--bin FILE[:/guest/path]]...
 #
-# Boot a Debian kernel (5.10, 6.1, 6.12, 7.2, or "iommufd": built from
-# sid's linux-source by build-kernel.sh, cached) in QEMU with an emulated Intel
+# Boot a Debian kernel (one of scripts/guest/kernels: 5.10, 6.1, 6.12, 7.2,
+# 7.3, or "iommufd": built from sid's linux-source by build-kernel.sh, cached) in QEMU with an emulated Intel
 # IOMMU and the QEMU "edu" PCI device bound to vfio-pci, run DIR/run.sh in the
 # guest and bring its results back.
 #
@@ -38,7 +38,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-USAGE='run.sh --kernel {5.10|6.1|6.12|7.2|iommufd} --payload DIR --out DIR [--timeout SECONDS] [--append "extra cmdline"] [--modules "m1 m2"] [--bin FILE[:/guest/path]]...'
+USAGE='run.sh --kernel NAME (scripts/guest/kernels) --payload DIR --out DIR [--timeout SECONDS] [--append "extra cmdline"] [--modules "m1 m2"] [--bin FILE[:/guest/path]]...'
 
 usage() {
     echo "usage: $USAGE" >&2
@@ -65,7 +65,8 @@ while [[ $# -gt 0 ]]; do
     shift
 done
 [[ -n $NAME && -n $PAYLOAD && -n $OUT ]] || usage
-case $NAME in 5.10 | 6.1 | 6.12 | 7.2 | iommufd) ;; *) echo "unknown kernel $NAME" >&2; usage ;; esac
+grep -v '^#' "$HERE/kernels" | tr ' ' '\n' | grep -qxF -- "$NAME" ||
+    { echo "unknown kernel $NAME (not in scripts/guest/kernels)" >&2; usage; }
 [[ $TIMEOUT =~ ^[0-9]+$ && $TIMEOUT -ge 20 ]] || { echo "--timeout must be an integer >= 20" >&2; exit 2; }
 [[ -d $PAYLOAD ]] || { echo "payload $PAYLOAD is not a directory" >&2; exit 2; }
 [[ -f $PAYLOAD/run.sh ]] || echo "run.sh $NAME: note: $PAYLOAD has no run.sh; the guest only records env.json" >&2

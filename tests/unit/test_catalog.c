@@ -82,6 +82,41 @@ int main(void)
 		ASSERT_EQ(v, 5, "op = GET|PROBE");
 		ASSERT_EQ(catalog__field(&d->fields[0], head, 6, &v), -1, "short head refused");
 	}
+	TEST(rows_of_7_3) {
+		d = catalog__by_name("IOMMU_IOAS_NOIOMMU_GET_PA");
+		ASSERT_TRUE(d != NULL, "NOIOMMU_GET_PA in the catalog");
+		ASSERT_EQ(d->cmd, 0x3b95, "nr 0x95");
+		ASSERT_EQ(d->size, 40, "40 bytes");
+		ASSERT_EQ(d->minsz, 40, "minsz 40");
+		ASSERT_EQ(d->reply, 1, "length and out_phys written back");
+		ASSERT_EQ(d->since, ISC_VERSION(7, 3), "since 7.3");
+		ASSERT_STREQ(catalog__feature(12)->name, "MIG_PRECOPY_INFOv2", "feature 12");
+		ASSERT_EQ(catalog__feature(12)->ops, VFIO_DEVICE_FEATURE_SET, "12: SET only");
+		ASSERT_EQ(catalog__feature(13)->ops, VFIO_DEVICE_FEATURE_GET, "13: GET only");
+		ASSERT_EQ(catalog__feature(13)->since, ISC_VERSION(7, 3), "ZPCI_ERROR 7.3");
+		ASSERT_EQ(catalog__headers_checked(), ISC_VERSION(7, 3), "checked up to 7.3");
+		ASSERT_TRUE(!catalog__kernel_newer(ISC_VERSION(7, 3)), "7.3 is covered");
+		ASSERT_TRUE(catalog__kernel_newer(ISC_VERSION(7, 4)), "7.4 is newer");
+		ASSERT_TRUE(!catalog__kernel_newer(ISC_VERSION(5, 10)), "5.10 is older");
+	}
+	TEST(corrected_rows) {
+		ASSERT_EQ(catalog__by_name("IOMMU_IOAS_COPY")->reply, 1, "COPY writes dst_iova back");
+		d = catalog__by_name("IOMMU_VIOMMU_ALLOC");
+		ASSERT_EQ(d->nr_sizes, 2, "viommu_alloc: 24 then 40");
+		ASSERT_EQ(d->sizes[0].size, 24, "24 first");
+		ASSERT_EQ(d->sizes[1].since, ISC_VERSION(6, 17), "40 from 6.17");
+		d = catalog__by_name("VFIO_DEVICE_GET_INFO");
+		ASSERT_EQ(d->size_since, ISC_VERSION(6, 6), "device_info 24 from 6.6");
+		ASSERT_EQ(catalog__feature(10)->since, ISC_VERSION(6, 7), "BUS_MASTER 6.7");
+		ASSERT_EQ(catalog__feature(6)->since, ISC_VERSION(6, 1), "DMA_LOGGING 6.1");
+		d = catalog__by_name("VFIO_MIG_GET_PRECOPY_INFO");
+		ASSERT_TRUE(catalog__role(d, ISC_FR_OUT, 0) != NULL, "PRECOPY_INFO flags are outputs");
+		ASSERT_STREQ(catalog__flags_str(d, 1, buf, sizeof(buf)), "REINIT", "REINIT named");
+		ASSERT_STREQ(catalog__ext(3)->name, "TYPE1v2", "extension 3");
+		ASSERT_EQ(catalog__ext_by_name("UNMAP_ALL")->id, 9, "extension by name");
+		ASSERT_EQ(catalog__ext(6)->until, ISC_VERSION(6, 13), "TYPE1_NESTING gone in 6.13");
+		ASSERT_TRUE(catalog__ext(11) == NULL, "no extension 11");
+	}
 	TEST(kind_names) {
 		ASSERT_STREQ(catalog__kind_name(ISC_FD_COMPAT), "compat-container", "compat");
 		ASSERT_STREQ(catalog__kind_name(ISC_FD_KIND_MAX), "unknown", "out of range");

@@ -59,6 +59,9 @@ int main(void)
 {
 	struct isc_abi k510 = abi_of("5.10.0-32-amd64"), k61 = abi_of("6.1.0-50-amd64");
 	struct isc_abi k67 = abi_of("6.7.0"), k612 = abi_of("6.12.95+deb12-amd64");
+	struct isc_abi k60 = abi_of("6.0.19"), k65 = abi_of("6.5.13"), k613 = abi_of("6.13.12");
+	struct isc_abi k617 = abi_of("6.17.3"), k71 = abi_of("7.1.13"), k72 = abi_of("7.2.13");
+	struct isc_abi k73 = abi_of("7.3.4+deb13-amd64");
 	struct isc_verdict out;
 	const struct {
 		const char *what;
@@ -108,16 +111,39 @@ int main(void)
 		{ "FEATURE LOW_POWER_ENTRY probe on 6.1", &k61,
 		  { 0x3b75, K(DEVICE), { 8, 0x60003 }, 64 }, 0, NULL },
 		{ "FEATURE LOW_POWER_ENTRY on 5.10", &k510, { 0x3b75, K(DEVICE), { 8, 0x60003 }, 64 },
-		  C(UNKNOWN_IOCTL), "needs Linux >= 6.0" },
+		  C(UNKNOWN_IOCTL), "needs Linux >= 6.1" },
+		{ "FEATURE LOW_POWER_ENTRY on 6.0", &k60, { 0x3b75, K(DEVICE), { 8, 0x60003 }, 64 },
+		  C(UNKNOWN_IOCTL), "LOW_POWER_ENTRY (index 3) needs Linux >= 6.1" },
+		{ "FEATURE DMA_LOGGING_START on 6.1", &k61, { 0x3b75, K(DEVICE), { 64, 0x20006 }, 64 },
+		  0, NULL },
+		{ "FEATURE DMA_LOGGING_REPORT on 6.0", &k60, { 0x3b75, K(DEVICE), { 48, 0x10008 }, 64 },
+		  C(UNKNOWN_IOCTL), "needs Linux >= 6.1" },
+		{ "FEATURE MIG_PRECOPY_INFOv2 SET on 7.1", &k71, { 0x3b75, K(DEVICE), { 8, 0x2000c }, 64,
+		  -EINVAL }, 0, NULL },
+		{ "FEATURE MIG_PRECOPY_INFOv2 on 6.12", &k612, { 0x3b75, K(DEVICE), { 8, 0x2000c }, 64,
+		  -ENOTTY }, C(UNKNOWN_IOCTL), "MIG_PRECOPY_INFOv2 (index 12) needs Linux >= 7.1" },
+		{ "FEATURE MIG_PRECOPY_INFOv2 GET", &k72, { 0x3b75, K(DEVICE), { 8, 0x1000c }, 64 },
+		  C(UNKNOWN_FLAGS), "supports only SET", 0x10000 },
+		{ "FEATURE ZPCI_ERROR GET on 7.3", &k73, { 0x3b75, K(DEVICE), { 16, 0x1000d }, 64 },
+		  0, NULL },
+		{ "FEATURE ZPCI_ERROR on 7.2", &k72, { 0x3b75, K(DEVICE), { 16, 0x1000d }, 64, -ENOTTY },
+		  C(UNKNOWN_IOCTL), "ZPCI_ERROR (index 13) needs Linux >= 7.3" },
 		{ "FEATURE SET on a GET-only feature", &k61, { 0x3b75, K(DEVICE), { 8, 0x20001 }, 64 },
 		  C(UNKNOWN_FLAGS), "supports only GET", 0x20000 },
-		{ "FEATURE unknown index", &k61, { 0x3b75, K(DEVICE), { 8, 0x1004d }, 64 },
-		  C(UNKNOWN_IOCTL), "index 77" },
+		{ "FEATURE unknown index", &k61, { 0x3b75, K(DEVICE), { 8, 0x1004d }, 64, -ENOTTY },
+		  C(UNKNOWN_IOCTL), "index 77 is no feature the catalog knows (ENOTTY)" },
+		{ "FEATURE unknown index the kernel answers", &k73,
+		  { 0x3b75, K(DEVICE), { 8, 0x1004d }, 64, -EINVAL }, C(NEWER_KERNEL),
+		  "answered EINVAL: it is newer than this iommuscope's catalog" },
+		{ "FEATURE unknown index, refused by an LSM", &k73,
+		  { 0x3b75, K(DEVICE), { 8, 0x1004d }, 64, -EPERM }, C(UNKNOWN_IOCTL), "index 77" },
 		{ "FEATURE unknown op bit", &k61, { 0x3b75, K(DEVICE), { 8, 0x80001 }, 64 },
 		  C(UNKNOWN_FLAGS), NULL, 0x80000 },
 		{ "FEATURE payload", &k612, { 0x3b75, K(DEVICE), { 1000, 0x20006 }, 64 }, 0, NULL },
-		{ "FEATURE BUS_MASTER: release not judged", &k510,
-		  { 0x3b75, K(DEVICE), { 12, 0x2000a }, 64 }, 0, NULL },
+		{ "FEATURE BUS_MASTER on 5.10", &k510, { 0x3b75, K(DEVICE), { 12, 0x2000a }, 64 },
+		  C(UNKNOWN_IOCTL), "BUS_MASTER (index 10) needs Linux >= 6.7" },
+		{ "FEATURE BUS_MASTER on 6.7", &k67, { 0x3b75, K(DEVICE), { 12, 0x2000a }, 64 }, 0,
+		  NULL },
 		{ "HWPT_ALLOC 48 on 6.7", &k67, { 0x3b89, K(IOMMUFD), { 48 }, 64 }, C(NEWER_STRUCT),
 		  "accepted only while the extra bytes are zero" },
 		{ "HWPT_ALLOC 48 on 6.7, E2BIG", &k67, { 0x3b89, K(IOMMUFD), { 48 }, 64, -E2BIG },
@@ -128,8 +154,27 @@ int main(void)
 		  C(UNKNOWN_FLAGS), "FAULT_ID_VALID needs Linux >= 6.11", 4 },
 		{ "BIND_IOMMUFD on 6.1", &k61, { 0x3b76, K(DEVICE), { 16 }, 64 }, C(UNKNOWN_IOCTL),
 		  "needs Linux >= 6.6" },
-		{ "unknown iommufd cmd", &k612, { 0x3bfe, K(IOMMUFD), { 8 }, 64 }, C(UNKNOWN_IOCTL),
-		  "not a VFIO/iommufd ioctl on a iommufd fd" },
+		{ "unknown iommufd cmd", &k612, { 0x3bfe, K(IOMMUFD), { 8 }, 64, -ENOTTY },
+		  C(UNKNOWN_IOCTL), "not a VFIO/iommufd ioctl on a iommufd fd" },
+		{ "unknown iommufd cmd the kernel answers", &k73, { 0x3b96, K(IOMMUFD), { 8 }, 64,
+		  -EOPNOTSUPP }, C(NEWER_KERNEL), "(Linux 7.3) answered EOPNOTSUPP" },
+		{ "unknown iommufd cmd, success", &k73, { 0x3b96, K(IOMMUFD), { 8 }, 64, 0 },
+		  C(NEWER_KERNEL), "answered with success" },
+		{ "unknown cmd, fexit's ENOIOCTLCMD", &k73, { 0x3b96, K(IOMMUFD), { 8 }, 64, -515 },
+		  C(UNKNOWN_IOCTL), NULL },
+		{ "NOIOMMU_GET_PA on 7.3", &k73, { 0x3b95, K(IOMMUFD), { 40, 0 }, 64 }, 0, NULL },
+		{ "NOIOMMU_GET_PA flags", &k73, { 0x3b95, K(IOMMUFD), { 40, 1 }, 64 },
+		  C(UNKNOWN_FLAGS), NULL, 1 },
+		{ "NOIOMMU_GET_PA on 7.2", &k72, { 0x3b95, K(IOMMUFD), { 40, 0 }, 64, -ENOTTY },
+		  C(UNKNOWN_IOCTL), "IOMMU_IOAS_NOIOMMU_GET_PA needs Linux >= 7.3" },
+		{ "NOIOMMU_GET_PA short", &k73, { 0x3b95, K(IOMMUFD), { 32, 0 }, 64 }, C(TRUNCATED),
+		  "< minimum 40" },
+		{ "VIOMMU_ALLOC 24 on 6.13", &k613, { 0x3b90, K(IOMMUFD), { 24 }, 64 }, 0, NULL },
+		{ "VIOMMU_ALLOC 40 on 6.13", &k613, { 0x3b90, K(IOMMUFD), { 40 }, 64 },
+		  C(NEWER_STRUCT), "> this kernel's 24" },
+		{ "VIOMMU_ALLOC 24 on 6.17", &k617, { 0x3b90, K(IOMMUFD), { 24 }, 64 },
+		  C(OLDER_STRUCT), "< this kernel's 40" },
+		{ "PRECOPY_INFO flags are outputs", &k71, { 0x3b79, K(MIG), { 24, 0xff }, 64 }, 0, NULL },
 		{ "IRQ_INFO with a cap_offset", &k61, { 0x3b6d, K(DEVICE), { 24 }, 64 },
 		  C(NEWER_STRUCT), "never merged" },
 		{ "by-value CHECK_EXTENSION", &k61, { 0x3b65, K(CONTAINER), {}, 0 }, 0, NULL },
@@ -162,10 +207,10 @@ int main(void)
 		struct call c = { 0x3b6b, K(DEVICE), { 20 }, 64 };
 
 		classes(&k612, &c, &out);
-		ASSERT_STREQ(out.built_against, "Linux >= 5.10, < 6.5", "device_info 20");
+		ASSERT_STREQ(out.built_against, "Linux >= 5.10, < 6.6", "device_info 20");
 		c.head[0] = 24;
 		classes(&k612, &c, &out);
-		ASSERT_STREQ(out.built_against, "Linux >= 6.5", "device_info 24");
+		ASSERT_STREQ(out.built_against, "Linux >= 6.6", "device_info 24");
 		c = (struct call){ 0x3b71, K(CONTAINER), { 32, 7 }, 64 };
 		classes(&k61, &c, &out);
 		ASSERT_STREQ(out.built_against, "Linux >= 5.12", "VADDR used");
@@ -297,7 +342,9 @@ int main(void)
 		catalog_map__entry(catalog__by_name("VFIO_DEVICE_GET_INFO"), &k612, ISC_FD_DEVICE, &e);
 		ASSERT_EQ(e.cflags & ISC_CATF_FLAGS_IN, 0, "INFO flags are outputs");
 		ASSERT_EQ(e.allowed, 0, "nothing to police");
-		ASSERT_EQ(e.size, 24, "device_info grew to 24 in 6.5");
+		ASSERT_EQ(e.size, 24, "device_info grew to 24 in 6.6");
+		catalog_map__entry(catalog__by_name("VFIO_DEVICE_GET_INFO"), &k65, ISC_FD_DEVICE, &e);
+		ASSERT_EQ(e.size, 20, "device_info still 20 on 6.5");
 		catalog_map__entry(catalog__by_name("IOMMU_IOAS_MAP"), &k612, ISC_FD_IOMMUFD, &e);
 		ASSERT_EQ(e.cflags & ISC_CATF_IOMMUFD, ISC_CATF_IOMMUFD, "iommufd rules");
 		ASSERT_EQ(e.kernel_errno, EOPNOTSUPP, "iommufd says EOPNOTSUPP");

@@ -81,8 +81,13 @@
 #define VFIO_DEVICE_FEATURE_MIGRATION 1 /* 5.18 */
 #endif
 #ifndef VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY
-#define VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY 3 /* 6.0 */
+#define VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY 3 /* 6.1 */
 #endif
+/* --catalog-rows: the 7.1-7.3 rows (the system headers predate them) */
+#define FEATURE_MIG_PRECOPY_INFOv2 12	/* 7.1, SET, no payload */
+#define FEATURE_ZPCI_ERROR 13		/* 7.3, GET, 8 bytes */
+#define FEATURE_NONE_YET 14		/* in no kernel */
+#define IOMMU_IOAS_NOIOMMU_GET_PA_CMD 0x3b95	/* 7.3, 40 bytes */
 
 /* Fixed ABI offsets of the first-capability field in the INFO structs. */
 #define IOMMU_INFO_CAP_OFFSET_AT 16	/* vfio_iommu_type1_info.cap_offset */
@@ -162,6 +167,7 @@ struct wl {
 	bool dma_failed;
 	bool skip_fault;
 	bool force_intx;
+	bool catalog_rows;
 	char reason[256];
 	struct target t;
 };
@@ -1463,6 +1469,48 @@ static void teardown(struct wl *wl, struct session *s)
 	s->small = NULL;
 }
 
+/* IOMMU_IOAS_NOIOMMU_GET_PA (7.3) on fd: size 40, flags 0, ioas 0. */
+static void noiommu_get_pa(struct wl *wl, int fd, const char *kind)
+{
+	uint32_t buf[10] = { 40 };
+	struct call c;
+
+	call_init(&c, fd, kind, "IOMMU_IOAS_NOIOMMU_GET_PA", IOMMU_IOAS_NOIOMMU_GET_PA_CMD, false,
+		  "noiommu_get_pa");
+	c.argsz = 40;
+	c.flags = 0;
+	call_run(&c, (unsigned long)buf);
+	call_emit(wl, &c);
+}
+
+/*
+ * --catalog-rows: the calls the catalog learnt from the 7.1-7.3 headers,
+ * each answered by a kernel that has it and refused (ENOTTY) by one that
+ * has not: VFIO_DEVICE_FEATURE 12 (SET) and 13 (GET), an index no kernel
+ * has, and IOMMU_IOAS_NOIOMMU_GET_PA on the container and on /dev/iommu
+ * where there is one. The edu device has no migration, so even 7.1+
+ * refuses feature 12 (EINVAL, after knowing it).
+ */
+static void catalog_rows(struct wl *wl, struct session *s)
+{
+	int fd;
+
+	do_feature(wl, s, VFIO_DEVICE_FEATURE_SET | FEATURE_MIG_PRECOPY_INFOv2, 0, false,
+		   "set", "precopy_info_v2");
+	do_feature(wl, s, VFIO_DEVICE_FEATURE_GET | FEATURE_ZPCI_ERROR, 8, false, "get",
+		   "zpci_error");
+	do_feature(wl, s, VFIO_DEVICE_FEATURE_GET | FEATURE_NONE_YET, 0, false, "get",
+		   "no_such_feature");
+	noiommu_get_pa(wl, s->container, "container");
+	fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ev_fd(wl, "open", "/dev/iommu", fd, "iommufd");
+	noiommu_get_pa(wl, fd, "iommufd");
+	close(fd);
+	ev_fd(wl, "close", NULL, fd, "iommufd");
+}
+
 static void run_once(struct wl *wl)
 {
 	struct session s;
@@ -1475,6 +1523,10 @@ static void run_once(struct wl *wl)
 	if (!setup_container(wl, &s) || !setup_iommu(wl, &s) ||
 	    !setup_device(wl, &s)) {
 		wl->dma_failed = true;
+		goto cleanup;
+	}
+	if (wl->catalog_rows) {
+		catalog_rows(wl, &s);
 		goto cleanup;
 	}
 
@@ -1680,9 +1732,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vfio_workload [--group N | --bdf DDDD:BB:DD.F] "
-		"[--manifest FILE] [--skip-fault] [--loop N] [--intx]\n"
+		"[--manifest FILE] [--skip-fault] [--loop N] [--intx] [--catalog-rows]\n"
 		"Drives the QEMU edu device (1234:11e8) through VFIO and writes one "
-		"JSON line per ioctl to FILE (default: stdout).\n");
+		"JSON line per ioctl to FILE (default: stdout).\n"
+		"--catalog-rows: after the set-up, only the 7.1-7.3 catalog rows' calls.\n");
 }
 
 static bool parse_int(const char *s, long min, long max, long *out)
@@ -1707,6 +1760,7 @@ int main(int argc, char **argv)
 		{ "skip-fault", no_argument, NULL, 's' },
 		{ "loop", required_argument, NULL, 'l' },
 		{ "intx", no_argument, NULL, 'i' },
+		{ "catalog-rows", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1719,7 +1773,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	memset(&wl, 0, sizeof(wl));
-	while ((opt = getopt_long(argc, argv, "g:b:m:sl:ih", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "g:b:m:sl:irh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'g':
 			if (!parse_int(optarg, 0, INT_MAX, &v)) {
@@ -1746,6 +1800,9 @@ int main(int argc, char **argv)
 			break;
 		case 'i':
 			wl.force_intx = true;
+			break;
+		case 'r':
+			wl.catalog_rows = true;
 			break;
 		case 'h':
 			usage(stdout);

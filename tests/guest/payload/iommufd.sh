@@ -43,6 +43,21 @@ wait "$tp"
 echo $? >"$R/trace-edu.rc"
 stamp edu
 
+# the catalog's 7.1-7.3 rows: features 12-14 on the device, 0x95 on the
+# compat container and on /dev/iommu
+./iommuscope trace --json >"$R/trace-rows.jsonl" 2>"$R/trace-rows.err" &
+tp=$!
+if wait_tracing "$R/trace-rows.err" "$tp"; then
+	./vfio_workload --catalog-rows --manifest "$R/manifest-rows.jsonl" >"$R/workload-rows.log" 2>&1
+	echo $? >"$R/workload-rows.rc"
+else
+	echo 99 >"$R/workload-rows.rc"
+fi
+kill -INT "$tp" 2>/dev/null
+wait "$tp"
+echo $? >"$R/trace-rows.rc"
+stamp rows
+
 # 3. the selftest: every iommufd ioctl against the mock IOMMU. Its hugepage
 # variants need hugetlb pages. strace -f follows the harness's forks (not
 # --seccomp-bpf: strace 6.1's filter makes every harness child fail).

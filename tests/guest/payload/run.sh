@@ -54,6 +54,20 @@ for mode in full tracepoint; do
 		echo $? >"$R/trace-r.rc"
 	fi
 done
+# The catalog's 7.1-7.3 rows against this kernel (vfio_workload
+# --catalog-rows) under a full-mode trace: tests/guest.bats.
+./iommuscope trace --json --mode full >"$R/trace-rows.jsonl" 2>"$R/trace-rows.err" &
+tp=$!
+if wait_tracing "$R/trace-rows.err" "$tp"; then
+	./vfio_workload --catalog-rows --manifest "$R/manifest-rows.jsonl" >"$R/workload-rows.log" 2>&1
+	echo $? >"$R/workload-rows.rc"
+else
+	echo 99 >"$R/workload-rows.rc"
+fi
+kill -INT "$tp" 2>/dev/null
+wait "$tp"
+echo $? >"$R/trace-rows.rc"
+
 # The workload once more, under audit and profile record at the same time.
 ./iommuscope audit --json -o "$R/audit.jsonl" --flush 1 2>"$R/audit.err" &
 ap=$!
