@@ -30,7 +30,7 @@ expected() {
 		out+=("note VFIO_DEVICE_GET_INFO 20 0")
 	fi
 	# UNMAP_ALL answers 0 on 5.10, 1 from 5.12; the feature indexes the
-	# workload uses arrived in 5.18 (MIGRATION) and 6.0 (LOW_POWER_ENTRY)
+	# workload uses arrived in 5.18 (MIGRATION) and 6.1 (LOW_POWER_ENTRY)
 	if old "$a" && ! old "$b"; then
 		out+=("note UNMAP_ALL null null" "note VFIO_DEVICE_FEATURE 16 65537"
 		      "note VFIO_DEVICE_FEATURE 8 393219")

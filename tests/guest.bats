@@ -267,7 +267,7 @@ iommu_vars() {
 	# the workload is built against Debian 12's 6.1 headers: 20 bytes, the
 	# kernel's vfio_device_info is 24 from 6.5
 	6.12 | 7.*) want=$(jq -c '. + ["VFIO_DEVICE_GET_INFO older-struct 20 0"]' <<<"$want") ;;
-	# QEMU's migration query and the LOW_POWER_ENTRY probe: features of 5.18 and 6.0
+	# QEMU's migration query and the LOW_POWER_ENTRY probe: features of 5.18 and 6.1
 	5.10) want=$(jq -c '. + ["VFIO_DEVICE_FEATURE unknown-ioctl 16 65537",
 				"VFIO_DEVICE_FEATURE unknown-ioctl 8 393219"]' <<<"$want") ;;
 	esac

@@ -13,7 +13,7 @@ setup() {
 	run "$BIN" check "$P/workload-6.1.json" --against "$P/probe-5.10.json"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"degraded VFIO_CHECK_EXTENSION(UNMAP_ALL): answered 1 on 6.1.0-50-amd64, 0 here: the workload loses it"* ]]
-	[[ "$output" == *"rejected VFIO_DEVICE_FEATURE (device) argsz=8 flags=0x60003: unknown-ioctl here, not on 6.1.0-50-amd64: VFIO_DEVICE_FEATURE LOW_POWER_ENTRY (index 3) needs Linux >= 6.0 (ENOTTY)"* ]]
+	[[ "$output" == *"rejected VFIO_DEVICE_FEATURE (device) argsz=8 flags=0x60003: unknown-ioctl here, not on 6.1.0-50-amd64: VFIO_DEVICE_FEATURE LOW_POWER_ENTRY (index 3) needs Linux >= 6.1 (ENOTTY)"* ]]
 	[[ "$output" == *"rejected VFIO_DEVICE_FEATURE (device) argsz=16 flags=0x10001: unknown-ioctl here, not on 6.1.0-50-amd64: VFIO_DEVICE_FEATURE MIGRATION (index 1) needs Linux >= 5.18 (ENOTTY)"* ]]
 	[[ "$output" == *": 2 rejected, 1 degraded, 0 notes"* ]]
 }

@@ -273,7 +273,7 @@ static void not_in_catalog(const struct isc_abi *a, const struct isc_ioctl_view 
 	else if (en)
 		snprintf(err, sizeof(err), "%s", en);
 	else
-		snprintf(err, sizeof(err), "error %lld", (long long)-v->ev.ret);
+		snprintf(err, sizeof(err), "%lld", (long long)v->ev.ret);
 	out->classes |= ISC_CLS(ISC_CLS_NEWER_KERNEL);
 	say(out, "%s, yet the kernel (Linux %s) answered %s: it is newer than this iommuscope's "
 	    "catalog (checked against the uapi headers up to %s)", what, a->version ? kver : "?",

@@ -4,6 +4,7 @@
  * Kernel sizes come from the catalog's history for the version under test
  * (this host's BTF has no VFIO types). */
 #include <errno.h>
+#include <stdint.h>
 #include "catalog_map.h"
 #include "classify.h"
 #include "harness.h"
@@ -160,6 +161,8 @@ int main(void)
 		  -EOPNOTSUPP }, C(NEWER_KERNEL), "(Linux 7.3) answered EOPNOTSUPP" },
 		{ "unknown iommufd cmd, success", &k73, { 0x3b96, K(IOMMUFD), { 8 }, 64, 0 },
 		  C(NEWER_KERNEL), "answered with success" },
+		{ "unknown cmd, a return no errno has (fuzz: INT64_MIN)", &k73, { 0x3b96, K(IOMMUFD),
+		  { 8 }, 64, INT64_MIN }, C(NEWER_KERNEL), "answered -9223372036854775808" },
 		{ "unknown cmd, fexit's ENOIOCTLCMD", &k73, { 0x3b96, K(IOMMUFD), { 8 }, 64, -515 },
 		  C(UNKNOWN_IOCTL), NULL },
 		{ "NOIOMMU_GET_PA on 7.3", &k73, { 0x3b95, K(IOMMUFD), { 40, 0 }, 64 }, 0, NULL },
@@ -356,5 +359,12 @@ int main(void)
 	abi__free(&k61);
 	abi__free(&k67);
 	abi__free(&k612);
+	abi__free(&k60);
+	abi__free(&k65);
+	abi__free(&k613);
+	abi__free(&k617);
+	abi__free(&k71);
+	abi__free(&k72);
+	abi__free(&k73);
 	return harness_done("test_classify");
 }
