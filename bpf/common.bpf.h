@@ -30,6 +30,14 @@ struct {
 	__type(value, __u8);
 } fops_kinds SEC(".maps");
 
+/* anonymous-inode file name -> kind (include/fdkinds.def ISC_ANON) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32);
+	__type(key, struct isc_anon_key);
+	__type(value, __u8);
+} anon_kinds SEC(".maps");
+
 /* char device number -> kind (from /proc/devices and /proc/misc) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -147,11 +155,39 @@ static __always_inline __u8 rdev_kind(__u32 rdev)
 }
 
 /*
- * The kind of an open file: by f_op where the loader knows the address, else
- * by device number. iommufd_fops serves both /dev/iommu and (with
- * IOMMUFD_VFIO_CONTAINER) /dev/vfio/vfio, which the device number separates.
- * rdev: the file's device number when the caller has it (file_rdev), or
- * ISC_RDEV_UNREAD to read it only if the f_op does not decide.
+ * An anonymous-inode file by the name the kernel gave it ("[vfio-device]"
+ * for a device fd from a group, the variant drivers' migration fds). The
+ * superblock must be anon_inodefs: a file of that name anywhere else is
+ * not one. Read on every ';' ioctl of a file with no device number and no
+ * known f_op, never cached by f_op: an address a reloaded module reuses
+ * must not carry an old kind (pinned enforcement has no loader to clear it).
+ */
+static __always_inline __u8 anon_kind(struct file *file, bool typed)
+{
+	struct inode *inode = KREAD(typed, file, f_inode);
+	struct super_block *sb = KREAD(typed, inode, i_sb);
+	struct isc_anon_key key = {};
+	const unsigned char *name;
+	struct dentry *d;
+	__u8 *kind;
+
+	if (KREAD(typed, sb, s_magic) != ISC_ANON_INODE_MAGIC)
+		return ISC_FD_UNKNOWN;
+	d = KREAD(typed, file, f_path.dentry);
+	name = KREAD(typed, d, d_name.name);
+	if (bpf_probe_read_kernel_str(key.name, sizeof(key.name), name) <= 0)
+		return ISC_FD_UNKNOWN;
+	kind = bpf_map_lookup_elem(&anon_kinds, &key);
+	return kind ? *kind : ISC_FD_UNKNOWN;
+}
+
+/*
+ * The kind of an open file: by f_op where it is known (kallsyms), else by
+ * device number, else, for a file with none, by its anonymous-inode name.
+ * iommufd_fops serves both /dev/iommu and (with IOMMUFD_VFIO_CONTAINER) /dev/vfio/vfio, which the
+ * device number separates. rdev: the file's device number when the caller
+ * has it (file_rdev), or ISC_RDEV_UNREAD to read it only if the f_op does
+ * not decide.
  */
 #define ISC_RDEV_UNREAD	0xffffffffu
 
@@ -163,9 +199,11 @@ static __always_inline __u8 file_kind_rdev(struct file *file, __u32 rdev, bool t
 
 	if (by_fop && *by_fop != ISC_FD_IOMMUFD)
 		return *by_fop;
-	kind = rdev_kind(rdev == ISC_RDEV_UNREAD ? file_rdev(file, typed) : rdev);
+	if (rdev == ISC_RDEV_UNREAD)
+		rdev = file_rdev(file, typed);
+	kind = rdev_kind(rdev);
 	if (!by_fop)
-		return kind;
+		return kind != ISC_FD_UNKNOWN || rdev ? kind : anon_kind(file, typed);
 	return kind == ISC_FD_CONTAINER || kind == ISC_FD_COMPAT ? ISC_FD_COMPAT : ISC_FD_IOMMUFD;
 }
 

@@ -6,12 +6,19 @@
  * The hook reads argsz/size and the flags word from user memory and judges
  * them by the policy entry for (command, fd kind): the first rule whose
  * scope (cgroup, executable, uid) matches decides. A denial returns the
- * entry's errno and is reported on the "events" ring buffer.
+ * entry's errno and is reported on the "events" ring buffer. It fails
+ * closed: a ';' ioctl on a file no classifier recognises is refused unless
+ * the policy says 'set unclassified allow', and with no policy in the slot
+ * every ';' ioctl is refused.
  *
  * The kernel copies the struct again after this hook: a second thread can
  * change the flags in between. The check remembers what it saw per thread;
- * fentry on the fops handler and the call's exit read the flags again and
- * report a race when they differ.
+ * fentry on the fops handler and the call's exit read the flags again. A
+ * race is reported on its own ring buffer ("race_events", which no flood of
+ * denials fills) and, with 'set race kill', the caller gets SIGKILL. Not
+ * seen: a change made after the handler's entry and undone before its exit
+ * (the kernel's copy happens in between, inside the handler; x86 inlines
+ * copy_from_user, so there is no function to trace it at).
  *
  * The program is not sleepable (5.10 allows no sleepable file_ioctl, and a
  * policy swapped under a sleeping program needs kernels newer than we
@@ -45,6 +52,12 @@ struct {
 	__type(value, __u64);
 } enforce_stats SEC(".maps");
 
+/* Race records only: a flood of denials on "events" cannot crowd them out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 << 10);
+} race_events SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
@@ -77,9 +90,10 @@ static __always_inline void count_denial(__u32 cmd, __u8 kind)
 	bpf_map_update_elem(&deny_counts, &k, &init, BPF_NOEXIST);
 }
 
-/* kernfs_node.parent became __parent in 6.15 */
-struct kernfs_node___old {
-	struct kernfs_node *parent;
+/* Before 6.1 a cgroup kept its ancestors' ids, since then the ancestors. */
+struct cgroup___ids {
+	int level;
+	__u64 ancestor_ids[];
 } __attribute__((preserve_access_index));
 
 static __always_inline void es_inc(__u32 idx)
@@ -90,27 +104,47 @@ static __always_inline void es_inc(__u32 idx)
 		*v += 1;
 }
 
-static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+/*
+ * The caller's cgroup (v2) is id or below it: its ancestor at id's own
+ * level is id. One read of the ancestor array, whatever the depth (no walk
+ * up the tree that a deep enough subtree could outrun).
+ */
+static __always_inline bool in_cgroup(struct task_struct *task, __u64 id, __u32 level)
 {
-	struct kernfs_node___old *old = (void *)kn;
+	struct cgroup *cg = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	struct cgroup *anc = NULL;
+	__u64 got = 0;
+	void *slot;
 
-	if (bpf_core_field_exists(old->parent))
-		return BPF_CORE_READ(old, parent);
-	return BPF_CORE_READ(kn, __parent);
+	if (!cg || level > (__u32)BPF_CORE_READ(cg, level))
+		return false;
+	if (bpf_core_field_exists(cg->ancestors)) {
+		slot = (void *)cg + bpf_core_field_offset(cg->ancestors) + (__u64)level * 8;
+		if (bpf_probe_read_kernel(&anc, sizeof(anc), slot) || !anc)
+			return false;
+		got = BPF_CORE_READ(anc, kn, id);
+	} else {
+		struct cgroup___ids *old = (void *)cg;
+
+		slot = (void *)cg + bpf_core_field_offset(old->ancestor_ids) + (__u64)level * 8;
+		if (bpf_probe_read_kernel(&got, sizeof(got), slot))
+			return false;
+	}
+	return got == id;
 }
 
-/* The caller's cgroup (v2) is id or below it. */
-static __always_inline bool in_cgroup(struct task_struct *task, __u64 id)
+/* The caller runs one of the rule's executables (now, or before an upgrade). */
+static __always_inline bool exe_matches(const struct isc_policy_rule *r, struct task_struct *task)
 {
-	struct kernfs_node *kn = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn);
-	int i;
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	struct inode *ino = BPF_CORE_READ(exe, f_inode);
+	__u64 i = BPF_CORE_READ(ino, i_ino);
+	__u32 dev = BPF_CORE_READ(ino, i_sb, s_dev);
 
-	for (i = 0; i < 16 && kn; i++) {
-		if (BPF_CORE_READ(kn, id) == id)
-			return true;
-		kn = kn_parent(kn);
-	}
-	return false;
+	if (!exe)
+		return false;
+	return (r->exe[0].ino && i == r->exe[0].ino && dev == r->exe[0].dev) ||
+	       (r->exe[1].ino && i == r->exe[1].ino && dev == r->exe[1].dev);
 }
 
 static __always_inline bool rule_matches(const struct isc_policy_rule *r,
@@ -118,15 +152,9 @@ static __always_inline bool rule_matches(const struct isc_policy_rule *r,
 {
 	if ((r->match & ISC_PM_UID) && BPF_CORE_READ(task, cred, euid.val) != r->uid)
 		return false;
-	if (r->match & ISC_PM_EXE) {
-		struct file *exe = BPF_CORE_READ(task, mm, exe_file);
-		struct inode *ino = BPF_CORE_READ(exe, f_inode);
-
-		if (!exe || BPF_CORE_READ(ino, i_ino) != r->exe_ino ||
-		    BPF_CORE_READ(ino, i_sb, s_dev) != r->exe_dev)
-			return false;
-	}
-	if ((r->match & ISC_PM_CGROUP) && !in_cgroup(task, r->cgroup_id))
+	if ((r->match & ISC_PM_EXE) && !exe_matches(r, task))
+		return false;
+	if ((r->match & ISC_PM_CGROUP) && !in_cgroup(task, r->cgroup_id, r->cgroup_level))
 		return false;
 	return true;
 }
@@ -141,7 +169,10 @@ static __always_inline struct isc_deny_event *new_record(__u32 cmd, __u64 arg, _
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct isc_deny_event *ev;
 
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (reason == ISC_RACE)
+		ev = bpf_ringbuf_reserve(&race_events, sizeof(*ev), 0);
+	else
+		ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		es_inc(ISC_ES_DROPS);
 		return NULL;
@@ -162,6 +193,20 @@ static __always_inline struct isc_deny_event *new_record(__u32 cmd, __u64 arg, _
 	ev->hook = hook;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	return ev;
+}
+
+/* With no policy in the slot: refuse (EPERM) and say why. */
+static __always_inline int deny_no_policy(__u32 cmd, __u64 arg, __u8 hook)
+{
+	struct isc_deny_event *ev;
+
+	es_inc(ISC_ES_DENIED);
+	ev = new_record(cmd, arg, ISC_FD_UNKNOWN, hook, ISC_DENY_NO_POLICY);
+	if (ev) {
+		ev->err = 1;
+		bpf_ringbuf_submit(ev, 0);
+	}
+	return -1;
 }
 
 static __always_inline int deny(const struct isc_policy_entry *e, __u32 cmd, __u64 arg,
@@ -200,6 +245,17 @@ static __always_inline __u32 one_of_bad(__u32 flags, __u32 group)
 	return set ? set : group;
 }
 
+/* What an earlier call of this thread left (its exit was not seen: a
+ * handler loaded after start, a 32-bit call the syscall exit misses): gone
+ * before this call is judged, so no recheck compares with another call. */
+static __always_inline void forget_checked(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (inflight_calls() && !bpf_map_delete_elem(&checked, &tid))
+		inflight_add(-1);
+}
+
 static __always_inline int judge(struct file *file, __u32 cmd, __u64 arg, __u8 hook)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -213,12 +269,22 @@ static __always_inline int judge(struct file *file, __u32 cmd, __u64 arg, __u8 h
 
 	if (!is_vfio_cmd(cmd))
 		return 0;
-	kind = file_kind(file, true);
-	if (kind == ISC_FD_UNKNOWN)
-		return 0;
+	forget_checked();
 	inner = bpf_map_lookup_elem(&policy, &zero);
 	if (!inner)
-		return 0;
+		return deny_no_policy(cmd, arg, hook);
+	kind = file_kind(file, true);
+	if (kind == ISC_FD_UNKNOWN) {
+		/* ';' is VFIO's and iommufd's alone (ioctl-number.rst): a file
+		 * none of their classifiers knows cannot be judged */
+		es_inc(ISC_ES_UNCLASSIFIED);
+		key.fd_kind = ISC_POLICY_UNCLASSIFIED_KIND;
+		e = bpf_map_lookup_elem(inner, &key);
+		if (!e)
+			return 0;
+		return deny(e, cmd, arg, kind, hook, ISC_DENY_UNCLASSIFIED, 0, 0, 0,
+			    e->rules[0].line);
+	}
 	es_inc(ISC_ES_CHECKED);
 	key.cmd = cmd;
 	key.fd_kind = kind;
@@ -279,6 +345,8 @@ static __always_inline int judge(struct file *file, __u32 cmd, __u64 arg, __u8 h
 		c.flags_off = e->cat.flags_off;
 		c.fd_kind = kind;
 		c.hook = hook;
+		/* audit-only lets everything through: it kills nobody */
+		c.kill = (e->pflags & ISC_PF_RACE_KILL) && !(e->pflags & ISC_PF_AUDIT_ONLY);
 		/* counted, so the 5.10 exit hook (every ioctl on the host)
 		 * returns at once while nothing waits for a recheck; an entry
 		 * the LRU evicts leaves the count high, which costs lookups,
@@ -322,45 +390,62 @@ int BPF_PROG(enforce_file_ioctl_compat, struct file *file, unsigned int cmd, uns
 
 /* ---- the race detector ---- */
 
-/* Read the flags again; report when they are not what the check saw. */
-static __always_inline void recheck(__u8 hook, bool done)
+/* The flags the kernel (or the user's struct) holds now are not what the
+ * check judged: one record a call, and SIGKILL where the policy says so. */
+static __always_inline void race(struct isc_checked *c, __u8 hook, __u32 now)
+{
+	struct isc_deny_event *ev;
+	bool killed = false;
+
+	if (c->alerted)
+		return;
+	c->alerted = 1;
+	es_inc(ISC_ES_RACES);
+	if (c->kill && !bpf_send_signal(9)) {
+		es_inc(ISC_ES_KILLS);
+		killed = true;
+	}
+	ev = new_record(c->cmd, c->arg, c->fd_kind, hook, ISC_RACE);
+	if (ev) {
+		ev->argsz = c->argsz;
+		ev->flags = c->flags;
+		ev->flags_later = now;
+		ev->bad = now ^ c->flags;
+		ev->generation = c->generation;
+		ev->killed = killed;
+		bpf_ringbuf_submit(ev, 0);
+	}
+}
+
+/* Read the user's flags again. */
+/* Read the user's flags again; at the handlers, only for the call the
+ * check saw (cmd and arg), at the syscall's exit for whatever is left. */
+static __always_inline void recheck(__u8 hook, bool done, bool match, __u32 cmd, __u64 arg)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct isc_checked *c = bpf_map_lookup_elem(&checked, &tid);
-	struct isc_deny_event *ev;
 	__u32 now;
 
-	if (!c)
+	if (!c || (match && (c->cmd != cmd || c->arg != arg)))
 		return;
 	if (!bpf_probe_read_user(&now, sizeof(now), (void *)c->arg + (c->flags_off & 0xff)) &&
-	    now != c->flags) {
-		es_inc(ISC_ES_RACES);
-		ev = new_record(c->cmd, c->arg, c->fd_kind, hook, ISC_RACE);
-		if (ev) {
-			ev->argsz = c->argsz;
-			ev->flags = c->flags;
-			ev->flags_later = now;
-			ev->bad = now ^ c->flags;
-			ev->generation = c->generation;
-			bpf_ringbuf_submit(ev, 0);
-		}
-		c->flags = now;		/* one alert per change */
-	}
+	    now != c->flags)
+		race(c, hook, now);
 	if (done && !bpf_map_delete_elem(&checked, &tid))
 		inflight_add(-1);
 }
 
 #define RECHECK(func)								\
 SEC("?fentry/" #func)								\
-int BPF_PROG(func##_recheck)							\
+int BPF_PROG(func##_recheck, struct file *file, unsigned int cmd, unsigned long arg) \
 {										\
-	recheck(ISC_EH_HANDLER, false);						\
+	recheck(ISC_EH_HANDLER, false, true, cmd, arg);				\
 	return 0;								\
 }										\
 SEC("?fexit/" #func)								\
-int BPF_PROG(func##_recheck_exit)						\
+int BPF_PROG(func##_recheck_exit, struct file *file, unsigned int cmd, unsigned long arg) \
 {										\
-	recheck(ISC_EH_EXIT, true);						\
+	recheck(ISC_EH_EXIT, true, true, cmd, arg);				\
 	return 0;								\
 }
 
@@ -369,12 +454,14 @@ RECHECK(vfio_group_fops_unl_ioctl)
 RECHECK(vfio_device_fops_unl_ioctl)
 RECHECK(iommufd_fops_ioctl)
 
-/* Where the handlers cannot be traced (no module BTF): the call's exit. */
+/* Always: the call's exit, for handlers that cannot be traced (no module
+ * BTF, a module loaded after start); after a traced handler's fexit there
+ * is nothing left here. */
 SEC("?tp/syscalls/sys_exit_ioctl")
 int enforce_exit_ioctl(void *ctx)
 {
 	if (!inflight_calls())
 		return 0;
-	recheck(ISC_EH_EXIT, true);
+	recheck(ISC_EH_EXIT, true, false, 0, 0);
 	return 0;
 }

@@ -24,6 +24,9 @@
  * /dev/vfio/vfio, and /dev/iommu itself (nr < 0x80 falls through to
  * iommufd_vfio_ioctl). */
 #define ISC_K_CONTAINERS	(ISC_K_CONTAINER | ISC_K_COMPAT | ISC_K_IOMMUFD)
+/* iommufd's own ioctls: iommufd_fops serves them on /dev/iommu and, with
+ * IOMMUFD_VFIO_CONTAINER, on the compat node /dev/vfio/vfio too */
+#define ISC_K_IOMMUFD_FOPS	(ISC_K_IOMMUFD | ISC_K_COMPAT)
 
 /* How the third ioctl argument is used. */
 enum isc_arg_kind {

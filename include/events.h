@@ -327,6 +327,16 @@ enum isc_stat {
 	ISC_STAT_MAX,
 };
 
+/* Keys of the anon_kinds map: the name an anonymous-inode file was given
+ * (include/fdkinds.def ISC_ANON), zero-padded; the file's superblock must
+ * be anon_inodefs (ANON_INODE_FS_MAGIC). */
+#define ISC_ANON_NAME_LEN	24
+#define ISC_ANON_INODE_MAGIC	0x09041934
+
+struct isc_anon_key {
+	char name[ISC_ANON_NAME_LEN];
+};
+
 /* Keys of the rdev_kinds map: kernel dev_t (major << 20 | minor). A key
  * with minor ISC_RDEV_ANY_MINOR matches every minor of that major. */
 #define ISC_MINORBITS		20

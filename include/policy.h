@@ -20,6 +20,9 @@
 /* The entry for commands the policy does not list (key cmd 0, kind 0):
  * absent means they are allowed. */
 #define ISC_POLICY_OTHER_CMD	0
+/* The entry for ';' ioctls on a file no classifier recognises (key cmd 0,
+ * this kind): absent means they are allowed ('set unclassified allow'). */
+#define ISC_POLICY_UNCLASSIFIED_KIND	0xff
 
 enum isc_rule_action {
 	ISC_RA_ALLOW = 1,	/* allowed, if size and flags pass */
@@ -33,10 +36,24 @@ enum isc_rule_action {
 #define ISC_PM_SIZE		(1u << 3)
 #define ISC_PM_FLAGS		(1u << 4)
 
+/* An executable as the kernel sees a process's: its inode number and its
+ * superblock's dev_t (major << 20 | minor), as mm->exe_file->f_inode has
+ * them (user/exeid.c reads them the same way, not with stat()). */
+struct isc_exe_id {
+	__u64 ino;		/* 0: none */
+	__u32 dev;
+	__u32 __pad;
+};
+
+#define ISC_EXE_IDS		2	/* the file now, and the one it replaced */
+
 struct isc_policy_rule {
 	__u64 cgroup_id;	/* the cgroup (v2) or an ancestor of the caller's */
-	__u64 exe_ino;		/* the caller's executable: inode and */
-	__u32 exe_dev;		/* kernel dev_t of its file system */
+	struct isc_exe_id exe[ISC_EXE_IDS];	/* the caller's executable: the
+						 * file at the path now, and the one
+						 * an upgrade renamed over (processes
+						 * started before still run it) */
+	__u32 cgroup_level;	/* cgroup_id's depth below the root (0: the root) */
 	__u32 uid;		/* effective uid */
 	__u32 allowed;		/* flag bits allowed (ISC_PM_FLAGS) */
 	__u32 min_size;		/* argsz/size range (ISC_PM_SIZE) */
@@ -50,6 +67,7 @@ struct isc_policy_rule {
 /* isc_policy_entry.pflags */
 #define ISC_PF_AUDIT_ONLY	(1u << 0)	/* log denials, allow the call */
 #define ISC_PF_UNREADABLE_OK	(1u << 1)	/* unreadable argument: allow */
+#define ISC_PF_RACE_KILL	(1u << 2)	/* a race kills the caller (SIGKILL) */
 
 struct isc_policy_entry {
 	struct isc_cat_entry cat;	/* where flags are, what the roles are */
@@ -68,6 +86,8 @@ enum isc_deny_reason {
 	ISC_DENY_UNKNOWN,	/* a command the policy does not know */
 	ISC_DENY_UNREADABLE,	/* the argument could not be read */
 	ISC_RACE,		/* flags changed after the check (alert) */
+	ISC_DENY_UNCLASSIFIED,	/* a ';' ioctl on a file no classifier knows */
+	ISC_DENY_NO_POLICY,	/* the policy slot is empty: nothing to judge by */
 	ISC_DENY_REASON_MAX,
 };
 
@@ -101,6 +121,8 @@ struct isc_deny_event {
 	__u8 reason;		/* enum isc_deny_reason */
 	__u8 hook;		/* enum isc_enforce_hook */
 	__u8 audit_only;
+	__u8 killed;		/* race: the caller was sent SIGKILL */
+	__u8 __pad[3];
 	char comm[ISC_COMM_LEN];
 };
 
@@ -112,6 +134,8 @@ enum isc_enforce_stat {
 	ISC_ES_UNREADABLE,	/* argument unreadable (allowed or not) */
 	ISC_ES_RACES,		/* flags changed after the check */
 	ISC_ES_DROPS,		/* records lost: ring buffer full */
+	ISC_ES_UNCLASSIFIED,	/* ';' ioctls on files no classifier knows */
+	ISC_ES_KILLS,		/* callers killed for a race */
 	ISC_ES_MAX,
 };
 
@@ -139,6 +163,9 @@ struct isc_checked {
 	__u16 flags_off;
 	__u8 fd_kind;
 	__u8 hook;
+	__u8 kill;		/* ISC_PF_RACE_KILL of the entry that judged it */
+	__u8 alerted;		/* one race record a call */
+	__u8 __pad[6];
 };
 
 #endif /* ISC_POLICY_H */

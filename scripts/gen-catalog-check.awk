@@ -72,12 +72,16 @@ BEGIN {
 		out("#endif")
 	}
 }
+# a macro of ioctl n's header with a value, since maj.min
+function value_row(id, val, maj, min, n, what) {
+	ident(id, maj "." min, "0.0", what)
+	out(guard(maj, min, ioc[n]))
+	assert(sprintf("%s == %s", id, val), id)
+	out("#endif")
+}
 /^ISC_FLAG\(/ {
 	args($0)
-	ident(A[2], A[5] "." A[6], "0.0", "ISC_FLAG(" A[1] ")")
-	out(guard(A[5], A[6], ioc[A[1]]))
-	assert(sprintf("%s == %s", A[2], A[4]), A[2])
-	out("#endif")
+	value_row(A[2], A[4], A[5], A[6], A[1], "ISC_FLAG(" A[1] ")")
 }
 /^ISC_FIELD\(/ {
 	# the current layout: from the release that gave the struct its size
@@ -93,10 +97,7 @@ BEGIN {
 }
 /^ISC_CAP\(/ {
 	args($0)
-	ident(A[2], A[5] "." A[6], "0.0", "ISC_CAP(" A[1] ")")
-	out(guard(A[5], A[6], ioc[A[1]]))
-	assert(sprintf("%s == %s", A[2], A[3]), A[2])
-	out("#endif")
+	value_row(A[2], A[3], A[5], A[6], A[1], "ISC_CAP(" A[1] ")")
 }
 /^ISC_FEATURE\(/ {
 	args($0)

@@ -118,7 +118,8 @@ for k in $kernels; do
 		[ "$prev" = "$k" ] && break
 		[ -f "$out/$prev/profile.json" ] && cp "$out/$prev/profile.json" "$payload/profiles/$prev.json"
 	done
-	boot "$k" "$k" "$payload" 720 -- tests/guest.bats tests/guest-enforce.bats \
+	# overlay: the enforce tests' exe rule on an overlayfs executable
+	boot "$k" "$k" "$payload" 720 --modules overlay -- tests/guest.bats tests/guest-enforce.bats \
 		tests/guest-modules.bats $([ "$k" = 5.10 ] && echo tests/guest-uapi.bats)
 done
 # One more boot of the first kernel with BPF LSM left out of lsm=: enforce

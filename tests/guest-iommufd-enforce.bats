@@ -26,10 +26,13 @@ kv() {
 	[ "$(ret base-short)" = EINVAL ]
 	[ "$(kv base-compat-rw ok)" = 2 ]
 	[ "$(kv base-compat-vaddr einval)" = 2 ]
+	[ "$(ret base-compat-ioas)" = 0 ]
+	[ "$(ret base-compat-ioas-bad)" = EOPNOTSUPP ]
+	[ "$(ret irqs-base-bad)" = EINVAL ]
 }
 
 @test "iommufd: the default policy refuses unknown flags and leaves iommufd's size rules to the kernel" {
-	[ "$(cat "$D/default.rc")" -eq 0 ] || cat "$D/default.err"
+	[ "$(cat "$D/default.rc")" -eq 0 ] || { cat "$D/default.err"; false; }
 	[ "$(ret default-map)" = 0 ]
 	[ "$(ret default-badflag)" = EPERM ]
 	[ "$(ret default-zerotail)" = 0 ]
@@ -51,6 +54,29 @@ kv() {
 @test "iommufd: 'set errno kernel' answers as the kernel would: EOPNOTSUPP for iommufd, EINVAL for compat" {
 	[ "$(ret kernel-badflag)" = EOPNOTSUPP ]
 	[ "$(kv kernel-compat-vaddr einval)" = 2 ]
-	jq -s -e '[.[] | select(.type == "deny") | .errno] | sort == ["EINVAL", "EINVAL", "EOPNOTSUPP"]' \
+	[ "$(ret kernel-compat-ioas-bad)" = EOPNOTSUPP ]
+	jq -s -e '[.[] | select(.type == "deny") | .errno] | sort == ["EINVAL", "EINVAL", "EOPNOTSUPP", "EOPNOTSUPP"]' \
 		"$D/kernel.jsonl"
+}
+
+@test "iommufd: the compat node judges iommufd's own ioctls: unknown IOAS_ALLOC flags and IOMMU_* rules hold on /dev/vfio/vfio" {
+	[ "$(ret default-compat-ioas)" = 0 ]
+	[ "$(ret default-compat-ioas-bad)" = EPERM ]
+	jq -s -e 'map(select(.type == "deny" and .ioctl == "IOMMU_IOAS_ALLOC")) | length == 1
+		and .[0].fd_kind == "compat-container" and .[0].bad_flags == 1
+		and .[0].reason == "unknown-flags"' "$D/default.jsonl"
+	[ "$(cat "$D/deny-ioas.rc")" -eq 0 ] || { cat "$D/deny-ioas.err"; false; }
+	[ "$(ret deny-ioas-compat)" = EPERM ]
+	jq -s -e 'map(select(.type == "deny")) | length == 1 and .[0].reason == "deny-rule"
+		and .[0].fd_kind == "compat-container"' "$D/deny-ioas.jsonl"
+}
+
+@test "iommufd: with kptr_restrict=2 a device fd from a group is still judged (its anonymous inode's name)" {
+	[ "$(cat "$D/kptr.rc")" -eq 0 ] || { cat "$D/kptr.err"; false; }
+	grep -Eq "^iommuscope: recognising device: .*anon \[vfio-device\]" "$D/kptr.err"
+	[ "$(ret kptr-irqs-bad)" = EPERM ]
+	[ "$(ret kptr-irqs-good)" = "$(ret irqs-base-good)" ]
+	[ "$(ret kptr-irqs-good)" != EPERM ]
+	jq -s -e 'map(select(.type == "deny")) | length == 1 and .[0].ioctl == "VFIO_DEVICE_SET_IRQS"
+		and .[0].fd_kind == "device" and .[0].bad_flags == 64' "$D/kptr.jsonl"
 }

@@ -11,8 +11,8 @@ setup() {
 }
 
 @test "$ISC_GUEST_KERNEL: unloading VFIO under a full-mode trace: the trace goes on; fentry holds vfio itself" {
-	[ "$(cat "$D/full.rc")" -eq 0 ] || cat "$D/full.err"
-	grep -q "unloaded vfio_pci" "$D/steps.log" || cat "$D/steps.log"
+	[ "$(cat "$D/full.rc")" -eq 0 ] || { cat "$D/full.err"; false; }
+	grep -q "unloaded vfio_pci" "$D/steps.log" || { cat "$D/steps.log"; false; }
 	if [ "$K" = 5.10 ]; then
 		# full mode there is the LSM entry: nothing holds the module
 		[ "$(cat "$D/vfio-held.txt")" = no ]
@@ -22,9 +22,9 @@ setup() {
 }
 
 @test "$ISC_GUEST_KERNEL: VFIO modules unloaded and loaded again under trace: the workload after it is traced exactly" {
-	[ "$(cat "$D/vfio-left.txt")" -eq 0 ] || cat "$D/steps.log"
+	[ "$(cat "$D/vfio-left.txt")" -eq 0 ] || { cat "$D/steps.log"; false; }
 	[ "$(cat "$D/workload.rc")" -eq 0 ] || { tail -n 20 "$D/workload.log"; false; }
-	[ "$(cat "$D/trace.rc")" -eq 0 ] || cat "$D/tp.err"
+	[ "$(cat "$D/trace.rc")" -eq 0 ] || { cat "$D/tp.err"; false; }
 	grep -q "modules changed: classifiers and kernel ABI refreshed" "$D/tp.err"
 	ev=$(trace_events_of "$D/tp.jsonl" vfio_workload)
 	compare_with_manifest "$D/manifest.jsonl" "$ev"
@@ -33,8 +33,8 @@ setup() {
 }
 
 @test "$ISC_GUEST_KERNEL: a trace -w capture across the module changes carries the new ABI and replays as the live trace" {
-	[ "$(cat "$D/trace-w.rc")" -eq 0 ] || cat "$D/tp-w.err"
-	[ "$(cat "$D/trace-r.rc")" -eq 0 ] || cat "$D/tp-replay.err"
+	[ "$(cat "$D/trace-w.rc")" -eq 0 ] || { cat "$D/tp-w.err"; false; }
+	[ "$(cat "$D/trace-r.rc")" -eq 0 ] || { cat "$D/tp-replay.err"; false; }
 	# the in-stream ABI records (include/tracefile.h: after the 128-byte
 	# header and the ABI arrays, records led by type and size)
 	n=$(python3 - "$D/tp.isc" <<'PY'

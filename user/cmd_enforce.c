@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
@@ -124,6 +125,7 @@ struct enforce_run {
 	struct isc_output out;
 	char policy[PATH_MAX];	/* what rule lines refer to, "" : built in */
 	uint64_t records, invalid;
+	bool unclassified;	/* a refusal for a file no classifier knew */
 };
 
 static int on_deny(void *ctx, void *data, size_t size)
@@ -138,8 +140,131 @@ static int on_deny(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	r->records++;
+	if (v.ev.reason == ISC_DENY_UNCLASSIFIED)
+		r->unclassified = true;
 	output__deny(&r->out, &v, r->policy[0] ? r->policy : NULL);
 	return 0;
+}
+
+/* How each kind of file is recognised, on stderr (start-up, refreshes). */
+static void report_kinds(const struct isc_kernel *k, const char *when)
+{
+	int i, n, kinds[ISC_FD_KIND_MAX];
+	char ways[512];
+
+	n = kernel__kinds(k, kinds);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "iommuscope: %s %s\n", when,
+			kernel__kind_ways(k, kinds[i], ways, sizeof(ways)));
+}
+
+/* Modules came or went (or a file no classifier knew was refused): read
+ * the classifiers again and put exactly them into the maps. */
+static void refresh_classifiers(struct isc_enforcer *e, struct isc_kernel *k, uint64_t *mods,
+				bool force)
+{
+	static struct isc_classifier was[ISC_MAX_CLASSIFIERS];
+	static uint64_t last_forced;
+	uint64_t h = kernel__modules_hash(), now = monotonic_ns();
+	int err, nr = k->nr_classifiers;
+
+	/* a flood of refusals re-reads at most once a second */
+	if (h == *mods && (!force || now - last_forced < 1000000000ull))
+		return;
+	if (h == *mods)
+		last_forced = now;
+	*mods = h;
+	memcpy(was, k->cls, sizeof(was));
+	kernel__refresh(k);
+	if (!k->devices_read) {
+		/* keep what the maps hold; try again on the next round */
+		memcpy(k->cls, was, sizeof(was));
+		k->nr_classifiers = nr;
+		*mods = 0;
+		isc_warn("cannot read /proc/devices or /proc/misc: the fd classifiers stay as they were");
+		return;
+	}
+	err = loader__fill_classifiers(&e->cls, k);
+	if (err) {
+		isc_err("failed to refresh the fd classifiers: %s", strerror(-err));
+		return;
+	}
+	if (!kernel__same_classifiers(was, nr, k))
+		report_kinds(k, "classifiers changed:");
+}
+
+/* ---- following the exe rules' files through upgrades ---- */
+
+/* Watch the directory holding path (the path as written, and where its
+ * symlinks lead: re-pointing a link is an upgrade too). */
+static void watch_parent(int fd, const char *path)
+{
+	char dir[PATH_MAX], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (inotify_add_watch(fd, dir, IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+				       IN_CLOSE_WRITE | IN_ATTRIB | IN_ONLYDIR) < 0)
+		isc_warn("cannot watch %s for upgrades of an exe rule's file: %s", dir,
+			 strerror(errno));
+}
+
+static void watch_dir(void *ctx, const char *path)
+{
+	char real[PATH_MAX];
+	int fd = *(int *)ctx;
+
+	watch_parent(fd, path);
+	if (realpath(path, real) && strcmp(real, path))
+		watch_parent(fd, real);
+}
+
+/* An inotify fd watching the directories of the policy's exe rules (-1:
+ * none). */
+static int watch_exes(const struct isc_policy *p)
+{
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+
+	if (fd < 0) {
+		isc_warn("inotify: %s: exe rules will not follow upgrades", strerror(errno));
+		return -1;
+	}
+	policy__for_each_exe(p, watch_dir, &fd);
+	return fd;
+}
+
+/* Something changed where an exe rule's file lives: resolve the paths
+ * again and, when a file was replaced, swap in the policy matching both
+ * the new file and the one it replaced (which running processes keep).
+ * A swap that fails stays pending (*pending) and is tried every round. */
+static void follow_exes(int ifd, struct isc_enforcer *e, struct isc_policy *p, const char *name,
+			const struct isc_abi *a, uint32_t pflags, bool *pending)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char msg[ISC_POLICY_ERR_LEN], err[ISC_POLICY_ERR_LEN];
+	bool any = false;
+	int n = 0;
+
+	while (read(ifd, buf, sizeof(buf)) > 0)
+		any = true;
+	if (any) {
+		n = policy__exe_refresh(p, msg, sizeof(msg));
+		if (msg[0])
+			isc_warn("%s: %s", name, msg);
+	}
+	if (!n && !*pending)
+		return;
+	if (enforcer__swap(e, p, name, a, pflags, err, sizeof(err))) {
+		if (!*pending)
+			isc_err("exe rules: %s (the previous policy stays in force; retrying)", err);
+		*pending = true;
+		return;
+	}
+	*pending = false;
+	fprintf(stderr, "iommuscope: %d exe rule%s followed a replaced file (generation %u)\n",
+		n, n == 1 ? "" : "s", e->generation);
 }
 
 static FILE *open_log(const char *path)
@@ -183,7 +308,8 @@ static int enforce_stop(void)
 /* Re-read the policy file named in the state (reload may have changed
  * it) and swap it in. */
 static void enforce_reload(struct isc_enforcer *e, struct isc_enforce_state *st,
-			   const struct isc_abi *a, uint32_t pflags, struct enforce_run *r)
+			   const struct isc_abi *a, uint32_t pflags, struct enforce_run *r,
+			   struct isc_policy *cur)
 {
 	char err[ISC_POLICY_ERR_LEN];
 	struct isc_enforce_state now;
@@ -201,7 +327,9 @@ static void enforce_reload(struct isc_enforcer *e, struct isc_enforce_state *st,
 		policy__free(&p);
 		goto bad;
 	}
-	policy__free(&p);
+	policy__exe_carry(&p, cur);
+	policy__free(cur);
+	*cur = p;
 	st->generation = e->generation;
 	snprintf(r->policy, sizeof(r->policy), "%s", st->policy);
 	fprintf(stderr, "iommuscope: policy %s reloaded (generation %u)\n",
@@ -244,8 +372,9 @@ int cmd_enforce(int argc, char **argv)
 	struct isc_abi abi = {};
 	struct isc_policy p = {};
 	struct isc_session_opts so;	/* -d, --classify, -v: as every live command */
-	uint64_t start;
-	int c, i, ret = ISC_EXIT_FAIL, entries = 0;
+	bool exe_pending = false;
+	uint64_t start, mods;
+	int c, i, ret = ISC_EXIT_FAIL, entries = 0, ifd = -1;
 	uint32_t pflags;
 	FILE *logf = NULL;
 
@@ -328,6 +457,10 @@ int cmd_enforce(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (!k->devices_read) {
+		isc_err("enforce: /proc/devices or /proc/misc is unreadable: VFIO groups, containers and iommufd could not be recognised");
+		goto out;
+	}
 	if (enforcer__unsupported(k, err, sizeof(err))) {
 		isc_err("enforce: %s", err);
 		goto out;
@@ -343,7 +476,7 @@ int cmd_enforce(int argc, char **argv)
 			goto out;
 		fprintf(stderr, "iommuscope: adopting pinned enforcement (generation %u)\n",
 			e.generation);
-		if (loader__fill_classifiers(e.fops_fd, e.rdev_fd, k))
+		if (loader__fill_classifiers(&e.cls, k))
 			isc_warn("failed to refresh the fd classifiers");
 		if (enforcer__swap(&e, &p, policy_path ? policy_path : "(built-in)", &abi, pflags,
 				   err, sizeof(err))) {
@@ -372,7 +505,7 @@ int cmd_enforce(int argc, char **argv)
 	output__init(&r.out, json, logf ? logf : stdout);
 	snprintf(r.policy, sizeof(r.policy), "%s", policy_path ? policy_path : "");
 	rb = ring_buffer__new(e.events_fd, on_deny, &r, NULL);
-	if (!rb) {
+	if (!rb || ring_buffer__add(rb, e.race_fd, on_deny, &r)) {
 		isc_err("failed to create ring buffer reader: %s", strerror(errno));
 		goto out;
 	}
@@ -391,7 +524,10 @@ int cmd_enforce(int argc, char **argv)
 		audit_only ? ", audit only" : "",
 		e.compat ? ", 32-bit callers too" : "",
 		e.pinned ? "pinned" : "Ctrl-C to stop");
+	report_kinds(k, "recognising");
 	isc_info("race detection: %s", e.race);
+	ifd = watch_exes(&p);
+	mods = kernel__modules_hash();
 
 	start = monotonic_ns();
 	while (!exiting) {
@@ -400,10 +536,18 @@ int cmd_enforce(int argc, char **argv)
 			isc_err("failed to poll ring buffer: %s", strerror(-i));
 			break;
 		}
+		refresh_classifiers(&e, k, &mods, r.unclassified);
+		r.unclassified = false;
 		if (reload) {
 			reload = 0;
-			enforce_reload(&e, &st, &abi, pflags, &r);
+			enforce_reload(&e, &st, &abi, pflags, &r, &p);
+			if (ifd >= 0)
+				close(ifd);
+			ifd = watch_exes(&p);
 		}
+		if (ifd >= 0)
+			follow_exes(ifd, &e, &p, st.policy[0] ? st.policy : "(built-in)", &abi,
+				    pflags, &exe_pending);
 		fflush(r.out.f);
 		if (so.duration_ns && monotonic_ns() - start >= so.duration_ns)
 			break;
@@ -411,12 +555,14 @@ int cmd_enforce(int argc, char **argv)
 	ring_buffer__consume(rb);
 	fflush(r.out.f);
 	fprintf(stderr,
-		"iommuscope: %llu checked, %llu denied, %llu audited, %llu unreadable, %llu races, %llu lost\n",
+		"iommuscope: %llu checked, %llu denied, %llu audited, %llu unreadable, %llu unclassified, %llu races, %llu killed, %llu lost\n",
 		(unsigned long long)enforcer__stat(&e, ISC_ES_CHECKED),
 		(unsigned long long)enforcer__stat(&e, ISC_ES_DENIED),
 		(unsigned long long)enforcer__stat(&e, ISC_ES_AUDITED),
 		(unsigned long long)enforcer__stat(&e, ISC_ES_UNREADABLE),
+		(unsigned long long)enforcer__stat(&e, ISC_ES_UNCLASSIFIED),
 		(unsigned long long)enforcer__stat(&e, ISC_ES_RACES),
+		(unsigned long long)enforcer__stat(&e, ISC_ES_KILLS),
 		(unsigned long long)enforcer__stat(&e, ISC_ES_DROPS));
 	if (e.pinned) {
 		st.pid = 0;
@@ -436,6 +582,8 @@ out:
 		enforcer__stop(&e, false);
 	if (logf)
 		fclose(logf);
+	if (ifd >= 0)
+		close(ifd);
 	policy__free(&p);
 	abi__free(&abi);
 	free(k);

@@ -103,7 +103,8 @@ static void abi_json(struct json_object *j, const struct isc_abi *a)
 static void probe_text(const struct isc_probe *p, const struct isc_abi *a)
 {
 	const struct isc_kernel *k = &p->kernel;
-	int i;
+	int i, n, kinds[ISC_FD_KIND_MAX];
+	char ways[512];
 
 	printf("kernel          %s\n", k->release);
 	printf("vmlinux BTF     %s\n", yes(k->vmlinux_btf));
@@ -113,8 +114,8 @@ static void probe_text(const struct isc_probe *p, const struct isc_abi *a)
 	printf("modules         %s\n", k->modules[0] ? k->modules : "no vfio/iommufd module loaded");
 	printf("BPF LSM         %s (%s)\n", k->bpf_lsm ? "active" : "inactive",
 	       k->lsm_known ? k->lsm : "LSM list unknown");
-	printf("kallsyms        %s\n", k->kallsyms_data ? "data symbols listed: fds classified by f_op" :
-							  "no data symbols (KALLSYMS_ALL=n): fds classified by device number");
+	printf("kallsyms        %s\n", k->kallsyms_data ? "data symbols listed: f_op a shortcut" :
+							  "no data symbols (KALLSYMS_ALL=n or kptr_restrict): not needed");
 	printf("nodes           /dev/vfio/vfio %s, /dev/iommu %s, groups %s\n",
 	       k->dev_container ? "present" : "absent", k->dev_iommufd ? "present" : "absent",
 	       k->groups[0] ? k->groups : "none");
@@ -123,6 +124,9 @@ static void probe_text(const struct isc_probe *p, const struct isc_abi *a)
 	for (i = 0; i < k->nr_classifiers; i++)
 		printf(" %s->%s", k->cls[i].what, catalog__kind_name(k->cls[i].kind));
 	printf("%s\n", k->nr_classifiers ? "" : " none");
+	n = kernel__kinds(k, kinds);
+	for (i = 0; i < n; i++)
+		printf("%-15s %s\n", i ? "" : "recognised", kernel__kind_ways(k, kinds[i], ways, sizeof(ways)));
 	printf("hooks\n");
 	for (i = 0; i < ISC_HK_MAX; i++) {
 		const struct isc_hook_result *r = &p->hooks[i];
@@ -172,13 +176,15 @@ static void probe_json(const struct isc_probe *p, const struct isc_abi *a)
 		struct json_object *c = json_object_new_object();
 
 		json_object_object_add(c, "by", json_object_new_string(
-						  k->cls[i].by == ISC_BY_FOPS ? "fops" : "rdev"));
+						  k->cls[i].by == ISC_BY_FOPS ? "fops" :
+						  k->cls[i].by == ISC_BY_RDEV ? "rdev" : "anon"));
 		json_object_object_add(c, "what", json_object_new_string(k->cls[i].what));
 		json_object_object_add(c, "kind",
 				       json_object_new_string(catalog__kind_name(k->cls[i].kind)));
 		json_object_array_add(cls, c);
 	}
 	json_object_object_add(j, "classifiers", cls);
+	json_object_object_add(j, "devices_read", json_object_new_boolean(k->devices_read));
 	for (i = 0; i < ISC_HK_MAX; i++) {
 		const struct isc_hook_result *r = &p->hooks[i];
 		struct json_object *h = json_object_new_object();

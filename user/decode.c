@@ -231,7 +231,8 @@ int decode__deny(const void *data, size_t size, struct isc_deny_view *v)
 	if (err)
 		return err;
 	if (!e->reason || e->reason >= ISC_DENY_REASON_MAX || e->fd_kind >= ISC_FD_KIND_MAX ||
-	    !e->hook || e->hook > ISC_EH_EXIT || e->err < 0 || e->err > 4095 || e->audit_only > 1)
+	    !e->hook || e->hook > ISC_EH_EXIT || e->err < 0 || e->err > 4095 || e->audit_only > 1 ||
+	    e->killed > 1)
 		return ISC_DEC_BAD;
 	e->comm[ISC_COMM_LEN - 1] = 0;
 	v->race = e->reason == ISC_RACE;

@@ -24,11 +24,13 @@ static const char *const handlers[] = {
 
 static const char *const map_pins[] = {
 	"policy", "events", "enforce_stats", "fops_kinds", "rdev_kinds", "deny_counts",
+	"anon_kinds", "race_events",
 };
 
 /* The enforcer's map fds, in map_pins order. */
 #define ENFORCER_FDS(e)	{ &(e)->policy_fd, &(e)->events_fd, &(e)->stats_fd, \
-			  &(e)->fops_fd, &(e)->rdev_fd, &(e)->counts_fd }
+			  &(e)->cls.fops, &(e)->cls.rdev, &(e)->counts_fd, \
+			  &(e)->cls.anon, &(e)->race_fd }
 
 /* A fresh enforcer: nothing loaded, no fd. */
 static void enforcer_reset(struct isc_enforcer *e)
@@ -173,14 +175,70 @@ int enforcer__swap_pinned(const struct isc_policy *p, const char *name,
 	return ret;
 }
 
+/* Turn on the program "<handler><suffix>": the object must have it. */
+static int autoload(struct enforce_bpf *skel, const char *handler, const char *suffix)
+{
+	struct bpf_program *prog;
+	char name[96];
+
+	snprintf(name, sizeof(name), "%s%s", handler, suffix);
+	prog = bpf_object__find_program_by_name(skel->obj, name);
+	if (!prog) {
+		isc_err("internal error: the enforce object has no program %s", name);
+		return -1;
+	}
+	return bpf_program__set_autoload(prog, true);
+}
+
+/*
+ * Open the object with the programs this kernel can run: the LSM hooks,
+ * and the race recheck at the handlers (fentry, fexit) where BTF lets
+ * them be reached, or else at the syscall's exit.
+ */
+static struct enforce_bpf *open_enforce(struct isc_enforcer *e, const struct isc_btfs *btfs,
+					uint32_t ringbuf_bytes)
+{
+	struct enforce_bpf *skel = enforce_bpf__open();
+	struct bpf_program *prog;
+	bool fentry = false;
+	size_t i;
+
+	if (!skel) {
+		isc_err("failed to open the enforce BPF object: %s", strerror(errno));
+		return NULL;
+	}
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	bpf_program__set_autoload(skel->progs.enforce_file_ioctl, true);
+	e->compat = btf_has_func(btfs, "bpf_lsm_file_ioctl_compat");
+	bpf_program__set_autoload(skel->progs.enforce_file_ioctl_compat, e->compat);
+	/* module BTF: not on 5.10, where the call's exit has to do */
+	for (i = 0; i < ARRAY_SIZE(handlers); i++) {
+		if (!btf_has_func(btfs, handlers[i]))
+			continue;
+		if (autoload(skel, handlers[i], "_recheck") ||
+		    autoload(skel, handlers[i], "_recheck_exit")) {
+			enforce_bpf__destroy(skel);
+			return NULL;
+		}
+		fentry = true;
+	}
+	/* always: handlers of modules loaded later, 32-bit calls left over */
+	bpf_program__set_autoload(skel->progs.enforce_exit_ioctl, true);
+	e->race = fentry ? "fentry/fexit on the fops handlers, sys_exit_ioctl for the others" :
+			   "sys_exit_ioctl";
+	/* The shared helpers declare maps this object does not use (its
+	 * inflight_nr counts the calls waiting for a race recheck). */
+	bpf_map__set_max_entries(skel->maps.stats, 1);
+	bpf_map__set_max_entries(skel->maps.events, ringbuf_bytes);
+	return skel;
+}
+
 int enforcer__start(struct isc_enforcer *e, const struct isc_kernel *k, uint32_t ringbuf_bytes)
 {
 	struct isc_btfs btfs;
 	struct enforce_bpf *skel;
-	struct bpf_program *prog;
-	char why[512], name[96];
-	bool fentry = false;
-	size_t i;
+	char why[512];
 	int err;
 
 	enforcer_reset(e);
@@ -188,40 +246,11 @@ int enforcer__start(struct isc_enforcer *e, const struct isc_kernel *k, uint32_t
 		isc_err("enforce: %s", why);
 		return -1;
 	}
-	skel = enforce_bpf__open();
-	if (!skel) {
-		isc_err("failed to open the enforce BPF object: %s", strerror(errno));
-		return -1;
-	}
-	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, false);
-	bpf_program__set_autoload(skel->progs.enforce_file_ioctl, true);
 	kernel__btfs_load(&btfs);
-	e->compat = btf_has_func(&btfs, "bpf_lsm_file_ioctl_compat");
-	bpf_program__set_autoload(skel->progs.enforce_file_ioctl_compat, e->compat);
-	/* Recheck on the handlers where BTF lets fentry reach them (module
-	 * BTF: not on 5.10, where the call's exit has to do). */
-	for (i = 0; i < ARRAY_SIZE(handlers); i++) {
-		if (!btf_has_func(&btfs, handlers[i]))
-			continue;
-		snprintf(name, sizeof(name), "%s_recheck", handlers[i]);
-		prog = bpf_object__find_program_by_name(skel->obj, name);
-		if (prog)
-			bpf_program__set_autoload(prog, true);
-		snprintf(name, sizeof(name), "%s_recheck_exit", handlers[i]);
-		prog = bpf_object__find_program_by_name(skel->obj, name);
-		if (prog)
-			bpf_program__set_autoload(prog, true);
-		fentry = true;
-	}
+	skel = open_enforce(e, &btfs, ringbuf_bytes);
 	kernel__btfs_free(&btfs);
-	if (!fentry)
-		bpf_program__set_autoload(skel->progs.enforce_exit_ioctl, true);
-	e->race = fentry ? "fentry/fexit on the fops handlers" : "sys_exit_ioctl";
-	/* The shared helpers declare maps this object does not use (its
-	 * inflight_nr counts the calls waiting for a race recheck). */
-	bpf_map__set_max_entries(skel->maps.stats, 1);
-	bpf_map__set_max_entries(skel->maps.events, ringbuf_bytes);
+	if (!skel)
+		return -1;
 	loader__quiet(true);
 	err = enforce_bpf__load(skel);
 	loader__quiet(false);
@@ -237,11 +266,13 @@ int enforcer__start(struct isc_enforcer *e, const struct isc_kernel *k, uint32_t
 	e->skel = skel;
 	e->policy_fd = bpf_map__fd(skel->maps.policy);
 	e->events_fd = bpf_map__fd(skel->maps.events);
+	e->race_fd = bpf_map__fd(skel->maps.race_events);
 	e->stats_fd = bpf_map__fd(skel->maps.enforce_stats);
-	e->fops_fd = bpf_map__fd(skel->maps.fops_kinds);
-	e->rdev_fd = bpf_map__fd(skel->maps.rdev_kinds);
+	e->cls.fops = bpf_map__fd(skel->maps.fops_kinds);
+	e->cls.rdev = bpf_map__fd(skel->maps.rdev_kinds);
+	e->cls.anon = bpf_map__fd(skel->maps.anon_kinds);
 	e->counts_fd = bpf_map__fd(skel->maps.deny_counts);
-	err = loader__fill_classifiers(e->fops_fd, e->rdev_fd, k);
+	err = loader__fill_classifiers(&e->cls, k);
 	if (err) {
 		isc_err("failed to fill the fd classifiers: %s", strerror(-err));
 		goto fail;
@@ -335,7 +366,9 @@ int enforcer__adopt(struct isc_enforcer *e)
 		pin_path(path, sizeof(path), map_pins[i]);
 		*fds[i] = bpf_obj_get(path);
 		if (*fds[i] < 0) {
-			isc_err("cannot adopt pinned enforcement: %s: %s", path, strerror(errno));
+			isc_err(errno == ENOENT ?
+				"cannot adopt pinned enforcement: %s: %s (pinned by another iommuscope version: 'iommuscope enforce --stop', then start again)" :
+				"cannot adopt pinned enforcement: %s: %s", path, strerror(errno));
 			enforcer__stop(e, false);
 			return -1;
 		}

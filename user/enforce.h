@@ -39,8 +39,9 @@ struct isc_enforcer {
 	struct enforce_bpf *skel;	/* NULL when adopted from pins */
 	int policy_fd;			/* the one-slot array of maps */
 	int events_fd;
+	int race_fd;			/* race records, apart from denials */
 	int stats_fd;
-	int fops_fd, rdev_fd;
+	struct isc_cls_fds cls;		/* the fd classifiers */
 	int counts_fd;			/* per process and ioctl */
 	bool adopted;			/* the programs are an earlier run's */
 	bool pinned;			/* pins exist (ours or adopted) */

@@ -13,7 +13,6 @@
 #include "kernel.h"
 #include "util.h"
 
-#define VFIO_MINOR 196
 #define MISC_MAJOR 10
 
 static void list_add(char *list, size_t len, const char *item)
@@ -89,6 +88,7 @@ static void add_cls(struct isc_kernel *k, enum isc_cls_by by, uint64_t key, uint
 	if (k->nr_classifiers >= ISC_MAX_CLASSIFIERS)
 		return;
 	c = &k->cls[k->nr_classifiers++];
+	memset(c, 0, sizeof(*c));
 	c->by = by;
 	c->key = key;
 	c->kind = kind;
@@ -106,10 +106,8 @@ static void scan_kallsyms(struct isc_kernel *k, bool *vfio_container_code, bool 
 		const char *sym;
 		uint8_t kind;
 	} fops[] = {
-		{ "vfio_fops", ISC_FD_CONTAINER },
-		{ "vfio_group_fops", ISC_FD_GROUP },
-		{ "vfio_device_fops", ISC_FD_DEVICE },
-		{ "iommufd_fops", ISC_FD_IOMMUFD },
+#define ISC_FOPS(sym, kind) { #sym, kind },
+#include "fdkinds.def"
 	};
 	char line[512], name[256], type;
 	unsigned long long addr;
@@ -145,47 +143,167 @@ static void scan_kallsyms(struct isc_kernel *k, bool *vfio_container_code, bool 
 	fclose(f);
 }
 
-/* Majors of char regions from /proc/devices, minors of misc devices. */
-static void scan_devices(struct isc_kernel *k)
+static const struct {
+	const char *name;
+	uint8_t kind;
+} chrdevs[] = {
+#define ISC_CHRDEV(name, kind) { name, kind },
+#include "fdkinds.def"
+};
+
+static const struct {
+	const char *name;
+	int minor;
+	uint8_t kind;
+} miscs[] = {
+#define ISC_MISC(name, minor, kind) { name, minor, kind },
+#include "fdkinds.def"
+};
+
+static const struct {
+	const char *name;
+	uint8_t kind;
+} anons[] = {
+#define ISC_ANON(name, kind) { name, kind },
+#include "fdkinds.def"
+};
+
+/* Majors of char regions from /proc/devices, minors of misc devices;
+ * 0 when both could be read. */
+static int scan_devices(struct isc_kernel *k)
 {
-	char line[256], name[128];
-	bool chr = false;
+	char line[256], name[128], what[48];
 	unsigned int num;
+	bool chr = false;
+	int ret = 0;
+	size_t i;
 	FILE *f;
 
 	f = fopen("/proc/devices", "re");
-	if (f) {
-		while (fgets(line, sizeof(line), f)) {
-			if (!strncmp(line, "Character", 9))
-				chr = true;
-			else if (!strncmp(line, "Block", 5))
-				chr = false;
-			if (!chr || num_name(line, &num, name, sizeof(name)))
+	if (!f)
+		ret = -1;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Character", 9))
+			chr = true;
+		else if (!strncmp(line, "Block", 5))
+			chr = false;
+		if (!chr || num_name(line, &num, name, sizeof(name)))
+			continue;
+		for (i = 0; i < ARRAY_SIZE(chrdevs); i++) {
+			if (strcmp(name, chrdevs[i].name))
 				continue;
-			if (!strcmp(name, "vfio"))
-				add_cls(k, ISC_BY_RDEV, ISC_MKDEV(num, ISC_RDEV_ANY_MINOR),
-					ISC_FD_GROUP, "chrdev vfio (groups)");
-			else if (!strcmp(name, "vfio-dev"))
-				add_cls(k, ISC_BY_RDEV, ISC_MKDEV(num, ISC_RDEV_ANY_MINOR),
-					ISC_FD_DEVICE, "chrdev vfio-dev (cdev)");
+			snprintf(what, sizeof(what), "chrdev %u %.24s", num, name);
+			add_cls(k, ISC_BY_RDEV, ISC_MKDEV(num, ISC_RDEV_ANY_MINOR), chrdevs[i].kind,
+				what);
 		}
-		fclose(f);
 	}
+	if (f)
+		fclose(f);
 	f = fopen("/proc/misc", "re");
 	if (!f)
-		return;
+		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		if (num_name(line, &num, name, sizeof(name)))
 			continue;
-		if (num == VFIO_MINOR && !strcmp(name, "vfio"))
-			add_cls(k, ISC_BY_RDEV, ISC_MKDEV(MISC_MAJOR, num),
-				k->backend == ISC_BACKEND_IOMMUFD ? ISC_FD_COMPAT : ISC_FD_CONTAINER,
-				"misc 10:196 vfio");
-		else if (!strcmp(name, "iommu"))
-			add_cls(k, ISC_BY_RDEV, ISC_MKDEV(MISC_MAJOR, num), ISC_FD_IOMMUFD,
-				"misc iommu");
+		for (i = 0; i < ARRAY_SIZE(miscs); i++) {
+			uint8_t kind = miscs[i].kind;
+
+			if (strcmp(name, miscs[i].name) || (miscs[i].minor >= 0 && (int)num != miscs[i].minor))
+				continue;
+			/* the compat container where iommufd serves /dev/vfio/vfio */
+			if (kind == ISC_FD_CONTAINER && k->backend == ISC_BACKEND_IOMMUFD)
+				kind = ISC_FD_COMPAT;
+			snprintf(what, sizeof(what), "misc %d:%u %.24s", MISC_MAJOR, num, name);
+			add_cls(k, ISC_BY_RDEV, ISC_MKDEV(MISC_MAJOR, num), kind, what);
+		}
 	}
 	fclose(f);
+	return ret;
+}
+
+/* Anonymous-inode names: always, the kernel itself names these files. */
+static void add_anons(struct isc_kernel *k)
+{
+	struct isc_classifier *c;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(anons) && k->nr_classifiers < ISC_MAX_CLASSIFIERS; i++) {
+		c = &k->cls[k->nr_classifiers++];
+		memset(c, 0, sizeof(*c));
+		c->by = ISC_BY_ANON;
+		c->kind = anons[i].kind;
+		snprintf(c->anon.name, sizeof(c->anon.name), "%s", anons[i].name);
+		snprintf(c->what, sizeof(c->what), "anon %s", anons[i].name);
+	}
+}
+
+/* Without kallsyms text symbols, the BTF of vmlinux and the loaded
+ * modules tells which code serves /dev/vfio/vfio. */
+static void backend_by_btf(bool *vfio_container_code, bool *iommufd_compat)
+{
+	struct isc_btfs b;
+	int id;
+
+	kernel__btfs_load(&b);
+	*vfio_container_code = kernel__btfs_find(&b, "vfio_fops_unl_ioctl", BTF_KIND_FUNC, &id,
+						  NULL) != NULL;
+	*iommufd_compat = kernel__btfs_find(&b, "iommufd_vfio_ioctl", BTF_KIND_FUNC, &id,
+					    NULL) != NULL;
+	kernel__btfs_free(&b);
+}
+
+const char *kernel__kind_ways(const struct isc_kernel *k, int kind, char *buf, size_t len)
+{
+	size_t n;
+	int i;
+
+	n = (size_t)snprintf(buf, len, "%s:", catalog__kind_name(kind));
+	for (i = 0; i < k->nr_classifiers && n < len; i++)
+		if (k->cls[i].kind == kind)
+			n += (size_t)snprintf(buf + n, len - n, "%s %s", buf[n - 1] == ':' ? "" : ",",
+					      k->cls[i].what);
+	if (n < len && buf[n - 1] == ':')
+		snprintf(buf + n, len - n, " %s", !k->devices_read ?
+			 "NOTHING: /proc/devices or /proc/misc is unreadable" :
+			 "nothing yet (no module serves it; recognised once one is loaded)");
+	return buf;
+}
+
+bool kernel__same_classifiers(const struct isc_classifier *was, int nr, const struct isc_kernel *k)
+{
+	int i;
+
+	if (nr != k->nr_classifiers)
+		return false;
+	for (i = 0; i < nr; i++)
+		if (was[i].by != k->cls[i].by || was[i].key != k->cls[i].key ||
+		    was[i].kind != k->cls[i].kind || strcmp(was[i].what, k->cls[i].what))
+			return false;
+	return true;
+}
+
+int kernel__kinds(const struct isc_kernel *k, int *kinds)
+{
+	int n = 0;
+
+	kinds[n++] = k->backend == ISC_BACKEND_IOMMUFD ? ISC_FD_COMPAT : ISC_FD_CONTAINER;
+	kinds[n++] = ISC_FD_GROUP;
+	kinds[n++] = ISC_FD_DEVICE;
+	kinds[n++] = ISC_FD_IOMMUFD;
+	kinds[n++] = ISC_FD_MIG;
+	return n;
+}
+
+uint64_t kernel__modules_hash(void)
+{
+	char buf[65536];
+	uint64_t h = 1469598103934665603ull;
+	ssize_t n, i;
+
+	n = read_text_file("/proc/modules", buf, sizeof(buf));
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)buf[i]) * 1099511628211ull;
+	return h;
 }
 
 static void scan_nodes(struct isc_kernel *k)
@@ -246,16 +364,21 @@ void kernel__refresh(struct isc_kernel *k)
 	k->nr_classifiers = n;
 	scan_modules(k);
 	scan_kallsyms(k, &container_code, &compat);
+	if (!container_code && !compat)
+		backend_by_btf(&container_code, &compat);
 	scan_nodes(k);
 	/* iommufd serves /dev/vfio/vfio only where VFIO's container code is
-	 * not built (IOMMUFD_VFIO_CONTAINER needs VFIO_CONTAINER=n) */
-	if (!k->dev_container)
-		k->backend = ISC_BACKEND_NONE;
-	else if (!container_code && compat)
+	 * not built (IOMMUFD_VFIO_CONTAINER needs VFIO_CONTAINER=n). By the
+	 * code the kernel has, not by the node: a mount namespace without
+	 * /dev/vfio/vfio must not turn the compat node into a container. */
+	if (!container_code && compat)
 		k->backend = ISC_BACKEND_IOMMUFD;
-	else
+	else if (container_code || k->dev_container)
 		k->backend = ISC_BACKEND_VFIO;
-	scan_devices(k);
+	else
+		k->backend = ISC_BACKEND_NONE;
+	k->devices_read = !scan_devices(k);
+	add_anons(k);
 }
 
 void kernel__probe(struct isc_kernel *k)

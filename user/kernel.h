@@ -18,12 +18,14 @@ enum isc_backend {
 	ISC_BACKEND_IOMMUFD,	/* IOMMUFD_VFIO_CONTAINER */
 };
 
-enum isc_cls_by { ISC_BY_FOPS, ISC_BY_RDEV };
+enum isc_cls_by { ISC_BY_FOPS, ISC_BY_RDEV, ISC_BY_ANON };
 
-/* One way to recognise a kind of fd: an f_op address or a device number. */
+/* One way to recognise a kind of fd (include/fdkinds.def): an f_op
+ * address, a device number, or an anonymous-inode file's name. */
 struct isc_classifier {
 	enum isc_cls_by by;
 	uint64_t key;		/* f_op address, or kernel dev_t */
+	struct isc_anon_key anon;	/* ISC_BY_ANON: the name */
 	uint8_t kind;		/* enum isc_fd_kind */
 	char what[48];		/* "vfio_fops", "misc 10:196", ... */
 };
@@ -38,6 +40,7 @@ struct isc_kernel {
 	bool lsm_known;
 	bool bpf_lsm;
 	bool kallsyms_data;	/* data symbols in kallsyms (KALLSYMS_ALL) */
+	bool devices_read;	/* /proc/devices and /proc/misc could be read */
 	enum isc_backend backend;
 	bool dev_container, dev_iommufd;
 	char groups[128];	/* /dev/vfio/N, comma list */
@@ -49,6 +52,16 @@ struct isc_kernel {
 void kernel__probe(struct isc_kernel *k);
 /* Re-read only what changes when modules come and go: classifiers, nodes. */
 void kernel__refresh(struct isc_kernel *k);
+/* How the files of kind are recognised here, as "device: anon
+ * [vfio-device], chrdev 239 vfio-dev", or why nothing does. */
+const char *kernel__kind_ways(const struct isc_kernel *k, int kind, char *buf, size_t len);
+/* The kinds a file can have here (the container or the compat node, as
+ * the backend is): at most ISC_FD_KIND_MAX into kinds; returns how many. */
+int kernel__kinds(const struct isc_kernel *k, int *kinds);
+/* The classifiers were these nr (a copy from before kernel__refresh). */
+bool kernel__same_classifiers(const struct isc_classifier *was, int nr, const struct isc_kernel *k);
+/* A hash of /proc/modules: it changes when modules come and go. */
+uint64_t kernel__modules_hash(void);
 /* Add a classifier for an extra char device (for tests and odd setups):
  * "PATH=KIND". 0 or -errno with a message printed. */
 int kernel__add_classify(struct isc_kernel *k, const char *spec);

@@ -279,7 +279,8 @@ static int reuse(struct bpf_map *dst, struct bpf_map *src)
 	 reuse((dst)->maps.task_slots, (src)->maps.task_slots) ?:		\
 	 reuse((dst)->maps.inflight_nr, (src)->maps.inflight_nr) ?:		\
 	 reuse((dst)->maps.fops_kinds, (src)->maps.fops_kinds) ?:		\
-	 reuse((dst)->maps.rdev_kinds, (src)->maps.rdev_kinds))
+	 reuse((dst)->maps.rdev_kinds, (src)->maps.rdev_kinds) ?:		\
+	 reuse((dst)->maps.anon_kinds, (src)->maps.anon_kinds))
 
 static int objs_load(struct isc_objs *o)
 {
@@ -462,31 +463,107 @@ void loader__probe(struct isc_probe *p)
 	}
 }
 
-int loader__fill_classifiers(int fops_fd, int rdev_fd, const struct isc_kernel *k)
+/* The key classifier c has in the map of its kind (NULL: not that map). */
+static const void *cls_key(const struct isc_classifier *c, enum isc_cls_by by, uint32_t *rdev)
 {
-	int i, err;
+	if (c->by != by)
+		return NULL;
+	if (by == ISC_BY_RDEV) {
+		*rdev = (uint32_t)c->key;
+		return rdev;
+	}
+	return by == ISC_BY_FOPS ? (const void *)&c->key : (const void *)&c->anon;
+}
+
+/* Does a classifier of kind by have this key? */
+static bool cls_has(const struct isc_kernel *k, enum isc_cls_by by, const void *key,
+		    size_t key_size)
+{
+	const void *ck;
+	uint32_t rdev;
+	int i;
 
 	for (i = 0; i < k->nr_classifiers; i++) {
-		const struct isc_classifier *c = &k->cls[i];
+		ck = cls_key(&k->cls[i], by, &rdev);
+		if (ck && !memcmp(ck, key, key_size))
+			return true;
+	}
+	return false;
+}
 
-		if (c->by == ISC_BY_FOPS) {
-			err = bpf_map_update_elem(fops_fd, &c->key, &c->kind, BPF_ANY);
-		} else {
-			uint32_t rdev = (uint32_t)c->key;
+/* Remove every key of map fd that no classifier of kind by has: one walk
+ * collecting them, then the deletes (a walk restarted after each delete
+ * could go on for as long as something adds keys). */
+static int drop_stale(int fd, enum isc_cls_by by, size_t key_size, const struct isc_kernel *k)
+{
+	uint8_t key[sizeof(struct isc_anon_key)], *stale = NULL, *grown;
+	bool first = true;
+	size_t n = 0, i;
+	int err = 0;
 
-			err = bpf_map_update_elem(rdev_fd, &rdev, &c->kind, BPF_ANY);
+	while (!bpf_map_get_next_key(fd, first ? NULL : key, key)) {
+		first = false;
+		if (cls_has(k, by, key, key_size))
+			continue;
+		grown = realloc(stale, (n + 1) * key_size);
+		if (!grown) {
+			err = -ENOMEM;
+			goto out;
 		}
+		stale = grown;
+		memcpy(stale + n++ * key_size, key, key_size);
+	}
+	for (i = 0; i < n; i++)
+		if (bpf_map_delete_elem(fd, stale + i * key_size) && errno != ENOENT)
+			err = -errno;
+out:
+	free(stale);
+	return err;
+}
+
+int loader__fill_classifiers(const struct isc_cls_fds *m, const struct isc_kernel *k)
+{
+	static const struct {
+		enum isc_cls_by by;
+		size_t key_size;
+	} maps[] = {
+		{ ISC_BY_FOPS, sizeof(uint64_t) },
+		{ ISC_BY_RDEV, sizeof(uint32_t) },
+		{ ISC_BY_ANON, sizeof(struct isc_anon_key) },
+	};
+	const int fds[] = { m->fops, m->rdev, m->anon };
+	const void *key;
+	uint32_t rdev;
+	size_t j;
+	int i, err;
+
+	for (j = 0; j < ARRAY_SIZE(maps); j++) {
+		for (i = 0; i < k->nr_classifiers; i++) {
+			key = cls_key(&k->cls[i], maps[j].by, &rdev);
+			if (key && bpf_map_update_elem(fds[j], key, &k->cls[i].kind, BPF_ANY))
+				return -errno;
+		}
+		err = drop_stale(fds[j], maps[j].by, maps[j].key_size, k);
 		if (err)
-			return -errno;
+			return err;
 	}
 	return 0;
 }
 
 int loader__sync_classifiers(struct isc_session *s, const struct isc_kernel *k)
 {
-	return loader__fill_classifiers(
-		bpf_map__fd(s->skel ? s->skel->maps.fops_kinds : s->top->maps.fops_kinds),
-		bpf_map__fd(s->skel ? s->skel->maps.rdev_kinds : s->top->maps.rdev_kinds), k);
+	struct isc_cls_fds m;
+
+	if (s->skel) {
+		m.fops = bpf_map__fd(s->skel->maps.fops_kinds);
+		m.rdev = bpf_map__fd(s->skel->maps.rdev_kinds);
+		m.anon = bpf_map__fd(s->skel->maps.anon_kinds);
+	} else {
+		m.fops = bpf_map__fd(s->top->maps.fops_kinds);
+		m.rdev = bpf_map__fd(s->top->maps.rdev_kinds);
+		m.anon = bpf_map__fd(s->top->maps.anon_kinds);
+	}
+	return loader__fill_classifiers(&m, k);
 }
 
 /* What the BPF exit reads back: argsz of replies, capability chains. */

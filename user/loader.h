@@ -100,8 +100,15 @@ void loader__probe(struct isc_probe *p);
 /* Load and attach the chosen mode; fills the classifier maps. 0 or -errno
  * with the reason printed. */
 int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_loader_opts *o);
-/* Write the kernel's fd classifiers into a pair of maps. 0 or -errno. */
-int loader__fill_classifiers(int fops_fd, int rdev_fd, const struct isc_kernel *k);
+/* The classifier maps of one object (bpf/common.bpf.h). */
+struct isc_cls_fds {
+	int fops, rdev, anon;
+};
+
+/* Make the classifier maps hold exactly the kernel's classifiers: new and
+ * changed entries first, then stale ones (and what BPF learnt) removed, so
+ * no call in between finds a kind missing. 0 or -errno. */
+int loader__fill_classifiers(const struct isc_cls_fds *m, const struct isc_kernel *k);
 /* Counting mode: the hooks of the same mode as loader__start, with the
  * programs of bpf/top.bpf.c (per-CPU counters, no per-call records) and
  * the IOMMU-core object; the catalog maps filled for this kernel (abi). */

@@ -488,7 +488,9 @@ void output__deny(struct isc_output *o, const struct isc_deny_view *v, const cha
 		snprintf(rule, sizeof(rule), "%s:%u", policy ? policy : "policy", e->line);
 	else
 		snprintf(rule, sizeof(rule), "%s", e->reason == ISC_DENY_UNREADABLE ?
-			 "set unreadable" : "built-in (catalog)");
+			 "set unreadable" : e->reason == ISC_DENY_UNCLASSIFIED ?
+			 "set unclassified deny (the default)" : e->reason == ISC_DENY_NO_POLICY ?
+			 "no policy in the slot" : "built-in (catalog)");
 	if (o->json) {
 		j = task_record(v->race ? "race" : "deny", e->hdr.ts_ns, e->pid, e->tid, e->comm);
 		add_u64(j, "uid", e->uid);
@@ -506,6 +508,7 @@ void output__deny(struct isc_output *o, const struct isc_deny_view *v, const cha
 		add_str(j, "hook", enforce_hook_name(e->hook));
 		if (v->race) {
 			add_u64(j, "flags_later", e->flags_later);
+			json_object_object_add(j, "killed", json_object_new_boolean(e->killed));
 		} else {
 			add_str(j, "action", e->audit_only ? "audit" : "deny");
 			add_str(j, "errno", en);
@@ -515,10 +518,11 @@ void output__deny(struct isc_output *o, const struct isc_deny_view *v, const cha
 	}
 	text_time(o, e->hdr.ts_ns, when, sizeof(when));
 	if (v->race)
-		fprintf(o->f, "%s RACE %s[%u/%u] uid %u %s on %s fd: flags %s at the check, %s at the %s: %s\n",
+		fprintf(o->f, "%s RACE %s[%u/%u] uid %u %s on %s fd: flags %s at the check, %s at the %s: %s%s\n",
 			when, e->comm, e->pid, e->tid, e->uid, name ? name : cmd,
 			catalog__kind_name(e->fd_kind), flags[0] ? flags : "0",
-			later[0] ? later : "0", enforce_hook_name(e->hook), reason);
+			later[0] ? later : "0", enforce_hook_name(e->hook), reason,
+			e->killed ? " -> SIGKILL" : "");
 	else
 		fprintf(o->f, "%s %s %s[%u/%u] uid %u %s on %s fd: argsz %u flags %s bad 0x%x: %s (%s)%s%s\n",
 			when, e->audit_only ? "AUDIT" : "DENY", e->comm, e->pid, e->tid, e->uid,

@@ -6,6 +6,8 @@
  *   set unreadable deny|allow
  *   set unknown-ioctl allow|deny
  *   set default catalog|deny
+ *   set unclassified deny|allow
+ *   set race report|kill
  *   allow IOCTL [on KIND] [flags F|F|0xN|none] [size N|MIN-MAX|MIN-]
  *               [exe PATH] [cgroup PATH] [uid N|NAME]
  *   deny IOCTL|* [on KIND] [exe PATH] [cgroup PATH] [uid N|NAME]
@@ -27,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include "catalog_map.h"
+#include "exeid.h"
 #include "kernel.h"
 #include "policy_file.h"
 #include "util.h"
@@ -184,7 +187,23 @@ static int parse_set(struct parser *ps, const struct tok *t, int n)
 		return fail(ps, t[2].col, "bad value '%.*s': catalog or deny", (int)t[2].len,
 			    t[2].s);
 	}
-	return fail(ps, t[1].col, "unknown setting '%.*s' (errno, unreadable, unknown-ioctl, default)",
+	if (tok_is(&t[1], "unclassified")) {
+		if (tok_is(&t[2], "deny") || tok_is(&t[2], "allow")) {
+			p->unclassified_allow = tok_is(&t[2], "allow");
+			p->unclassified_line = ps->line;
+			return 0;
+		}
+		return fail(ps, t[2].col, "bad value '%.*s': deny or allow", (int)t[2].len, t[2].s);
+	}
+	if (tok_is(&t[1], "race")) {
+		if (tok_is(&t[2], "report") || tok_is(&t[2], "kill")) {
+			p->race_kill = tok_is(&t[2], "kill");
+			return 0;
+		}
+		return fail(ps, t[2].col, "bad value '%.*s': report or kill", (int)t[2].len, t[2].s);
+	}
+	return fail(ps, t[1].col,
+		    "unknown setting '%.*s' (errno, unreadable, unknown-ioctl, default, unclassified, race)",
 		    (int)t[1].len, t[1].s);
 }
 
@@ -311,8 +330,7 @@ static int passwd_uid(const char *name)
 static int parse_scope(struct parser *ps, const struct tok *key, const struct tok *val,
 		       struct isc_prule *r)
 {
-	char path[PATH_MAX];
-	struct stat st;
+	char path[PATH_MAX], msg[PATH_MAX + 64];
 	uint64_t v;
 	int uid;
 
@@ -339,24 +357,16 @@ static int parse_scope(struct parser *ps, const struct tok *key, const struct to
 	if (tok_is(key, "exe")) {
 		if (r->match & ISC_PM_EXE)
 			return fail(ps, key->col, "'exe' given twice");
-		if (stat(path, &st))
-			return fail(ps, val->col, "%s: %s", path, strerror(errno));
-		if (!S_ISREG(st.st_mode))
-			return fail(ps, val->col, "%s: not a regular file", path);
-		r->exe_ino = st.st_ino;
-		/* the kernel's dev_t: major << 20 | minor */
-		r->exe_dev = ISC_MKDEV(major(st.st_dev), minor(st.st_dev));
+		if (exeid__of_path(path, &r->exe[0], &r->exe_fd[0], msg, sizeof(msg)))
+			return fail(ps, val->col, "%s", msg);
+		snprintf(r->exe_path, sizeof(r->exe_path), "%s", path);
 		r->match |= ISC_PM_EXE;
 		return 0;
 	}
 	if (r->match & ISC_PM_CGROUP)
 		return fail(ps, key->col, "'cgroup' given twice");
-	if (stat(path, &st))
-		return fail(ps, val->col, "%s: %s", path, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return fail(ps, val->col, "%s: not a cgroup directory", path);
-	/* on cgroup2 the directory's inode number is the cgroup id */
-	r->cgroup_id = st.st_ino;
+	if (exeid__cgroup(path, &r->cgroup_id, &r->cgroup_level, msg, sizeof(msg)))
+		return fail(ps, val->col, "%s", msg);
 	r->match |= ISC_PM_CGROUP;
 	return 0;
 }
@@ -364,7 +374,7 @@ static int parse_scope(struct parser *ps, const struct tok *key, const struct to
 static int parse_rule(struct parser *ps, const struct tok *t, int n)
 {
 	struct isc_policy *p = ps->p;
-	struct isc_prule r = { .kind = -1, .line = ps->line };
+	struct isc_prule r = { .kind = -1, .line = ps->line, .exe_fd = { -1, -1 } };
 	bool flags_seen = false;
 	char name[64];
 	int i, kind;
@@ -394,7 +404,7 @@ static int parse_rule(struct parser *ps, const struct tok *t, int n)
 			kind = kernel__kind_by_name(tok_str(val, name, sizeof(name)));
 			if (kind < 0)
 				return fail(ps, val->col,
-					    "unknown fd kind '%.*s' (container, compat-container, group, device, iommufd)",
+					    "unknown fd kind '%.*s' (container, compat-container, group, device, iommufd, migration, spapr-container)",
 					    (int)val->len, val->s);
 			if (r.d && !(r.d->kinds & ISC_K(kind)))
 				return fail(ps, val->col, "%s is not an ioctl of a %s fd", r.d->name,
@@ -519,6 +529,12 @@ int policy__load(const char *path, struct isc_policy *p, char *err, size_t errle
 
 void policy__free(struct isc_policy *p)
 {
+	int i, j;
+
+	for (i = 0; i < p->nr; i++)
+		for (j = 0; j < ISC_EXE_IDS; j++)
+			if (p->rules[i].exe_fd[j] >= 0)
+				close(p->rules[i].exe_fd[j]);
 	free(p->rules);
 	p->rules = NULL;
 	p->nr = 0;
@@ -551,8 +567,8 @@ static int compile_one(const struct isc_policy *p, const char *name,
 		out->match = r->match;
 		out->line = r->line;
 		out->cgroup_id = r->cgroup_id;
-		out->exe_ino = r->exe_ino;
-		out->exe_dev = r->exe_dev;
+		out->cgroup_level = r->cgroup_level;
+		memcpy(out->exe, r->exe, sizeof(out->exe));
 		out->uid = r->uid;
 		out->min_size = r->min_size;
 		out->max_size = r->max_size;
@@ -576,6 +592,35 @@ static int compile_one(const struct isc_policy *p, const char *name,
 	return 0;
 }
 
+/* An entry that refuses everything it is looked up for. */
+static void refusal(struct isc_policy_entry *e, uint32_t pflags, uint32_t generation, int err,
+		    int line)
+{
+	memset(e, 0, sizeof(*e));
+	e->pflags = pflags;
+	e->generation = generation;
+	e->deny_errno = err;
+	e->nr_rules = 1;
+	e->rules[0].action = ISC_RA_DENY;
+	e->rules[0].line = line;
+}
+
+static int emit_slot(uint8_t kind, uint32_t cmd, const struct isc_policy_entry *e,
+		     int (*emit)(void *ctx, const struct isc_cat_key *k,
+				 const struct isc_policy_entry *e),
+		     void *ctx, char *err, size_t errlen)
+{
+	struct isc_cat_key key;
+
+	memset(&key, 0, sizeof(key));
+	key.cmd = cmd;
+	key.fd_kind = kind;
+	if (!emit(ctx, &key, e))
+		return 0;
+	snprintf(err, errlen, "failed to store the policy: %s", strerror(errno));
+	return -1;
+}
+
 int policy__compile(const struct isc_policy *p, const char *name, const struct isc_abi *a,
 		    uint32_t pflags, uint32_t generation,
 		    int (*emit)(void *ctx, const struct isc_cat_key *k,
@@ -584,7 +629,6 @@ int policy__compile(const struct isc_policy *p, const char *name, const struct i
 {
 	const struct isc_ioctl_desc *cat;
 	struct isc_policy_entry *e;
-	struct isc_cat_key key;
 	size_t nr, i;
 	int kind, n = 0, ret = -1;
 
@@ -595,6 +639,8 @@ int policy__compile(const struct isc_policy *p, const char *name, const struct i
 	}
 	if (p->unreadable_ok)
 		pflags |= ISC_PF_UNREADABLE_OK;
+	if (p->race_kill)
+		pflags |= ISC_PF_RACE_KILL;
 	cat = catalog__ioctls(&nr);
 	for (i = 0; i < nr; i++) {
 		for (kind = 1; kind < ISC_FD_KIND_MAX; kind++) {
@@ -605,36 +651,132 @@ int policy__compile(const struct isc_policy *p, const char *name, const struct i
 			e->generation = generation;
 			if (compile_one(p, name, &cat[i], kind, a, e, err, errlen))
 				goto out;
-			memset(&key, 0, sizeof(key));
-			key.cmd = cat[i].cmd;
-			key.fd_kind = kind;
-			if (emit(ctx, &key, e)) {
-				snprintf(err, errlen, "failed to store the policy: %s",
-					 strerror(errno));
+			if (emit_slot((uint8_t)kind, cat[i].cmd, e, emit, ctx, err, errlen))
 				goto out;
-			}
 			n++;
 		}
 	}
 	if (p->unknown_deny) {
-		memset(e, 0, sizeof(*e));
-		memset(&key, 0, sizeof(key));
-		e->pflags = pflags;
-		e->generation = generation;
-		e->deny_errno = p->errno_kernel ? ENOTTY : p->deny_errno;
-		e->nr_rules = 1;
-		e->rules[0].action = ISC_RA_DENY;
-		e->rules[0].line = p->unknown_line;
-		if (emit(ctx, &key, e)) {
-			snprintf(err, errlen, "failed to store the policy: %s", strerror(errno));
+		refusal(e, pflags, generation, p->errno_kernel ? ENOTTY : p->deny_errno,
+			p->unknown_line);
+		if (emit_slot(0, ISC_POLICY_OTHER_CMD, e, emit, ctx, err, errlen))
 			goto out;
-		}
+		n++;
+	}
+	if (!p->unclassified_allow) {
+		/* fail closed: ';' on a VFIO-looking file no classifier knows */
+		refusal(e, pflags, generation, p->errno_kernel ? ENOTTY : p->deny_errno,
+			p->unclassified_line);
+		if (emit_slot(ISC_POLICY_UNCLASSIFIED_KIND, 0, e, emit, ctx, err, errlen))
+			goto out;
 		n++;
 	}
 	ret = n;
 out:
 	free(e);
 	return ret;
+}
+
+/* Append one line to msg (used bytes in *used). */
+static void say_line(char *msg, size_t len, size_t *used, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void say_line(char *msg, size_t len, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*used >= len)
+		return;
+	if (*used)
+		msg[(*used)++] = '\n';
+	va_start(ap, fmt);
+	n = vsnprintf(msg + *used, len - *used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*used += (size_t)n;
+}
+
+/* Rule r's path now names another file: take it, or say why not (once
+ * for each new state of the path). */
+static int exe_follow(struct isc_prule *r, char *msg, size_t len, size_t *used)
+{
+	char why[PATH_MAX + 96];
+	struct isc_exe_id now;
+	int fd, said;
+
+	if (exeid__of_path(r->exe_path, &now, &fd, why, sizeof(why))) {
+		said = 1;
+		goto tell;
+	}
+	if (now.ino == r->exe[0].ino && now.dev == r->exe[0].dev) {
+		close(fd);
+		r->exe_said = 0;
+		return 0;
+	}
+	if (exeid__trusted(r->exe_path, why, sizeof(why))) {
+		close(fd);
+		said = 2;
+		goto tell;
+	}
+	r->exe_said = 0;
+	if (r->exe_fd[1] >= 0)
+		close(r->exe_fd[1]);
+	r->exe[1] = r->exe[0];
+	r->exe_fd[1] = r->exe_fd[0];
+	r->exe[0] = now;
+	r->exe_fd[0] = fd;
+	return 1;
+tell:
+	if (r->exe_said != said)
+		say_line(msg, len, used, said == 1 ?
+			 "line %d: %s: the rule matches only processes still running the file it named" :
+			 "line %d: replaced, not followed: %s", r->line, why);
+	r->exe_said = said;
+	return 0;
+}
+
+int policy__exe_refresh(struct isc_policy *p, char *msg, size_t len)
+{
+	size_t used = 0;
+	int i, n = 0;
+
+	msg[0] = '\0';
+	for (i = 0; i < p->nr; i++)
+		if (p->rules[i].match & ISC_PM_EXE)
+			n += exe_follow(&p->rules[i], msg, len, &used);
+	return n;
+}
+
+void policy__exe_carry(struct isc_policy *to, const struct isc_policy *from)
+{
+	const struct isc_prule *f;
+	struct isc_prule *t;
+	int i, j, k;
+
+	for (i = 0; i < to->nr; i++) {
+		t = &to->rules[i];
+		for (j = 0; j < from->nr && (t->match & ISC_PM_EXE); j++) {
+			f = &from->rules[j];
+			if (!(f->match & ISC_PM_EXE) || strcmp(f->exe_path, t->exe_path) ||
+			    t->exe[1].ino)
+				continue;
+			/* the older file: what from followed from, or from's own */
+			k = f->exe[0].ino == t->exe[0].ino && f->exe[0].dev == t->exe[0].dev;
+			if (f->exe_fd[k] < 0 || (t->exe_fd[1] = dup(f->exe_fd[k])) < 0)
+				continue;
+			t->exe[1] = f->exe[k];
+		}
+	}
+}
+
+void policy__for_each_exe(const struct isc_policy *p, void (*fn)(void *ctx, const char *path),
+			  void *ctx)
+{
+	int i;
+
+	for (i = 0; i < p->nr; i++)
+		if (p->rules[i].match & ISC_PM_EXE)
+			fn(ctx, p->rules[i].exe_path);
 }
 
 const char *policy__reason_name(enum isc_deny_reason r)
@@ -647,6 +789,8 @@ const char *policy__reason_name(enum isc_deny_reason r)
 		[ISC_DENY_UNKNOWN] = "unknown-ioctl",
 		[ISC_DENY_UNREADABLE] = "unreadable",
 		[ISC_RACE] = "flags-changed-after-check",
+		[ISC_DENY_UNCLASSIFIED] = "unclassified",
+		[ISC_DENY_NO_POLICY] = "no-policy",
 	};
 
 	return r > 0 && r < ISC_DENY_REASON_MAX && names[r] ? names[r] : "unknown";

@@ -7,6 +7,7 @@
 #ifndef ISC_POLICY_FILE_H
 #define ISC_POLICY_FILE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,8 +24,12 @@ struct isc_prule {
 	uint32_t allowed;		/* ISC_PM_FLAGS */
 	uint32_t min_size, max_size;	/* ISC_PM_SIZE */
 	uint64_t cgroup_id;
-	uint64_t exe_ino;
-	uint32_t exe_dev;
+	uint32_t cgroup_level;		/* cgroup_id's depth below the root */
+	char exe_path[PATH_MAX];	/* as written; resolved again on upgrades */
+	struct isc_exe_id exe[ISC_EXE_IDS];	/* now, and what it replaced */
+	int exe_fd[ISC_EXE_IDS];	/* O_PATH fds holding those inodes (-1) */
+	int exe_said;			/* what was last said about the path: 0
+					 * nothing, 1 gone, 2 replaced, not followed */
 	uint32_t uid;
 	int line;
 };
@@ -37,6 +42,9 @@ struct isc_policy {
 	int unknown_line;
 	bool default_deny;	/* calls no rule matches: refuse (else catalog) */
 	int default_line;
+	bool unclassified_allow;	/* ';' on files no classifier knows */
+	int unclassified_line;
+	bool race_kill;		/* SIGKILL the caller that changed a checked struct */
 	int nr;
 	struct isc_prule *rules;
 };
@@ -61,5 +69,20 @@ int policy__compile(const struct isc_policy *p, const char *name, const struct i
 		    void *ctx, char *err, size_t errlen);
 
 const char *policy__reason_name(enum isc_deny_reason r);
+
+/* Resolve every exe rule's path again (after a rename over it): a new
+ * file becomes exe[0], the one it replaced exe[1], if only root could have
+ * put it there (exeid__trusted). Returns how many rules changed; a path
+ * that resolves to nothing, or to a file someone else could have put
+ * there, keeps the identities and is reported once in msg (one line a
+ * path, "" when none). */
+int policy__exe_refresh(struct isc_policy *p, char *msg, size_t len);
+/* A policy read again (reload) keeps what the running one followed: a
+ * rule of to whose path a rule of from has gets from's older file too. */
+void policy__exe_carry(struct isc_policy *to, const struct isc_policy *from);
+/* The directories holding the exe rules' files, to watch for upgrades:
+ * calls fn once per rule with an exe scope. */
+void policy__for_each_exe(const struct isc_policy *p, void (*fn)(void *ctx, const char *path),
+			  void *ctx);
 
 #endif /* ISC_POLICY_FILE_H */

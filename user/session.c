@@ -209,19 +209,6 @@ static int on_raw_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* /proc/modules changes when VFIO or iommufd modules come and go. */
-static uint64_t modules_hash(void)
-{
-	char buf[65536];
-	uint64_t h = 1469598103934665603ull;
-	ssize_t n, i;
-
-	n = read_text_file("/proc/modules", buf, sizeof(buf));
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)buf[i]) * 1099511628211ull;
-	return h;
-}
-
 static void map_stats_cb(const struct isc_map_key *key, const struct isc_map_stats *st, void *ctx)
 {
 	const struct isc_sink *k = ctx;
@@ -243,7 +230,7 @@ static void periodic(struct isc_session *s, struct run *r, uint64_t *drops, uint
 	}
 	if (k->map_stats)
 		loader__map_stats(s, map_stats_cb, (void *)k);
-	h = modules_hash();
+	h = kernel__modules_hash();
 	if (h != *mods) {
 		*mods = h;
 		kernel__refresh(&p->kernel);
@@ -366,7 +353,7 @@ int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
 	if (sink->started)
 		sink->started(sink->ctx, &s, res);
 	start = last = monotonic_ns();
-	mods = modules_hash();
+	mods = kernel__modules_hash();
 	while (!exiting) {
 		err = wait_records(rb, sink, 100);
 		if (r->raw_err) {

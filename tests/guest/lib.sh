@@ -36,3 +36,23 @@ enforce_stop() {
 	wait "$EPID"
 	echo $? >"$R/$1.rc"
 }
+
+# traced OUT WORD RC CMD -- ARGS...: ./iommuscope ARGS in the background
+# (stdout to $R/OUT.jsonl, stderr to $R/OUT.err); once it says WORD, the
+# command line CMD runs, its exit code to $R/RC.rc (99: the tool never said
+# WORD); then SIGINT, and the tool's exit code to $R/OUT.rc.
+traced() {
+	t_out=$1 t_word=$2 t_rc=$3 t_cmd=$4
+	shift 5
+	./iommuscope "$@" >"$R/$t_out.jsonl" 2>"$R/$t_out.err" &
+	t_pid=$!
+	if wait_for "$R/$t_out.err" "$t_pid" "$t_word" 600; then
+		eval "$t_cmd"
+		echo $? >"$R/$t_rc.rc"
+	else
+		echo 99 >"$R/$t_rc.rc"
+	fi
+	kill -INT "$t_pid" 2>/dev/null
+	wait "$t_pid"
+	echo $? >"$R/$t_out.rc"
+}

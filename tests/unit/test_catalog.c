@@ -43,6 +43,8 @@ int main(void)
 		ASSERT_STREQ(name_of(0x3b75, ISC_FD_DEVICE), "VFIO_DEVICE_FEATURE", "feature");
 		ASSERT_STREQ(name_of(0x3b85, ISC_FD_IOMMUFD), "IOMMU_IOAS_MAP", "ioas map");
 		ASSERT_STREQ(name_of(0x3b85, ISC_FD_CONTAINER), "(none)", "iommufd cmd on container");
+		ASSERT_STREQ(name_of(0x3b85, ISC_FD_COMPAT), "IOMMU_IOAS_MAP",
+			      "iommufd_fops serves it on the compat node too");
 		ASSERT_STREQ(name_of(0x3bfe, ISC_FD_IOMMUFD), "(none)", "unknown iommufd cmd");
 		ASSERT_STREQ(name_of(0x5401, ISC_FD_CONTAINER), "(none)", "TCGETS is not VFIO");
 		ASSERT_STREQ(name_of(0x3b71, ISC_FD_KIND_MAX), "(none)", "bad kind");

@@ -3,8 +3,13 @@
  * order, scopes, errno modes; parse errors carry file:line:col. The bad
  * files of tests/policies/bad are checked one by one in tests/policy.bats. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "catalog_map.h"
+#include "exeid.h"
 #include "policy_file.h"
 #include "harness.h"
 
@@ -72,7 +77,7 @@ int main(void)
 			for (k = 1; k < ISC_FD_KIND_MAX; k++)
 				kinds += !!(cat[i].kinds & ISC_K(k));
 		n = compile("", &k612, err);
-		ASSERT_EQ(n, kinds, "one entry per (ioctl, kind)");
+		ASSERT_EQ(n, kinds + 1, "one entry per (ioctl, kind), and the unclassified one");
 		e = entry(&cc, "VFIO_IOMMU_MAP_DMA", ISC_FD_CONTAINER);
 		ASSERT_TRUE(e != NULL, "map entry");
 		ASSERT_EQ(e->nr_rules, 1, "just the default rule");
@@ -116,7 +121,7 @@ int main(void)
 	TEST(settings) {
 		n = compile("set errno kernel\nset default deny\nset unknown-ioctl deny\n"
 			    "set unreadable allow\n", &k612, err);
-		ASSERT_EQ(n, kinds + 1, "plus the entry for unknown commands");
+		ASSERT_EQ(n, kinds + 2, "plus the entries for unknown commands and unclassified files");
 		e = entry(&cc, "VFIO_IOMMU_MAP_DMA", ISC_FD_CONTAINER);
 		ASSERT_EQ(e->deny_errno, EINVAL, "VFIO's own errno");
 		ASSERT_EQ(e->rules[0].action, ISC_RA_DENY, "default deny");
@@ -124,15 +129,114 @@ int main(void)
 		ASSERT_EQ(e->pflags, ISC_PF_UNREADABLE_OK, "fail-open");
 		e = entry(&cc, "IOMMU_IOAS_MAP", ISC_FD_IOMMUFD);
 		ASSERT_EQ(e->deny_errno, EOPNOTSUPP, "iommufd's own errno");
-		ASSERT_EQ(cc.key[cc.n - 1].cmd, ISC_POLICY_OTHER_CMD, "unknown-command entry");
-		ASSERT_EQ(cc.e[cc.n - 1].deny_errno, ENOTTY, "as the kernel would");
+		ASSERT_EQ(cc.key[cc.n - 2].cmd, ISC_POLICY_OTHER_CMD, "unknown-command entry");
+		ASSERT_EQ(cc.e[cc.n - 2].deny_errno, ENOTTY, "as the kernel would");
 		n = compile("set errno EACCES\ndeny * exe /bin/sh\n", &k612, err);
 		ASSERT_TRUE(n > 0, err);
 		e = entry(&cc, "VFIO_GROUP_SET_CONTAINER", ISC_FD_GROUP);
 		ASSERT_EQ(e->deny_errno, EACCES, "named errno");
 		ASSERT_EQ(e->rules[0].action, ISC_RA_DENY, "'*' reaches every ioctl");
 		ASSERT_EQ(e->rules[0].match, ISC_PM_EXE, "exe scope");
-		ASSERT_TRUE(e->rules[0].exe_ino != 0, "resolved to an inode");
+		ASSERT_TRUE(e->rules[0].exe[0].ino != 0, "resolved to an inode");
+		ASSERT_EQ(e->rules[0].exe[1].ino, 0, "nothing replaced yet");
+	}
+	TEST(fail_closed_unclassified_and_race_settings) {
+		const struct isc_policy_entry *u;
+
+		n = compile("", &k612, err);
+		u = &cc.e[cc.n - 1];
+		ASSERT_EQ(cc.key[cc.n - 1].cmd, 0, "unclassified entry: cmd 0");
+		ASSERT_EQ(cc.key[cc.n - 1].fd_kind, ISC_POLICY_UNCLASSIFIED_KIND, "kind 0xff");
+		ASSERT_EQ(u->nr_rules, 1, "one rule");
+		ASSERT_EQ(u->rules[0].action, ISC_RA_DENY, "refused by default");
+		ASSERT_EQ(u->deny_errno, EPERM, "EPERM");
+		ASSERT_EQ(u->pflags & ISC_PF_RACE_KILL, 0, "races reported only");
+		n = compile("set unclassified allow\n", &k612, err);
+		ASSERT_EQ(n, kinds, "no unclassified entry when allowed");
+		n = compile("set errno kernel\nset unclassified deny\nset race kill\n", &k612, err);
+		ASSERT_EQ(n, kinds + 1, "unclassified entry");
+		ASSERT_EQ(cc.e[cc.n - 1].deny_errno, ENOTTY, "errno kernel: as for no ioctl at all");
+		ASSERT_EQ(cc.e[cc.n - 1].rules[0].line, 2, "from line 2");
+		e = entry(&cc, "VFIO_IOMMU_MAP_DMA", ISC_FD_CONTAINER);
+		ASSERT_EQ(e->pflags & ISC_PF_RACE_KILL, ISC_PF_RACE_KILL, "race kill");
+		ASSERT_EQ(compile("set unclassified maybe\n", &k612, err), -1, "bad value");
+		CHECK(strstr(err, "deny or allow") != NULL, "%s", err);
+		ASSERT_EQ(compile("set race ignore\n", &k612, err), -1, "bad value");
+		CHECK(strstr(err, "report or kill") != NULL, "%s", err);
+	}
+	TEST(compat_node_judges_iommufd_ioctls) {
+		const struct isc_policy_entry *c;
+
+		n = compile("allow IOMMU_IOAS_MAP on compat-container flags READABLE|WRITEABLE\n",
+			    &k612, err);
+		ASSERT_TRUE(n > 0, err);
+		c = entry(&cc, "IOMMU_IOAS_ALLOC", ISC_FD_COMPAT);
+		e = entry(&cc, "IOMMU_IOAS_ALLOC", ISC_FD_IOMMUFD);
+		ASSERT_TRUE(c != NULL && e != NULL, "IOAS_ALLOC judged on both nodes");
+		ASSERT_EQ(c->rules[0].allowed, e->rules[0].allowed, "the same flags on both");
+		ASSERT_EQ(c->deny_errno, EPERM, "EPERM");
+		c = entry(&cc, "IOMMU_IOAS_MAP", ISC_FD_COMPAT);
+		ASSERT_EQ(c->nr_rules, 2, "the rule on the compat node, and the default");
+		ASSERT_EQ(c->rules[0].allowed, 0x6, "READABLE|WRITEABLE");
+		e = entry(&cc, "IOMMU_IOAS_MAP", ISC_FD_IOMMUFD);
+		ASSERT_EQ(e->nr_rules, 1, "not on /dev/iommu");
+	}
+	TEST(exe_rule_follows_a_rename_over_it) {
+		char dir[] = "/tmp/isc-exeXXXXXX", a[64], b[64], text[128], msg[512];
+		struct isc_policy p, q;
+		struct isc_exe_id first;
+		FILE *f;
+
+		ASSERT_TRUE(mkdtemp(dir) != NULL, "mkdtemp");
+		snprintf(a, sizeof(a), "%s/qemu", dir);
+		snprintf(b, sizeof(b), "%s/qemu.new", dir);
+		f = fopen(a, "w");
+		ASSERT_TRUE(f != NULL, "create");
+		fclose(f);
+		snprintf(text, sizeof(text), "\ndeny * exe %s\n", a);
+		ASSERT_EQ(policy__parse("t.policy", text, strlen(text), &p, err, sizeof(err)), 0, err);
+		first = p.rules[0].exe[0];
+		ASSERT_TRUE(first.ino != 0 && first.dev != 0, "resolved");
+		ASSERT_EQ(policy__exe_refresh(&p, msg, sizeof(msg)), 0, "nothing changed yet");
+		f = fopen(b, "w");
+		ASSERT_TRUE(f != NULL, "create the upgrade");
+		fclose(f);
+		ASSERT_EQ(rename(b, a), 0, "rename over");
+		ASSERT_EQ(policy__exe_refresh(&p, msg, sizeof(msg)), 1, "one rule followed");
+		ASSERT_TRUE(p.rules[0].exe[0].ino != first.ino, "the new file");
+		ASSERT_EQ(p.rules[0].exe[1].ino, first.ino, "and the one it replaced");
+		ASSERT_TRUE(p.rules[0].exe_fd[1] >= 0, "whose inode is held");
+		/* reloaded: the file is the same, the older one carried over */
+		ASSERT_EQ(policy__parse("t.policy", text, strlen(text), &q, err, sizeof(err)), 0, err);
+		ASSERT_EQ(q.rules[0].exe[1].ino, 0, "a fresh parse knows one file");
+		policy__exe_carry(&q, &p);
+		ASSERT_EQ(q.rules[0].exe[1].ino, first.ino, "carried over");
+		ASSERT_TRUE(q.rules[0].exe_fd[1] >= 0 && q.rules[0].exe_fd[1] != p.rules[0].exe_fd[1],
+			    "its own fd");
+		policy__free(&q);
+		/* a file anyone could have put there is not followed */
+		f = fopen(b, "w");
+		ASSERT_TRUE(f != NULL, "create a writable one");
+		fclose(f);
+		ASSERT_EQ(chmod(b, 0666), 0, "chmod");
+		ASSERT_EQ(rename(b, a), 0, "rename over");
+		ASSERT_EQ(policy__exe_refresh(&p, msg, sizeof(msg)), 0, "not followed");
+		CHECK(strstr(msg, "not followed") && strstr(msg, "mode 0666"), "said why: %s", msg);
+		ASSERT_EQ(policy__exe_refresh(&p, msg, sizeof(msg)), 0, "still not");
+		ASSERT_EQ(msg[0], 0, "said once");
+		ASSERT_EQ(unlink(a), 0, "remove");
+		ASSERT_EQ(policy__exe_refresh(&p, msg, sizeof(msg)), 0, "nothing to follow");
+		CHECK(strstr(msg, "line 2: ") && strstr(msg, "No such file"), "said why: %s", msg);
+		ASSERT_TRUE(p.rules[0].exe[0].ino != 0, "keeps matching what runs");
+		policy__free(&p);
+		rmdir(dir);
+	}
+	TEST(cgroup_depth_counts_like_the_kernel) {
+		ASSERT_EQ(exeid__depth("/"), 0, "root");
+		ASSERT_EQ(exeid__depth("/a"), 1, "one");
+		ASSERT_EQ(exeid__depth("/a//b/"), 2, "slashes");
+		ASSERT_EQ(compile("deny * cgroup /proc\n", &k612, err), -1, "not cgroup2");
+		CHECK(strstr(err, "not a cgroup2 directory") != NULL, "%s", err);
 	}
 	TEST(errors_name_file_line_column) {
 		ASSERT_EQ(compile("\n\n  allow VFIO_IOMMU_MAP_DMA flags READ|NOPE\n", &k612, err), -1,

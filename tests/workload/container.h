@@ -18,7 +18,8 @@ static inline void container_die(const char *prog, const char *what)
 	exit(1);
 }
 
-static inline int container_open(const char *prog, const char *group)
+/* The container fd; the group's in *gfd when gfd is not NULL. */
+static inline int container_open_group(const char *prog, const char *group, int *gfd)
 {
 	struct vfio_group_status st = { .argsz = sizeof(st) };
 	char path[64];
@@ -37,7 +38,14 @@ static inline int container_open(const char *prog, const char *group)
 		container_die(prog, "VFIO_GROUP_SET_CONTAINER");
 	if (ioctl(c, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
 		container_die(prog, "VFIO_SET_IOMMU");
+	if (gfd)
+		*gfd = g;
 	return c;
+}
+
+static inline int container_open(const char *prog, const char *group)
+{
+	return container_open_group(prog, group, NULL);
 }
 
 #endif

@@ -9,6 +9,15 @@
  *   enforce_client [-g GROUP] mix SECONDS|STOPFILE GOOD BAD
  *   enforce_client [-g GROUP] race COUNT GOOD BAD [MIB]
  *   enforce_client [-g GROUP] unreadable FLAGS
+ *   enforce_client [-g GROUP] irqs FLAGS
+ *       VFIO_DEVICE_SET_IRQS (MSI, count 0: off) with FLAGS on the device fd
+ *       the group hands out (an anonymous inode, "[vfio-device]")
+ *   enforce_client null-ioctl
+ *       VFIO_IOMMU_MAP_DMA on /dev/null: a ';' ioctl on a file that is
+ *       no VFIO/iommufd file (the kernel says ENOTTY)
+ *   enforce_client compat-ioas FLAGS
+ *       IOMMU_IOAS_ALLOC with FLAGS on /dev/vfio/vfio (iommufd's compat
+ *       node serves every iommufd ioctl)
  *   enforce_client iommufd FLAGS SIZE TAIL
  *       IOMMU_IOAS_MAP on /dev/iommu with these flags and size; the bytes
  *       past the 40-byte struct (up to SIZE) are TAIL (iommufd accepts a
@@ -42,7 +51,7 @@ struct counts {
 	unsigned long ok, eperm, einval, other;
 };
 
-static int container = -1;
+static int container = -1, group_fd = -1;
 static size_t map_len = LEN;	/* what map_init maps, from buf */
 static long setuid_to = -1;
 static void *buf;
@@ -56,7 +65,7 @@ static void die(const char *what)
 
 static void setup(const char *group)
 {
-	container = container_open("enforce_client", group);
+	container = container_open_group("enforce_client", group, &group_fd);
 	buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
 		die("mmap");
@@ -176,6 +185,45 @@ static const char *iommufd_map(uint32_t flags, uint32_t size, uint8_t tail)
 	return r ? strerrorname_np(r) : "0";
 }
 
+/* The PCI device of the group ($ISC_BDF), its SET_IRQS with flags. */
+static const char *device_irqs(uint32_t flags)
+{
+	struct vfio_irq_set irqs = {
+		.argsz = sizeof(irqs), .flags = flags, .index = VFIO_PCI_MSI_IRQ_INDEX,
+	};
+	const char *bdf = getenv("ISC_BDF");
+	int dev;
+
+	if (!bdf) {
+		fprintf(stderr, "enforce_client: irqs needs ISC_BDF\n");
+		exit(2);
+	}
+	dev = ioctl(group_fd, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	if (dev < 0)
+		die("VFIO_GROUP_GET_DEVICE_FD");
+	return ioctl(dev, VFIO_DEVICE_SET_IRQS, &irqs) ? strerrorname_np(errno) : "0";
+}
+
+static const char *null_ioctl(void)
+{
+	struct vfio_iommu_type1_dma_map m = { .argsz = sizeof(m) };
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd < 0)
+		die("/dev/null");
+	return ioctl(fd, VFIO_IOMMU_MAP_DMA, &m) ? strerrorname_np(errno) : "0";
+}
+
+static const char *compat_ioas(uint32_t flags)
+{
+	struct isc_ioas_alloc a = { .size = sizeof(a), .flags = flags };
+	int fd = open("/dev/vfio/vfio", O_RDWR);
+
+	if (fd < 0)
+		die("/dev/vfio/vfio");
+	return ioctl(fd, ISC_IOMMU_IOAS_ALLOC, &a) ? strerrorname_np(errno) : "0";
+}
+
 static struct vfio_iommu_type1_dma_map race_map;
 static volatile int race_done, in_call;
 static uint32_t race_a, race_b;
@@ -208,14 +256,15 @@ int main(int argc, char **argv)
 		} else if (opt == 'u') {
 			uid = (long)num(optarg);
 		} else {
-			fprintf(stderr, "usage: enforce_client [-g GROUP] [-u UID] map|mix|race|unreadable ...\n");
+			fprintf(stderr, "usage: enforce_client [-g GROUP] [-u UID] map|mix|race|unreadable|irqs|null-ioctl|compat-ioas ...\n");
 			return 2;
 		}
 	}
 	setuid_to = uid;
 	argc -= optind;
 	argv += optind;
-	if (argc >= 1 && !strcmp(argv[0], "iommufd"))
+	if (argc >= 1 && (!strcmp(argv[0], "iommufd") || !strcmp(argv[0], "compat-ioas") ||
+			  !strcmp(argv[0], "null-ioctl")))
 		group = "-";
 	if (!group || argc < 1) {
 		fprintf(stderr, "enforce_client: need -g GROUP (or ISC_GROUP) and a mode\n");
@@ -296,6 +345,13 @@ int main(int argc, char **argv)
 		if (!r)
 			unmap();
 		printf("ret=%s", r ? strerrorname_np(r) : "0");
+	} else if (!strcmp(argv[0], "irqs") && argc == 2) {
+		setup(group);
+		printf("ret=%s", device_irqs((uint32_t)num(argv[1])));
+	} else if (!strcmp(argv[0], "null-ioctl") && argc == 1) {
+		printf("ret=%s", null_ioctl());
+	} else if (!strcmp(argv[0], "compat-ioas") && argc == 2) {
+		printf("ret=%s", compat_ioas((uint32_t)num(argv[1])));
 	} else if (!strcmp(argv[0], "iommufd") && argc == 4) {
 		printf("ret=%s", iommufd_map((uint32_t)num(argv[1]), (uint32_t)num(argv[2]),
 					     (uint8_t)num(argv[3])));

@@ -103,6 +103,115 @@ if enforce_start scope --policy /tmp/scope.policy; then
 	enforce_stop scope
 fi
 
+# ---- fail closed: every VFIO/iommufd file judged ----
+# Device fds from a group are anonymous inodes ("[vfio-device]", rdev 0);
+# with kptr_restrict=2 no f_op address is readable: only the name says
+# "device". No enforcement first: the kernel's own EINVAL for bit 6.
+$C irqs 0x61 >"$R/irqs-base-bad.txt" 2>&1
+$C irqs 0x21 >"$R/irqs-base-good.txt" 2>&1
+kr=$(cat /proc/sys/kernel/kptr_restrict)
+echo 2 >/proc/sys/kernel/kptr_restrict
+$ISC probe >"$R/kptr-probe.txt" 2>&1
+if enforce_start kptr; then
+	$C irqs 0x61 >"$R/kptr-irqs-bad.txt" 2>&1
+	./enforce_client32 irqs 0x61 >"$R/kptr-irqs-bad32.txt" 2>&1
+	$C irqs 0x21 >"$R/kptr-irqs-good.txt" 2>&1
+	$C map $BAD 2 >"$R/kptr-map-bad.txt" 2>&1
+	enforce_stop kptr
+fi
+echo "$kr" >/proc/sys/kernel/kptr_restrict
+
+# A ';' ioctl on a file no classifier knows is refused ('unclassified');
+# 'set unclassified allow' lets it through to the kernel (ENOTTY).
+printf 'set unclassified allow\n' >/tmp/unclassified-allow.policy
+if enforce_start unclassified; then
+	$C null-ioctl >"$R/unclassified-deny.txt" 2>&1
+	enforce_stop unclassified
+fi
+if enforce_start unclassified-allow --policy /tmp/unclassified-allow.policy; then
+	$C null-ioctl >"$R/unclassified-allow.txt" 2>&1
+	enforce_stop unclassified-allow
+fi
+
+# A deny rule on a cgroup holds 20 levels below it (the old walk stopped
+# at 16 ancestors).
+deep=/sys/fs/cgroup/isc-deep
+leaf=$deep
+i=0
+while [ $i -lt 20 ]; do
+	i=$((i + 1))
+	leaf=$leaf/l$i
+done
+mkdir -p "$leaf"
+printf 'deny VFIO_IOMMU_MAP_DMA cgroup %s\n' "$deep" >/tmp/deep.policy
+if enforce_start deep --policy /tmp/deep.policy; then
+	sh -c "echo \$\$ >$leaf/cgroup.procs && exec $C map $GOOD 2" >"$R/deep-leaf.txt" 2>&1
+	sh -c "echo \$\$ >$deep/cgroup.procs && exec $C map $GOOD 2" >"$R/deep-top.txt" 2>&1
+	$C map $GOOD 2 >"$R/deep-outside.txt" 2>&1
+	enforce_stop deep
+fi
+
+# An exe rule on an overlayfs executable (the kernel's s_dev is the
+# overlay's, stat() reports the layer's), then a package-style upgrade:
+# the new file renamed over the old one; the rule follows it.
+# The layers on two other file systems and xino=off, as on a container
+# host: stat() then reports the lower layer's st_dev, the kernel's
+# exe_file has the overlay's superblock.
+mkdir -p /tmp/ovl/l /tmp/ovl/u /tmp/ovl/merged
+mount -t tmpfs tmpfs /tmp/ovl/l
+mount -t tmpfs tmpfs /tmp/ovl/u
+mkdir -p /tmp/ovl/l/lower /tmp/ovl/u/upper /tmp/ovl/u/work
+cp $C /tmp/ovl/l/lower/client
+if mount -t overlay overlay \
+	-o lowerdir=/tmp/ovl/l/lower,upperdir=/tmp/ovl/u/upper,workdir=/tmp/ovl/u/work,xino=off \
+	/tmp/ovl/merged 2>"$R/ovl-mount.err"; then
+	{ stat -c 'stat %d' /tmp/ovl/merged/client; grep ' /tmp/ovl/merged ' /proc/self/mountinfo; } \
+		>"$R/ovl-devs.txt" 2>&1
+	printf 'deny VFIO_IOMMU_MAP_DMA exe /tmp/ovl/merged/client\n' >/tmp/ovl.policy
+	if enforce_start ovl --policy /tmp/ovl.policy; then
+		/tmp/ovl/merged/client map $GOOD 2 >"$R/ovl-exe.txt" 2>&1
+		$C map $GOOD 2 >"$R/ovl-other.txt" 2>&1
+		enforce_stop ovl
+	fi
+	umount /tmp/ovl/merged
+fi
+umount /tmp/ovl/u /tmp/ovl/l
+mkdir -p /tmp/up
+cp $C /tmp/up/client
+printf 'deny VFIO_IOMMU_MAP_DMA exe /tmp/up/client\n' >/tmp/upgrade.policy
+rm -f /tmp/isc-up-stop
+if enforce_start upgrade --policy /tmp/upgrade.policy; then
+	/tmp/up/client map $GOOD 2 >"$R/upgrade-before.txt" 2>&1
+	# a process started before the upgrade keeps running the old file
+	/tmp/up/client mix /tmp/isc-up-stop $GOOD $GOOD >"$R/upgrade-running.txt" 2>&1 &
+	mp=$!
+	sleep 1
+	cp $C /tmp/up/.client.new
+	mv /tmp/up/.client.new /tmp/up/client
+	wait_for "$R/upgrade.err" $EPID "1 exe rule" 100
+	sleep 1
+	touch /tmp/isc-up-stop
+	wait $mp
+	/tmp/up/client map $GOOD 2 >"$R/upgrade-after.txt" 2>&1
+	$C map $GOOD 2 >"$R/upgrade-other.txt" 2>&1
+	enforce_stop upgrade
+fi
+
+# 'set race kill': the caller whose second thread flips the flags while
+# its call is in flight is killed (SIGKILL: exit 137).
+printf 'set race kill\n' >/tmp/race-kill.policy
+if enforce_start race-kill --policy /tmp/race-kill.policy; then
+	$C race 300 $GOOD $BAD 32 >"$R/race-kill.txt" 2>&1
+	echo $? >"$R/race-kill-client.rc"
+	enforce_stop race-kill
+fi
+# audit-only lets every call through: it kills nobody either
+if enforce_start race-audit --audit-only --policy /tmp/race-kill.policy; then
+	$C race 300 $GOOD $BAD 32 >"$R/race-audit.txt" 2>&1
+	echo $? >"$R/race-audit-client.rc"
+	enforce_stop race-audit
+fi
+
 # 100 reloads while a client loops, then every malformed policy.
 rm -f /tmp/isc-stop
 if enforce_start reload --policy $P/reload-a.policy; then

@@ -64,4 +64,30 @@ wait $WP
 echo $? >"$R/trace-w.rc"
 $ISC trace -r "$R/tp.isc" --json >"$R/tp-replay.jsonl" 2>"$R/tp-replay.err"
 echo $? >"$R/trace-r.rc"
+
+# enforce started while no VFIO module is loaded (libvirt loads them with
+# the first VM): the files are judged from the modules' first ioctl on,
+# by their kind, not refused as unclassified (tests/guest-enforce.bats).
+if [ -f /sys/kernel/security/lsm ] && grep -q bpf /sys/kernel/security/lsm; then
+	echo "$ISC_BDF" >/sys/bus/pci/drivers/vfio-pci/unbind 2>>"$R/steps.log"
+	echo "-- before a late enforce" >>"$R/steps.log"
+	unload_all
+	ls /sys/module | grep -c '^vfio' >"$R/late-vfio-left.txt"
+	$ISC enforce --json -o "$R/late.jsonl" 2>"$R/late.err" &
+	EPID=$!
+	if wait_for "$R/late.err" $EPID enforcing; then
+		while read -r m rel; do
+			[ -d "/sys/module/$m" ] || insmod "/lib/modules/$REL/$rel" 2>>"$R/steps.log"
+		done </etc/isc/modules
+		echo 1234 11e8 >/sys/bus/pci/drivers/vfio-pci/new_id 2>>"$R/steps.log"
+		wait_for "$R/late.err" $EPID "classifiers changed" 100
+		sleep 2	# every module in: the last refresh within 0.1 s
+		./enforce_client map 35 2 >"$R/late-bad.txt" 2>&1
+		./enforce_client map 3 2 >"$R/late-good.txt" 2>&1
+		./enforce_client irqs 0x61 >"$R/late-irqs-bad.txt" 2>&1
+	fi
+	kill -INT $EPID
+	wait $EPID
+	echo $? >"$R/late.rc"
+fi
 exit 0

@@ -45,17 +45,9 @@ stamp edu
 
 # the catalog's 7.1-7.3 rows: features 12-14 on the device, 0x95 on the
 # compat container and on /dev/iommu
-./iommuscope trace --json >"$R/trace-rows.jsonl" 2>"$R/trace-rows.err" &
-tp=$!
-if wait_tracing "$R/trace-rows.err" "$tp"; then
-	./vfio_workload --catalog-rows --manifest "$R/manifest-rows.jsonl" >"$R/workload-rows.log" 2>&1
-	echo $? >"$R/workload-rows.rc"
-else
-	echo 99 >"$R/workload-rows.rc"
-fi
-kill -INT "$tp" 2>/dev/null
-wait "$tp"
-echo $? >"$R/trace-rows.rc"
+traced trace-rows tracing workload-rows \
+	'./vfio_workload --catalog-rows --manifest "$R/manifest-rows.jsonl" >"$R/workload-rows.log" 2>&1' \
+	-- trace --json
 stamp rows
 
 # 3. the selftest: every iommufd ioctl against the mock IOMMU. Its hugepage
@@ -63,18 +55,9 @@ stamp rows
 # --seccomp-bpf: strace 6.1's filter makes every harness child fail).
 echo 96 >/proc/sys/vm/nr_hugepages
 cat /proc/sys/vm/nr_hugepages >"$R/hugepages.txt"
-./iommuscope trace --json >"$R/trace-selftest.jsonl" 2>"$R/trace-selftest.err" &
-tp=$!
-if wait_tracing "$R/trace-selftest.err" "$tp"; then
-	strace -f -X raw -e trace=ioctl -o "$R/strace.txt" \
-		./iommufd >"$R/selftest.tap" 2>&1
-	echo $? >"$R/selftest.rc"
-else
-	echo 99 >"$R/selftest.rc"
-fi
-kill -INT "$tp" 2>/dev/null
-wait "$tp"
-echo $? >"$R/trace-selftest.rc"
+traced trace-selftest tracing selftest \
+	'strace -f -X raw -e trace=ioctl -o "$R/strace.txt" ./iommufd >"$R/selftest.tap" 2>&1' \
+	-- trace --json
 stamp selftest
 # the enforce policy on iommufd (tests/guest-iommufd-enforce.bats)
 sh enforce/iommufd.sh >"$R/enforce-iommufd.log" 2>&1

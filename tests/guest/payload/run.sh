@@ -56,17 +56,9 @@ for mode in full tracepoint; do
 done
 # The catalog's 7.1-7.3 rows against this kernel (vfio_workload
 # --catalog-rows) under a full-mode trace: tests/guest.bats.
-./iommuscope trace --json --mode full >"$R/trace-rows.jsonl" 2>"$R/trace-rows.err" &
-tp=$!
-if wait_tracing "$R/trace-rows.err" "$tp"; then
-	./vfio_workload --catalog-rows --manifest "$R/manifest-rows.jsonl" >"$R/workload-rows.log" 2>&1
-	echo $? >"$R/workload-rows.rc"
-else
-	echo 99 >"$R/workload-rows.rc"
-fi
-kill -INT "$tp" 2>/dev/null
-wait "$tp"
-echo $? >"$R/trace-rows.rc"
+traced trace-rows tracing workload-rows \
+	'./vfio_workload --catalog-rows --manifest "$R/manifest-rows.jsonl" >"$R/workload-rows.log" 2>&1' \
+	-- trace --json --mode full
 
 # The workload once more, under audit and profile record at the same time.
 ./iommuscope audit --json -o "$R/audit.jsonl" --flush 1 2>"$R/audit.err" &
@@ -87,17 +79,9 @@ echo $? >"$R/profile.rc"
 
 # ---- iommutop: the workload counted in the kernel, one JSON snapshot at
 # the end (SIGINT); tests/guest.bats compares it with the manifest ----
-./iommuscope top --json -d 1h >"$R/top.jsonl" 2>"$R/top.err" &
-tp=$!
-if wait_tracing_for "$R/top.err" "$tp" counting; then
-	./vfio_workload --manifest "$R/manifest-top.jsonl" >"$R/workload-top.log" 2>&1
-	echo $? >"$R/workload-top.rc"
-else
-	echo 99 >"$R/workload-top.rc"
-fi
-kill -INT "$tp" 2>/dev/null
-wait "$tp"
-echo $? >"$R/top.rc"
+traced top counting workload-top \
+	'./vfio_workload --manifest "$R/manifest-top.jsonl" >"$R/workload-top.log" 2>&1' \
+	-- top --json -d 1h
 # ---- end of iommutop ----
 
 # Enforcement (BPF LSM): tests/guest/enforce/run.sh, asserted by
