@@ -100,7 +100,8 @@ static void add_cls(struct isc_kernel *k, enum isc_cls_by by, uint64_t key, uint
  * CONFIG_KALLSYMS_ALL; the ioctl handlers are text and always listed, which
  * is how the container backend is told apart.
  */
-static void scan_kallsyms(struct isc_kernel *k, bool *vfio_container_code, bool *iommufd_compat)
+/* Returns false when /proc/kallsyms could not be read at all. */
+static bool scan_kallsyms(struct isc_kernel *k, bool *vfio_container_code, bool *iommufd_compat)
 {
 	static const struct {
 		const char *sym;
@@ -118,7 +119,7 @@ static void scan_kallsyms(struct isc_kernel *k, bool *vfio_container_code, bool 
 	k->kallsyms_data = false;
 	f = fopen("/proc/kallsyms", "re");
 	if (!f)
-		return;
+		return false;
 	while (fgets(line, sizeof(line), f)) {
 		if (kallsyms_line(line, &addr, &type, name, sizeof(name)))
 			continue;
@@ -141,6 +142,7 @@ static void scan_kallsyms(struct isc_kernel *k, bool *vfio_container_code, bool 
 		}
 	}
 	fclose(f);
+	return true;
 }
 
 static const struct {
@@ -363,8 +365,10 @@ void kernel__refresh(struct isc_kernel *k)
 			k->cls[n++] = k->cls[i];
 	k->nr_classifiers = n;
 	scan_modules(k);
-	scan_kallsyms(k, &container_code, &compat);
-	if (!container_code && !compat)
+	/* kallsyms lists the names even under kptr_restrict; only where it
+	 * cannot be read is BTF asked (parsing it takes seconds on a slow
+	 * machine, too long for every module change) */
+	if (!scan_kallsyms(k, &container_code, &compat))
 		backend_by_btf(&container_code, &compat);
 	scan_nodes(k);
 	/* iommufd serves /dev/vfio/vfio only where VFIO's container code is

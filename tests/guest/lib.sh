@@ -56,3 +56,24 @@ traced() {
 	wait "$t_pid"
 	echo $? >"$R/$t_out.rc"
 }
+
+# settled FILE WORD AFTER [TENTHS]: until FILE has more than AFTER lines
+# "iommuscope: WORD..." and no new one for 3 s (the tool has caught up
+# with a burst of module loads: it looks once a second, and a look can
+# take a while under TCG), at most TENTHS tenths of a second (default 600).
+settled() {
+	s_n=-1 s_same=0 s_i=0
+	while [ $s_i -lt "${4:-600}" ]; do
+		s_now=$(grep -c "^iommuscope: $2" "$1" 2>/dev/null)
+		if [ "$s_now" = "$s_n" ]; then
+			s_same=$((s_same + 1))
+		else
+			s_same=0
+			s_n=$s_now
+		fi
+		[ "$s_now" -gt "$3" ] && [ $s_same -ge 30 ] && return 0
+		sleep 0.1
+		s_i=$((s_i + 1))
+	done
+	return 1
+}

@@ -49,11 +49,13 @@ echo "-- under tracepoint mode" >>"$R/steps.log"
 unload_all
 ls /sys/module | grep -c '^vfio' >"$R/vfio-left.txt"
 sleep 2
+n0=$(grep -c '^iommuscope: modules changed' "$R/tp.err")
 while read -r m rel; do
 	[ -d "/sys/module/$m" ] || insmod "/lib/modules/$REL/$rel" 2>>"$R/steps.log"
 done </etc/isc/modules
 echo 1234 11e8 >/sys/bus/pci/drivers/vfio-pci/new_id 2>>"$R/steps.log"
-sleep 3	# the tracer notices within a second
+# the tracer has caught up with every load (not a fixed sleep)
+settled "$R/tp.err" "modules changed" "$n0" || echo "tracer did not settle" >>"$R/steps.log"
 ./vfio_workload --skip-fault --manifest "$R/manifest.jsonl" >"$R/workload.log" 2>&1
 echo $? >"$R/workload.rc"
 kill -INT $TP
@@ -80,8 +82,9 @@ if [ -f /sys/kernel/security/lsm ] && grep -q bpf /sys/kernel/security/lsm; then
 			[ -d "/sys/module/$m" ] || insmod "/lib/modules/$REL/$rel" 2>>"$R/steps.log"
 		done </etc/isc/modules
 		echo 1234 11e8 >/sys/bus/pci/drivers/vfio-pci/new_id 2>>"$R/steps.log"
-		wait_for "$R/late.err" $EPID "classifiers changed" 100
-		sleep 2	# every module in: the last refresh within 0.1 s
+		# every module in, and enforce caught up with them
+		settled "$R/late.err" "classifiers changed" 0 ||
+			echo "enforce did not settle" >>"$R/steps.log"
 		./enforce_client map 35 2 >"$R/late-bad.txt" 2>&1
 		./enforce_client map 3 2 >"$R/late-good.txt" 2>&1
 		./enforce_client irqs 0x61 >"$R/late-irqs-bad.txt" 2>&1
