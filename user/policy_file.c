@@ -127,6 +127,19 @@ static const struct {
 	{ "E2BIG", E2BIG }, { "EFAULT", EFAULT }, { "ENODEV", ENODEV },
 };
 
+/* A two-way setting: v is a or b; *out says whether it is on; the line
+ * it was set on goes to *line where the policy keeps it. */
+static int choice(struct parser *ps, const struct tok *v, const char *a, const char *b,
+		  const char *on, bool *out, int *line)
+{
+	if (!tok_is(v, a) && !tok_is(v, b))
+		return fail(ps, v->col, "bad value '%.*s': %s or %s", (int)v->len, v->s, a, b);
+	*out = tok_is(v, on);
+	if (line)
+		*line = ps->line;
+	return 0;
+}
+
 static int parse_set(struct parser *ps, const struct tok *t, int n)
 {
 	struct isc_policy *p = ps->p;
@@ -163,45 +176,17 @@ static int parse_set(struct parser *ps, const struct tok *t, int n)
 			    "bad errno '%.*s': eperm, kernel, an E-name (EACCES, EINVAL, ...) or 1-4095",
 			    (int)t[2].len, t[2].s);
 	}
-	if (tok_is(&t[1], "unreadable")) {
-		if (tok_is(&t[2], "deny") || tok_is(&t[2], "allow")) {
-			p->unreadable_ok = tok_is(&t[2], "allow");
-			return 0;
-		}
-		return fail(ps, t[2].col, "bad value '%.*s': deny or allow", (int)t[2].len, t[2].s);
-	}
-	if (tok_is(&t[1], "unknown-ioctl")) {
-		if (tok_is(&t[2], "deny") || tok_is(&t[2], "allow")) {
-			p->unknown_deny = tok_is(&t[2], "deny");
-			p->unknown_line = ps->line;
-			return 0;
-		}
-		return fail(ps, t[2].col, "bad value '%.*s': deny or allow", (int)t[2].len, t[2].s);
-	}
-	if (tok_is(&t[1], "default")) {
-		if (tok_is(&t[2], "deny") || tok_is(&t[2], "catalog")) {
-			p->default_deny = tok_is(&t[2], "deny");
-			p->default_line = ps->line;
-			return 0;
-		}
-		return fail(ps, t[2].col, "bad value '%.*s': catalog or deny", (int)t[2].len,
-			    t[2].s);
-	}
-	if (tok_is(&t[1], "unclassified")) {
-		if (tok_is(&t[2], "deny") || tok_is(&t[2], "allow")) {
-			p->unclassified_allow = tok_is(&t[2], "allow");
-			p->unclassified_line = ps->line;
-			return 0;
-		}
-		return fail(ps, t[2].col, "bad value '%.*s': deny or allow", (int)t[2].len, t[2].s);
-	}
-	if (tok_is(&t[1], "race")) {
-		if (tok_is(&t[2], "report") || tok_is(&t[2], "kill")) {
-			p->race_kill = tok_is(&t[2], "kill");
-			return 0;
-		}
-		return fail(ps, t[2].col, "bad value '%.*s': report or kill", (int)t[2].len, t[2].s);
-	}
+	if (tok_is(&t[1], "unreadable"))
+		return choice(ps, &t[2], "deny", "allow", "allow", &p->unreadable_ok, NULL);
+	if (tok_is(&t[1], "unknown-ioctl"))
+		return choice(ps, &t[2], "deny", "allow", "deny", &p->unknown_deny, &p->unknown_line);
+	if (tok_is(&t[1], "default"))
+		return choice(ps, &t[2], "catalog", "deny", "deny", &p->default_deny, &p->default_line);
+	if (tok_is(&t[1], "unclassified"))
+		return choice(ps, &t[2], "deny", "allow", "allow", &p->unclassified_allow,
+			      &p->unclassified_line);
+	if (tok_is(&t[1], "race"))
+		return choice(ps, &t[2], "report", "kill", "kill", &p->race_kill, NULL);
 	return fail(ps, t[1].col,
 		    "unknown setting '%.*s' (errno, unreadable, unknown-ioctl, default, unclassified, race)",
 		    (int)t[1].len, t[1].s);
