@@ -39,6 +39,9 @@ override CFLAGS += -DISC_NO_HTTP
 LDLIBS += -lncursesw -ltinfo
 else
 LDLIBS += -lncursesw -lmicrohttpd -lpthread
+# the exporter's --web.config.file: YAML (libyaml), client certificates
+# (GnuTLS, libmicrohttpd's TLS), bcrypt passwords (libxcrypt)
+LDLIBS += -lyaml -lgnutls -lcrypt
 endif
 override LDFLAGS += $(EXTRA_LDFLAGS)
 

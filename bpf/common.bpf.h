@@ -21,6 +21,9 @@ const volatile __u32 targ_tgid = 0;
 const volatile __u32 self_tgid = 0;	/* iommuscope itself: never traced */
 const volatile bool targ_comm_set = false;
 const volatile char targ_comm[ISC_COMM_LEN] = {};
+/* the caller's executable, as the kernel sees it (user/exeid.c): 0 none */
+const volatile __u64 targ_exe_ino = 0;
+const volatile __u32 targ_exe_dev = 0;
 
 /* f_op address -> enum isc_fd_kind (from kallsyms, when it has data syms) */
 struct {
@@ -117,6 +120,14 @@ static __always_inline bool task_wanted(__u64 pid_tgid)
 			if (!comm[i])
 				break;
 		}
+	}
+	if (targ_exe_ino) {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+		struct inode *ino = BPF_CORE_READ(task, mm, exe_file, f_inode);
+
+		if (!ino || BPF_CORE_READ(ino, i_ino) != targ_exe_ino ||
+		    BPF_CORE_READ(ino, i_sb, s_dev) != targ_exe_dev)
+			return false;
 	}
 	return true;
 }

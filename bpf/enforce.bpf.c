@@ -72,6 +72,80 @@ struct {
 	__type(value, struct isc_deny_count);
 } deny_counts SEC(".maps");
 
+static __always_inline void es_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&enforce_stats, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+/* The log rate (ISC_LOG_RATE_*): a flood of refused calls from one user
+ * costs a bounded number of records, so the ring buffer keeps room for
+ * everybody else's, and the log stays small. Per CPU: no locks. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct isc_limit_key);
+	__type(value, struct isc_limit);
+} deny_limit SEC(".maps");
+
+/* One record more in this second for key (limit a second)? A refusal
+ * counts it as suppressed there. */
+static __always_inline bool limit_take(struct isc_limit_key *k, __u32 limit, __u64 now,
+				       struct isc_limit **out)
+{
+	struct isc_limit *l = bpf_map_lookup_elem(&deny_limit, k), init = {};
+
+	if (!l) {
+		init.window_ns = now;
+		bpf_map_update_elem(&deny_limit, k, &init, BPF_ANY);
+		l = bpf_map_lookup_elem(&deny_limit, k);
+		if (!l)
+			return true;	/* cannot count: report rather than hide */
+	}
+	if (now - l->window_ns >= 1000000000ull) {
+		l->window_ns = now;
+		l->sent = 0;
+	}
+	*out = l;
+	if (l->sent >= limit)
+		return false;
+	l->sent++;
+	return true;
+}
+
+/* May a record for this call be sent? 0: no (counted as suppressed);
+ * otherwise 1 + how many of this (uid, ioctl) were left out before it. */
+static __always_inline __u64 limit_record(__u32 uid, __u32 cmd, bool race, __u32 rate)
+{
+	struct isc_limit_key k = {};
+	struct isc_limit *one = NULL, *all = NULL;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 n;
+
+	if (!rate)
+		return 1;
+	k.uid = uid;
+	k.cmd = cmd;
+	k.race = race;
+	if (!limit_take(&k, rate, now, &one))
+		goto suppress;
+	k.cmd = ISC_LIMIT_ANY_CMD;
+	if (!limit_take(&k, rate * ISC_LOG_RATE_UID_MULT, now, &all))
+		goto suppress;
+	if (!one)
+		return 1;
+	n = one->suppressed;
+	one->suppressed = 0;
+	return 1 + (__u64)n;
+suppress:
+	if (one)
+		one->suppressed++;
+	es_inc(ISC_ES_SUPPRESSED);
+	return 0;
+}
+
 static __always_inline void count_denial(__u32 cmd, __u8 kind)
 {
 	struct isc_deny_key k = {};
@@ -95,14 +169,6 @@ struct cgroup___ids {
 	int level;
 	__u64 ancestor_ids[];
 } __attribute__((preserve_access_index));
-
-static __always_inline void es_inc(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&enforce_stats, &idx);
-
-	if (v)
-		*v += 1;
-}
 
 /*
  * The caller's cgroup (v2) is id or below it: its ancestor at id's own
@@ -160,15 +226,21 @@ static __always_inline bool rule_matches(const struct isc_policy_rule *r,
 }
 
 /* A denial or race record with what every one carries, the rest zero;
- * the caller fills its part and submits. NULL (counted) when the ring
- * buffer is full: reporting never blocks the call. */
+ * the caller fills its part and submits. NULL (counted) when the log rate
+ * leaves it out or the ring buffer is full: reporting never blocks the
+ * call. */
 static __always_inline struct isc_deny_event *new_record(__u32 cmd, __u64 arg, __u8 kind,
-							  __u8 hook, __u8 reason)
+							  __u8 hook, __u8 reason, __u32 rate)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 uid = BPF_CORE_READ(task, cred, euid.val);
 	struct isc_deny_event *ev;
+	__u64 take;
 
+	take = limit_record(uid, cmd, reason == ISC_RACE, rate);
+	if (!take)
+		return NULL;
 	if (reason == ISC_RACE)
 		ev = bpf_ringbuf_reserve(&race_events, sizeof(*ev), 0);
 	else
@@ -186,7 +258,8 @@ static __always_inline struct isc_deny_event *new_record(__u32 cmd, __u64 arg, _
 	ev->arg = arg;
 	ev->pid = pid_tgid >> 32;
 	ev->tid = (__u32)pid_tgid;
-	ev->uid = BPF_CORE_READ(task, cred, euid.val);
+	ev->uid = uid;
+	ev->suppressed = (__u32)(take - 1);
 	ev->cmd = cmd;
 	ev->fd_kind = kind;
 	ev->reason = reason;
@@ -201,7 +274,7 @@ static __always_inline int deny_no_policy(__u32 cmd, __u64 arg, __u8 hook)
 	struct isc_deny_event *ev;
 
 	es_inc(ISC_ES_DENIED);
-	ev = new_record(cmd, arg, ISC_FD_UNKNOWN, hook, ISC_DENY_NO_POLICY);
+	ev = new_record(cmd, arg, ISC_FD_UNKNOWN, hook, ISC_DENY_NO_POLICY, ISC_LOG_RATE_DEFAULT);
 	if (ev) {
 		ev->err = 1;
 		bpf_ringbuf_submit(ev, 0);
@@ -222,7 +295,7 @@ static __always_inline int deny(const struct isc_policy_entry *e, __u32 cmd, __u
 		err = 1;	/* EPERM: a refusal must not read as success */
 	es_inc(audit ? ISC_ES_AUDITED : ISC_ES_DENIED);
 	count_denial(cmd, kind);
-	ev = new_record(cmd, arg, kind, hook, reason);
+	ev = new_record(cmd, arg, kind, hook, reason, e->log_rate);
 	if (ev) {
 		ev->argsz = argsz;
 		ev->flags = flags;
@@ -347,6 +420,7 @@ static __always_inline int judge(struct file *file, __u32 cmd, __u64 arg, __u8 h
 		c.hook = hook;
 		/* audit-only lets everything through: it kills nobody */
 		c.kill = (e->pflags & ISC_PF_RACE_KILL) && !(e->pflags & ISC_PF_AUDIT_ONLY);
+		c.log_rate = e->log_rate;
 		/* counted, so the 5.10 exit hook (every ioctl on the host)
 		 * returns at once while nothing waits for a recheck; an entry
 		 * the LRU evicts leaves the count high, which costs lookups,
@@ -405,7 +479,7 @@ static __always_inline void race(struct isc_checked *c, __u8 hook, __u32 now)
 		es_inc(ISC_ES_KILLS);
 		killed = true;
 	}
-	ev = new_record(c->cmd, c->arg, c->fd_kind, hook, ISC_RACE);
+	ev = new_record(c->cmd, c->arg, c->fd_kind, hook, ISC_RACE, c->log_rate);
 	if (ev) {
 		ev->argsz = c->argsz;
 		ev->flags = c->flags;

@@ -69,12 +69,22 @@ struct isc_policy_rule {
 #define ISC_PF_UNREADABLE_OK	(1u << 1)	/* unreadable argument: allow */
 #define ISC_PF_RACE_KILL	(1u << 2)	/* a race kills the caller (SIGKILL) */
 
+/* Denial, audit and race records a second, per CPU, for one (uid, ioctl):
+ * 'set log-rate N'; one uid gets ISC_LOG_RATE_UID_MULT times that across
+ * all its ioctls. The calls are judged (and counted) regardless; only the
+ * records beyond the rate are left out, and the next record of the same
+ * (uid, ioctl) says how many were. 0: no limit. */
+#define ISC_LOG_RATE_DEFAULT	20
+#define ISC_LOG_RATE_UID_MULT	10
+
 struct isc_policy_entry {
 	struct isc_cat_entry cat;	/* where flags are, what the roles are */
 	__u32 nr_rules;
 	__s32 deny_errno;	/* positive errno a denial returns */
 	__u32 pflags;		/* ISC_PF_* */
 	__u32 generation;	/* which load of the policy this is */
+	__u32 log_rate;		/* records/s per (uid, ioctl), 0: no limit */
+	__u32 __pad;
 	struct isc_policy_rule rules[ISC_POLICY_MAX_RULES];
 };
 
@@ -123,6 +133,9 @@ struct isc_deny_event {
 	__u8 audit_only;
 	__u8 killed;		/* race: the caller was sent SIGKILL */
 	__u8 __pad[3];
+	__u32 suppressed;	/* records of this (uid, ioctl) left out by
+				 * the log rate since the last one */
+	__u32 __pad2;
 	char comm[ISC_COMM_LEN];
 };
 
@@ -136,6 +149,7 @@ enum isc_enforce_stat {
 	ISC_ES_DROPS,		/* records lost: ring buffer full */
 	ISC_ES_UNCLASSIFIED,	/* ';' ioctls on files no classifier knows */
 	ISC_ES_KILLS,		/* callers killed for a race */
+	ISC_ES_SUPPRESSED,	/* records left out by the log rate */
 	ISC_ES_MAX,
 };
 
@@ -153,6 +167,23 @@ struct isc_deny_count {
 	char comm[ISC_COMM_LEN];
 };
 
+/* The log rate's window, per CPU: "deny_limit", keyed by (uid, ioctl, and
+ * whether a race record), and by (uid, ISC_LIMIT_ANY_CMD) for the uid. */
+#define ISC_LIMIT_ANY_CMD	0xffffffffu
+
+struct isc_limit_key {
+	__u32 uid;
+	__u32 cmd;
+	__u8 race;
+	__u8 __pad[7];
+};
+
+struct isc_limit {
+	__u64 window_ns;	/* start of the current second */
+	__u32 sent;		/* records sent in it */
+	__u32 suppressed;	/* left out since the last record sent */
+};
+
 /* What the check remembered for the race detector, per thread. */
 struct isc_checked {
 	__u64 arg;
@@ -165,7 +196,9 @@ struct isc_checked {
 	__u8 hook;
 	__u8 kill;		/* ISC_PF_RACE_KILL of the entry that judged it */
 	__u8 alerted;		/* one race record a call */
-	__u8 __pad[6];
+	__u8 __pad[2];
+	__u32 log_rate;		/* of the entry that judged it */
+	__u32 __pad2;
 };
 
 #endif /* ISC_POLICY_H */

@@ -15,8 +15,14 @@ pkgs=(
 	libjson-c-dev
 	# iommutop's screen; the exporter's HTTP server
 	libncurses-dev libmicrohttpd-dev
+	# the exporter's --web.config.file: the YAML (libyaml), client
+	# certificates checked in the TLS session (GnuTLS, which libmicrohttpd
+	# uses), bcrypt passwords (libxcrypt's crypt_rn)
+	libyaml-dev libgnutls28-dev libcrypt-dev
 	# iommutop and export tests: the TUI driven in tmux, a real Prometheus
 	tmux curl prometheus
+	# export tests: bcrypt hashes (htpasswd -B), self-signed certificates
+	apache2-utils openssl
 	# CLI tests; jq checks JSON; setpriv, findmnt
 	bats jq util-linux
 	# sanitizers and libFuzzer (clang's runtime), valgrind

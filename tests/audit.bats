@@ -139,3 +139,152 @@ with open(sys.argv[2], "ab") as out:
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"cannot open audit log /nonexistent-dir/audit.log: No such file or directory"* ]]
 }
+
+@test "audit and trace: a process-chosen name cannot forge a log line" {
+	# the executable's name becomes the command name: a newline and a
+	# whole fake record in it
+	evil=$'x\ndeny *\x01'
+	cp "$CLIENT" "$T/$evil"
+	start_audit -o "$T/audit.log"
+	"$T/$evil" >/dev/null
+	stop_audit
+	[ "$audit_status" -eq 0 ]
+	n=$(wc -l <"$T/audit.log")
+	[ "$n" -eq 5 ] || { cat "$T/audit.log"; false; }
+	! grep -q '^deny' "$T/audit.log"
+	grep -q 'x\\x0adeny \*\\x01' "$T/audit.log" || { cat "$T/audit.log"; false; }
+	# trace, text and JSON: one line a call, the name escaped the same way
+	start_session tracing trace trace -d 20 --mode tracepoint "${CLASSIFY[@]}" || false
+	"$T/$evil" >/dev/null
+	stop_session "$SESSION_PID" INT
+	! grep -q '^deny' "$T/trace.out"
+	[ "$(grep -c 'x\\x0adeny \*\\x01' "$T/trace.out")" -ge 5 ]
+	start_session tracing tj trace --json -d 20 --mode tracepoint "${CLASSIFY[@]}" || false
+	"$T/$evil" >/dev/null
+	stop_session "$SESSION_PID" INT
+	jq -e . "$T/tj.out" >/dev/null
+	[ "$(jq -s 'map(select(.comm == "x\\x0adeny *\\x01")) | length' "$T/tj.out")" -ge 5 ]
+}
+
+@test "audit -o: never through a symlink; an existing log made 0600; a lost file is reopened" {
+	echo secret >"$T/target"
+	chmod 0644 "$T/target"
+	ln -s "$T/target" "$T/link.log"
+	run "$BIN" audit -o "$T/link.log" -d 1 --mode tracepoint
+	[ "$status" -eq 1 ]
+	[ "$output" = "iommuscope: error: cannot open audit log $T/link.log: a symbolic link (not followed)" ]
+	[ "$(stat -c %a "$T/target")" = 644 ] && [ "$(cat "$T/target")" = secret ]
+	# a FIFO (nobody reading, or somebody) must not hang the open
+	mkfifo "$T/fifo.log"
+	run timeout 10 "$BIN" audit -o "$T/fifo.log" -d 1 --mode tracepoint
+	[ "$status" -eq 1 ]
+	[ "$output" = "iommuscope: error: cannot open audit log $T/fifo.log: a FIFO" ]
+	{ sleep 15 <"$T/fifo.log" & } 2>/dev/null
+	reader=$!
+	run timeout 10 "$BIN" audit -o "$T/fifo.log" -d 1 --mode tracepoint
+	kill "$reader" 2>/dev/null || true
+	[ "$status" -eq 1 ]
+	[ "$output" = "iommuscope: error: cannot open audit log $T/fifo.log: not a regular file" ]
+	run "$BIN" trace -w "$T/link.log" -d 1 --mode tracepoint
+	[ "$status" -eq 1 ]
+	[ "$output" = "iommuscope: error: cannot open $T/link.log: a symbolic link (not followed)" ]
+	[ "$(stat -c %a "$T/target")" = 644 ] && [ "$(cat "$T/target")" = secret ]
+	# an existing log keeps its content, not its mode
+	mkdir "$T/d"
+	echo '{"old":1}' >"$T/d/audit.log"
+	chmod 0644 "$T/d/audit.log"
+	start_audit --json --flush 1 --max-size 1K -o "$T/d/audit.log"
+	[ "$(stat -c %a "$T/d/audit.log")" = 600 ]
+	head -n 1 "$T/d/audit.log" | grep -q '"old"'
+	"$CLIENT" >/dev/null
+	# the directory goes away: rotation cannot reopen the log
+	mv "$T/d" "$T/gone"
+	"$CLIENT" >/dev/null
+	for _ in $(seq 50); do
+		grep -q 'cannot reopen audit log' "$T/audit.err" && break
+		sleep 0.1
+	done
+	grep -q "warning: cannot reopen audit log $T/d/audit.log: No such file or directory; retrying every second" "$T/audit.err" ||
+		{ cat "$T/audit.err"; false; }
+	# back: the next try opens it again and the repeats owed are written
+	mkdir "$T/d"
+	for _ in $(seq 50); do
+		grep -q 'reopened' "$T/audit.err" && break
+		sleep 0.1
+	done
+	stop_audit
+	[ "$audit_status" -eq 0 ] || { cat "$T/audit.err"; false; }
+	grep -q "warning: audit log $T/d/audit.log reopened" "$T/audit.err"
+	[ -s "$T/d/audit.log" ]
+	jq -e . "$T/d/audit.log" >/dev/null
+	[ "$(stat -c %a "$T/d/audit.log")" = 600 ]
+}
+
+# CapEff/CapPrm/CapBnd of PID as a number
+cap_field() {
+	printf '%d' "0x$(awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status")"
+}
+
+@test "audit: once attached it keeps only CAP_BPF and CAP_SYS_PTRACE, and still records" {
+	# CAP_SYS_PTRACE is 19, CAP_BPF 39
+	want=$(((1 << 19) | (1 << 39)))
+	[ "$(cap_field $$ CapEff)" -ne "$want" ] || skip "this shell already has exactly those"
+	# a copy of its own: other clients on this host stay out of the records
+	cp "$CLIENT" "$T/capsclient"
+	start_audit --json --flush 1 -c capsclient
+	# the drop follows the ready line by a moment
+	for _ in $(seq 30); do
+		[ "$(cap_field "$AUDIT_PID" CapEff)" -eq "$want" ] && break
+		sleep 0.1
+	done
+	for f in CapEff CapPrm CapBnd; do
+		v=$(cap_field "$AUDIT_PID" "$f")
+		[ "$v" -eq "$want" ] || { echo "$f $(printf %x "$v"), want $(printf %x "$want")"; false; }
+	done
+	grep -q '^CapInh:[[:space:]]*0*$' "/proc/$AUDIT_PID/status"
+	grep -q '^NoNewPrivs:[[:space:]]*1$' "/proc/$AUDIT_PID/status"
+	# a caller with every capability, alive when its records are read
+	# (its output fills the pipe, which is read 3 s later): its executable
+	# is named, which takes CAP_SYS_PTRACE (readlink /proc/PID/exe)
+	"$T/capsclient" --loops 200 | { sleep 3; cat >/dev/null; }
+	stop_audit
+	[ "$audit_status" -eq 0 ]
+	jq -s -e --arg exe "$(realpath "$T/capsclient")" \
+		'map(select(.event == "new")) | length == 5 and all(.exe == $exe)' "$T/audit.out" ||
+		{ jq -c 'select(.event == "new") | {exe, comm, class}' "$T/audit.out"; false; }
+}
+
+@test "audit: the table of distinct mismatches is bounded; what is forgotten is counted" {
+	# 5 distinct mismatches per executable: 260 executables make 1,300,
+	# over the 1,024 kept; executables beyond 255 share one row
+	mkdir "$T/bin"
+	for i in $(seq 260); do cp "$CLIENT" "$T/bin/c$i"; done
+	start_audit --json -o "$T/audit.log"
+	for i in $(seq 260); do "$T/bin/c$i" >/dev/null; done
+	stop_audit
+	[ "$audit_status" -eq 0 ] || { tail -3 "$T/audit.err"; false; }
+	# (other processes on the host may add their own)
+	n=$(jq -s 'map(select(.event == "new" and (.comm | test("^c[0-9]+$")))) | length' "$T/audit.log")
+	forgot=$(sed -n 's/.* audit records written, \([0-9]*\) entries forgotten.*/\1/p' "$T/audit.err")
+	echo "new: $n, forgotten: $forgot"
+	[ "$n" -eq 1300 ]
+	[ "$forgot" -ge 276 ]
+	grep -q 'more than 1024 distinct mismatches: the least recently seen are forgotten' "$T/audit.err"
+	# the per-executable table: at most 255 rows and one for the rest
+	rows=$(sed -n '/^EXECUTABLE/,/audit records written/p' "$T/audit.err" | wc -l)
+	[ "$rows" -eq 258 ] || { echo "$rows lines"; false; }
+	grep -q '^(other executables) ' "$T/audit.err"
+}
+
+@test "audit: a log that cannot be rotated (a directory planted at FILE.1) grows on, said once" {
+	mkdir "$T/audit.log.1"
+	start_audit --json -o "$T/audit.log" --max-size 1K --rotate 1
+	"$CLIENT" >/dev/null
+	stop_audit
+	[ "$audit_status" -eq 0 ]
+	[ "$(grep -c "warning: cannot rotate audit log $T/audit.log: Is a directory; it grows on" "$T/audit.err")" -eq 1 ] ||
+		{ cat "$T/audit.err"; false; }
+	# every record of the run is in the one file
+	[ "$(jq -s 'map(select(.event == "new")) | length' "$T/audit.log")" -eq 5 ]
+	[ -d "$T/audit.log.1" ]
+}

@@ -129,3 +129,237 @@ metrics() {
 		jq -e '(.data.result[0].value[1] | tonumber) > 0'
 	q 'iommuscope_info' | jq -e '.data.result[0].metric.mode == "tracepoint"'
 }
+
+# A copy of the client whose command name is not UTF-8 (\xff\xfe), and one
+# with the text format's special characters: exec names the task after the
+# file, so their calls are series labelled with those names.
+odd_clients() {
+	BADNAME="$T/"$'\xff\xfe'"vfio"
+	QUOTENAME="$T/"'q"b\n'
+	cp "$CLIENT" "$BADNAME"
+	cp "$CLIENT" "$QUOTENAME"
+}
+
+@test "export: a command name that is not UTF-8 is replaced, promtool check metrics is clean" {
+	command -v promtool >/dev/null || skip "promtool not installed (make deps: prometheus)"
+	odd_clients
+	start_export --listen "127.0.0.1:$PORT" --interval 200ms --mode tracepoint "${CLASSIFY[@]}"
+	"$BADNAME" --loops 2 >/dev/null
+	"$QUOTENAME" --loops 1 >/dev/null
+	# until a sample has both (the interval is 200 ms)
+	for _ in $(seq 50); do
+		metrics >"$T/m"
+		grep -q 'comm="q' "$T/m" && grep -q 'vfio",ioctl="VFIO_IOMMU_MAP_DMA",.*} 4$' "$T/m" &&
+			break
+		sleep 0.1
+	done
+	# the invalid bytes as U+FFFD each, the rest kept; \ and " escaped
+	grep -E '^iommuscope_ioctl_calls_total\{pid="[0-9]+",comm="'$'\xef\xbf\xbd\xef\xbf\xbd''vfio",ioctl="VFIO_IOMMU_MAP_DMA",fd_kind="container",device="[^"]*"\} 4$' "$T/m"
+	grep -F 'comm="q\"b\\n",ioctl="VFIO_IOMMU_MAP_DMA"' "$T/m"
+	# no byte of the page is invalid UTF-8
+	iconv -f UTF-8 -t UTF-8 "$T/m" >/dev/null
+	run promtool check metrics <"$T/m"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "export: idle connections from one address do not block a scrape from another" {
+	start_export --listen "127.0.0.1:$PORT" --interval 200ms --mode tracepoint
+	# 70 idle sockets from 127.0.0.1 (more than the old total limit of 64)
+	local fds=() fd i
+	for i in $(seq 70); do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+		fds+=("$fd")
+	done
+	sleep 0.5
+	# 127.0.0.2 is loopback too: another address, the same listener
+	run curl -s -m 5 -o /dev/null -w '%{http_code}' --interface 127.0.0.2 "http://127.0.0.1:$PORT/metrics"
+	echo "from 127.0.0.2: $output"
+	[ "$output" = 200 ]
+	# 127.0.0.1 has used its 8
+	run curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/metrics"
+	echo "from 127.0.0.1: $output"
+	[ "$output" != 200 ]
+	for fd in "${fds[@]}"; do
+		exec {fd}<&-
+	done
+	run "$BIN" export --help
+	[[ "$output" == *"--max-connections-per-ip N  from one address (default 8)"* ]]
+}
+
+@test "export: --idle-timeout closes idle connections, freeing the address's slots" {
+	start_export --listen "127.0.0.1:$PORT" --mode tracepoint --max-connections 100 \
+		--max-connections-per-ip 2 --idle-timeout 1s
+	local fds=() fd i
+	for i in 1 2; do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+		fds+=("$fd")
+	done
+	sleep 0.3
+	# two idle sockets use up 127.0.0.1 (whichever server thread has them)
+	for i in 1 2 3 4; do
+		run curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/metrics"
+		[ "$output" != 200 ]
+	done
+	run curl -s -m 5 -o /dev/null -w '%{http_code}' --interface 127.0.0.2 "http://127.0.0.1:$PORT/metrics"
+	[ "$output" = 200 ]
+	sleep 2.5
+	run curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/metrics"
+	[ "$output" = 200 ]
+	for fd in "${fds[@]}"; do
+		exec {fd}<&-
+	done
+	for bad in "--max-connections 0" "--max-connections-per-ip x" "--idle-timeout 500ms" \
+		"--idle-timeout 0" "--max-connections 4 --max-connections-per-ip 5"; do
+		# shellcheck disable=SC2086
+		run "$BIN" export $bad
+		[ "$status" -eq 2 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "${lines[0]}" == "iommuscope: error: invalid --"* ]]
+	done
+}
+
+# A self-signed certificate for 127.0.0.1, a bcrypt hash of "s3cret" for
+# user prom (htpasswd -B, apache2-utils), and the web config using them.
+tls_setup() {
+	command -v htpasswd >/dev/null || skip "htpasswd not installed (make deps: apache2-utils)"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
+		-days 1 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+	HASH=$(htpasswd -nbBC 10 prom s3cret | cut -d: -f2)
+	cat >"$T/web.yml" <<-EOF
+	tls_server_config:
+	  cert_file: cert.pem
+	  key_file: key.pem
+	  min_version: TLS12
+	http_server_config:
+	  headers:
+	    X-Content-Type-Options: nosniff
+	basic_auth_users:
+	  prom: '$HASH'
+	EOF
+}
+
+@test "export: TLS and basic auth from --web.config.file; 401 without the password" {
+	tls_setup
+	start_export --listen "127.0.0.1:$PORT" --interval 200ms --mode tracepoint \
+		--web.config.file "$T/web.yml" "${CLASSIFY[@]}"
+	grep -q "serving https://127.0.0.1:$PORT/metrics" "$T/export.err"
+	local url="https://127.0.0.1:$PORT/metrics"
+	code() {
+		curl -s -m 5 -o /dev/null -w '%{http_code}' --cacert "$T/cert.pem" "$@"
+	}
+	[ "$(code "$url")" = 401 ]
+	[ "$(code -u prom:wrong "$url")" = 401 ]
+	[ "$(code -u nobody:s3cret "$url")" = 401 ]
+	[ "$(code -u prom:s3cret "$url")" = 200 ]
+	curl -s -D - -o /dev/null --cacert "$T/cert.pem" "$url" >"$T/h"
+	grep -qi '^www-authenticate: Basic realm="iommuscope"' "$T/h"
+	grep -qi '^x-content-type-options: nosniff' "$T/h"
+	# plain HTTP on the TLS port gets no page
+	run curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/metrics"
+	[ "$status" -ne 0 ]
+	[ "$output" = 000 ]
+	# below min_version: no handshake
+	run curl -s -m 5 --tls-max 1.1 -u prom:s3cret --cacert "$T/cert.pem" "$url"
+	[ "$status" -ne 0 ]
+}
+
+@test "export: client certificates (RequireAndVerifyClientCert) from the web config's CA" {
+	tls_setup
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/ca.key" -out "$T/ca.pem" -days 1 \
+		-subj /CN=test-ca 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -keyout "$T/cl.key" -out "$T/cl.csr" -subj /CN=scraper 2>/dev/null
+	openssl x509 -req -in "$T/cl.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
+		-out "$T/cl.pem" -days 1 2>/dev/null
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/self.key" -out "$T/self.pem" -days 1 \
+		-subj /CN=scraper 2>/dev/null
+	cat >"$T/webc.yml" <<-EOF
+	tls_server_config:
+	  cert_file: $T/cert.pem
+	  key_file: $T/key.pem
+	  client_auth_type: RequireAndVerifyClientCert
+	  client_ca_file: $T/ca.pem
+	EOF
+	start_export --listen "127.0.0.1:$PORT" --mode tracepoint --web-config "$T/webc.yml"
+	local url="https://127.0.0.1:$PORT/metrics"
+	code() {
+		curl -s -m 5 -o /dev/null -w '%{http_code}' --cacert "$T/cert.pem" "$@"
+	}
+	[ "$(code --cert "$T/cl.pem" --key "$T/cl.key" "$url")" = 200 ]
+	[ "$(code "$url")" = 403 ]
+	[ "$(code --cert "$T/self.pem" --key "$T/self.key" "$url")" = 403 ]
+}
+
+@test "a real Prometheus scrapes the exporter over TLS with basic auth, names not UTF-8 included" {
+	command -v prometheus >/dev/null || skip "prometheus not installed (make deps)"
+	tls_setup
+	odd_clients
+	start_export --listen "127.0.0.1:$PORT" --interval 200ms --mode tracepoint \
+		--web.config.file "$T/web.yml" "${CLASSIFY[@]}"
+	"$BADNAME" --loops 3 >/dev/null
+	cat >"$T/prometheus.yml" <<-EOF
+	global:
+	  scrape_interval: 1s
+	scrape_configs:
+	  - job_name: iommuscope
+	    scheme: https
+	    tls_config:
+	      ca_file: $T/cert.pem
+	    basic_auth:
+	      username: prom
+	      password: s3cret
+	    static_configs:
+	      - targets: ['127.0.0.1:$PORT']
+	EOF
+	prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/tsdb" \
+		--web.listen-address="127.0.0.1:$PROM_PORT" >"$T/prom.log" 2>&1 &
+	PIDS+=($!)
+	q() {
+		curl -sf "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1"
+	}
+	for _ in $(seq 60); do
+		v=$(q 'sum(iommuscope_ioctl_calls_total{comm="\ufffd\ufffdvfio"})' |
+			jq -r '.data.result[0].value[1] // empty')
+		[ "$v" = 57 ] && break
+		sleep 0.5
+	done
+	echo "calls: $v"
+	q 'up{job="iommuscope"}'
+	[ "$v" = 57 ]
+	q 'up{job="iommuscope"}' | jq -e '.data.result[0].value[1] == "1"'
+}
+
+@test "export: a bad --web.config.file is one line and exit 2, before anything listens" {
+	tls_setup
+	bad() {
+		printf '%s\n' "$1" >"$T/bad.yml"
+		run "$BIN" export --listen "127.0.0.1:$PORT" --mode tracepoint --web.config.file "$T/bad.yml"
+		echo "$output"
+		[ "$status" -eq 2 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "${lines[0]}" == "iommuscope: error: web config $T/bad.yml"*"$2"* ]]
+	}
+	bad $'tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n  cert_flie: x' \
+		":4: unknown key 'cert_flie' in tls_server_config"
+	bad 'basic_auth: {}' ":1: unknown key 'basic_auth'"
+	bad $'tls_server_config:\n  cert_file: missing.pem\n  key_file: key.pem' \
+		"cert_file '$T/missing.pem': No such file or directory"
+	bad $'basic_auth_users:\n  prom: s3cret' "the hash of 'prom' is not a bcrypt hash"
+	bad $'basic_auth_users:\n  prom: $6$salt$x' "the hash of 'prom' is not a bcrypt hash"
+	bad $'tls_server_config:\n  key_file: key.pem' "needs cert_file and key_file"
+	bad $'tls_server_config:\n  cert_file: key.pem\n  key_file: key.pem' "cert_file 'key.pem' and key_file"
+	bad $'tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n  cipher_suites: [TLS_AES_128_GCM_SHA256]' \
+		"'cipher_suites' is not supported"
+	bad $'tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n  client_auth_type: RequireAnyClientCert' \
+		"client_auth_type RequireAnyClientCert is not supported"
+	bad $'tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n  client_auth_type: RequireAndVerifyClientCert' \
+		"needs client_ca_file"
+	bad $'tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n  min_version: TLS14' "bad min_version"
+	bad $'http_server_config:\n  http2: true' "'http2: true' is not supported"
+	bad $'http_server_config:\n  headers:\n    Set-Cookie: a=b' "header 'Set-Cookie' is not allowed"
+	bad 'tls_server_config: [' "YAML:"
+	bad '- a list' "the web config must be a mapping"
+	run "$BIN" export --web.config.file "$T/none.yml"
+	[ "$status" -eq 2 ]
+	[ "$output" = "iommuscope: error: web config $T/none.yml: No such file or directory" ]
+}

@@ -43,8 +43,8 @@ setup() {
 
 @test "policy and enforce: usage errors exit 2 with one line" {
 	for args in "policy" "policy frob" "policy check" "policy check a b" "policy reload a b" \
-		"policy learn" "policy learn -d 1" "enforce extra" "enforce --stop --pin" \
-		"enforce --duration x" "enforce --bogus"; do
+		"policy learn" "policy learn -d 1" "policy learn -d 1 -o /tmp/x" "enforce extra" "enforce --stop --pin" \
+		"enforce --duration x" "enforce --bogus" "enforce --rotate 101" "enforce --max-size 1x"; do
 		run "$BIN" $args
 		[ "$status" -eq 2 ] || { echo "'$args': exit $status: $output"; false; }
 	done
@@ -88,20 +88,100 @@ setup() {
 	[ "$output" = "iommuscope: error: no enforcement is running (start it with 'iommuscope enforce')" ]
 }
 
-@test "policy learn: writes a policy allowing exactly the calls seen" {
+@test "policy learn: only from the workload named, never from failed calls" {
 	[ "$(id -u)" -eq 0 ] || skip "live tests load BPF programs: need root"
-	start_session learning learn policy learn -d 20 -o "$T/learned.policy" --mode tracepoint \
-		--classify /dev/null=container --classify /dev/zero=group \
-		--classify /dev/full=device --classify /dev/urandom=iommufd || false
+	# the host client's calls all fail (ENOTTY: these are not VFIO
+	# drivers): nothing of them is learnt (the guest learns real calls)
+	start_session learning learn policy learn -d 20 -o "$T/learned.policy" --all \
+		--mode tracepoint "${CLASSIFY[@]}" || false
 	"$CLIENT" >/dev/null
 	stop_session "$SESSION_PID" INT
-	[ "$session_status" -eq 0 ]
-	grep -q "wrote $T/learned.policy" "$T/learn.err"
+	[ "$session_status" -eq 0 ] || { cat "$T/learn.err"; false; }
+	grep -q "wrote $T/learned.policy: 0 rules from [0-9]* calls of nobody; [1-9][0-9]* failed calls and 0 calls outside the scope not learnt" "$T/learn.err" ||
+		{ cat "$T/learn.err"; false; }
 	grep -q '^set default deny$' "$T/learned.policy"
-	grep -q '^allow VFIO_IOMMU_MAP_DMA on container flags READ|WRITE size 32$' "$T/learned.policy"
-	# and it is a valid policy
+	! grep -q '^allow' "$T/learned.policy"
+	grep -q '^# from --all (every process); failed calls not learnt ([1-9]' "$T/learned.policy"
 	run "$BIN" policy check "$T/learned.policy"
 	[ "$status" -eq 0 ]
+	# --exe: the kernel passes only that executable's calls (another copy
+	# of the same program is another executable)
+	cp "$CLIENT" "$T/inscope"
+	cp "$CLIENT" "$T/other"
+	start_session learning learn2 policy learn -d 20 -o "$T/learned2.policy" \
+		--exe "$T/inscope" --mode tracepoint "${CLASSIFY[@]}" || false
+	"$T/other" >/dev/null
+	m=$("$T/inscope" | wc -l)
+	"$T/other" >/dev/null
+	stop_session "$SESSION_PID" INT
+	[ "$session_status" -eq 0 ]
+	grep -q "0 rules from $m calls of nobody; [1-9][0-9]* failed calls and 0 calls outside the scope not learnt" "$T/learn2.err" ||
+		{ echo "manifest $m"; cat "$T/learn2.err"; false; }
+	grep -q "^# from --exe $T/inscope;" "$T/learned2.policy"
+}
+
+@test "policy learn: the workload must be named; a bad scope is a usage error" {
+	for args in "-d 1 -o $T/p" "-d 1 -o $T/p --all -p 1" "-d 1 -o $T/p --exe /nonexistent" \
+		"-d 1 -o $T/p --exe /tmp" "-d 1 -o $T/p --cgroup /tmp" "-o $T/p --all"; do
+		run "$BIN" policy learn $args
+		[ "$status" -eq 2 ] || { echo "'$args': exit $status: $output"; false; }
+		[ "${#lines[@]}" -eq 1 ] || { echo "'$args': $output"; false; }
+	done
+	run "$BIN" policy learn -d 1 -o "$T/p"
+	[ "$output" = "iommuscope: error: policy learn: name the workload to learn from: -p PID, --exe PATH, --cgroup PATH or -c COMM (--all: every process)" ]
+	[ ! -e "$T/p" ]
+	[ "$(id -u)" -eq 0 ] || return 0
+	run "$BIN" policy learn -d 1 -o "$T/p" -p 4194303
+	[ "$status" -eq 1 ]
+	[ "$output" = "iommuscope: error: policy learn: no process 4194303" ]
+}
+
+@test "enforce: a pin directory another user made (or a symlink) is refused, nothing in it touched" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	findmnt -t bpf /sys/fs/bpf >/dev/null || skip "bpffs not mounted"
+	[ ! -e /sys/fs/bpf/iommuscope ] || skip "/sys/fs/bpf/iommuscope exists here"
+	# a symlink to a directory of root's: --stop must not empty it
+	mkdir "$T/victim"
+	echo keep >"$T/victim/file_ioctl"
+	echo keep >"$T/victim/important"
+	ln -s "$T/victim" /sys/fs/bpf/iommuscope
+	run "$BIN" enforce --stop
+	rm -f /sys/fs/bpf/iommuscope
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"/sys/fs/bpf/iommuscope is not iommuscope's: a symlink owned by uid 0"* ]] ||
+		{ echo "$output"; false; }
+	[ -f "$T/victim/important" ] && [ -f "$T/victim/file_ioctl" ]
+	# a directory of another user's, as on a bpffs mounted 1777
+	mkdir -m 0777 /sys/fs/bpf/iommuscope
+	chown 65534 /sys/fs/bpf/iommuscope
+	echo x >/sys/fs/bpf/iommuscope/planted 2>/dev/null || true
+	run "$BIN" enforce --pin -d 1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"/sys/fs/bpf/iommuscope is not iommuscope's: a directory owned by uid 65534, mode 0777"* ]] ||
+		{ rm -rf /sys/fs/bpf/iommuscope; echo "$output"; false; }
+	run "$BIN" enforce --stop
+	[ "$status" -eq 1 ]
+	[ -d /sys/fs/bpf/iommuscope ]
+	rm -rf /sys/fs/bpf/iommuscope
+}
+
+@test "enforce -o: a planted symlink is not followed, its target keeps its mode" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	echo secret >"$T/target"
+	chmod 0644 "$T/target"
+	ln -s "$T/target" "$T/deny.log"
+	run "$BIN" enforce -o "$T/deny.log" -d 1
+	[ "$status" -eq 1 ]
+	[ "$output" = "iommuscope: error: cannot open deny log $T/deny.log: a symbolic link (not followed)" ] ||
+		{ echo "$output"; false; }
+	[ "$(stat -c %a "$T/target")" = 644 ]
+	[ "$(cat "$T/target")" = secret ]
+	# a hard link to somebody's file is refused too
+	ln "$T/target" "$T/hard.log"
+	run "$BIN" enforce -o "$T/hard.log" -d 1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot open deny log $T/hard.log: it has other hard links"* ]]
+	[ "$(stat -c %a "$T/target")" = 644 ]
 }
 
 @test "enforce: bpffs not mounted is mounted before anything is pinned" {
@@ -113,6 +193,10 @@ setup() {
 	umount /sys/fs/bpf
 	run "$BIN" enforce --pin -d 1
 	findmnt -t bpf /sys/fs/bpf >/dev/null || { mount -t bpf bpf /sys/fs/bpf; false; }
+	# root's alone (without options bpffs would be 1777: anyone could
+	# create the pin directory first)
+	mode=$(stat -c %a /sys/fs/bpf)
+	[ "$mode" = 1700 ] || { echo "bpffs mounted with mode $mode"; false; }
 	# (this host then refuses the LSM program itself: nothing pinned)
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"refuses to load BPF LSM programs"* ]]

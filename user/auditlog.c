@@ -10,9 +10,17 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "auditlog.h"
+#include "logfile.h"
 #include "util.h"
 
 #define MAX_PROCS 256
+/* Bounds on what a flood of distinct mismatches (or executables) can make
+ * the audit keep: the least recently seen entry is evicted (its repeats
+ * written first), and calls of executables beyond the table are counted
+ * under OTHER_EXE. */
+#define MAX_ENTRIES 1024
+#define MAX_EXES 256
+#define OTHER_EXE "(other executables)"
 
 struct proc_id {
 	uint32_t pid;
@@ -31,7 +39,7 @@ struct entry {
 	int64_t ret;
 	/* the rest */
 	char name[48];
-	char comm[ISC_COMM_LEN];
+	char comm[ISC_ESCAPED_LEN(ISC_COMM_LEN)];
 	char cgroup[256];
 	uint32_t pid;
 	struct isc_verdict cls;
@@ -49,8 +57,7 @@ struct exe_stats {
 
 struct isc_auditlog {
 	struct isc_auditlog_opts o;
-	FILE *f;
-	uint64_t size;
+	struct isc_logfile log;
 	int64_t mono_to_real;
 	struct entry *e;
 	int nr, cap;
@@ -59,30 +66,10 @@ struct isc_auditlog {
 	struct proc_id procs[MAX_PROCS];
 	int next_proc;
 	uint64_t written;
+	uint64_t evicted;	/* entries dropped from the table (MAX_ENTRIES) */
+	uint64_t evict_lost;	/* repeats they owed that could not be written */
 	bool warned;
 };
-
-static int open_log(struct isc_auditlog *l)
-{
-	struct stat st;
-	int fd;
-
-	if (!l->o.path) {
-		l->f = stdout;
-		return 0;
-	}
-	/* Root-only: the log names processes and their binaries. */
-	fd = open(l->o.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	l->f = fdopen(fd, "a");
-	if (!l->f) {
-		close(fd);
-		return -errno;
-	}
-	l->size = fstat(fd, &st) ? 0 : (uint64_t)st.st_size;
-	return 0;
-}
 
 struct isc_auditlog *auditlog__open(const struct isc_auditlog_opts *o)
 {
@@ -95,45 +82,18 @@ struct isc_auditlog *auditlog__open(const struct isc_auditlog_opts *o)
 	}
 	l->o = *o;
 	l->mono_to_real = mono_to_real_ns();
-	err = open_log(l);
+	l->log.path = o->path;
+	l->log.what = "audit log";
+	l->log.max_bytes = o->max_bytes;
+	l->log.rotate = o->rotate;
+	err = logfile__open(&l->log);
 	if (err) {
-		isc_err("cannot open audit log %s: %s", o->path, strerror(-err));
 		free(l);
 		return NULL;
 	}
 	if (o->syslog)
 		openlog("iommuscope", LOG_PID, LOG_DAEMON);
 	return l;
-}
-
-/* FILE -> FILE.1 -> ... -> FILE.N (dropped). */
-static void rotate(struct isc_auditlog *l)
-{
-	char from[PATH_MAX + 16], to[PATH_MAX + 16];
-	int i;
-
-	if (!l->o.path || !l->o.max_bytes || l->size < l->o.max_bytes)
-		return;
-	fclose(l->f);
-	l->f = NULL;
-	for (i = l->o.rotate; i >= 1; i--) {
-		snprintf(to, sizeof(to), "%s.%d", l->o.path, i);
-		if (i == 1)
-			snprintf(from, sizeof(from), "%s", l->o.path);
-		else
-			snprintf(from, sizeof(from), "%s.%d", l->o.path, i - 1);
-		if (i == l->o.rotate)
-			unlink(to);
-		rename(from, to);
-	}
-	if (!l->o.rotate)
-		unlink(l->o.path);
-	l->size = 0;
-	if (open_log(l)) {
-		isc_warn("cannot reopen audit log %s after rotation: %s", l->o.path,
-			 strerror(errno));
-		l->f = NULL;
-	}
 }
 
 static const char *iso_time(uint64_t ns, char *buf, size_t len)
@@ -220,10 +180,26 @@ static int format_json(const struct entry *e, const char *what, char **out)
 	return *out ? 0 : -ENOMEM;
 }
 
+/* exe and cgroup are escaped already (str_escape); in a text line of
+ * key=value fields a space or a quote would still split one. */
+static const char *text_field(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 5 < len; s++) {
+		if (*s == ' ' || *s == '"')
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", (unsigned char)*s);
+		else
+			buf[o++] = *s;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 static int format_text(const struct entry *e, const char *what, char **out)
 {
+	char t[80], ret[24], exe[PATH_MAX + 64], cg[sizeof(e->cgroup) * 2];
 	const char *en = errno_str(e->ret);
-	char t[80], ret[24];
 
 	if (en)
 		snprintf(ret, sizeof(ret), "%s", en);
@@ -233,8 +209,9 @@ static int format_text(const struct entry *e, const char *what, char **out)
 		snprintf(ret, sizeof(ret), "%lld", (long long)e->ret);
 	return asprintf(out, "%s %s %s[%u] exe=%s cgroup=%s %s %s %s argsz=%u flags=0x%x ret=%s "
 			"count=%llu: %s%s%s",
-			iso_time(e->last_ns, t, sizeof(t)), what, e->comm, e->pid, e->exe,
-			e->cgroup, catalog__kind_name(e->fd_kind), e->name[0] ? e->name : "?",
+			iso_time(e->last_ns, t, sizeof(t)), what, e->comm, e->pid,
+			text_field(e->exe, exe, sizeof(exe)), text_field(e->cgroup, cg, sizeof(cg)),
+			catalog__kind_name(e->fd_kind), e->name[0] ? e->name : "?",
 			classify__primary(e->classes), e->argsz, e->flags, ret,
 			(unsigned long long)e->count, e->cls.explain,
 			e->cls.built_against[0] ? "; looks built against " : "",
@@ -246,20 +223,15 @@ static int write_entry(struct isc_auditlog *l, struct entry *e)
 {
 	const char *what = e->ever_written ? "repeat" : "new";
 	char *line = NULL;
+	FILE *f;
 	int err;
 
 	err = l->o.json ? format_json(e, what, &line) : format_text(e, what, &line);
 	if (err)
 		return err;
-	rotate(l);
-	err = -EIO;
-	if (l->f && fprintf(l->f, "%s\n", line) >= 0 && !fflush(l->f)) {
-		err = 0;
-		l->size += strlen(line) + 1;
-	} else if (l->f) {
-		err = -errno;
-		clearerr(l->f);
-	}
+	errno = 0;
+	f = logfile__get(&l->log);
+	err = logfile__done(&l->log, f && fprintf(f, "%s\n", line) >= 0);
 	if (!err) {
 		if (l->o.syslog)
 			syslog(LOG_WARNING, "%s", line);
@@ -277,8 +249,8 @@ static int write_entry(struct isc_auditlog *l, struct entry *e)
 
 static struct proc_id *proc_of(struct isc_auditlog *l, uint32_t pid, const char *comm)
 {
+	char path[64], buf[512], raw[PATH_MAX], esc[ISC_ESCAPED_LEN(ISC_COMM_LEN)];
 	struct proc_id *p;
-	char path[64], buf[512];
 	ssize_t n;
 	char *cg;
 	int i;
@@ -290,11 +262,13 @@ static struct proc_id *proc_of(struct isc_auditlog *l, uint32_t pid, const char 
 	l->next_proc = (l->next_proc + 1) % MAX_PROCS;
 	p->pid = pid;
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
-	n = readlink(path, p->exe, sizeof(p->exe) - 1);
+	/* names and paths a process chose: escaped before they go anywhere */
+	n = readlink(path, raw, sizeof(raw) - 1);
 	if (n < 0)	/* gone before its record was read: say so, keep the name */
-		snprintf(p->exe, sizeof(p->exe), "(exited) %s", comm);
+		snprintf(p->exe, sizeof(p->exe), "(exited) %s",
+			 str_escape(comm, ISC_COMM_LEN, esc, sizeof(esc)));
 	else
-		p->exe[n] = '\0';
+		str_escape(raw, (size_t)n, p->exe, sizeof(p->exe));
 	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
 	snprintf(p->cgroup, sizeof(p->cgroup), "?");
 	if (read_text_file(path, buf, sizeof(buf)) > 0) {
@@ -302,7 +276,7 @@ static struct proc_id *proc_of(struct isc_auditlog *l, uint32_t pid, const char 
 		if (cg) {
 			cg += 3;
 			cg[strcspn(cg, "\n")] = '\0';
-			snprintf(p->cgroup, sizeof(p->cgroup), "%s", cg);
+			str_escape(cg, strlen(cg), p->cgroup, sizeof(p->cgroup));
 		}
 	}
 	return p;
@@ -315,6 +289,8 @@ static struct exe_stats *exe_of(struct isc_auditlog *l, const char *exe)
 	for (i = 0; i < l->nr_x; i++)
 		if (!strcmp(l->x[i].exe, exe))
 			return &l->x[i];
+	if (l->nr_x >= MAX_EXES - 1 && strcmp(exe, OTHER_EXE))
+		return exe_of(l, OTHER_EXE);
 	if (l->nr_x == l->cap_x) {
 		int cap = l->cap_x ? l->cap_x * 2 : 16;
 		struct exe_stats *x = realloc(l->x, cap * sizeof(*x));
@@ -327,6 +303,24 @@ static struct exe_stats *exe_of(struct isc_auditlog *l, const char *exe)
 	memset(&l->x[l->nr_x], 0, sizeof(l->x[0]));
 	snprintf(l->x[l->nr_x].exe, sizeof(l->x[0].exe), "%s", exe);
 	return &l->x[l->nr_x++];
+}
+
+/* The table is full: free the least recently seen entry, its repeats
+ * written first (if they cannot be, they are lost with it). */
+static struct entry *evict(struct isc_auditlog *l)
+{
+	struct entry *old = &l->e[0];
+	int i;
+
+	for (i = 1; i < l->nr; i++)
+		if (l->e[i].last_ns < old->last_ns)
+			old = &l->e[i];
+	if (old->count != old->written_count && write_entry(l, old))
+		l->evict_lost += old->count - old->written_count;
+	if (!l->evicted++)
+		isc_warn("more than %d distinct mismatches: the least recently seen are forgotten (a later one is logged as new)",
+			 MAX_ENTRIES);
+	return old;
 }
 
 static void record(struct isc_auditlog *l, bool count_call, uint32_t pid, const char *comm,
@@ -358,6 +352,10 @@ static void record(struct isc_auditlog *l, bool count_call, uint32_t pid, const 
 			return;
 		}
 	}
+	if (l->nr == MAX_ENTRIES) {
+		e = evict(l);
+		goto fill;
+	}
 	if (l->nr == l->cap) {
 		int cap = l->cap ? l->cap * 2 : 64;
 		struct entry *ne = realloc(l->e, cap * sizeof(*ne));
@@ -370,10 +368,11 @@ static void record(struct isc_auditlog *l, bool count_call, uint32_t pid, const 
 		l->cap = cap;
 	}
 	e = &l->e[l->nr++];
+fill:
 	memset(e, 0, sizeof(*e));
 	snprintf(e->exe, sizeof(e->exe), "%s", p->exe);
 	snprintf(e->cgroup, sizeof(e->cgroup), "%s", p->cgroup);
-	snprintf(e->comm, sizeof(e->comm), "%s", comm);
+	str_escape(comm, ISC_COMM_LEN, e->comm, sizeof(e->comm));
 	snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
 	e->cmd = cmd;
 	e->fd_kind = kind;
@@ -454,21 +453,25 @@ uint64_t auditlog__written(const struct isc_auditlog *l)
 	return l->written;
 }
 
+uint64_t auditlog__evicted(const struct isc_auditlog *l)
+{
+	return l->evicted;
+}
+
 int auditlog__owed(const struct isc_auditlog *l)
 {
 	int i, n = 0;
 
 	for (i = 0; i < l->nr; i++)
 		n += l->e[i].count != l->e[i].written_count;
-	return n;
+	return n + (l->evict_lost ? 1 : 0);	/* forgotten unwritten: one record */
 }
 
 void auditlog__close(struct isc_auditlog *l)
 {
 	if (!l)
 		return;
-	if (l->f && l->f != stdout)
-		fclose(l->f);
+	logfile__close(&l->log);
 	if (l->o.syslog)
 		closelog();
 	free(l->e);

@@ -37,6 +37,8 @@ void auditlog__flush(struct isc_auditlog *l);
 void auditlog__summary(struct isc_auditlog *l, FILE *f);
 /* Records written; entries whose write is still owed (disk full). */
 uint64_t auditlog__written(const struct isc_auditlog *l);
+/* Entries forgotten to keep the table bounded. */
+uint64_t auditlog__evicted(const struct isc_auditlog *l);
 int auditlog__owed(const struct isc_auditlog *l);
 void auditlog__close(struct isc_auditlog *l);
 

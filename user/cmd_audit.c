@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 #include "auditlog.h"
+#include "logfile.h"
 #include "commands.h"
+#include "privs.h"
 #include "session.h"
 #include "util.h"
 
@@ -22,9 +24,7 @@ static const char audit_usage[] =
 	"\n"
 	"  -o, --log FILE          append to FILE (root-only, 0600) instead of stdout\n"
 	"  -j, --json              JSON Lines (schema in README.md)\n"
-	"      --max-size SIZE     rotate FILE when it grows beyond SIZE: 10M, 512K\n"
-	"                          (MiB without a suffix; default 10M)\n"
-	"      --rotate N          keep N rotated files, FILE.1 ... FILE.N (default 5)\n"
+	ISC_LOGFILE_HELP
 	"      --syslog            also send each record to syslog (journald)\n"
 	"      --flush SECONDS     write accumulated repeats this often (default 60)\n"
 	ISC_SESSION_HELP
@@ -60,6 +60,15 @@ static void audit_iommu(void *ctx, const struct isc_iommu_view *v, const struct 
 	auditlog__iommu(a->log, v, cls);
 }
 
+/* Attached: from here on, CAP_BPF (every bpf() call on kernels before 5.19:
+ * map reads, classifier updates on module changes) and CAP_SYS_PTRACE
+ * (/proc/PID/exe of callers with capabilities this process lacks). */
+static void audit_started(void *ctx, struct isc_session *s, const struct isc_session_result *res)
+{
+	(void)ctx, (void)s, (void)res;
+	privs__drop(PRIVS_KEEP(CAP_BPF, CAP_SYS_PTRACE));
+}
+
 static void audit_tick(void *ctx)
 {
 	struct audit_ctx *a = ctx;
@@ -85,11 +94,11 @@ int cmd_audit(int argc, char **argv)
 		ISC_SESSION_LONG,
 		{},
 	};
-	struct isc_auditlog_opts lo = { .max_bytes = 10 << 20, .rotate = 5 };
+	struct isc_auditlog_opts lo = { .max_bytes = ISC_LOGFILE_MAX_BYTES, .rotate = ISC_LOGFILE_ROTATE };
 	struct audit_ctx a = { .flush_ns = 60000000000ull };
 	struct isc_sink sink = {
 		.ctx = &a, .ioctl = audit_ioctl, .mismatch = audit_late, .iommu = audit_iommu,
-		.tick = audit_tick,
+		.tick = audit_tick, .started = audit_started,
 	};
 	struct isc_session_result res;
 	struct isc_session_opts so;
@@ -112,18 +121,12 @@ int cmd_audit(int argc, char **argv)
 			lo.json = true;
 			break;
 		case OPT_MAX_SIZE:
-			if (parse_size_bytes(optarg, &lo.max_bytes)) {
-				isc_err("invalid --max-size '%s': e.g. 10M, 512K (MiB without a suffix)",
-					optarg);
+			if (logfile__parse_max_size(optarg, &lo.max_bytes))
 				return ISC_EXIT_USAGE;
-			}
 			break;
 		case OPT_ROTATE:
-			if (parse_u64(optarg, 0, 100, &v)) {
-				isc_err("invalid --rotate '%s': 0 to 100 files", optarg);
+			if (logfile__parse_rotate(optarg, &lo.rotate))
 				return ISC_EXIT_USAGE;
-			}
-			lo.rotate = (int)v;	/* 0..100 */
 			break;
 		case OPT_SYSLOG:
 			lo.syslog = true;
@@ -149,8 +152,9 @@ int cmd_audit(int argc, char **argv)
 	if (ret == ISC_EXIT_OK) {
 		auditlog__flush(a.log);
 		auditlog__summary(a.log, stderr);
-		fprintf(stderr, "iommuscope: %llu audit records written, mode %s, %.1f s%s\n",
-			(unsigned long long)auditlog__written(a.log), res.mode,
+		fprintf(stderr, "iommuscope: %llu audit records written, %llu entries forgotten, mode %s, %.1f s%s\n",
+			(unsigned long long)auditlog__written(a.log),
+			(unsigned long long)auditlog__evicted(a.log), res.mode,
 			res.duration_ns / 1e9, auditlog__owed(a.log) ? "; SOME RECORDS UNWRITTEN" : "");
 		if (auditlog__owed(a.log)) {
 			isc_err("%d audit records could not be written (see the warning above)",

@@ -18,7 +18,9 @@
 #include <bpf/libbpf.h>
 #include "commands.h"
 #include "enforce.h"
+#include "logfile.h"
 #include "output.h"
+#include "privs.h"
 #include "session.h"
 #include "util.h"
 
@@ -39,7 +41,9 @@ static const char enforce_usage[] =
 	"      --pin               keep enforcing after this process exits (pinned\n"
 	"                          in " ISC_PIN_DIR "); a later 'enforce' adopts it\n"
 	"      --stop              remove pinned enforcement and exit\n"
-	"  -o, --log FILE          append records to FILE (0600) instead of stdout\n"
+	"  -o, --log FILE          append records to FILE (root's, 0600) instead of\n"
+	"                          stdout\n"
+	ISC_LOGFILE_HELP
 	"  -j, --json              JSON Lines (schema in README.md)\n"
 	"  -d, --duration TIME     stop after TIME (10, 10s, 500ms, 2m)\n"
 	"      --classify PATH=KIND\n"
@@ -123,6 +127,7 @@ static int policy_validate(const char *path, struct isc_policy *p, const struct 
 
 struct enforce_run {
 	struct isc_output out;
+	struct isc_logfile log;
 	char policy[PATH_MAX];	/* what rule lines refer to, "" : built in */
 	uint64_t records, invalid;
 	bool unclassified;	/* a refusal for a file no classifier knew */
@@ -142,7 +147,10 @@ static int on_deny(void *ctx, void *data, size_t size)
 	r->records++;
 	if (v.ev.reason == ISC_DENY_UNCLASSIFIED)
 		r->unclassified = true;
-	output__deny(&r->out, &v, r->policy[0] ? r->policy : NULL);
+	r->out.f = logfile__get(&r->log);
+	if (r->out.f)
+		output__deny(&r->out, &v, r->policy[0] ? r->policy : NULL);
+	logfile__done(&r->log, r->out.f && !ferror(r->out.f));
 	return 0;
 }
 
@@ -267,22 +275,6 @@ static void follow_exes(int ifd, struct isc_enforcer *e, struct isc_policy *p, c
 		n, n == 1 ? "" : "s", e->generation);
 }
 
-static FILE *open_log(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	FILE *f;
-
-	if (fd < 0) {
-		isc_err("cannot open log %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	fchmod(fd, 0600);
-	f = fdopen(fd, "a");
-	if (!f)
-		close(fd);
-	return f;
-}
-
 static int enforce_stop(void)
 {
 	struct isc_enforce_state st;
@@ -291,6 +283,8 @@ static int enforce_stop(void)
 	if (commands__preflight())
 		return ISC_EXIT_FAIL;
 	n = enforcer__unpin();
+	if (n == -EPERM)
+		return ISC_EXIT_FAIL;	/* a pin directory not ours: said why */
 	if (n < 0) {
 		isc_err("cannot remove %s: %s", ISC_PIN_DIR, strerror(-n));
 		return ISC_EXIT_FAIL;
@@ -346,13 +340,15 @@ out:
 
 int cmd_enforce(int argc, char **argv)
 {
-	enum { OPT_PIN = ISC_OPT_FIRST_FREE, OPT_STOP };
+	enum { OPT_PIN = ISC_OPT_FIRST_FREE, OPT_STOP, OPT_MAX_SIZE, OPT_ROTATE };
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'P' },
 		{ "audit-only", no_argument, NULL, 'a' },
 		{ "pin", no_argument, NULL, OPT_PIN },
 		{ "stop", no_argument, NULL, OPT_STOP },
 		{ "log", required_argument, NULL, 'o' },
+		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+		{ "rotate", required_argument, NULL, OPT_ROTATE },
 		{ "json", no_argument, NULL, 'j' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "classify", required_argument, NULL, ISC_OPT_CLASSIFY },
@@ -360,7 +356,7 @@ int cmd_enforce(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *policy_path = NULL, *log_path = NULL;
+	const char *policy_path = NULL;
 	bool audit_only = false, pin = false, stop = false, json = false;
 	char err[ISC_POLICY_ERR_LEN], real[PATH_MAX];
 	static struct enforce_run r;
@@ -376,9 +372,12 @@ int cmd_enforce(int argc, char **argv)
 	uint64_t start, mods;
 	int c, i, ret = ISC_EXIT_FAIL, entries = 0, ifd = -1;
 	uint32_t pflags;
-	FILE *logf = NULL;
 
 	session__init_opts(&so, "enforcing");
+	memset(&r, 0, sizeof(r));
+	r.log.what = "deny log";
+	r.log.max_bytes = ISC_LOGFILE_MAX_BYTES;
+	r.log.rotate = ISC_LOGFILE_ROTATE;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "P:ao:jd:vh", opts, NULL)) != -1) {
 		if (c == 'd' || c == 'v' || c == ISC_OPT_CLASSIFY) {
@@ -400,7 +399,15 @@ int cmd_enforce(int argc, char **argv)
 			stop = true;
 			break;
 		case 'o':
-			log_path = optarg;
+			r.log.path = optarg;
+			break;
+		case OPT_MAX_SIZE:
+			if (logfile__parse_max_size(optarg, &r.log.max_bytes))
+				return ISC_EXIT_USAGE;
+			break;
+		case OPT_ROTATE:
+			if (logfile__parse_rotate(optarg, &r.log.rotate))
+				return ISC_EXIT_USAGE;
 			break;
 		case 'j':
 			json = true;
@@ -412,7 +419,7 @@ int cmd_enforce(int argc, char **argv)
 	if (commands__no_args("enforce", argc, argv))
 		return ISC_EXIT_USAGE;
 	if (stop) {
-		if (policy_path || audit_only || pin || log_path || json || so.duration_ns) {
+		if (policy_path || audit_only || pin || r.log.path || json || so.duration_ns) {
 			isc_err("enforce: --stop takes no other options");
 			return ISC_EXIT_USAGE;
 		}
@@ -431,13 +438,15 @@ int cmd_enforce(int argc, char **argv)
 		goto out;
 	if (commands__preflight())
 		goto out;
-	i = ensure_mounted("bpf", "/sys/fs/bpf");
+	i = ensure_mounted("bpf", "/sys/fs/bpf", "mode=0700");
 	if (i < 0 && pin) {
 		isc_err("bpffs is not mounted at /sys/fs/bpf and mounting it failed: %s",
 			strerror(-i));
 		goto out;
 	}
-	if (log_path && !(logf = open_log(log_path)))
+	if (enforcer__pin_dir(false))
+		goto out;
+	if (logfile__open(&r.log))
 		goto out;
 	exiting = reload = 0;
 	sa.sa_handler = on_signal;
@@ -501,8 +510,7 @@ int cmd_enforce(int argc, char **argv)
 			isc_warn("cannot pin the denial counters in %s: iommutop will not show them",
 				 ISC_PIN_DIR);
 	}
-	memset(&r, 0, sizeof(r));
-	output__init(&r.out, json, logf ? logf : stdout);
+	output__init(&r.out, json, r.log.f);
 	snprintf(r.policy, sizeof(r.policy), "%s", policy_path ? policy_path : "");
 	rb = ring_buffer__new(e.events_fd, on_deny, &r, NULL);
 	if (!rb || ring_buffer__add(rb, e.race_fd, on_deny, &r)) {
@@ -525,6 +533,9 @@ int cmd_enforce(int argc, char **argv)
 		e.compat ? ", 32-bit callers too" : "",
 		e.pinned ? "pinned" : "Ctrl-C to stop");
 	report_kinds(k, "recognising");
+	/* loaded, attached, pinned: reloads create policy maps (CAP_BPF) and
+	 * exe rules re-resolve paths anywhere (CAP_DAC_READ_SEARCH) */
+	privs__drop(PRIVS_KEEP(CAP_BPF, CAP_DAC_READ_SEARCH));
 	isc_info("race detection: %s", e.race);
 	ifd = watch_exes(&p);
 	mods = kernel__modules_hash();
@@ -548,14 +559,16 @@ int cmd_enforce(int argc, char **argv)
 		if (ifd >= 0)
 			follow_exes(ifd, &e, &p, st.policy[0] ? st.policy : "(built-in)", &abi,
 				    pflags, &exe_pending);
-		fflush(r.out.f);
+		if (r.log.f)
+			fflush(r.log.f);
 		if (so.duration_ns && monotonic_ns() - start >= so.duration_ns)
 			break;
 	}
 	ring_buffer__consume(rb);
-	fflush(r.out.f);
+	if (r.log.f)
+		fflush(r.log.f);
 	fprintf(stderr,
-		"iommuscope: %llu checked, %llu denied, %llu audited, %llu unreadable, %llu unclassified, %llu races, %llu killed, %llu lost\n",
+		"iommuscope: %llu checked, %llu denied, %llu audited, %llu unreadable, %llu unclassified, %llu races, %llu killed, %llu lost, %llu over the log rate, %llu unwritten\n",
 		(unsigned long long)enforcer__stat(&e, ISC_ES_CHECKED),
 		(unsigned long long)enforcer__stat(&e, ISC_ES_DENIED),
 		(unsigned long long)enforcer__stat(&e, ISC_ES_AUDITED),
@@ -563,7 +576,9 @@ int cmd_enforce(int argc, char **argv)
 		(unsigned long long)enforcer__stat(&e, ISC_ES_UNCLASSIFIED),
 		(unsigned long long)enforcer__stat(&e, ISC_ES_RACES),
 		(unsigned long long)enforcer__stat(&e, ISC_ES_KILLS),
-		(unsigned long long)enforcer__stat(&e, ISC_ES_DROPS));
+		(unsigned long long)enforcer__stat(&e, ISC_ES_DROPS),
+		(unsigned long long)enforcer__stat(&e, ISC_ES_SUPPRESSED),
+		(unsigned long long)r.log.lost);
 	if (e.pinned) {
 		st.pid = 0;
 		enforcer__state_write(&st);
@@ -580,8 +595,7 @@ out:
 	ring_buffer__free(rb);
 	if (e.skel || e.adopted)
 		enforcer__stop(&e, false);
-	if (logf)
-		fclose(logf);
+	logfile__close(&r.log);
 	if (ifd >= 0)
 		close(ifd);
 	policy__free(&p);

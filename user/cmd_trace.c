@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "commands.h"
+#include "logfile.h"
 #include "output.h"
 #include "session.h"
 #include "util.h"
@@ -137,16 +138,20 @@ static int trace_write(struct isc_session_opts *so, const char *path)
 	bool created = false;
 	struct stat st;
 	FILE *f = stdout;
-	int ret;
+	int fd, ret;
 
 	/* privileges first: a refused run must not touch an existing file */
 	if (commands__preflight())
 		return ISC_EXIT_FAIL;
 	if (strcmp(path, "-")) {
 		created = stat(path, &st) && errno == ENOENT;
-		f = fopen(path, "w");
+		fd = logfile__open_fd(path, true);
+		if (fd < 0)
+			return ISC_EXIT_FAIL;
+		f = fdopen(fd, "w");
 		if (!f) {
 			isc_err("cannot create %s: %s", path, strerror(errno));
+			close(fd);
 			return ISC_EXIT_FAIL;
 		}
 	}

@@ -24,11 +24,11 @@ int commands__preflight(void)
 	loader__quiet(false);
 	/* tracepoints are attached through tracefs; the LSM list is read from
 	 * securityfs. Mounting them is what perf and bpftool do too. */
-	err = ensure_mounted("tracefs", "/sys/kernel/tracing");
+	err = ensure_mounted("tracefs", "/sys/kernel/tracing", NULL);
 	if (err < 0)
 		isc_warn("tracefs is not mounted at /sys/kernel/tracing and mounting it failed: %s",
 			 strerror(-err));
-	err = ensure_mounted("securityfs", "/sys/kernel/security");
+	err = ensure_mounted("securityfs", "/sys/kernel/security", NULL);
 	if (err < 0)
 		isc_warn("securityfs is not mounted and mounting it failed (%s): BPF LSM state unknown",
 			 strerror(-err));

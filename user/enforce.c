@@ -77,6 +77,45 @@ static int pin_path(char *buf, size_t len, const char *name)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/*
+ * The pin directory is root's alone. bpffs mounted without options is
+ * 1777: anybody can create ISC_PIN_DIR before us, and then remove or
+ * replace our pins in it (or make it a symlink to a directory of root's
+ * whose files --stop would remove). An existing one must be a directory,
+ * not a link, owned by root, mode 0700, in a bpffs root that only root
+ * (or the sticky bit) keeps others from renaming it in. With create, a
+ * missing one is made. 0 (fine or absent), or -1 with the reason printed.
+ */
+int enforcer__pin_dir(bool create)
+{
+	const char *parent = "/sys/fs/bpf";
+	struct stat st;
+
+	if (lstat(parent, &st)) {
+		isc_err("%s: %s", parent, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != 0 || ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))) {
+		isc_err("%s is not root's (owner %d, mode %04o): refusing to pin in it", parent,
+			(int)st.st_uid, st.st_mode & 07777);
+		return -1;
+	}
+	if (create && mkdir(ISC_PIN_DIR, 0700) && errno != EEXIST) {
+		isc_err("cannot create %s: %s", ISC_PIN_DIR, strerror(errno));
+		return -1;
+	}
+	if (lstat(ISC_PIN_DIR, &st))
+		return errno == ENOENT ? 0 : (isc_err("%s: %s", ISC_PIN_DIR, strerror(errno)), -1);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 07777) != 0700) {
+		isc_err("%s is not iommuscope's: %s owned by uid %d, mode %04o (want a directory of root's, 0700); another user may have created it: check it, remove it ('rm -r %s'), start again",
+			ISC_PIN_DIR, S_ISDIR(st.st_mode) ? "a directory" :
+			S_ISLNK(st.st_mode) ? "a symlink" : "not a directory", (int)st.st_uid,
+			st.st_mode & 07777, ISC_PIN_DIR);
+		return -1;
+	}
+	return 0;
+}
+
 bool enforcer__pins_exist(void)
 {
 	char path[128];
@@ -316,11 +355,8 @@ int enforcer__pin(struct isc_enforcer *e)
 	size_t i;
 	int n = 0;
 
-	if (mkdir(ISC_PIN_DIR, 0700) && errno != EEXIST) {
-		isc_err("cannot create %s: %s", ISC_PIN_DIR, strerror(errno));
+	if (enforcer__pin_dir(true))
 		return -1;
-	}
-	chmod(ISC_PIN_DIR, 0700);
 	for (i = 0; i < ARRAY_SIZE(map_pins); i++) {
 		what = map_pins[i];
 		map = bpf_object__find_map_by_name(e->skel->obj, map_pins[i]);
@@ -355,6 +391,63 @@ fail:
 	return -1;
 }
 
+/* The value size of the policy hash in force, 0 if there is none. */
+static __u32 inner_value_size(int outer_fd)
+{
+	struct bpf_map_info info = {};
+	__u32 zero = 0, id = 0, len = sizeof(info);
+	int fd;
+
+	if (bpf_map_lookup_elem(outer_fd, &zero, &id) || !id)
+		return 0;
+	fd = bpf_map_get_fd_by_id(id);
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.value_size = 0;
+	close(fd);
+	return info.value_size;
+}
+
+/* Pins left by another build can hold other layouts (a record, a policy
+ * entry grew): every pinned map must match this build's definition.
+ * 0, or -1 with the map named. */
+static int pins_match(int *const *fds)
+{
+	struct enforce_bpf *skel = enforce_bpf__open();
+	struct bpf_map_info info;
+	const struct bpf_map *m;
+	__u32 len;
+	size_t i;
+	int ret = 0;
+
+	if (!skel)
+		return 0;	/* cannot compare: the load will tell */
+	for (i = 0; i < ARRAY_SIZE(map_pins) && !ret; i++) {
+		m = bpf_object__find_map_by_name(skel->obj, map_pins[i]);
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!m || bpf_obj_get_info_by_fd(*fds[i], &info, &len))
+			continue;
+		if (info.type != (__u32)bpf_map__type(m) ||
+		    info.key_size != bpf_map__key_size(m) ||
+		    (bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF &&
+		     (info.value_size != bpf_map__value_size(m) ||
+		      info.max_entries != bpf_map__max_entries(m)))) {
+			isc_err("cannot adopt pinned enforcement: its map %s has another layout (pinned by another iommuscope version: 'iommuscope enforce --stop', then start again)",
+				map_pins[i]);
+			ret = -1;
+		}
+	}
+	enforce_bpf__destroy(skel);
+	if (!ret && inner_value_size(*fds[0]) > 0 &&
+	    inner_value_size(*fds[0]) != sizeof(struct isc_policy_entry)) {
+		isc_err("cannot adopt pinned enforcement: its policy entries have another layout (pinned by another iommuscope version: 'iommuscope enforce --stop', then start again)");
+		ret = -1;
+	}
+	return ret;
+}
+
 int enforcer__adopt(struct isc_enforcer *e)
 {
 	char path[160];
@@ -373,6 +466,10 @@ int enforcer__adopt(struct isc_enforcer *e)
 			return -1;
 		}
 	}
+	if (pins_match(fds)) {
+		enforcer__stop(e, false);
+		return -1;
+	}
 	e->adopted = true;
 	e->pinned = true;
 	e->race = "as pinned";
@@ -387,9 +484,8 @@ int enforcer__publish(struct isc_enforcer *e)
 	char path[160];
 	size_t i;
 
-	if (mkdir(ISC_PIN_DIR, 0700) && errno != EEXIST)
-		return -errno;
-	chmod(ISC_PIN_DIR, 0700);
+	if (enforcer__pin_dir(true))
+		return -EPERM;
 	for (i = 0; i < ARRAY_SIZE(pub); i++) {
 		map = bpf_object__find_map_by_name(e->skel->obj, pub[i]);
 		pin_path(path, sizeof(path), pub[i]);
@@ -480,6 +576,8 @@ int enforcer__unpin(void)
 	DIR *dir;
 	int n = 0;
 
+	if (enforcer__pin_dir(false))
+		return -EPERM;
 	dir = opendir(ISC_PIN_DIR);
 	if (!dir)
 		return errno == ENOENT ? 0 : -errno;

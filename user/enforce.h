@@ -58,6 +58,9 @@ int enforcer__start(struct isc_enforcer *e, const struct isc_kernel *k, uint32_t
 /* Attach, once the first policy is in (no call is judged by none). */
 int enforcer__attach(struct isc_enforcer *e);
 /* Pins exist from an earlier run. */
+/* ISC_PIN_DIR absent or root's own (0700, not a link; created with
+ * create): 0, or -1 with the reason printed. */
+int enforcer__pin_dir(bool create);
 bool enforcer__pins_exist(void);
 /* Take over pinned enforcement: its maps, not its programs. */
 int enforcer__adopt(struct isc_enforcer *e);

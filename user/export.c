@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #ifndef ISC_NO_HTTP
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #endif
 #include "catalog.h"
@@ -37,6 +38,11 @@ static const char export_usage[] =
 	"                          [::]:9477)\n"
 	"  -i, --interval TIME     how often the kernel's counters are read (default 1s)\n"
 	"      --linger TIME       keep an exited process's series this long (default 5m)\n"
+	"      --web.config.file FILE  TLS, client certificates, basic auth and headers\n"
+	"                          (exporter-toolkit's web config; also --web-config)\n"
+	"      --max-connections N     open connections in all (default 128)\n"
+	"      --max-connections-per-ip N  from one address (default 8)\n"
+	"      --idle-timeout TIME     close a connection idle this long (default 10s)\n"
 	"  -p, --pid PID           only this process (in the kernel)\n"
 	"  -c, --comm COMM         only tasks with this command name (in the kernel)\n"
 	"  -m, --mode MODE         auto (default), full or tracepoint\n"
@@ -47,18 +53,72 @@ static const char export_usage[] =
 
 /* ---- the page ---- */
 
-/* A label value: backslash, double quote and newline escaped. */
+/*
+ * Length of the well-formed UTF-8 sequence at s (Unicode 15, table 3-7:
+ * no overlong forms, no surrogates, nothing above U+10FFFF), 0 if there is
+ * none. The NUL terminator is not a continuation byte, so a sequence cut
+ * short by the end of the string is 0 too.
+ */
+static int utf8_seq_len(const unsigned char *s)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	int n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;	/* overlong */
+	else if (s[0] == 0xed)
+		hi = 0x9f;	/* surrogates */
+	else if (s[0] == 0xf0)
+		lo = 0x90;	/* overlong */
+	else if (s[0] == 0xf4)
+		hi = 0x8f;	/* above U+10FFFF */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+void export__label_value(FILE *f, const char *v)
+{
+	const unsigned char *s = (const unsigned char *)v;
+	int n;
+
+	while (*s) {
+		n = utf8_seq_len(s);
+		if (!n) {
+			fputs("\xef\xbf\xbd", f);	/* U+FFFD */
+			s++;
+			continue;
+		}
+		if (*s == '\\')
+			fputs("\\\\", f);
+		else if (*s == '"')
+			fputs("\\\"", f);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fwrite(s, 1, n, f);
+		s += n;
+	}
+}
+
+/* name="value": the value escaped by export__label_value(). */
 static void label(FILE *f, const char *name, const char *v, bool last)
 {
 	fprintf(f, "%s=\"", name);
-	for (; *v; v++) {
-		if (*v == '\\' || *v == '"')
-			fputc('\\', f);
-		if (*v == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*v, f);
-	}
+	export__label_value(f, v);
 	fputs(last ? "\"" : "\",", f);
 }
 
@@ -253,6 +313,10 @@ struct export_ctx {
 	char *page;		/* the last rendering */
 	size_t page_len;
 	const char *listen_at;
+	struct isc_web_config wc;	/* --web.config.file */
+	unsigned int max_conns;		/* in all */
+	unsigned int max_conns_ip;	/* from one address */
+	unsigned int idle_timeout;	/* seconds */
 };
 
 static void render(struct export_ctx *x)
@@ -281,7 +345,8 @@ static void export_started(void *ctx, struct isc_session *s, const struct isc_se
 
 	top__started(&x->run, s, res->probe);
 	render(x);
-	fprintf(stderr, "iommuscope: serving http://%s/metrics\n", x->listen_at);
+	fprintf(stderr, "iommuscope: serving %s://%s/metrics\n", x->wc.tls ? "https" : "http",
+		x->listen_at);
 }
 
 static void export_tick(void *ctx)
@@ -293,13 +358,75 @@ static void export_tick(void *ctx)
 }
 
 #ifndef ISC_NO_HTTP
-static struct MHD_Response *text_response(const char *s, size_t len, enum MHD_ResponseMemoryMode m)
+static struct MHD_Response *text_response(const struct export_ctx *x, const char *s, size_t len,
+					  enum MHD_ResponseMemoryMode m)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)s, m);
+	int i;
 
-	if (r)
-		MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	if (!r)
+		return NULL;
+	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	for (i = 0; i < x->wc.nr_headers; i++)
+		MHD_add_response_header(r, x->wc.headers[i].name, x->wc.headers[i].value);
 	return r;
+}
+
+/* The client's certificate as client_auth_type wants it: verified against
+ * client_ca_file when one is given, and given when it is required. */
+static bool client_cert_ok(const struct export_ctx *x, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+	unsigned int status = 0, n = 0;
+	gnutls_session_t tls;
+
+	if (x->wc.client_auth == ISC_CLIENT_CERT_NONE)
+		return true;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!ci || !ci->tls_session)
+		return false;
+	tls = ci->tls_session;
+	if (!gnutls_certificate_get_peers(tls, &n) || !n)
+		return x->wc.client_auth == ISC_CLIENT_CERT_VERIFY_IF_GIVEN;
+	return gnutls_certificate_verify_peers2(tls, &status) == 0 && status == 0;
+}
+
+/* basic_auth_users: the request's credentials, or none needed. */
+static bool basic_auth_ok(const struct export_ctx *x, struct MHD_Connection *c)
+{
+	char *user, *pass = NULL;
+	bool ok;
+
+	if (!x->wc.nr_users)
+		return true;
+	user = MHD_basic_auth_get_username_password(c, &pass);
+	ok = user && webconfig__verify(&x->wc, user, pass);
+	if (pass) {
+		explicit_bzero(pass, strlen(pass));
+		MHD_free(pass);
+	}
+	if (user)
+		MHD_free(user);
+	return ok;
+}
+
+/* 403 for a missing or unverified client certificate, 401 with
+ * WWW-Authenticate for missing or wrong credentials. */
+static enum MHD_Result refuse(const struct export_ctx *x, struct MHD_Connection *c, bool cert)
+{
+	static const char no_cert[] = "forbidden: a verified client certificate is required\n";
+	static const char no_auth[] = "unauthorized\n";
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = cert ? text_response(x, no_cert, sizeof(no_cert) - 1, MHD_RESPMEM_PERSISTENT) :
+		   text_response(x, no_auth, sizeof(no_auth) - 1, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	ret = cert ? MHD_queue_response(c, MHD_HTTP_FORBIDDEN, r) :
+		     MHD_queue_basic_auth_fail_response(c, "iommuscope", r);
+	MHD_destroy_response(r);
+	return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -318,17 +445,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)upload;
 	(void)upload_len;
 	(void)con_cls;
+	if (!client_cert_ok(x, c))
+		return refuse(x, c, true);
+	if (!basic_auth_ok(x, c))
+		return refuse(x, c, false);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
-		r = text_response(bad, sizeof(bad) - 1, MHD_RESPMEM_PERSISTENT);
+		r = text_response(x, bad, sizeof(bad) - 1, MHD_RESPMEM_PERSISTENT);
 		status = MHD_HTTP_METHOD_NOT_ALLOWED;
 	} else if (!strcmp(url, "/metrics")) {
 		pthread_mutex_lock(&x->lock);
-		r = text_response(x->page ?: "", x->page ? x->page_len : 0, MHD_RESPMEM_MUST_COPY);
+		r = text_response(x, x->page ?: "", x->page ? x->page_len : 0,
+				  MHD_RESPMEM_MUST_COPY);
 		pthread_mutex_unlock(&x->lock);
 	} else if (!strcmp(url, "/")) {
-		r = text_response(index, sizeof(index) - 1, MHD_RESPMEM_PERSISTENT);
+		r = text_response(x, index, sizeof(index) - 1, MHD_RESPMEM_PERSISTENT);
 	} else {
-		r = text_response(missing, sizeof(missing) - 1, MHD_RESPMEM_PERSISTENT);
+		r = text_response(x, missing, sizeof(missing) - 1, MHD_RESPMEM_PERSISTENT);
 		status = MHD_HTTP_NOT_FOUND;
 	}
 	if (!r)
@@ -338,14 +470,38 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return ret;
 }
 
-/* The server on an already listening socket, in its own thread. */
+/* The server on an already listening socket, in a pool of threads (epoll:
+ * no FD_SETSIZE ceiling; a request busy in bcrypt does not hold up the
+ * others). TLS from the web config's files. */
 static void *http_start(int fd, struct export_ctx *x, const char *where)
 {
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_AUTO;
+	struct MHD_OptionItem o[11];
 	struct MHD_Daemon *d;
+	int n = 0;
 
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-			     on_request, x, MHD_OPTION_LISTEN_SOCKET, fd,
-			     MHD_OPTION_CONNECTION_LIMIT, 64, MHD_OPTION_CONNECTION_TIMEOUT, 30,
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, x->max_conns, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, x->max_conns_ip,
+					  NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, x->idle_timeout, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, 4, NULL };
+	if (x->wc.tls) {
+		if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+			isc_err("web config: this libmicrohttpd has no TLS support");
+			return NULL;
+		}
+		flags |= MHD_USE_TLS;
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, x->wc.key };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, x->wc.cert };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+						  x->wc.priorities };
+		/* a trust list makes libmicrohttpd ask for the client's certificate */
+		if (x->wc.ca)
+			o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, x->wc.ca };
+	}
+	o[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, x, MHD_OPTION_ARRAY, o,
 			     MHD_OPTION_END);
 	if (!d)
 		isc_err("failed to start the HTTP server on %s", where);
@@ -372,52 +528,90 @@ static void http_stop(void *d)
 }
 #endif
 
-int cmd_export(int argc, char **argv)
+struct export_args {
+	const char *listen_at, *web_config;
+	uint64_t interval, linger;
+};
+
+enum {
+	OPT_LINGER = ISC_OPT_FIRST_FREE, OPT_WEB_CONFIG, OPT_MAX_CONNS, OPT_MAX_CONNS_IP,
+	OPT_IDLE_TIMEOUT,
+};
+
+static int export_limit(const char *opt, const char *arg, unsigned int *out)
 {
-	enum { OPT_LINGER = ISC_OPT_FIRST_FREE };
+	uint64_t v;
+
+	if (parse_u64(arg, 1, 10000, &v)) {
+		isc_err("invalid %s '%s': want a number from 1 to 10000", opt, arg);
+		return -EINVAL;
+	}
+	*out = (unsigned int)v;
+	return 0;
+}
+
+/* export's own options: 1 taken, 0 not one of them, -EINVAL bad. */
+static int export_parse_opt(struct export_ctx *x, struct export_args *a, int c, const char *arg)
+{
+	uint64_t ns;
+
+	switch (c) {
+	case 'l':
+		a->listen_at = arg;
+		return 1;
+	case 'i':
+		return top__parse_interval("--interval", arg, &a->interval) ? -EINVAL : 1;
+	case OPT_LINGER:
+		if (parse_duration_ns(arg, &a->linger)) {
+			isc_err("invalid --linger '%s': want e.g. 30s, 5m, 1h", arg);
+			return -EINVAL;
+		}
+		return 1;
+	case OPT_WEB_CONFIG:
+		a->web_config = arg;
+		return 1;
+	case OPT_MAX_CONNS:
+		return export_limit("--max-connections", arg, &x->max_conns) ? -EINVAL : 1;
+	case OPT_MAX_CONNS_IP:
+		return export_limit("--max-connections-per-ip", arg, &x->max_conns_ip) ? -EINVAL : 1;
+	case OPT_IDLE_TIMEOUT:
+		if (parse_duration_ns(arg, &ns) || ns % 1000000000ull || ns < 1000000000ull ||
+		    ns > 3600000000000ull) {
+			isc_err("invalid --idle-timeout '%s': want whole seconds from 1s to 1h", arg);
+			return -EINVAL;
+		}
+		x->idle_timeout = (unsigned int)(ns / 1000000000ull);
+		return 1;
+	}
+	return 0;
+}
+
+static int export_parse(struct export_ctx *x, struct export_args *a, struct isc_session_opts *so,
+			int argc, char **argv)
+{
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "linger", required_argument, NULL, OPT_LINGER },
+		{ "web.config.file", required_argument, NULL, OPT_WEB_CONFIG },
+		{ "web-config", required_argument, NULL, OPT_WEB_CONFIG },
+		{ "max-connections", required_argument, NULL, OPT_MAX_CONNS },
+		{ "max-connections-per-ip", required_argument, NULL, OPT_MAX_CONNS_IP },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		ISC_SESSION_LONG,
 		{},
 	};
-	static struct export_ctx x;
-	struct isc_sink sink = {
-		.ctx = &x, .iommu = top__iommu, .tick = export_tick, .started = export_started,
-	};
-	const char *listen_at = ISC_EXPORT_DEFAULT;
-	uint64_t interval = 1000000000ull, linger = 300000000000ull;
-	struct isc_session_result res;
-	struct isc_session_opts so;
-	struct sockaddr_storage ss;
-	socklen_t sslen;
-	int c, r, ret, fd = -1, one = 1;
-	void *d;
+	int c, r;
 
-	memset(&x, 0, sizeof(x));
-	session__init_opts(&so, "exporting");
-	so.counting = true;
-	so.lo.ringbuf_bytes = 1 << 20;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "l:i:h" ISC_SESSION_SHORT, opts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			listen_at = optarg;
+		r = export_parse_opt(x, a, c, optarg);
+		if (r < 0)
+			return ISC_EXIT_USAGE;
+		if (r)
 			continue;
-		case 'i':
-			if (top__parse_interval("--interval", optarg, &interval))
-				return ISC_EXIT_USAGE;
-			continue;
-		case OPT_LINGER:
-			if (parse_duration_ns(optarg, &linger)) {
-				isc_err("invalid --linger '%s': want e.g. 30s, 5m, 1h", optarg);
-				return ISC_EXIT_USAGE;
-			}
-			continue;
-		}
-		r = session__parse_opt(&so, c, optarg);
+		r = session__parse_opt(so, c, optarg);
 		if (r < 0)
 			return ISC_EXIT_USAGE;
 		if (!r)
@@ -425,37 +619,88 @@ int cmd_export(int argc, char **argv)
 	}
 	if (commands__no_args("export", argc, argv))
 		return ISC_EXIT_USAGE;
-	if (export__parse_listen(listen_at, &ss, &sslen)) {
-		isc_err("invalid --listen '%s': want ADDR:PORT, e.g. 127.0.0.1:9477 or [::1]:9477",
-			listen_at);
+	if (x->max_conns_ip > x->max_conns) {
+		isc_err("invalid --max-connections-per-ip %u: more than --max-connections %u",
+			x->max_conns_ip, x->max_conns);
 		return ISC_EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* A listening socket on spec, or -1 after the error line. */
+static int export_listen(const char *spec)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	int fd, one = 1;
+
+	if (export__parse_listen(spec, &ss, &sslen)) {
+		isc_err("invalid --listen '%s': want ADDR:PORT, e.g. 127.0.0.1:9477 or [::1]:9477",
+			spec);
+		return -2;
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, (struct sockaddr *)&ss, sslen) || listen(fd, 64)) {
-		isc_err("failed to listen on %s: %s", listen_at, strerror(errno));
+		isc_err("failed to listen on %s: %s", spec, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		return ISC_EXIT_FAIL;
+		return -1;
+	}
+	return fd;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static struct export_ctx x;
+	struct isc_sink sink = {
+		.ctx = &x, .iommu = top__iommu, .tick = export_tick, .started = export_started,
+	};
+	struct export_args a = {
+		.listen_at = ISC_EXPORT_DEFAULT, .interval = 1000000000ull, .linger = 300000000000ull,
+	};
+	struct isc_session_result res;
+	struct isc_session_opts so;
+	int ret, fd;
+	void *d;
+
+	memset(&x, 0, sizeof(x));
+	x.max_conns = 128;
+	x.max_conns_ip = 8;
+	x.idle_timeout = 10;
+	session__init_opts(&so, "exporting");
+	so.counting = true;
+	so.lo.ringbuf_bytes = 1 << 20;
+	ret = export_parse(&x, &a, &so, argc, argv);
+	if (ret >= 0)
+		return ret;
+	/* the whole web config checked before anything listens */
+	if (a.web_config && webconfig__load(a.web_config, &x.wc))
+		return ISC_EXIT_USAGE;
+	fd = export_listen(a.listen_at);
+	if (fd < 0) {
+		webconfig__free(&x.wc);
+		return fd == -2 ? ISC_EXIT_USAGE : ISC_EXIT_FAIL;
 	}
 	pthread_mutex_init(&x.lock, NULL);
-	d = http_start(fd, &x, listen_at);
+	d = http_start(fd, &x, a.listen_at);
 	if (!d) {
-		close(fd);
-		pthread_mutex_destroy(&x.lock);
-		return ISC_EXIT_FAIL;
+		ret = ISC_EXIT_FAIL;
+		goto out_fd;
 	}
-	x.listen_at = listen_at;
-	so.tick_ns = interval;
-	top_snap__init(&x.run.st, linger);
+	x.listen_at = a.listen_at;
+	so.tick_ns = a.interval;
+	top_snap__init(&x.run.st, a.linger);
 	ret = session__run(&so, &sink, &res);
 	http_stop(d);
-	close(fd);
 	if (ret == ISC_EXIT_OK && x.run.failed)
 		ret = ISC_EXIT_FAIL;
 	top_snap__free(&x.run.st);
 	session__free(&res);
 	free(x.page);
+out_fd:
+	close(fd);
 	pthread_mutex_destroy(&x.lock);
+	webconfig__free(&x.wc);
 	return ret;
 }

@@ -3,6 +3,7 @@
 #ifndef ISC_EXPORT_H
 #define ISC_EXPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include "top.h"
@@ -13,5 +14,49 @@
 void export__render(FILE *f, const struct isc_top_info *info, const struct isc_top_snap *sn);
 /* "127.0.0.1:9477", "[::1]:9477": numeric address and port. 0 or -EINVAL. */
 int export__parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len);
+
+/*
+ * A label value in the text format: backslash, double quote and newline
+ * escaped; every byte that does not begin a well-formed UTF-8 sequence
+ * (stray continuation bytes, overlong forms, surrogates, code points
+ * above U+10FFFF, sequences cut short) written as U+FFFD.
+ */
+void export__label_value(FILE *f, const char *v);
+
+/* ---- --web.config.file (webconfig.c) ---- */
+
+enum isc_client_cert {
+	ISC_CLIENT_CERT_NONE,			/* NoClientCert */
+	ISC_CLIENT_CERT_VERIFY_IF_GIVEN,	/* VerifyClientCertIfGiven */
+	ISC_CLIENT_CERT_REQUIRE,		/* RequireAndVerifyClientCert */
+};
+
+struct isc_web_user {
+	char *name;
+	char *hash;		/* bcrypt */
+};
+
+struct isc_web_config {
+	bool tls;
+	char *cert, *key, *ca;	/* PEM, read from the files */
+	char *priorities;	/* GnuTLS priority string */
+	enum isc_client_cert client_auth;
+	struct isc_web_user *users;
+	int nr_users;
+	struct {
+		const char *name;
+		char *value;
+	} headers[8];
+	int nr_headers;
+};
+
+/* Parse and check the whole file (files read, key pair and hashes tried).
+ * 0, or -errno after one isc_err() line. */
+int webconfig__load(const char *path, struct isc_web_config *wc);
+void webconfig__free(struct isc_web_config *wc);
+/* 0 if h is a bcrypt hash libxcrypt takes ($2a$, $2b$, $2y$), else -EINVAL. */
+int webconfig__check_hash(const char *h);
+/* user and pass match a basic_auth_users entry (bcrypt, constant-time). */
+bool webconfig__verify(const struct isc_web_config *wc, const char *user, const char *pass);
 
 #endif /* ISC_EXPORT_H */

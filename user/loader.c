@@ -642,6 +642,8 @@ static int choose_hooks(struct isc_session *s, const struct isc_probe *p,
 	do {									\
 		(rodata)->targ_tgid = (o)->tgid;				\
 		(rodata)->self_tgid = getpid();					\
+		(rodata)->targ_exe_ino = (o)->exe_ino;				\
+		(rodata)->targ_exe_dev = (o)->exe_dev;				\
 		if ((o)->comm) {						\
 			(rodata)->targ_comm_set = true;				\
 			strncpy((char *)(rodata)->targ_comm, (o)->comm, ISC_COMM_LEN - 1); \

@@ -72,6 +72,8 @@ struct isc_loader_opts {
 	bool no_iommu;		/* ioctl events only */
 	uint32_t tgid;
 	const char *comm;
+	uint64_t exe_ino;	/* only callers running this executable (the */
+	uint32_t exe_dev;	/* kernel's view, user/exeid.c), 0: any */
 	uint32_t ringbuf_bytes;
 };
 

@@ -68,6 +68,17 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 	add(o, k, v ? json_object_new_string(v) : NULL);
 }
 
+/* A command name as it may be printed (str_escape), in one of four
+ * buffers used in turn: valid through the next three calls, enough for
+ * the names of one record. */
+static const char *COMM(const char *comm)
+{
+	static char buf[4][ISC_ESCAPED_LEN(ISC_COMM_LEN)];
+	static unsigned int next;
+
+	return str_escape(comm, ISC_COMM_LEN, buf[next++ % 4], sizeof(buf[0]));
+}
+
 /* A new JSON record led by what every per-task record has. */
 static struct json_object *task_record(const char *type, uint64_t ts_ns, uint32_t pid,
 				       uint32_t tid, const char *comm)
@@ -78,7 +89,7 @@ static struct json_object *task_record(const char *type, uint64_t ts_ns, uint32_
 	add_u64(j, "ts_ns", ts_ns);
 	add_u64(j, "pid", pid);
 	add_u64(j, "tid", tid);
-	add_str(j, "comm", comm);
+	add_str(j, "comm", COMM(comm));
 	return j;
 }
 
@@ -107,7 +118,7 @@ static void ioctl_json(struct isc_output *o, const struct isc_ioctl_view *v,
 {
 	const struct isc_ioctl_event *e = &v->ev;
 	struct json_object *j = task_record("ioctl", e->hdr.ts_ns, e->pid, e->tid, e->comm);
-	char flags[128];
+	char flags[128], str[ISC_ESCAPED_LEN(ISC_ARG_HEAD)];
 	int i;
 
 	add_u64(j, "cgroup_id", e->cgroup_id);
@@ -156,7 +167,7 @@ static void ioctl_json(struct isc_output *o, const struct isc_ioctl_view *v,
 	if (v->has_value)
 		add_i64(j, v->value_key, v->value);
 	if (v->str[0])
-		add_str(j, "device_name", v->str);
+		add_str(j, "device_name", str_escape(v->str, sizeof(v->str), str, sizeof(str)));
 	for (i = 0; i < v->nr_fields; i++)
 		add_u64(j, v->field_keys[i], v->field_vals[i]);
 	add_str(j, "hook", output__hook_name(e->entry_hook));
@@ -202,6 +213,7 @@ static void ioctl_text(struct isc_output *o, const struct isc_ioctl_view *v,
 {
 	const struct isc_ioctl_event *e = &v->ev;
 	char when[48], name[40], argsz[12], flags[128], ret[24], fd[12];
+	char str[ISC_ESCAPED_LEN(ISC_ARG_HEAD)];
 	const char *en = errno_name(e->ret);
 	int i;
 
@@ -233,7 +245,7 @@ static void ioctl_text(struct isc_output *o, const struct isc_ioctl_view *v,
 	else
 		snprintf(fd, sizeof(fd), "%d", e->fd);
 	fprintf(o->f, "%-15s %-7u %-7u %-15s %4s %-9s %-34s %6s %-20s %-8s %9.1f", when, e->pid,
-		e->tid, e->comm, fd, catalog__kind_name(e->fd_kind), name, argsz, flags, ret,
+		e->tid, COMM(e->comm), fd, catalog__kind_name(e->fd_kind), name, argsz, flags, ret,
 		e->latency_ns / 1000.0);
 	if (v->has_argsz_out)
 		fprintf(o->f, " argsz_out=%u%s", v->argsz_out,
@@ -253,7 +265,8 @@ static void ioctl_text(struct isc_output *o, const struct isc_ioctl_view *v,
 	if (v->has_value)
 		fprintf(o->f, " %s=%lld", v->value_key, (long long)v->value);
 	if (v->str[0])
-		fprintf(o->f, " device=\"%s\"", v->str);
+		fprintf(o->f, " device=\"%s\"", str_escape_quoted(v->str, sizeof(v->str), str,
+								   sizeof(str)));
 	for (i = 0; i < v->nr_fields; i++)
 		fprintf(o->f, " %s=0x%llx", v->field_keys[i], (unsigned long long)v->field_vals[i]);
 	fputc('\n', o->f);
@@ -279,7 +292,7 @@ void output__mismatch(struct isc_output *o, const struct isc_ioctl_view *v,
 		text_header(o);
 		text_time(o, e->hdr.ts_ns, when, sizeof(when));
 		fprintf(o->f, "%-15s %-7u %-7u %-15s %4d %-9s %-34s %6u %-20s %-8s %9s [%s: %s]\n",
-			when, e->pid, e->tid, e->comm, e->fd, catalog__kind_name(e->fd_kind),
+			when, e->pid, e->tid, COMM(e->comm), e->fd, catalog__kind_name(e->fd_kind),
 			v->desc ? v->desc->name : "?", v->argsz, "-", "MISMATCH", "-",
 			classify__primary(cls->classes), cls->explain);
 		return;
@@ -399,7 +412,7 @@ static void iommu_json(struct isc_output *o, const struct isc_iommu_view *v,
 	add_str(j, "in_ioctl", v->in_ioctl ? v->in_ioctl->name : NULL);
 	if (v->owner_pid) {
 		add_u64(j, "owner_pid", v->owner_pid);
-		add_str(j, "owner_comm", v->owner_comm);
+		add_str(j, "owner_comm", COMM(v->owner_comm));
 	}
 	emit_json(j, o->f);
 }
@@ -424,7 +437,7 @@ static void iommu_text(struct isc_output *o, const struct isc_iommu_view *v,
 	else
 		snprintf(ret, sizeof(ret), "%lld", (long long)e->ret);
 	fprintf(o->f, "%-15s %-7u %-7u %-15s %4s %-9s %-34s %6s %-20s %-8s %9s", when, e->pid,
-		e->tid, e->comm, "-", "iommu", op, "-", "-", ret, "-");
+		e->tid, COMM(e->comm), "-", "iommu", op, "-", "-", ret, "-");
 	if (v->device[0])
 		fprintf(o->f, " device=%s", v->device);
 	if (v->group >= 0)
@@ -445,7 +458,7 @@ static void iommu_text(struct isc_output *o, const struct isc_iommu_view *v,
 	if (v->in_ioctl)
 		fprintf(o->f, " in=%s", v->in_ioctl->name);
 	if (v->owner_pid && v->owner_pid != e->pid)
-		fprintf(o->f, " owner=%u(%s)", v->owner_pid, v->owner_comm);
+		fprintf(o->f, " owner=%u(%s)", v->owner_pid, COMM(v->owner_comm));
 	fprintf(o->f, " via=%s", v->hook);
 	if (cls && cls->classes)
 		fprintf(o->f, " [%s: %s]", classify__primary(cls->classes), cls->explain);
@@ -506,6 +519,7 @@ void output__deny(struct isc_output *o, const struct isc_deny_view *v, const cha
 		add_str(j, "rule", rule);
 		add_u64(j, "generation", e->generation);
 		add_str(j, "hook", enforce_hook_name(e->hook));
+		add_u64(j, "suppressed", e->suppressed);
 		if (v->race) {
 			add_u64(j, "flags_later", e->flags_later);
 			json_object_object_add(j, "killed", json_object_new_boolean(e->killed));
@@ -517,15 +531,17 @@ void output__deny(struct isc_output *o, const struct isc_deny_view *v, const cha
 		return;
 	}
 	text_time(o, e->hdr.ts_ns, when, sizeof(when));
+	if (e->suppressed)
+		snprintf(rule + strlen(rule), sizeof(rule) - strlen(rule), "; %u like it before not logged (log-rate)", e->suppressed);
 	if (v->race)
 		fprintf(o->f, "%s RACE %s[%u/%u] uid %u %s on %s fd: flags %s at the check, %s at the %s: %s%s\n",
-			when, e->comm, e->pid, e->tid, e->uid, name ? name : cmd,
+			when, COMM(e->comm), e->pid, e->tid, e->uid, name ? name : cmd,
 			catalog__kind_name(e->fd_kind), flags[0] ? flags : "0",
 			later[0] ? later : "0", enforce_hook_name(e->hook), reason,
 			e->killed ? " -> SIGKILL" : "");
 	else
 		fprintf(o->f, "%s %s %s[%u/%u] uid %u %s on %s fd: argsz %u flags %s bad 0x%x: %s (%s)%s%s\n",
-			when, e->audit_only ? "AUDIT" : "DENY", e->comm, e->pid, e->tid, e->uid,
+			when, e->audit_only ? "AUDIT" : "DENY", COMM(e->comm), e->pid, e->tid, e->uid,
 			name ? name : cmd, catalog__kind_name(e->fd_kind), e->argsz,
 			flags[0] ? flags : "0", e->bad, reason, rule, en ? " -> " : "",
 			en ? en : (e->audit_only ? " -> allowed (audit only)" : ""));
@@ -551,7 +567,7 @@ void output__map_stats(struct isc_output *o, const struct isc_map_key *k,
 	if (!o->json) {
 		fprintf(stderr,
 			"iommuscope: %u (%s) in %s: %llu maps, %llu bytes; %llu unmaps, %llu bytes\n",
-			k->tgid, st->comm, d ? d->name : cmd, (unsigned long long)st->map_calls,
+			k->tgid, COMM(st->comm), d ? d->name : cmd, (unsigned long long)st->map_calls,
 			(unsigned long long)st->map_bytes, (unsigned long long)st->unmap_calls,
 			(unsigned long long)st->unmap_bytes);
 		return;
@@ -559,7 +575,7 @@ void output__map_stats(struct isc_output *o, const struct isc_map_key *k,
 	j = json_object_new_object();
 	add_str(j, "type", "iommu_map");
 	add_u64(j, "pid", k->tgid);
-	add_str(j, "comm", st->comm);
+	add_str(j, "comm", COMM(st->comm));
 	add_str(j, "ioctl", d ? d->name : cmd);
 	add_u64(j, "map_calls", st->map_calls);
 	add_u64(j, "map_bytes", st->map_bytes);

@@ -8,6 +8,7 @@
  *   set default catalog|deny
  *   set unclassified deny|allow
  *   set race report|kill
+ *   set log-rate N|unlimited
  *   allow IOCTL [on KIND] [flags F|F|0xN|none] [size N|MIN-MAX|MIN-]
  *               [exe PATH] [cgroup PATH] [uid N|NAME]
  *   deny IOCTL|* [on KIND] [exe PATH] [cgroup PATH] [uid N|NAME]
@@ -187,8 +188,21 @@ static int parse_set(struct parser *ps, const struct tok *t, int n)
 			      &p->unclassified_line);
 	if (tok_is(&t[1], "race"))
 		return choice(ps, &t[2], "report", "kill", "kill", &p->race_kill, NULL);
+	if (tok_is(&t[1], "log-rate")) {
+		if (tok_is(&t[2], "unlimited")) {
+			p->log_rate = 0;
+			return 0;
+		}
+		if (!parse_num(&t[2], 100000, &v) && v) {
+			p->log_rate = (uint32_t)v;
+			return 0;
+		}
+		return fail(ps, t[2].col,
+			    "bad log-rate '%.*s': records a second per user and ioctl, 1-100000, or unlimited",
+			    (int)t[2].len, t[2].s);
+	}
 	return fail(ps, t[1].col,
-		    "unknown setting '%.*s' (errno, unreadable, unknown-ioctl, default, unclassified, race)",
+		    "unknown setting '%.*s' (errno, unreadable, unknown-ioctl, default, unclassified, race, log-rate)",
 		    (int)t[1].len, t[1].s);
 }
 
@@ -433,6 +447,7 @@ void policy__default(struct isc_policy *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->deny_errno = EPERM;
+	p->log_rate = ISC_LOG_RATE_DEFAULT;
 }
 
 int policy__parse(const char *name, const char *buf, size_t len, struct isc_policy *p,
@@ -579,10 +594,11 @@ static int compile_one(const struct isc_policy *p, const char *name,
 
 /* An entry that refuses everything it is looked up for. */
 static void refusal(struct isc_policy_entry *e, uint32_t pflags, uint32_t generation, int err,
-		    int line)
+		    int line, uint32_t log_rate)
 {
 	memset(e, 0, sizeof(*e));
 	e->pflags = pflags;
+	e->log_rate = log_rate;
 	e->generation = generation;
 	e->deny_errno = err;
 	e->nr_rules = 1;
@@ -634,6 +650,7 @@ int policy__compile(const struct isc_policy *p, const char *name, const struct i
 			memset(e, 0, sizeof(*e));
 			e->pflags = pflags;
 			e->generation = generation;
+			e->log_rate = p->log_rate;
 			if (compile_one(p, name, &cat[i], kind, a, e, err, errlen))
 				goto out;
 			if (emit_slot((uint8_t)kind, cat[i].cmd, e, emit, ctx, err, errlen))
@@ -643,7 +660,7 @@ int policy__compile(const struct isc_policy *p, const char *name, const struct i
 	}
 	if (p->unknown_deny) {
 		refusal(e, pflags, generation, p->errno_kernel ? ENOTTY : p->deny_errno,
-			p->unknown_line);
+			p->unknown_line, p->log_rate);
 		if (emit_slot(0, ISC_POLICY_OTHER_CMD, e, emit, ctx, err, errlen))
 			goto out;
 		n++;
@@ -651,7 +668,7 @@ int policy__compile(const struct isc_policy *p, const char *name, const struct i
 	if (!p->unclassified_allow) {
 		/* fail closed: ';' on a VFIO-looking file no classifier knows */
 		refusal(e, pflags, generation, p->errno_kernel ? ENOTTY : p->deny_errno,
-			p->unclassified_line);
+			p->unclassified_line, p->log_rate);
 		if (emit_slot(ISC_POLICY_UNCLASSIFIED_KIND, 0, e, emit, ctx, err, errlen))
 			goto out;
 		n++;

@@ -45,6 +45,7 @@ struct isc_policy {
 	bool unclassified_allow;	/* ';' on files no classifier knows */
 	int unclassified_line;
 	bool race_kill;		/* SIGKILL the caller that changed a checked struct */
+	uint32_t log_rate;	/* records/s per (uid, ioctl), 0: no limit */
 	int nr;
 	struct isc_prule *rules;
 };

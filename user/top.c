@@ -166,12 +166,14 @@ static void print_json(struct top_ctx *t)
 	for (i = 0; i < sn->nr_procs; i++) {
 		const struct isc_top_row *p = &sn->procs[order[i]];
 		struct json_object *po, *rows;
+		char comm[ISC_ESCAPED_LEN(ISC_COMM_LEN)];
 
 		if (!top__matches(sn, order[i], t->filter))
 			continue;
 		po = json_object_new_object();
 		add_u64(po, "pid", p->key.tgid);
-		json_object_object_add(po, "comm", json_object_new_string(p->comm));
+		json_object_object_add(po, "comm", json_object_new_string(
+			str_escape(p->comm, sizeof(p->comm), comm, sizeof(comm))));
 		json_object_object_add(po, "exited", json_object_new_boolean(p->gone));
 		counts_json(po, sn, p, true);
 		rows = json_object_new_array();

@@ -241,13 +241,15 @@ void top__row_name(const struct isc_top_row *r, char *buf, size_t len)
 void top__line(const struct isc_top_snap *sn, const struct isc_top_row *r, bool proc, char *buf,
 	       size_t len)
 {
-	char pid[16], name[48], fd[64], v[12][16];
+	char pid[16], name[80], fd[64], v[12][16], comm[ISC_ESCAPED_LEN(ISC_COMM_LEN)];
 	const struct isc_top_counts *t = &r->tot, *d = &r->d;
 	int i;
 
 	if (proc) {
 		snprintf(pid, sizeof(pid), "%u", r->key.tgid);
-		snprintf(name, sizeof(name), "%s%s", r->comm, r->gone ? " (exited)" : "");
+		snprintf(name, sizeof(name), "%s%s",
+			 str_escape(r->comm, sizeof(r->comm), comm, sizeof(comm)),
+			 r->gone ? " (exited)" : "");
 		snprintf(fd, sizeof(fd), "-");
 	} else {
 		pid[0] = '\0';

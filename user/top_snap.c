@@ -369,7 +369,8 @@ static int build_procs(struct isc_top_state *st, struct isc_top_snap *sn)
 		q->d.binds = e->tot.binds - (old ? old->tot.binds : 0);
 		q->d.invalidations = e->tot.invalidations - (old ? old->tot.invalidations : 0);
 	}
-	qsort(sn->procs, sn->nr_procs, sizeof(*sn->procs), row_cmp);
+	if (sn->nr_procs)
+		qsort(sn->procs, sn->nr_procs, sizeof(*sn->procs), row_cmp);
 	memset(&sn->all, 0, sizeof(sn->all));
 	for (i = 0; i < sn->nr_procs; i++) {
 		add_counts(&sn->all.tot, &sn->procs[i].tot);
@@ -403,7 +404,8 @@ int top_snap__sample(struct isc_top_state *st)
 	if (err)
 		return err;
 	enforcer__deny_counts(deny_row_cb, &mc);	/* -ENOENT: not enforcing */
-	qsort(sn->rows, sn->nr_rows, sizeof(*sn->rows), row_cmp);
+	if (sn->nr_rows)	/* qsort(NULL, 0) is undefined */
+		qsort(sn->rows, sn->nr_rows, sizeof(*sn->rows), row_cmp);
 	for (i = 0; i < sn->nr_rows; i++) {
 		struct isc_top_row *r = &sn->rows[i];
 		const struct isc_top_row *old = find_prev(&st->prev, &r->key);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "decode.h"
 #include "events.h"
+#include "util.h"
 #include "loader.h"
 
 struct isc_top_counts {
@@ -30,7 +31,7 @@ struct isc_top_counts {
 /* One (process, ioctl, fd kind, device), or a whole process (cmd 0). */
 struct isc_top_row {
 	struct isc_top_key key;
-	char comm[ISC_COMM_LEN];
+	char comm[ISC_COMM_LEN];	/* raw: escaped where shown (str_escape) */
 	const char *ioctl;		/* catalog name, NULL if unknown */
 	char device[40];		/* "vfio/12", "1:3", "" */
 	bool gone;			/* the process has exited */
@@ -45,7 +46,7 @@ struct isc_top_recent {			/* a mismatch counter that moved */
 	uint8_t fd_kind;
 	uint8_t cls;			/* enum isc_top_class */
 	uint64_t n;			/* calls in the interval */
-	char comm[ISC_COMM_LEN];
+	char comm[ISC_COMM_LEN];	/* raw: escaped where shown (str_escape) */
 	const char *ioctl;
 };
 

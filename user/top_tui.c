@@ -256,7 +256,7 @@ static void draw_detail(struct isc_top_tui *ui, const struct isc_top_state *st, 
 	const struct isc_top_snap *sn = &st->cur;
 	const struct isc_top_row *r = NULL;
 	const struct isc_top_counts *c;
-	char buf[512], name[64];
+	char buf[512], name[64], comm[ISC_ESCAPED_LEN(ISC_COMM_LEN)];
 	uint64_t max = 0;
 	int i, bar, n;
 
@@ -267,14 +267,15 @@ static void draw_detail(struct isc_top_tui *ui, const struct isc_top_state *st, 
 		put_line(y, "(nothing selected; Esc to go back)", A_NORMAL);
 		return;
 	}
+	str_escape(r->comm, sizeof(r->comm), comm, sizeof(comm));
 	if (ui->sel_proc)
 		snprintf(buf, sizeof(buf), "process %u (%s)%s: %llu calls, %llu errors",
-			 r->key.tgid, r->comm, r->gone ? " exited" : "",
+			 r->key.tgid, comm, r->gone ? " exited" : "",
 			 (unsigned long long)r->tot.calls, (unsigned long long)r->tot.errors);
 	else {
 		top__row_name(r, name, sizeof(name));
 		snprintf(buf, sizeof(buf), "process %u (%s) %s on %s %s: %llu calls, %llu errors",
-			 r->key.tgid, r->comm, name, catalog__kind_name(r->key.fd_kind), r->device,
+			 r->key.tgid, comm, name, catalog__kind_name(r->key.fd_kind), r->device,
 			 (unsigned long long)r->tot.calls, (unsigned long long)r->tot.errors);
 	}
 	put_line(y++, buf, A_BOLD);

@@ -176,14 +176,52 @@ static bool is_mounted(const char *fstype, const char *dir)
 	return false;
 }
 
-int ensure_mounted(const char *fstype, const char *dir)
+int ensure_mounted(const char *fstype, const char *dir, const char *data)
 {
 	if (is_mounted(fstype, dir))
 		return 0;
-	if (mount(fstype, dir, fstype, 0, NULL))
+	if (mount(fstype, dir, fstype, 0, data))
 		return -errno;
-	isc_info("mounted %s at %s", fstype, dir);
+	isc_info("mounted %s at %s%s%s", fstype, dir, data ? " with " : "", data ? data : "");
 	return 1;
+}
+
+static const char *escape(const char *s, size_t max, char *out, size_t len, bool quoted)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	if (!len)
+		return out;
+	for (i = 0; i < max && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (o + 5 > len)
+			break;
+		if (c == '\\') {
+			out[o++] = '\\';
+			out[o++] = '\\';
+		} else if (c >= 0x20 && c < 0x7f && (!quoted || c != '"')) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+const char *str_escape(const char *s, size_t max, char *out, size_t len)
+{
+	return escape(s, max, out, len, false);
+}
+
+const char *str_escape_quoted(const char *s, size_t max, char *out, size_t len)
+{
+	return escape(s, max, out, len, true);
 }
 
 uint64_t monotonic_ns(void)

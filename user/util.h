@@ -32,9 +32,19 @@ ssize_t read_text_file(const char *path, char *buf, size_t len);
 
 /* Root or CAP_BPF+CAP_PERFMON (+CAP_SYS_ADMIN for LSM/kallsyms). */
 bool have_bpf_privileges(void);
-/* Mount a pseudo filesystem if it is not mounted yet. 0, 1 if it was
- * mounted now, or -errno. */
-int ensure_mounted(const char *fstype, const char *dir);
+/* Mount a pseudo filesystem if it is not mounted yet, with options data
+ * (may be NULL). 0, 1 if it was mounted now, or -errno. */
+int ensure_mounted(const char *fstype, const char *dir, const char *data);
+
+/* Text a process chose (its command name) made safe to print in one line
+ * of text or JSON: printable ASCII stays, a backslash is doubled, any
+ * other byte is written \xNN. At most max bytes of s are read (up to a
+ * NUL); out holds ISC_ESCAPED_LEN(max). Returns out. */
+#define ISC_ESCAPED_LEN(n)	((n) * 4 + 1)
+const char *str_escape(const char *s, size_t max, char *out, size_t len);
+/* The same, for a value between double quotes: a quote is escaped too
+ * (\x22). */
+const char *str_escape_quoted(const char *s, size_t max, char *out, size_t len);
 
 uint64_t monotonic_ns(void);
 /* Add to a CLOCK_MONOTONIC time (the kernel's timestamps) for wall time. */

@@ -164,6 +164,25 @@ int main(void)
 		ASSERT_EQ(compile("set race ignore\n", &k612, err), -1, "bad value");
 		CHECK(strstr(err, "report or kill") != NULL, "%s", err);
 	}
+	TEST(log_rate_on_every_entry) {
+		int i, wrong = 0;
+
+		n = compile("set unknown-ioctl deny\n", &k612, err);
+		ASSERT_TRUE(n > 0, err);
+		for (i = 0; i < cc.n; i++)
+			wrong += cc.e[i].log_rate != ISC_LOG_RATE_DEFAULT;
+		ASSERT_EQ(wrong, 0, "default 20 on every entry, refusals included");
+		n = compile("set log-rate 5\nallow VFIO_IOMMU_MAP_DMA flags READ\n", &k612, err);
+		ASSERT_TRUE(n > 0, err);
+		for (i = 0; i < cc.n; i++)
+			wrong += cc.e[i].log_rate != 5;
+		ASSERT_EQ(wrong, 0, "set log-rate 5");
+		n = compile("set log-rate unlimited\n", &k612, err);
+		ASSERT_EQ(cc.e[0].log_rate, 0, "unlimited: 0");
+		ASSERT_EQ(cc.e[cc.n - 1].log_rate, 0, "unlimited: unclassified entry too");
+		ASSERT_EQ(compile("set log-rate 0\n", &k612, err), -1, "0 is not a rate");
+		CHECK(strstr(err, "1-100000, or unlimited") != NULL, "%s", err);
+	}
 	TEST(compat_node_judges_iommufd_ioctls) {
 		const struct isc_policy_entry *c;
 

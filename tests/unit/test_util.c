@@ -36,5 +36,26 @@ int main(void)
 		ASSERT_EQ(parse_duration_ns("-5", &v), -EINVAL, "negative");
 		ASSERT_EQ(parse_duration_ns("99999999999999999h", &v), -ERANGE, "overflow");
 	}
+	TEST(str_escape) {
+		char out[ISC_ESCAPED_LEN(16)], small[9];
+
+		ASSERT_STREQ(str_escape("qemu-system-x86", 16, out, sizeof(out)), "qemu-system-x86",
+			     "printable ASCII as it is");
+		ASSERT_STREQ(str_escape("x\ndeny *", 16, out, sizeof(out)), "x\\x0adeny *",
+			     "a newline cannot start a line");
+		ASSERT_STREQ(str_escape("a\\x0ab", 16, out, sizeof(out)), "a\\\\x0ab",
+			     "a backslash doubled: no forged escape");
+		ASSERT_STREQ(str_escape("\x01\x7f\xff\xc3\xa9\"", 16, out, sizeof(out)),
+			     "\\x01\\x7f\\xff\\xc3\\xa9\"", "controls, DEL, high bytes");
+		ASSERT_STREQ(str_escape("abcdefghijklmnopqrst", 4, out, sizeof(out)), "abcd",
+			     "at most max bytes read (no NUL needed)");
+		ASSERT_STREQ(str_escape("\n\n\n", 16, small, sizeof(small)), "\\x0a\\x0a",
+			     "whole escapes only when out is short");
+		ASSERT_STREQ(str_escape("", 16, out, sizeof(out)), "", "empty");
+		ASSERT_STREQ(str_escape("a b\"c", 16, out, sizeof(out)), "a b\"c",
+			     "space and quote as they are");
+		ASSERT_STREQ(str_escape_quoted("0000:00:03.0\" x=\"1", 32, out, sizeof(out)),
+			     "0000:00:03.0\\x22 x=\\x221", "between quotes: no quote");
+	}
 	return harness_done("test_util");
 }

@@ -8,10 +8,16 @@
  *   enforce_client [-g GROUP] map FLAGS COUNT
  *   enforce_client [-g GROUP] mix SECONDS|STOPFILE GOOD BAD
  *   enforce_client [-g GROUP] race COUNT GOOD BAD [MIB]
+ *   enforce_client flood SECONDS FLAGS
+ *       MAP_DMA with FLAGS as fast as it goes, for SECONDS, on a container
+ *       of its own (/dev/vfio/vfio, no group: the group stays free)
  *   enforce_client [-g GROUP] unreadable FLAGS
  *   enforce_client [-g GROUP] irqs FLAGS
  *       VFIO_DEVICE_SET_IRQS (MSI, count 0: off) with FLAGS on the device fd
  *       the group hands out (an anonymous inode, "[vfio-device]")
+ *   enforce_client -u UID exec PROG ARGS...
+ *       PROG as UID (gid UID, no supplementary groups): busybox has no
+ *       setpriv --reuid
  *   enforce_client null-ioctl
  *       VFIO_IOMMU_MAP_DMA on /dev/null: a ';' ioctl on a file that is
  *       no VFIO/iommufd file (the kernel says ENOTTY)
@@ -42,6 +48,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <grp.h>
 #include "container.h"
 
 #define IOVA	0x100000ull
@@ -63,9 +70,11 @@ static void die(const char *what)
 	container_die("enforce_client", what);
 }
 
+/* group NULL: the container is already open (flood) */
 static void setup(const char *group)
 {
-	container = container_open_group("enforce_client", group, &group_fd);
+	if (group)
+		container = container_open_group("enforce_client", group, &group_fd);
 	buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
 		die("mmap");
@@ -250,21 +259,27 @@ int main(int argc, char **argv)
 	unsigned long i, n;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "g:u:")) != -1) {
+	while ((opt = getopt(argc, argv, "+g:u:")) != -1) {
 		if (opt == 'g') {
 			group = optarg;
 		} else if (opt == 'u') {
 			uid = (long)num(optarg);
 		} else {
-			fprintf(stderr, "usage: enforce_client [-g GROUP] [-u UID] map|mix|race|unreadable|irqs|null-ioctl|compat-ioas ...\n");
+			fprintf(stderr, "usage: enforce_client [-g GROUP] [-u UID] map|mix|flood|race|unreadable|irqs|null-ioctl|compat-ioas|exec ...\n");
 			return 2;
 		}
 	}
 	setuid_to = uid;
 	argc -= optind;
 	argv += optind;
+	if (argc >= 2 && !strcmp(argv[0], "exec") && uid >= 0) {
+		if (setgroups(0, NULL) || setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+			die("setresuid");
+		execvp(argv[1], argv + 1);
+		die(argv[1]);
+	}
 	if (argc >= 1 && (!strcmp(argv[0], "iommufd") || !strcmp(argv[0], "compat-ioas") ||
-			  !strcmp(argv[0], "null-ioctl")))
+			  !strcmp(argv[0], "null-ioctl") || !strcmp(argv[0], "flood")))
 		group = "-";
 	if (!group || argc < 1) {
 		fprintf(stderr, "enforce_client: need -g GROUP (or ISC_GROUP) and a mode\n");
@@ -322,6 +337,19 @@ int main(int argc, char **argv)
 		}
 		race_done = 1;
 		pthread_join(t, NULL);
+		print("", &a);
+	} else if (!strcmp(argv[0], "flood") && argc == 3) {
+		double end;
+
+		container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+		if (container < 0)
+			die("/dev/vfio/vfio");
+		setup(NULL);
+		map_init(&m, (uint32_t)num(argv[2]));
+		end = now_s() + num(argv[1]);
+		for (n = 0; now_s() < end; n++)
+			for (i = 0; i < 1000; i++)
+				map_once(&m, &a);
 		print("", &a);
 	} else if (!strcmp(argv[0], "unreadable") && argc == 2) {
 		struct vfio_iommu_type1_dma_map *shared;

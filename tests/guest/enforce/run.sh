@@ -275,4 +275,83 @@ if enforce_start learned --policy "$R/learned.policy"; then
 	$C map $BAD 2 >"$R/learned-bad.txt" 2>&1
 	enforce_stop learned
 fi
+
+# ---- no unprivileged way around the tools ----
+# A flood of refusals by uid 65534 (as fast as the guest goes), with a
+# root refusal and a race in the same window: the log rate bounds the
+# flood's records, the deny log rotates under its cap, and the root
+# record and the race record are kept.
+if enforce_start flood --max-size 16K --rotate 40; then
+	$C -u 65534 flood 15 $BAD >"$R/flood-user.txt" 2>&1 &
+	fp=$!
+	i=0
+	while [ $i -lt 100 ] && ! cat "$R"/flood.jsonl* 2>/dev/null | grep -q '"uid":65534'; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	$C map $BAD 1 >"$R/flood-root.txt" 2>&1
+	$C race 100 $GOOD $BAD 32 >"$R/flood-race.txt" 2>&1
+	# both inside the flood's window
+	kill -0 $fp 2>/dev/null && echo running >"$R/flood-overlap.txt"
+	wait $fp
+	enforce_stop flood
+	ls -l "$R"/flood.jsonl* >"$R/flood-files.txt" 2>&1
+	cat "$R"/flood.jsonl.* "$R/flood.jsonl" >"$R/flood-all.jsonl" 2>/dev/null
+fi
+
+# policy learn from a process named to forge a rule ("x", newline,
+# "deny *"), with another user's calls outside the scope at the same time.
+evil=$(printf 'x\ndeny *')
+cp ./vfio_workload "/tmp/$evil"
+$ISC policy learn -d 120 -o "$R/evil.policy" --exe "/tmp/$evil" 2>"$R/evil-learn.err" &
+lp=$!
+if wait_for "$R/evil-learn.err" $lp learning; then
+	$C -u 65534 map 1 3 >"$R/evil-other.txt" 2>&1
+	"/tmp/$evil" --skip-fault --manifest /tmp/evil-manifest.jsonl >/dev/null 2>&1
+fi
+kill -INT $lp 2>/dev/null
+wait $lp
+echo $? >"$R/evil-learn.rc"
+$ISC policy check "$R/evil.policy" >"$R/evil-check.txt" 2>&1
+if enforce_start evil --policy "$R/evil.policy"; then
+	"/tmp/$evil" --skip-fault --manifest /tmp/evil-manifest2.jsonl >"$R/evil-workload.log" 2>&1
+	echo $? >"$R/evil-workload.rc"
+	$C map 1 2 >"$R/evil-read-only.txt" 2>&1
+	enforce_stop evil
+fi
+
+# A deny log a user planted as a symlink in a directory of its own (in a
+# sticky /tmp the kernel itself refuses O_CREAT through another user's
+# link): not followed, the target keeps its mode.
+echo secret >/isc-target
+chmod 0644 /isc-target
+mkdir -p /tmp/userlogs
+chown 65534 /tmp/userlogs
+$C -u 65534 exec ln -s /isc-target /tmp/userlogs/deny.jsonl 2>"$R/symlink-ln.err"
+./iommuscope enforce -o /tmp/userlogs/deny.jsonl -d 1 >"$R/symlink-log.txt" 2>&1
+echo $? >"$R/symlink-log.rc"
+stat -c %a /isc-target >"$R/symlink-target-mode.txt"
+
+# The pin directory: bpffs mounted without options (1777) lets uid 65534
+# create it first; enforce refuses it. Mounted by enforce: 1700.
+umount /sys/fs/bpf 2>/dev/null
+mount -t bpf bpf /sys/fs/bpf
+stat -c %a /sys/fs/bpf >"$R/pindir-bpffs-mode.txt"
+$C -u 65534 exec mkdir /sys/fs/bpf/iommuscope 2>"$R/pindir-mkdir.err"
+./iommuscope enforce --pin -d 1 >"$R/pindir-enforce.txt" 2>&1
+echo $? >"$R/pindir-enforce.rc"
+./iommuscope enforce --stop >"$R/pindir-stop.txt" 2>&1
+echo $? >"$R/pindir-stop.rc"
+[ -d /sys/fs/bpf/iommuscope ] && echo kept >"$R/pindir-kept.txt"
+rmdir /sys/fs/bpf/iommuscope
+umount /sys/fs/bpf
+if enforce_start pindir --pin; then
+	stat -c %a /sys/fs/bpf >"$R/pindir-fresh-mode.txt"
+	stat -c '%u %a' /sys/fs/bpf/iommuscope >"$R/pindir-fresh-dir.txt"
+	$C -u 65534 exec mkdir /sys/fs/bpf/other 2>"$R/pindir-fresh-mkdir.err"
+	echo $? >"$R/pindir-fresh-mkdir.rc"
+	enforce_stop pindir
+	./iommuscope enforce --stop >"$R/pindir-fresh-stop.txt" 2>&1
+	echo $? >"$R/pindir-fresh-stop.rc"
+fi
 exit 0

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The exporter's label escaper (valid UTF-8 out, whatever comes in) and
+ * the web config's bcrypt checks. */
+#include <stdlib.h>
+#include "export.h"
+#include <time.h>
+#include <unistd.h>
+#include "harness.h"
+
+/* export__label_value(in) as a string (freed by the caller). */
+static char *esc(const char *in)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	export__label_value(f, in);
+	fclose(f);
+	return out;
+}
+
+#define ESC_EQ(in, want, what)                                                 \
+	do {                                                                   \
+		char *got = esc(in);                                           \
+		ASSERT_STREQ(got, want, what);                                 \
+		free(got);                                                     \
+	} while (0)
+
+#define FFFD "\xef\xbf\xbd"
+/* htpasswd -nbBC 4 prom s3cret */
+#define HASH "$2y$04$GCrecJmCoirbKLMwrq0D5OCjInnJ48YixNYRRLQJCDj2LLkgGKMFm"
+/* the same salt and digest, the $2b$ prefix; and variants of it */
+#define H2B "$2b$10$FlRYB.YVFcwrr2puWtaOC.vtTsBFKslmrN3Jo2k7iguDMi2Pj7Qrm"
+
+int main(void)
+{
+	struct isc_web_user user = { .name = "prom", .hash = HASH };
+	struct isc_web_config wc = { .users = &user, .nr_users = 1 };
+
+	TEST(label_escape_text_format) {
+		ESC_EQ("vfio_client", "vfio_client", "plain ASCII unchanged");
+		ESC_EQ("", "", "empty");
+		ESC_EQ("a\\b", "a\\\\b", "backslash doubled");
+		ESC_EQ("a\"b", "a\\\"b", "double quote escaped");
+		ESC_EQ("a\nb", "a\\nb", "newline as \\n");
+		ESC_EQ("tab\there", "tab\there", "tab kept (allowed in label values)");
+	}
+	TEST(label_escape_valid_utf8) {
+		ESC_EQ("caf\xc3\xa9", "caf\xc3\xa9", "2-byte");
+		ESC_EQ("\xe2\x82\xac", "\xe2\x82\xac", "3-byte (euro)");
+		ESC_EQ("\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", "4-byte (emoji)");
+		ESC_EQ("\xef\xbf\xbd", FFFD, "U+FFFD itself");
+		ESC_EQ("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf", "U+10FFFF, the last code point");
+		ESC_EQ("\xed\x9f\xbf", "\xed\x9f\xbf", "U+D7FF, just below the surrogates");
+	}
+	TEST(label_escape_invalid_utf8) {
+		ESC_EQ("\xff\xfe", FFFD FFFD, "bytes never in UTF-8");
+		ESC_EQ("a\x80z", "a" FFFD "z", "stray continuation byte");
+		ESC_EQ("\xc0\xaf", FFFD FFFD, "overlong '/' (2 bytes)");
+		ESC_EQ("\xc1\xbf", FFFD FFFD, "overlong 2-byte, C1 lead");
+		ESC_EQ("\xe0\x80\xaf", FFFD FFFD FFFD, "overlong '/' (3 bytes)");
+		ESC_EQ("\xf0\x80\x80\xaf", FFFD FFFD FFFD FFFD, "overlong '/' (4 bytes)");
+		ESC_EQ("\xed\xa0\x80", FFFD FFFD FFFD, "surrogate U+D800");
+		ESC_EQ("\xed\xbf\xbf", FFFD FFFD FFFD, "surrogate U+DFFF");
+		ESC_EQ("\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD, "above U+10FFFF");
+		ESC_EQ("\xf5\x80\x80\x80", FFFD FFFD FFFD FFFD, "F5 lead byte");
+		ESC_EQ("ab\xe2\x82", "ab" FFFD FFFD, "3-byte sequence cut by the end");
+		ESC_EQ("\xf0\x9f\x98", FFFD FFFD FFFD, "4-byte sequence cut by the end");
+		ESC_EQ("\xe2\x82z", FFFD FFFD "z", "3-byte sequence cut by ASCII");
+		ESC_EQ("\xc3\"", FFFD "\\\"", "cut sequence, then a quote still escaped");
+		ESC_EQ("\xff\\\n", FFFD "\\\\\\n", "invalid byte, backslash, newline");
+	}
+	TEST(bcrypt_hash_check) {
+		ASSERT_EQ(webconfig__check_hash(HASH), 0, "htpasswd -B hash");
+		ASSERT_EQ(webconfig__check_hash(H2B), 0, "$2b$");
+		ASSERT_TRUE(webconfig__check_hash("s3cret") != 0, "plain text");
+		ASSERT_TRUE(webconfig__check_hash("$6$salt$abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQ"
+						  "RSTU") != 0,
+			    "sha512crypt");
+		ASSERT_TRUE(webconfig__check_hash("$2y$03$FlRYB.YVFcwrr2puWtaOC.vtTsBFKsl"
+						  "mrN3Jo2k7iguDMi2Pj7Qrm") != 0,
+			    "cost below 4");
+		ASSERT_TRUE(webconfig__check_hash("$2y$10$FlRYB.YVFcwrr2puWtaOC.vtTsBFKsl"
+						  "mrN3Jo2k7iguDMi2Pj7Qr") != 0,
+			    "one character short");
+		ASSERT_TRUE(webconfig__check_hash("$2y$10$FlRYB.YVFcwrr2puWtaOC.vtTsBFKsl"
+						  "mrN3Jo2k7iguDMi2Pj7Qr!") != 0,
+			    "not bcrypt's base64");
+	}
+	TEST(bcrypt_verify) {
+		ASSERT_TRUE(webconfig__verify(&wc, "prom", "s3cret"), "right password");
+		ASSERT_TRUE(!webconfig__verify(&wc, "prom", "s3creT"), "wrong password");
+		ASSERT_TRUE(!webconfig__verify(&wc, "prom", ""), "empty password");
+		ASSERT_TRUE(!webconfig__verify(&wc, "other", "s3cret"), "unknown user");
+		ASSERT_TRUE(!webconfig__verify(&wc, NULL, "s3cret"), "no user");
+	}
+	TEST(verify_budget_and_cache) {
+		static char names[4][2] = { "b", "c", "d", "e" };
+		struct isc_web_user u[5] = { user };
+		struct isc_web_config wc2 = { .users = u, .nr_users = 5 };
+		bool refused = false, in_time = false;
+		time_t t0;
+		int i, k;
+
+		for (k = 0; k < 4; k++)
+			u[k + 1] = (struct isc_web_user){ .name = names[k], .hash = HASH };
+		ASSERT_TRUE(webconfig__verify(&wc2, "prom", "s3cret"), "verified: remembered");
+		/* 10 wrong passwords spend the second's budget; then a right one
+		 * not remembered gets no bcrypt (a new user each try, in case
+		 * the second turned while spending) */
+		for (k = 0; k < 4 && !in_time; k++) {
+			t0 = time(NULL);
+			for (i = 0; i < 10; i++)
+				webconfig__verify(&wc2, "prom", "wrong");
+			refused = !webconfig__verify(&wc2, names[k], "s3cret");
+			in_time = time(NULL) == t0;
+		}
+		ASSERT_TRUE(in_time, "10 bcrypts within one second");
+		ASSERT_TRUE(refused, "over the budget: refused");
+		ASSERT_TRUE(webconfig__verify(&wc2, "prom", "s3cret"), "remembered: still passes");
+		sleep(1);
+		ASSERT_TRUE(webconfig__verify(&wc2, names[k - 1], "s3cret"), "next second: verified");
+	}
+	return harness_done("test_export");
+}
