@@ -363,3 +363,29 @@ tls_setup() {
 	[ "$status" -eq 2 ]
 	[ "$output" = "iommuscope: error: web config $T/none.yml: No such file or directory" ]
 }
+
+@test "export: once serving it holds only CAP_BPF, and so do its HTTP threads" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	start_export --listen "127.0.0.1:$PORT" --interval 200ms --mode tracepoint "${CLASSIFY[@]}"
+	for _ in $(seq 50); do
+		grep -q "serving http://127.0.0.1:$PORT/metrics" "$T/export.err" && break
+		sleep 0.1
+	done
+	grep -q "serving http://127.0.0.1:$PORT/metrics" "$T/export.err"
+	want=$(printf '%016x' $((1 << 39)))
+	n=0
+	for st in /proc/"$EXPORT_PID"/task/*/status; do
+		grep -q "^CapEff:[[:space:]]*$want$" "$st" || { grep Cap "$st"; false; }
+		grep -q "^CapPrm:[[:space:]]*$want$" "$st"
+		grep -q '^NoNewPrivs:[[:space:]]*1$' "$st"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 5 ]	# the main thread, the server's and its pool's
+	# and it still counts and serves
+	"$CLIENT" --loops 2 >/dev/null
+	for _ in $(seq 30); do
+		metrics >"$T/m" && grep -q 'iommuscope_ioctl_calls_total{.*comm="vfio_client"' "$T/m" && break
+		sleep 0.2
+	done
+	grep -q 'iommuscope_ioctl_calls_total{.*comm="vfio_client"' "$T/m"
+}

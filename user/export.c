@@ -20,6 +20,7 @@
 #endif
 #include "catalog.h"
 #include "commands.h"
+#include "privs.h"
 #include "export.h"
 #include "session.h"
 #include "top.h"
@@ -317,7 +318,11 @@ struct export_ctx {
 	unsigned int max_conns;		/* in all */
 	unsigned int max_conns_ip;	/* from one address */
 	unsigned int idle_timeout;	/* seconds */
+	int fd;				/* the listening socket */
+	void *daemon;			/* the HTTP server, once loaded */
 };
+
+static void *http_start(int fd, struct export_ctx *x, const char *where);
 
 static void render(struct export_ctx *x)
 {
@@ -345,6 +350,16 @@ static void export_started(void *ctx, struct isc_session *s, const struct isc_se
 
 	top__started(&x->run, s, res->probe);
 	render(x);
+	/* Loaded and attached: from here on only CAP_BPF (map reads, and
+	 * classifier updates on module changes, before 5.19). The HTTP
+	 * threads start after the drop, so they never hold more. */
+	privs__drop(PRIVS_KEEP(CAP_BPF));
+	x->daemon = http_start(x->fd, x, x->listen_at);
+	if (!x->daemon) {
+		x->run.failed = true;
+		session__stop();
+		return;
+	}
 	fprintf(stderr, "iommuscope: serving %s://%s/metrics\n", x->wc.tls ? "https" : "http",
 		x->listen_at);
 }
@@ -512,7 +527,18 @@ static void http_stop(void *d)
 {
 	MHD_stop_daemon(d);
 }
+
+static bool http_available(void)
+{
+	return true;
+}
 #else
+static bool http_available(void)
+{
+	isc_err("export: this build has no HTTP server (built without libmicrohttpd)");
+	return false;
+}
+
 static void *http_start(int fd, struct export_ctx *x, const char *where)
 {
 	(void)fd;
@@ -662,7 +688,6 @@ int cmd_export(int argc, char **argv)
 	struct isc_session_result res;
 	struct isc_session_opts so;
 	int ret, fd;
-	void *d;
 
 	memset(&x, 0, sizeof(x));
 	x.max_conns = 128;
@@ -683,16 +708,17 @@ int cmd_export(int argc, char **argv)
 		return fd == -2 ? ISC_EXIT_USAGE : ISC_EXIT_FAIL;
 	}
 	pthread_mutex_init(&x.lock, NULL);
-	d = http_start(fd, &x, a.listen_at);
-	if (!d) {
+	if (!http_available()) {
 		ret = ISC_EXIT_FAIL;
 		goto out_fd;
 	}
+	x.fd = fd;
 	x.listen_at = a.listen_at;
 	so.tick_ns = a.interval;
 	top_snap__init(&x.run.st, a.linger);
 	ret = session__run(&so, &sink, &res);
-	http_stop(d);
+	if (x.daemon)
+		http_stop(x.daemon);
 	if (ret == ISC_EXIT_OK && x.run.failed)
 		ret = ISC_EXIT_FAIL;
 	top_snap__free(&x.run.st);
