@@ -138,17 +138,24 @@ static int emit_entry(void *ctx, const struct isc_cat_key *k, const struct isc_p
 	return bpf_map_update_elem(*(int *)ctx, k, e, BPF_NOEXIST);
 }
 
+/* An fd of the policy hash in force, or -1 (none). */
+static int inner_fd(int outer_fd)
+{
+	uint32_t zero = 0, id = 0;
+
+	if (bpf_map_lookup_elem(outer_fd, &zero, &id) || !id)
+		return -1;
+	return bpf_map_get_fd_by_id(id);
+}
+
 /* The generation of the policy in force (0: none). */
 static uint32_t current_generation(int outer_fd)
 {
 	struct isc_cat_key next;
 	struct isc_policy_entry e;
-	uint32_t zero = 0, id = 0, gen = 0;
-	int fd;
+	uint32_t gen = 0;
+	int fd = inner_fd(outer_fd);
 
-	if (bpf_map_lookup_elem(outer_fd, &zero, &id) || !id)
-		return 0;
-	fd = bpf_map_get_fd_by_id(id);
 	if (fd < 0)
 		return 0;
 	if (!bpf_map_get_next_key(fd, NULL, &next) && !bpf_map_lookup_elem(fd, &next, &e))
@@ -395,12 +402,9 @@ fail:
 static __u32 inner_value_size(int outer_fd)
 {
 	struct bpf_map_info info = {};
-	__u32 zero = 0, id = 0, len = sizeof(info);
-	int fd;
+	__u32 len = sizeof(info);
+	int fd = inner_fd(outer_fd);
 
-	if (bpf_map_lookup_elem(outer_fd, &zero, &id) || !id)
-		return 0;
-	fd = bpf_map_get_fd_by_id(id);
 	if (fd < 0)
 		return 0;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
