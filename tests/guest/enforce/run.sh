@@ -281,8 +281,8 @@ fi
 # root refusal and a race in the same window: the log rate bounds the
 # flood's records, the deny log rotates under its cap, and the root
 # record and the race record are kept.
-if enforce_start flood --max-size 16K --rotate 40; then
-	$C -u 65534 flood 15 $BAD >"$R/flood-user.txt" 2>&1 &
+if enforce_start flood --max-size 16K --rotate 60; then
+	$C -u 65534 flood 25 $BAD >"$R/flood-user.txt" 2>&1 &
 	fp=$!
 	i=0
 	while [ $i -lt 100 ] && ! cat "$R"/flood.jsonl* 2>/dev/null | grep -q '"uid":65534'; do
@@ -290,8 +290,14 @@ if enforce_start flood --max-size 16K --rotate 40; then
 		i=$((i + 1))
 	done
 	$C map $BAD 1 >"$R/flood-root.txt" 2>&1
-	$C race 100 $GOOD $BAD 32 >"$R/flood-race.txt" 2>&1
-	# both inside the flood's window
+	# races are a matter of timing: rounds of 100 until one is logged
+	i=0
+	while [ $i -lt 5 ] && kill -0 $fp 2>/dev/null; do
+		$C race 100 $GOOD $BAD 32 >>"$R/flood-race.txt" 2>&1
+		cat "$R"/flood.jsonl* | grep -q '"type":"race"' && break
+		i=$((i + 1))
+	done
+	# all of it inside the flood's window
 	kill -0 $fp 2>/dev/null && echo running >"$R/flood-overlap.txt"
 	wait $fp
 	enforce_stop flood
