@@ -115,35 +115,49 @@ static __always_inline bool limit_take(struct isc_limit_key *k, __u32 limit, __u
 	return true;
 }
 
-/* May a record for this call be sent? 0: no (counted as suppressed);
- * otherwise 1 + how many of this (uid, ioctl) were left out before it. */
-static __always_inline __u64 limit_record(__u32 uid, __u32 cmd, bool race, __u32 rate)
+/* May a record for this call be sent? false: no (counted as suppressed
+ * on k's window). k: the (uid, ioctl) key, whose window carries the count
+ * to the record that is sent (limit_sent). */
+static __always_inline bool limit_record(struct isc_limit_key *k, __u32 rate)
 {
-	struct isc_limit_key k = {};
+	struct isc_limit_key uid_key = {};
 	struct isc_limit *one = NULL, *all = NULL;
 	__u64 now = bpf_ktime_get_ns();
-	__u32 n;
 
 	if (!rate)
-		return 1;
-	k.uid = uid;
-	k.cmd = cmd;
-	k.race = race;
-	if (!limit_take(&k, rate, now, &one))
+		return true;
+	if (!limit_take(k, rate, now, &one))
 		goto suppress;
-	k.cmd = ISC_LIMIT_ANY_CMD;
-	if (!limit_take(&k, rate * ISC_LOG_RATE_UID_MULT, now, &all))
-		goto suppress;
-	if (!one)
-		return 1;
-	n = one->suppressed;
-	one->suppressed = 0;
-	return 1 + (__u64)n;
+	uid_key.uid = k->uid;
+	uid_key.cmd = ISC_LIMIT_ANY_CMD;
+	uid_key.race = k->race;
+	if (limit_take(&uid_key, rate * ISC_LOG_RATE_UID_MULT, now, &all))
+		return true;
+	/* the uid's budget is spent: give (uid, ioctl) its token back (looked
+	 * up again: the insert above may have recycled an LRU element) */
+	one = bpf_map_lookup_elem(&deny_limit, k);
+	if (one && one->sent)
+		one->sent--;
 suppress:
 	if (one)
 		one->suppressed++;
 	es_inc(ISC_ES_SUPPRESSED);
-	return 0;
+	return false;
+}
+
+/* A record was reserved: it carries what its window left out before it
+ * (a record the ring buffer had no room for leaves the count for the
+ * next). */
+static __always_inline __u32 limit_sent(struct isc_limit_key *k)
+{
+	struct isc_limit *l = bpf_map_lookup_elem(&deny_limit, k);
+	__u32 n;
+
+	if (!l)
+		return 0;
+	n = l->suppressed;
+	l->suppressed = 0;
+	return n;
 }
 
 static __always_inline void count_denial(__u32 cmd, __u8 kind)
@@ -235,11 +249,13 @@ static __always_inline struct isc_deny_event *new_record(__u32 cmd, __u64 arg, _
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 uid = BPF_CORE_READ(task, cred, euid.val);
+	struct isc_limit_key k = {};	/* all of it zero: a hash key */
 	struct isc_deny_event *ev;
-	__u64 take;
 
-	take = limit_record(uid, cmd, reason == ISC_RACE, rate);
-	if (!take)
+	k.uid = uid;
+	k.cmd = cmd;
+	k.race = reason == ISC_RACE;
+	if (!limit_record(&k, rate))
 		return NULL;
 	if (reason == ISC_RACE)
 		ev = bpf_ringbuf_reserve(&race_events, sizeof(*ev), 0);
@@ -259,7 +275,7 @@ static __always_inline struct isc_deny_event *new_record(__u32 cmd, __u64 arg, _
 	ev->pid = pid_tgid >> 32;
 	ev->tid = (__u32)pid_tgid;
 	ev->uid = uid;
-	ev->suppressed = (__u32)(take - 1);
+	ev->suppressed = rate ? limit_sent(&k) : 0;
 	ev->cmd = cmd;
 	ev->fd_kind = kind;
 	ev->reason = reason;
