@@ -76,8 +76,9 @@ static __always_inline void es_inc(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&enforce_stats, &idx);
 
+	/* atomic: the hooks run with migration, not preemption, disabled */
 	if (v)
-		*v += 1;
+		__sync_fetch_and_add(v, 1);
 }
 
 /* The log rate (ISC_LOG_RATE_*): a flood of refused calls from one user

@@ -82,7 +82,9 @@ stop_audit() {
 	stop_audit
 	[ "$audit_status" -eq 0 ]
 	[ "$(stat -c %a "$T/audit.log")" = 600 ]
-	[ -f "$T/audit.log.1" ] && [ -f "$T/audit.log.2" ] && [ ! -e "$T/audit.log.3" ]
+	[ -f "$T/audit.log.1" ]
+	[ -f "$T/audit.log.2" ]
+	[ ! -e "$T/audit.log.3" ]
 	for f in "$T"/audit.log*; do
 		[ "$(stat -c %s "$f")" -lt 2048 ]
 		jq -e . "$f" >/dev/null	# whole records only
@@ -173,7 +175,8 @@ with open(sys.argv[2], "ab") as out:
 	run "$BIN" audit -o "$T/link.log" -d 1 --mode tracepoint
 	[ "$status" -eq 1 ]
 	[ "$output" = "iommuscope: error: cannot open audit log $T/link.log: a symbolic link (not followed)" ]
-	[ "$(stat -c %a "$T/target")" = 644 ] && [ "$(cat "$T/target")" = secret ]
+	[ "$(stat -c %a "$T/target")" = 644 ]
+	[ "$(cat "$T/target")" = secret ]
 	# a FIFO (nobody reading, or somebody) must not hang the open
 	mkfifo "$T/fifo.log"
 	run timeout 10 "$BIN" audit -o "$T/fifo.log" -d 1 --mode tracepoint
@@ -188,7 +191,8 @@ with open(sys.argv[2], "ab") as out:
 	run "$BIN" trace -w "$T/link.log" -d 1 --mode tracepoint
 	[ "$status" -eq 1 ]
 	[ "$output" = "iommuscope: error: cannot open $T/link.log: a symbolic link (not followed)" ]
-	[ "$(stat -c %a "$T/target")" = 644 ] && [ "$(cat "$T/target")" = secret ]
+	[ "$(stat -c %a "$T/target")" = 644 ]
+	[ "$(cat "$T/target")" = secret ]
 	# an existing log keeps its content, not its mode
 	mkdir "$T/d"
 	echo '{"old":1}' >"$T/d/audit.log"

@@ -265,7 +265,8 @@ records() {
 	# 20 a second per CPU (2 CPUs), 25 s and a window either side; and
 	# every second's window opens again (a budget that never refilled
 	# would stop at 40)
-	[ "$user" -ge 100 ] && [ "$user" -le 1080 ]
+	[ "$user" -ge 100 ]
+	[ "$user" -le 1080 ]
 	[ "$supp" -gt 0 ]
 	jq -s -e 'map(select(.uid == 0 and .type == "deny" and .flags == 35)) | length >= 1' \
 		"$D/flood-all.jsonl" >/dev/null || { echo "no root refusal"; false; }
@@ -278,13 +279,16 @@ records() {
 	over=$(num 'over the log rate,') unwritten=$(num 'unwritten')
 	recs=$(jq -s 'map(select(.type == "deny" or .type == "race")) | length' "$D/flood-all.jsonl")
 	echo "$line"
-	[ "$lost" -eq 0 ] && [ "$unwritten" -eq 0 ]
+	[ "$lost" -eq 0 ]
+	[ "$unwritten" -eq 0 ]
 	[ $((recs + over)) -eq $((denied + races)) ]
 	# rotated at 16 KiB, at most 61 files
 	files=$(ls "$D"/flood.jsonl* | wc -l)
 	bytes=$(cat "$D"/flood.jsonl "$D"/flood.jsonl.* 2>/dev/null | wc -c)
 	echo "deny log: $files files, $bytes bytes"
-	[ "$files" -ge 2 ] && [ "$files" -le 61 ] && [ "$bytes" -le $((61 * 16384 + 1024)) ]
+	[ "$files" -ge 2 ]
+	[ "$files" -le 61 ]
+	[ "$bytes" -le $((61 * 16384 + 1024)) ]
 	for f in "$D"/flood.jsonl.*; do
 		[ "$(stat -c %s "$f")" -le $((16384 + 1024)) ]
 	done

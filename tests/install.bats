@@ -97,5 +97,6 @@ exposure_of() {
 	command -v systemd-analyze >/dev/null || skip "systemd-analyze not installed"
 	sed "s|/usr/sbin/iommuscope|$D/usr/sbin/iommuscope|" "$u" >"$BATS_TEST_TMPDIR/e.service"
 	run systemd-analyze verify --man=no "$BATS_TEST_TMPDIR/e.service"
-	[ "$status" -eq 0 ] && [ -z "$output" ]
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 }

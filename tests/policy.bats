@@ -150,7 +150,8 @@ setup() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"/sys/fs/bpf/iommuscope is not iommuscope's: a symlink owned by uid 0"* ]] ||
 		{ echo "$output"; false; }
-	[ -f "$T/victim/important" ] && [ -f "$T/victim/file_ioctl" ]
+	[ -f "$T/victim/important" ]
+	[ -f "$T/victim/file_ioctl" ]
 	# a directory of another user's, as on a bpffs mounted 1777
 	mkdir -m 0777 /sys/fs/bpf/iommuscope
 	chown 65534 /sys/fs/bpf/iommuscope

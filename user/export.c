@@ -352,9 +352,16 @@ static void export_started(void *ctx, struct isc_session *s, const struct isc_se
 	render(x);
 	/* Loaded and attached: from here on only CAP_BPF (map reads, and
 	 * classifier updates on module changes, before 5.19). The HTTP
-	 * threads start after the drop, so they never hold more. */
-	privs__drop(PRIVS_KEEP(CAP_BPF));
+	 * threads start after the drop and never hold more; a drop that
+	 * fails serves nothing. */
+	if (privs__drop(PRIVS_KEEP(CAP_BPF))) {
+		isc_err("export: not serving with capabilities it cannot drop");
+		x->run.failed = true;
+		session__stop();
+		return;
+	}
 	x->daemon = http_start(x->fd, x, x->listen_at);
+	x->fd = -1;	/* libmicrohttpd's now: it closes it, also on failure */
 	if (!x->daemon) {
 		x->run.failed = true;
 		session__stop();
@@ -528,13 +535,19 @@ static void http_stop(void *d)
 	MHD_stop_daemon(d);
 }
 
-static bool http_available(void)
+/* What http_start needs, checked before anything loads. */
+static bool http_available(const struct export_ctx *x)
 {
+	if (x->wc.tls && !MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+		isc_err("web config: this libmicrohttpd has no TLS support");
+		return false;
+	}
 	return true;
 }
 #else
-static bool http_available(void)
+static bool http_available(const struct export_ctx *x)
 {
+	(void)x;
 	isc_err("export: this build has no HTTP server (built without libmicrohttpd)");
 	return false;
 }
@@ -708,11 +721,11 @@ int cmd_export(int argc, char **argv)
 		return fd == -2 ? ISC_EXIT_USAGE : ISC_EXIT_FAIL;
 	}
 	pthread_mutex_init(&x.lock, NULL);
-	if (!http_available()) {
+	x.fd = fd;
+	if (!http_available(&x)) {
 		ret = ISC_EXIT_FAIL;
 		goto out_fd;
 	}
-	x.fd = fd;
 	x.listen_at = a.listen_at;
 	so.tick_ns = a.interval;
 	top_snap__init(&x.run.st, a.linger);
@@ -725,7 +738,8 @@ int cmd_export(int argc, char **argv)
 	session__free(&res);
 	free(x.page);
 out_fd:
-	close(fd);
+	if (x.fd >= 0)
+		close(x.fd);
 	pthread_mutex_destroy(&x.lock);
 	webconfig__free(&x.wc);
 	return ret;

@@ -291,10 +291,17 @@ if enforce_start flood --max-size 16K --rotate 60; then
 	done
 	$C map $BAD 1 >"$R/flood-root.txt" 2>&1
 	# races are a matter of timing: rounds of 100 until one is logged
+	# (the log given a second to catch up after each round)
+	: >"$R/flood-race.txt"
 	i=0
 	while [ $i -lt 5 ] && kill -0 $fp 2>/dev/null; do
 		$C race 100 $GOOD $BAD 32 >>"$R/flood-race.txt" 2>&1
-		cat "$R"/flood.jsonl* | grep -q '"type":"race"' && break
+		j=0
+		while [ $j -lt 10 ] && ! cat "$R"/flood.jsonl* | grep -q '"type":"race"'; do
+			sleep 0.1
+			j=$((j + 1))
+		done
+		[ $j -lt 10 ] && break
 		i=$((i + 1))
 	done
 	# all of it inside the flood's window
