@@ -70,7 +70,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(abspath .)/%,%,$(2))";
 endif
 
-.PHONY: all clean deps demo install test test-unit test-cli test-live test-guest check-catalog check-cold asan \
+.PHONY: all clean deps print-ldlibs demo install test test-unit test-cli test-live test-guest check-catalog check-cold asan \
 	valgrind fuzz lint check-headers bench bench-bins
 all: $(BIN) $(OUTPUT)/iommutop
 
@@ -238,6 +238,10 @@ install: all
 
 deps:
 	$(Q)scripts/deps.sh
+
+# the link libraries, for scripts that link against the objects (fuzz.sh)
+print-ldlibs:
+	@echo $(LDLIBS)
 
 demo:
 	$(Q)scripts/demo.sh

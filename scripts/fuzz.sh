@@ -20,13 +20,15 @@ done
 make -s --no-print-directory OUTPUT="$out" CC=clang \
 	EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
 	"${objs[@]}" || exit 1
+# the libraries as the Makefile links them (never a second list here)
+read -r -a libs < <(make -s --no-print-directory print-ldlibs)
 mkdir -p "$out/fuzz" "$out/crashes"
 cc -O2 -Iinclude -o "$out/fuzz/mkseeds" tests/fuzz/mkseeds.c || exit 1
 rc=0 total=0
 for t in $targets; do
 	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I"$out" \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		"tests/fuzz/$t.c" "${objs[@]}" -lbpf -lelf -lz -ljson-c -lncursesw -lmicrohttpd -lpthread -o "$out/fuzz/$t" || exit 1
+		"tests/fuzz/$t.c" "${objs[@]}" "${libs[@]}" -o "$out/fuzz/$t" || exit 1
 	corpus=$out/fuzz/corpus-$t
 	rm -rf "$corpus"
 	mkdir -p "$corpus"
