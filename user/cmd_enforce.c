@@ -92,14 +92,6 @@ static void abi_here(struct isc_abi *a)
 }
 
 /* Parse and compile without installing: what check and reload do first. */
-static int count_entry(void *ctx, const struct isc_cat_key *k, const struct isc_policy_entry *e)
-{
-	(void)k;
-	(void)e;
-	(*(int *)ctx)++;
-	return 0;
-}
-
 static int policy_validate(const char *path, struct isc_policy *p, const struct isc_abi *a,
 			   int *entries)
 {
@@ -112,7 +104,7 @@ static int policy_validate(const char *path, struct isc_policy *p, const struct 
 	}
 	if (!path)
 		policy__default(p);
-	if (policy__compile(p, path ? path : "(built-in)", a, 0, 1, count_entry, &n, err,
+	if (policy__compile(p, path ? path : "(built-in)", a, 0, 1, policy__count_entry, &n, err,
 			    sizeof(err)) < 0) {
 		isc_err("%s", err);
 		policy__free(p);

@@ -275,14 +275,6 @@ static void write_rules(FILE *f, const struct learn_ctx *l)
 	}
 }
 
-static int count_entry(void *ctx, const struct isc_cat_key *k, const struct isc_policy_entry *e)
-{
-	(void)k;
-	(void)e;
-	(*(int *)ctx)++;
-	return 0;
-}
-
 /* What was written reads back as exactly the rules learnt. */
 static int check_written(const char *tmp, const struct learn_ctx *l, const struct isc_abi *a)
 {
@@ -297,7 +289,7 @@ static int check_written(const char *tmp, const struct learn_ctx *l, const struc
 	if (p.nr != l->nr || !p.default_deny)
 		isc_err("the learnt policy reads back as %d rules, not %d: not written", p.nr,
 			l->nr);
-	else if (policy__compile(&p, tmp, a, 0, 1, count_entry, &n, err, sizeof(err)) < 0)
+	else if (policy__compile(&p, tmp, a, 0, 1, policy__count_entry, &n, err, sizeof(err)) < 0)
 		isc_err("the learnt policy does not compile (%s): not written", err);
 	else
 		ret = 0;

@@ -61,6 +61,11 @@ void policy__free(struct isc_policy *p);
 /* The built-in policy: every ioctl may use the flags the kernel defines. */
 void policy__default(struct isc_policy *p);
 
+/* An emit for policy__compile that only counts the entries (int *ctx):
+ * what 'policy check' and 'policy learn' compile with. */
+int policy__count_entry(void *ctx, const struct isc_cat_key *k,
+			const struct isc_policy_entry *e);
+
 /* Compile for the kernel a describes: one entry per (command, fd kind),
  * handed to emit. Returns entries emitted, or -1 with a message in err. */
 int policy__compile(const struct isc_policy *p, const char *name, const struct isc_abi *a,
