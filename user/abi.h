@@ -44,5 +44,13 @@ uint32_t abi__catalog_size(const struct isc_ioctl_desc *d, uint16_t version);
 /* The kernel's size of d's struct (BTF first, else catalog history). */
 uint32_t abi__size(const struct isc_abi *a, const struct isc_ioctl_desc *d);
 const char *abi__size_src_name(enum isc_size_src s);
+/* The catalog's name of extension id ("TYPE1v2"), NULL if none. */
+const char *abi__ext_name(int id);
+/* The id of an extension by its catalog name, -1 if unknown. */
+int abi__ext_by_name(const char *name);
+/* Load the ABI of another host from its 'iommuscope probe --json' output. */
+int abi__from_probe_file(struct isc_abi *a, const char *path, char *backend, size_t len);
+int abi__from_probe_buf(struct isc_abi *a, const char *buf, const char *name, char *backend,
+			size_t len);
 
 #endif /* ISC_ABI_H */

@@ -11,20 +11,6 @@
 
 #define VFIO_CHECK_EXTENSION_CMD 0x3b65
 
-const char *abi__ext_name(int id)
-{
-	const struct isc_ext_desc *e = id > 0 && id < ISC_MAX_EXT ? catalog__ext(id) : NULL;
-
-	return e ? e->name : NULL;
-}
-
-static int ext_by_name(const char *name)
-{
-	const struct isc_ext_desc *e = catalog__ext_by_name(name);
-
-	return e && e->id > 0 && e->id < ISC_MAX_EXT ? e->id : -1;
-}
-
 void profile__init(struct isc_profile *p, const char *release, const char *backend)
 {
 	memset(p, 0, sizeof(*p));
@@ -388,7 +374,7 @@ int profile__load_buf(struct isc_profile *p, const char *buf, size_t len, const 
 		if (!ext || !json_object_is_type(ext, json_type_object))
 			BAD("extensions: expected an object");
 		json_object_object_foreach(ext, k, val) {
-			int id = ext_by_name(k);
+			int id = abi__ext_by_name(k);
 
 			if (id < 0)
 				BAD("extensions.%s: unknown extension", k);
@@ -553,89 +539,4 @@ int profile__check(const struct isc_profile *p, const struct isc_abi *a,
 		fn(&f, ctx);
 	}
 	return worst;
-}
-
-/* ---- another host's ABI from its probe --json ---- */
-
-static int abi_from_probe(struct isc_abi *a, struct json_object *j, const char *path,
-			  char *backend, size_t len);
-
-int abi__from_probe_file(struct isc_abi *a, const char *path, char *backend, size_t len)
-{
-	struct json_object *j = json_object_from_file(path);
-	int ret;
-
-	if (!j) {
-		isc_err("%s: not the output of 'iommuscope probe --json'", path);
-		return -1;
-	}
-	ret = abi_from_probe(a, j, path, backend, len);
-	json_object_put(j);
-	return ret;
-}
-
-int abi__from_probe_buf(struct isc_abi *a, const char *buf, const char *name, char *backend,
-			size_t len)
-{
-	struct json_object *j = json_tokener_parse(buf);
-	int ret;
-
-	if (!j) {
-		isc_err("%s: not the output of 'iommuscope probe --json'", name);
-		return -1;
-	}
-	ret = abi_from_probe(a, j, name, backend, len);
-	json_object_put(j);
-	return ret;
-}
-
-static int abi_from_probe(struct isc_abi *a, struct json_object *j, const char *path,
-			  char *backend, size_t len)
-{
-	struct json_object *v, *sizes = NULL, *ext;
-	const struct isc_ioctl_desc *ds;
-	size_t nr, k;
-	int id;
-
-	if (!j || !json_object_is_type(j, json_type_object) ||
-	    !get(j, "kernel", json_type_string, &v)) {
-		isc_err("%s: not the output of 'iommuscope probe --json'", path);
-		return -1;
-	}
-	ds = catalog__ioctls(&nr);
-	memset(a, 0, sizeof(*a));
-	a->version = abi__parse_release(json_object_get_string(v));
-	a->nr = nr;
-	a->size = calloc(nr, sizeof(*a->size));
-	a->size_src = calloc(nr, sizeof(*a->size_src));
-	memset(a->ext, -1, sizeof(a->ext));
-	if (!a->size || !a->size_src)
-		return -1;
-	snprintf(backend, len, "%s", get(j, "container_backend", json_type_string, &v) ?
-		 json_object_get_string(v) : "?");
-	a->backend = !strcmp(backend, "iommufd") ? ISC_BACKEND_IOMMUFD :
-		     !strcmp(backend, "vfio") ? ISC_BACKEND_VFIO : ISC_BACKEND_NONE;
-	get(j, "struct_sizes", json_type_object, &sizes);
-	for (k = 0; k < nr; k++) {
-		struct json_object *e, *s;
-
-		if (sizes && get(sizes, ds[k].name, json_type_object, &e) &&
-		    get(e, "size", json_type_int, &s) && get(e, "source", json_type_string, &v) &&
-		    !strcmp(json_object_get_string(v), "btf")) {
-			a->size[k] = json_object_get_int(s);
-			a->size_src[k] = ISC_SIZE_BTF;
-		} else {
-			a->size[k] = abi__catalog_size(&ds[k], a->version);
-			a->size_src[k] = a->size[k] ? ISC_SIZE_CATALOG : ISC_SIZE_UNKNOWN;
-		}
-	}
-	if (get(j, "extensions", json_type_object, &ext)) {
-		a->ext_known = true;
-		json_object_object_foreach(ext, name, val) {
-			id = ext_by_name(name);
-			if (id > 0 && val && json_object_is_type(val, json_type_int))
-				a->ext[id] = (int8_t)(json_object_get_int(val) > 0);
-		}
-	}
-	return 0;
 }

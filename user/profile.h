@@ -65,10 +65,5 @@ struct isc_finding {
 int profile__check(const struct isc_profile *p, const struct isc_abi *a,
 		   void (*fn)(const struct isc_finding *f, void *ctx), void *ctx);
 const char *profile__severity_name(enum isc_severity s);
-/* Load the ABI of another host from its 'iommuscope probe --json' output. */
-int abi__from_probe_file(struct isc_abi *a, const char *path, char *backend, size_t len);
-int abi__from_probe_buf(struct isc_abi *a, const char *buf, const char *name, char *backend,
-			size_t len);
-const char *abi__ext_name(int id);
 
 #endif /* ISC_PROFILE_H */
