@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iommutop (iommuscope top): VFIO/iommufd traffic per process, counted in
- * the kernel and shown full screen, as plain snapshots (-b) or JSON.
+ * iommutop's session (the command is cmd_top.c): the counting session wired
+ * to top's sink, whose samples are shown full screen (top_tui.c), as plain
+ * snapshots (-b) or JSON; the header's facts about the session.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,49 +12,16 @@
 #include <json-c/json.h>
 #include "catalog.h"
 #include "commands.h"
+#include "enforce.h"
 #include "session.h"
 #include "top.h"
 #include "util.h"
 
-static const char top_usage[] =
-	"usage: iommutop [OPTIONS]\n"
-	"       iommuscope top [OPTIONS]\n"
-	"\n"
-	"VFIO and iommufd traffic per process, counted in the kernel: calls and\n"
-	"errors per second, compatibility mismatches by class, denials, DMA bytes\n"
-	"mapped and unmapped per second, IOMMU faults, binds and invalidations,\n"
-	"average and p99 latency. Full screen; keys: arrows or j/k move, Right/Left\n"
-	"or +/- expand a process into its ioctls and devices, s sort, f filter,\n"
-	"Enter details (latency histogram, recent mismatches), q or Ctrl-C quit.\n"
-	"\n"
-	"  -d, --delay TIME        refresh interval (1, 2s, 500ms; default 1s)\n"
-	"  -b, --batch             plain snapshots on stdout, like top -b\n"
-	"  -n, --iterations N      stop after N snapshots\n"
-	"  -j, --json              one JSON object per snapshot (implies --batch)\n"
-	"  -s, --sort COLUMN       calls (default), errors, mismatches, denials, map,\n"
-	"                          unmap, faults, latency, pid, comm\n"
-	"  -f, --filter TEXT       only processes whose command, pid or ioctls\n"
-	"                          contain TEXT\n"
-	"  -p, --pid PID           only this process (in the kernel)\n"
-	"  -c, --comm COMM         only tasks with this command name (in the kernel)\n"
-	"  -m, --mode MODE         auto (default), full or tracepoint\n"
-	"      --no-iommu          no IOMMU-core hooks (faults, binds, ...)\n"
-	"      --classify PATH=KIND  count PATH as a VFIO fd of KIND (tests)\n"
-	"  -v, --verbose           more messages\n"
-	"  -h, --help              this text\n"
-	"\n"
-	"examples:\n"
-	"  iommutop\n"
-	"  iommutop -b -n 3 -d 2s\n"
-	"  iommuscope top --json -n 1 -d 10s -c qemu-system-x86\n";
-
 struct top_ctx {
 	struct isc_top_run run;		/* first: the sink's ctx for top__iommu */
 	struct isc_top_tui *ui;
-	bool batch, json;
-	int sort;
-	const char *filter;
-	uint64_t iterations, done;
+	struct isc_top_opts o;
+	uint64_t done;
 };
 
 static void print_text(struct top_ctx *t)
@@ -71,16 +39,16 @@ static void print_text(struct top_ctx *t)
 		printf("%s\n", line);
 	}
 	printf("\n");
-	top__columns(t->sort, line, sizeof(line));
+	top__columns(t->o.sort, line, sizeof(line));
 	printf("%s\n", line);
-	top__order(sn, t->sort, order);
+	top__order(sn, t->o.sort, order);
 	for (i = 0; i < sn->nr_procs; i++) {
-		if (!top__matches(sn, order[i], t->filter))
+		if (!top__matches(sn, order[i], t->o.filter))
 			continue;
 		top__line(sn, &sn->procs[order[i]], true, line, sizeof(line));
 		printf("%s\n", line);
 		n = top_snap__proc_rows(sn, order[i], &first);
-		top__order_rows(sn, t->sort, first, n, rows);
+		top__order_rows(sn, t->o.sort, first, n, rows);
 		for (j = 0; j < n; j++) {
 			top__line(sn, &sn->rows[rows[j]], false, line, sizeof(line));
 			printf("%s\n", line);
@@ -162,13 +130,13 @@ static void print_json(struct top_ctx *t)
 		counts_json(tot, sn, &sn->all, true);
 		json_object_object_add(j, "totals", tot);
 	}
-	top__order(sn, t->sort, order);
+	top__order(sn, t->o.sort, order);
 	for (i = 0; i < sn->nr_procs; i++) {
 		const struct isc_top_row *p = &sn->procs[order[i]];
 		struct json_object *po, *rows;
 		char comm[ISC_ESCAPED_LEN(ISC_COMM_LEN)];
 
-		if (!top__matches(sn, order[i], t->filter))
+		if (!top__matches(sn, order[i], t->o.filter))
 			continue;
 		po = json_object_new_object();
 		add_u64(po, "pid", p->key.tgid);
@@ -210,9 +178,9 @@ static void top_started(void *ctx, struct isc_session *s, const struct isc_sessi
 
 	/* the first sample is the zero point: rates need two */
 	top__started(&t->run, s, res->probe);
-	if (t->batch)
+	if (t->o.batch)
 		return;
-	t->ui = top_tui__start(t->sort, t->filter);
+	t->ui = top_tui__start(t->o.sort, t->o.filter);
 	if (!t->ui) {
 		t->run.failed = true;
 		session__stop();
@@ -225,18 +193,18 @@ static void top_tick(void *ctx)
 {
 	struct top_ctx *t = ctx;
 
-	if (!t->run.st.s || (t->iterations && t->done >= t->iterations) || !top__sample(&t->run))
+	if (!t->run.st.s || (t->o.iterations && t->done >= t->o.iterations) || !top__sample(&t->run))
 		return;
 	if (t->ui) {
 		top_tui__draw(t->ui, &t->run.info, &t->run.st);
 		return;
 	}
-	if (t->json)
+	if (t->o.json)
 		print_json(t);
 	else
 		print_text(t);
 	fflush(stdout);
-	if (t->iterations && ++t->done >= t->iterations)
+	if (t->o.iterations && ++t->done >= t->o.iterations)
 		session__stop();
 }
 
@@ -250,83 +218,91 @@ static void top_input(void *ctx)
 		top_tui__draw(t->ui, &t->run.info, &t->run.st);
 }
 
-int cmd_top(int argc, char **argv)
+/* ---- the session and the header; shared with export ---- */
+
+void top__info(struct isc_top_info *info, const struct isc_session *s,
+	       const struct isc_probe *p)
 {
-	static const struct option opts[] = {
-		{ "delay", required_argument, NULL, 'd' },
-		{ "batch", no_argument, NULL, 'b' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "filter", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		ISC_SESSION_LONG,
-		{},
-	};
+	int i, nr_iommu = 0, nr_fentry = 0;
+	const char *entry;
+
+	memset(info, 0, sizeof(*info));
+	snprintf(info->kernel, sizeof(info->kernel), "%s", p->kernel.release);
+	info->mode = loader__mode_name(s->mode);
+	for (i = ISC_HK_IOMMU_FIRST; i < ISC_HK_MAX; i++)
+		nr_iommu += s->iskel && p->hooks[i].used;
+	for (i = ISC_HK_FENTRY_CONTAINER; i <= ISC_HK_FENTRY_IOMMUFD; i++)
+		nr_fentry += p->hooks[i].attached;
+	if (s->mode == ISC_MODE_TRACEPOINT)
+		entry = "sys_enter/exit_ioctl";
+	else if (s->lsm_entry)
+		entry = "lsm/file_ioctl+sys_exit_ioctl";
+	else
+		entry = "fentry/fexit";
+	if (s->mode == ISC_MODE_FULL && !s->lsm_entry)
+		snprintf(info->hooks, sizeof(info->hooks), "%s x%d + %d IOMMU-core", entry,
+			 nr_fentry, nr_iommu);
+	else
+		snprintf(info->hooks, sizeof(info->hooks), "%s + %d IOMMU-core", entry, nr_iommu);
+	enforcer__describe(info->enforce, sizeof(info->enforce));
+}
+
+void top__started(struct isc_top_run *run, struct isc_session *s, const struct isc_probe *p)
+{
+	run->st.s = s;
+	top__info(&run->info, s, p);
+	top__sample(run);
+}
+
+bool top__sample(struct isc_top_run *run)
+{
+	int err = top_snap__sample(&run->st);
+
+	/* enforcement may start, stop or reload while we watch */
+	enforcer__describe(run->info.enforce, sizeof(run->info.enforce));
+	if (!err)
+		return true;
+	isc_err("failed to read the counters: %s", strerror(-err));
+	run->failed = true;
+	session__stop();
+	return false;
+}
+
+void top__iommu(void *ctx, const struct isc_iommu_view *v, const struct isc_verdict *cls)
+{
+	struct isc_top_run *run = ctx;
+
+	(void)cls;
+	top_snap__iommu(&run->st, v);
+}
+
+int top__parse_interval(const char *opt, const char *arg, uint64_t *ns)
+{
+	if (!parse_duration_ns(arg, ns) && *ns >= 100000000ull && *ns <= 3600000000000ull)
+		return 0;
+	isc_err("invalid %s '%s': 100ms to 1h (1, 2s, 500ms)", opt, arg);
+	return -1;
+}
+
+int top__run(const struct isc_top_opts *o, struct isc_session_opts *so)
+{
 	static struct top_ctx t;
 	struct isc_sink sink = {
 		.ctx = &t, .iommu = top__iommu, .tick = top_tick, .started = top_started,
 	};
 	struct isc_session_result res;
-	struct isc_session_opts so;
-	uint64_t delay = 1000000000ull;
-	int c, r, ret;
+	int ret;
 
 	memset(&t, 0, sizeof(t));
-	session__init_opts(&so, "counting");
-	so.counting = true;
-	so.lo.ringbuf_bytes = 1 << 20;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:bn:js:f:h" ISC_SESSION_SHORT, opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (top__parse_interval("--delay", optarg, &delay))
-				return ISC_EXIT_USAGE;
-			continue;
-		case 'b':
-			t.batch = true;
-			continue;
-		case 'n':
-			if (parse_u64(optarg, 1, 1000000000, &t.iterations)) {
-				isc_err("invalid --iterations '%s': a count from 1", optarg);
-				return ISC_EXIT_USAGE;
-			}
-			continue;
-		case 'j':
-			t.json = t.batch = true;
-			continue;
-		case 's':
-			t.sort = top__sort_by_name(optarg);
-			if (t.sort < 0) {
-				isc_err("invalid --sort '%s': calls, errors, mismatches, denials, map, "
-					"unmap, faults, latency, pid or comm", optarg);
-				return ISC_EXIT_USAGE;
-			}
-			continue;
-		case 'f':
-			t.filter = optarg;
-			continue;
-		}
-		r = session__parse_opt(&so, c, optarg);
-		if (r < 0)
-			return ISC_EXIT_USAGE;
-		if (!r)
-			return commands__help_or_usage(c, top_usage);
-	}
-	if (commands__no_args("top", argc, argv))
-		return ISC_EXIT_USAGE;
-	if (!t.batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		isc_err("top: the full-screen view needs a terminal; use --batch or --json");
-		return ISC_EXIT_USAGE;
-	}
-	so.tick_ns = delay;
-	if (!t.batch) {
+	t.o = *o;
+	so->tick_ns = o->delay_ns;
+	if (!o->batch) {
 		sink.input = top_input;
 		sink.input_fd = STDIN_FILENO;
 	}
 	/* an exited process stays on screen (marked) for a few refreshes */
-	top_snap__init(&t.run.st, delay * 5);
-	ret = session__run(&so, &sink, &res);
+	top_snap__init(&t.run.st, o->delay_ns * 5);
+	ret = session__run(so, &sink, &res);
 	if (t.ui)
 		top_tui__stop(t.ui);
 	if (ret == ISC_EXIT_OK && t.run.failed)

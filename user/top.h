@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* iommutop: the table's columns, sorting and lines, shared by the
- * full-screen view (top_tui.c), batch mode and the exporter. */
+/* iommutop: the table's columns, sorting and lines (top_fmt.c), shared by
+ * the full-screen view (top_tui.c), batch mode and the exporter; the
+ * counting session top and the exporter wire to their sinks (top.c). */
 #ifndef ISC_TOP_H
 #define ISC_TOP_H
 
@@ -39,9 +40,6 @@ void top__order(const struct isc_top_snap *sn, int sort, int *order);
 /* Ioctl rows [first, first + n) of one process in display order. */
 void top__order_rows(const struct isc_top_snap *sn, int sort, int first, int n, int *order);
 
-/* The session's hooks and state for the header. */
-void top__info(struct isc_top_info *info, const struct isc_session *s,
-	       const struct isc_probe *p);
 /* Header lines (ISC_TOP_HEADER_LINES of them). */
 #define ISC_TOP_HEADER_LINES 3
 void top__header(const struct isc_top_info *info, const struct isc_top_snap *sn, int line,
@@ -52,6 +50,15 @@ void top__line(const struct isc_top_snap *sn, const struct isc_top_row *r, bool 
 	       size_t len);
 /* "ioctl fd-kind device" of an ioctl row, "0x3bfe" when not in the catalog. */
 void top__row_name(const struct isc_top_row *r, char *buf, size_t len);
+/* Does process p (or one of its ioctls or devices) match the filter
+ * (a substring of the command, pid, ioctl name or device)? */
+bool top__matches(const struct isc_top_snap *sn, int p, const char *filter);
+
+/* ---- the session (top.c) ---- */
+
+/* The session's hooks and state for the header. */
+void top__info(struct isc_top_info *info, const struct isc_session *s,
+	       const struct isc_probe *p);
 
 /* What top and export share around a session: the state (first member
  * of their sink context), the header, and whether reading failed. */
@@ -71,9 +78,18 @@ void top__iommu(void *ctx, const struct isc_iommu_view *v, const struct isc_verd
 /* -d/--interval: 100ms to 1h. 0, or -1 with the error printed. */
 int top__parse_interval(const char *opt, const char *arg, uint64_t *ns);
 
-/* Does process p (or one of its ioctls or devices) match the filter
- * (a substring of the command, pid, ioctl name or device)? */
-bool top__matches(const struct isc_top_snap *sn, int p, const char *filter);
+/* What iommutop's command line chose (cmd_top.c). */
+struct isc_top_opts {
+	bool batch, json;	/* plain snapshots, JSON ones, or (neither) full screen */
+	int sort;		/* enum isc_top_sort */
+	const char *filter;	/* see top__matches, NULL: all */
+	uint64_t iterations;	/* stop after this many snapshots, 0: never */
+	uint64_t delay_ns;	/* refresh interval */
+};
+struct isc_session_opts;
+/* Run iommutop's counting session with so and show it as o says. An exit
+ * code. */
+int top__run(const struct isc_top_opts *o, struct isc_session_opts *so);
 
 /* The full-screen view (top_tui.c). */
 struct isc_top_tui;

@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "catalog.h"
-#include "session.h"
-#include "enforce.h"
 #include "top.h"
 #include "util.h"
 
@@ -106,33 +104,6 @@ void top__order_rows(const struct isc_top_snap *sn, int sort, int first, int n, 
 		order[i] = first + i;
 	sort_indices(sn->rows, order, n, sort == ISC_SORT_PID || sort == ISC_SORT_COMM ?
 				       ISC_SORT_CALLS : sort);
-}
-
-void top__info(struct isc_top_info *info, const struct isc_session *s,
-	       const struct isc_probe *p)
-{
-	int i, nr_iommu = 0, nr_fentry = 0;
-	const char *entry;
-
-	memset(info, 0, sizeof(*info));
-	snprintf(info->kernel, sizeof(info->kernel), "%s", p->kernel.release);
-	info->mode = loader__mode_name(s->mode);
-	for (i = ISC_HK_IOMMU_FIRST; i < ISC_HK_MAX; i++)
-		nr_iommu += s->iskel && p->hooks[i].used;
-	for (i = ISC_HK_FENTRY_CONTAINER; i <= ISC_HK_FENTRY_IOMMUFD; i++)
-		nr_fentry += p->hooks[i].attached;
-	if (s->mode == ISC_MODE_TRACEPOINT)
-		entry = "sys_enter/exit_ioctl";
-	else if (s->lsm_entry)
-		entry = "lsm/file_ioctl+sys_exit_ioctl";
-	else
-		entry = "fentry/fexit";
-	if (s->mode == ISC_MODE_FULL && !s->lsm_entry)
-		snprintf(info->hooks, sizeof(info->hooks), "%s x%d + %d IOMMU-core", entry,
-			 nr_fentry, nr_iommu);
-	else
-		snprintf(info->hooks, sizeof(info->hooks), "%s + %d IOMMU-core", entry, nr_iommu);
-	enforcer__describe(info->enforce, sizeof(info->enforce));
 }
 
 /* 1234, 12.3K, 4.5M, 1.2G: at most 6 characters. */
@@ -304,41 +275,4 @@ bool top__matches(const struct isc_top_snap *sn, int p, const char *filter)
 			return true;
 	}
 	return false;
-}
-
-void top__started(struct isc_top_run *run, struct isc_session *s, const struct isc_probe *p)
-{
-	run->st.s = s;
-	top__info(&run->info, s, p);
-	top__sample(run);
-}
-
-bool top__sample(struct isc_top_run *run)
-{
-	int err = top_snap__sample(&run->st);
-
-	/* enforcement may start, stop or reload while we watch */
-	enforcer__describe(run->info.enforce, sizeof(run->info.enforce));
-	if (!err)
-		return true;
-	isc_err("failed to read the counters: %s", strerror(-err));
-	run->failed = true;
-	session__stop();
-	return false;
-}
-
-void top__iommu(void *ctx, const struct isc_iommu_view *v, const struct isc_verdict *cls)
-{
-	struct isc_top_run *run = ctx;
-
-	(void)cls;
-	top_snap__iommu(&run->st, v);
-}
-
-int top__parse_interval(const char *opt, const char *arg, uint64_t *ns)
-{
-	if (!parse_duration_ns(arg, ns) && *ns >= 100000000ull && *ns <= 3600000000000ull)
-		return 0;
-	isc_err("invalid %s '%s': 100ms to 1h (1, 2s, 500ms)", opt, arg);
-	return -1;
 }
