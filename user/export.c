@@ -26,32 +26,6 @@
 #include "top.h"
 #include "util.h"
 
-static const char export_usage[] =
-	"usage: iommuscope export [--listen ADDR:PORT] [OPTIONS]\n"
-	"\n"
-	"Serve iommutop's counters (calls, errors, mismatches by class, denials,\n"
-	"latency histograms, DMA bytes mapped and unmapped, IOMMU faults, binds,\n"
-	"invalidations; per process, ioctl, fd kind and device) on\n"
-	"http://ADDR:PORT/metrics in the Prometheus text format.\n"
-	"\n"
-	"  -l, --listen ADDR:PORT  where to listen (default " ISC_EXPORT_DEFAULT "; loopback\n"
-	"                          only unless told otherwise, e.g. 0.0.0.0:9477,\n"
-	"                          [::]:9477)\n"
-	"  -i, --interval TIME     how often the kernel's counters are read (default 1s)\n"
-	"      --linger TIME       keep an exited process's series this long (default 5m)\n"
-	"      --web.config.file FILE  TLS, client certificates, basic auth and headers\n"
-	"                          (exporter-toolkit's web config; also --web-config)\n"
-	"      --max-connections N     open connections in all (default 128)\n"
-	"      --max-connections-per-ip N  from one address (default 8)\n"
-	"      --idle-timeout TIME     close a connection idle this long (default 10s)\n"
-	"  -p, --pid PID           only this process (in the kernel)\n"
-	"  -c, --comm COMM         only tasks with this command name (in the kernel)\n"
-	"  -m, --mode MODE         auto (default), full or tracepoint\n"
-	"      --no-iommu          no IOMMU-core hooks (faults, binds, ...)\n"
-	"      --classify PATH=KIND  count PATH as a VFIO fd of KIND (tests)\n"
-	"  -v, --verbose           more messages\n"
-	"  -h, --help              this text\n";
-
 /* ---- the page ---- */
 
 /*
@@ -306,18 +280,15 @@ int export__parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_
 	return -EINVAL;
 }
 
-/* ---- the command ---- */
+/* ---- the server and the session ---- */
 
 struct export_ctx {
 	struct isc_top_run run;		/* first: the sink's ctx for top__iommu */
 	pthread_mutex_t lock;
 	char *page;		/* the last rendering */
 	size_t page_len;
-	const char *listen_at;
+	struct isc_export_opts opt;
 	struct isc_web_config wc;	/* --web.config.file */
-	unsigned int max_conns;		/* in all */
-	unsigned int max_conns_ip;	/* from one address */
-	unsigned int idle_timeout;	/* seconds */
 	int fd;				/* the listening socket */
 	void *daemon;			/* the HTTP server, once loaded */
 };
@@ -360,7 +331,7 @@ static void export_started(void *ctx, struct isc_session *s, const struct isc_se
 		session__stop();
 		return;
 	}
-	x->daemon = http_start(x->fd, x, x->listen_at);
+	x->daemon = http_start(x->fd, x, x->opt.listen_at);
 	x->fd = -1;	/* libmicrohttpd's now: it closes it, also on failure */
 	if (!x->daemon) {
 		x->run.failed = true;
@@ -368,7 +339,7 @@ static void export_started(void *ctx, struct isc_session *s, const struct isc_se
 		return;
 	}
 	fprintf(stderr, "iommuscope: serving %s://%s/metrics\n", x->wc.tls ? "https" : "http",
-		x->listen_at);
+		x->opt.listen_at);
 }
 
 static void export_tick(void *ctx)
@@ -503,10 +474,11 @@ static void *http_start(int fd, struct export_ctx *x, const char *where)
 	int n = 0;
 
 	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
-	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, x->max_conns, NULL };
-	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, x->max_conns_ip,
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, x->opt.max_conns, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, x->opt.max_conns_ip,
 					  NULL };
-	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, x->idle_timeout, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, x->opt.idle_timeout,
+					  NULL };
 	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, 4, NULL };
 	if (x->wc.tls) {
 		if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
@@ -567,105 +539,6 @@ static void http_stop(void *d)
 }
 #endif
 
-struct export_args {
-	const char *listen_at, *web_config;
-	uint64_t interval, linger;
-};
-
-enum {
-	OPT_LINGER = ISC_OPT_FIRST_FREE, OPT_WEB_CONFIG, OPT_MAX_CONNS, OPT_MAX_CONNS_IP,
-	OPT_IDLE_TIMEOUT,
-};
-
-static int export_limit(const char *opt, const char *arg, unsigned int *out)
-{
-	uint64_t v;
-
-	if (parse_u64(arg, 1, 10000, &v)) {
-		isc_err("invalid %s '%s': want a number from 1 to 10000", opt, arg);
-		return -EINVAL;
-	}
-	*out = (unsigned int)v;
-	return 0;
-}
-
-/* export's own options: 1 taken, 0 not one of them, -EINVAL bad. */
-static int export_parse_opt(struct export_ctx *x, struct export_args *a, int c, const char *arg)
-{
-	uint64_t ns;
-
-	switch (c) {
-	case 'l':
-		a->listen_at = arg;
-		return 1;
-	case 'i':
-		return top__parse_interval("--interval", arg, &a->interval) ? -EINVAL : 1;
-	case OPT_LINGER:
-		if (parse_duration_ns(arg, &a->linger)) {
-			isc_err("invalid --linger '%s': want e.g. 30s, 5m, 1h", arg);
-			return -EINVAL;
-		}
-		return 1;
-	case OPT_WEB_CONFIG:
-		a->web_config = arg;
-		return 1;
-	case OPT_MAX_CONNS:
-		return export_limit("--max-connections", arg, &x->max_conns) ? -EINVAL : 1;
-	case OPT_MAX_CONNS_IP:
-		return export_limit("--max-connections-per-ip", arg, &x->max_conns_ip) ? -EINVAL : 1;
-	case OPT_IDLE_TIMEOUT:
-		if (parse_duration_ns(arg, &ns) || ns % 1000000000ull || ns < 1000000000ull ||
-		    ns > 3600000000000ull) {
-			isc_err("invalid --idle-timeout '%s': want whole seconds from 1s to 1h", arg);
-			return -EINVAL;
-		}
-		x->idle_timeout = (unsigned int)(ns / 1000000000ull);
-		return 1;
-	}
-	return 0;
-}
-
-static int export_parse(struct export_ctx *x, struct export_args *a, struct isc_session_opts *so,
-			int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "linger", required_argument, NULL, OPT_LINGER },
-		{ "web.config.file", required_argument, NULL, OPT_WEB_CONFIG },
-		{ "web-config", required_argument, NULL, OPT_WEB_CONFIG },
-		{ "max-connections", required_argument, NULL, OPT_MAX_CONNS },
-		{ "max-connections-per-ip", required_argument, NULL, OPT_MAX_CONNS_IP },
-		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
-		{ "help", no_argument, NULL, 'h' },
-		ISC_SESSION_LONG,
-		{},
-	};
-	int c, r;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "l:i:h" ISC_SESSION_SHORT, opts, NULL)) != -1) {
-		r = export_parse_opt(x, a, c, optarg);
-		if (r < 0)
-			return ISC_EXIT_USAGE;
-		if (r)
-			continue;
-		r = session__parse_opt(so, c, optarg);
-		if (r < 0)
-			return ISC_EXIT_USAGE;
-		if (!r)
-			return commands__help_or_usage(c, export_usage);
-	}
-	if (commands__no_args("export", argc, argv))
-		return ISC_EXIT_USAGE;
-	if (x->max_conns_ip > x->max_conns) {
-		isc_err("invalid --max-connections-per-ip %u: more than --max-connections %u",
-			x->max_conns_ip, x->max_conns);
-		return ISC_EXIT_USAGE;
-	}
-	return -1;
-}
-
 /* A listening socket on spec, or -1 after the error line. */
 static int export_listen(const char *spec)
 {
@@ -689,33 +562,21 @@ static int export_listen(const char *spec)
 	return fd;
 }
 
-int cmd_export(int argc, char **argv)
+int export__run(const struct isc_export_opts *o, struct isc_session_opts *so)
 {
 	static struct export_ctx x;
 	struct isc_sink sink = {
 		.ctx = &x, .iommu = top__iommu, .tick = export_tick, .started = export_started,
 	};
-	struct export_args a = {
-		.listen_at = ISC_EXPORT_DEFAULT, .interval = 1000000000ull, .linger = 300000000000ull,
-	};
 	struct isc_session_result res;
-	struct isc_session_opts so;
 	int ret, fd;
 
 	memset(&x, 0, sizeof(x));
-	x.max_conns = 128;
-	x.max_conns_ip = 8;
-	x.idle_timeout = 10;
-	session__init_opts(&so, "exporting");
-	so.counting = true;
-	so.lo.ringbuf_bytes = 1 << 20;
-	ret = export_parse(&x, &a, &so, argc, argv);
-	if (ret >= 0)
-		return ret;
+	x.opt = *o;
 	/* the whole web config checked before anything listens */
-	if (a.web_config && webconfig__load(a.web_config, &x.wc))
+	if (o->web_config && webconfig__load(o->web_config, &x.wc))
 		return ISC_EXIT_USAGE;
-	fd = export_listen(a.listen_at);
+	fd = export_listen(o->listen_at);
 	if (fd < 0) {
 		webconfig__free(&x.wc);
 		return fd == -2 ? ISC_EXIT_USAGE : ISC_EXIT_FAIL;
@@ -726,10 +587,9 @@ int cmd_export(int argc, char **argv)
 		ret = ISC_EXIT_FAIL;
 		goto out_fd;
 	}
-	x.listen_at = a.listen_at;
-	so.tick_ns = a.interval;
-	top_snap__init(&x.run.st, a.linger);
-	ret = session__run(&so, &sink, &res);
+	so->tick_ns = o->interval;
+	top_snap__init(&x.run.st, o->linger);
+	ret = session__run(so, &sink, &res);
 	if (x.daemon)
 		http_stop(x.daemon);
 	if (ret == ISC_EXIT_OK && x.run.failed)

@@ -4,11 +4,26 @@
 #define ISC_EXPORT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include "top.h"
 
 #define ISC_EXPORT_DEFAULT "127.0.0.1:9477"
+
+/* What export's command line chose (cmd_export.c). */
+struct isc_export_opts {
+	const char *listen_at;		/* ADDR:PORT */
+	const char *web_config;		/* --web.config.file, NULL: none */
+	uint64_t interval, linger;	/* ns */
+	unsigned int max_conns;		/* in all */
+	unsigned int max_conns_ip;	/* from one address */
+	unsigned int idle_timeout;	/* seconds */
+};
+struct isc_session_opts;
+/* Check the web config, listen, run the counting session with so and serve
+ * its samples until it ends. An exit code. */
+int export__run(const struct isc_export_opts *o, struct isc_session_opts *so);
 
 /* The text exposition format (0.0.4) of one sample. */
 void export__render(FILE *f, const struct isc_top_info *info, const struct isc_top_snap *sn);

@@ -193,7 +193,8 @@ static void top_tick(void *ctx)
 {
 	struct top_ctx *t = ctx;
 
-	if (!t->run.st.s || (t->o.iterations && t->done >= t->o.iterations) || !top__sample(&t->run))
+	if (!t->run.st.s || (t->o.iterations && t->done >= t->o.iterations) ||
+	    !top__sample(&t->run))
 		return;
 	if (t->ui) {
 		top_tui__draw(t->ui, &t->run.info, &t->run.st);
