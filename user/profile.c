@@ -302,29 +302,28 @@ int profile__load(struct isc_profile *p, const char *path)
 	return ret;
 }
 
-int profile__load_buf(struct isc_profile *p, const char *buf, size_t len, const char *path)
+/* The JSON text of a profile: no NUL byte, not empty, one value and nothing
+ * after it. NULL after the error line ("file:line:col: what"). */
+static struct json_object *parse_text(const char *buf, size_t len, const char *path)
 {
-	struct json_object *j = NULL, *v, *rec, *calls, *ext;
+	struct json_object *j;
 	struct json_tokener *tok;
-	char why[200];
-	int line, col, i, ret = -1;
+	int line, col;
 	size_t end;
 
-	memset(p, 0, sizeof(*p));
-	memset(p->ext, -1, sizeof(p->ext));
 	if (strlen(buf) != len) {
 		isc_err("%s: not a text file (a NUL byte)", path);
-		goto out;
+		return NULL;
 	}
 	if (!len || strspn(buf, " \t\r\n") == len) {
 		isc_err("%s: empty file", path);
-		goto out;
+		return NULL;
 	}
 	tok = json_tokener_new();
 	if (len > INT_MAX) {
 		isc_err("%s: too large", path);
 		json_tokener_free(tok);
-		goto out;
+		return NULL;
 	}
 	j = json_tokener_parse_ex(tok, buf, (int)len);
 	end = json_tokener_get_parse_end(tok);
@@ -336,16 +335,47 @@ int profile__load_buf(struct isc_profile *p, const char *buf, size_t len, const 
 			jerr == json_tokener_continue ? "the file ends in the middle of the JSON" :
 							json_tokener_error_desc(jerr));
 		json_tokener_free(tok);
-		goto out;
+		json_object_put(j);
+		return NULL;
 	}
 	json_tokener_free(tok);
 	end += strspn(buf + end, " \t\r\n");
 	if (end < len) {
 		position(buf, end, &line, &col);
 		isc_err("%s:%d:%d: unexpected text after the profile", path, line, col);
-		goto out;
+		json_object_put(j);
+		return NULL;
 	}
-#define BAD(...) do { snprintf(why, sizeof(why), __VA_ARGS__); goto bad; } while (0)
+	return j;
+}
+
+/* In load_fields and load_extensions: what is wrong into why, then -1. */
+#define BAD(...) do { snprintf(why, len, __VA_ARGS__); return -1; } while (0)
+
+/* "extensions": each a catalog extension answered 0 or 1. */
+static int load_extensions(struct isc_profile *p, struct json_object *ext, char *why, size_t len)
+{
+	if (!ext || !json_object_is_type(ext, json_type_object))
+		BAD("extensions: expected an object");
+	json_object_object_foreach(ext, k, val) {
+		int id = abi__ext_by_name(k);
+
+		if (id < 0)
+			BAD("extensions.%s: unknown extension", k);
+		if (!val || !json_object_is_type(val, json_type_int) ||
+		    (json_object_get_int(val) != 0 && json_object_get_int(val) != 1))
+			BAD("extensions.%s: expected 0 or 1", k);
+		p->ext[id] = (int8_t)json_object_get_int(val);	/* 0 or 1 */
+	}
+	return 0;
+}
+
+/* The profile's fields from its JSON: 0, or -1 with what is wrong in why. */
+static int load_fields(struct isc_profile *p, struct json_object *j, char *why, size_t len)
+{
+	struct json_object *v, *rec, *calls, *ext;
+	int i;
+
 	if (!json_object_is_type(j, json_type_object))
 		BAD("the profile must be a JSON object");
 	if (!get(j, "iommuscope_profile", json_type_int, &v) ||
@@ -370,27 +400,29 @@ int profile__load_buf(struct isc_profile *p, const char *buf, size_t len, const 
 		if (!find_or_add(p, &c))
 			BAD("out of memory");
 	}
-	if (json_object_object_get_ex(j, "extensions", &ext)) {
-		if (!ext || !json_object_is_type(ext, json_type_object))
-			BAD("extensions: expected an object");
-		json_object_object_foreach(ext, k, val) {
-			int id = abi__ext_by_name(k);
+	if (json_object_object_get_ex(j, "extensions", &ext))
+		return load_extensions(p, ext, why, len);
+	return 0;
+}
 
-			if (id < 0)
-				BAD("extensions.%s: unknown extension", k);
-			if (!val || !json_object_is_type(val, json_type_int) ||
-			    (json_object_get_int(val) != 0 && json_object_get_int(val) != 1))
-				BAD("extensions.%s: expected 0 or 1", k);
-			p->ext[id] = (int8_t)json_object_get_int(val);	/* 0 or 1 */
-		}
-	}
 #undef BAD
-	ret = 0;
-	goto out;
-bad:
-	isc_err("%s: %s", path, why);
-	profile__free(p);
-out:
+
+int profile__load_buf(struct isc_profile *p, const char *buf, size_t len, const char *path)
+{
+	struct json_object *j;
+	char why[200];
+	int ret = 0;
+
+	memset(p, 0, sizeof(*p));
+	memset(p->ext, -1, sizeof(p->ext));
+	j = parse_text(buf, len, path);
+	if (!j)
+		return -1;
+	if (load_fields(p, j, why, sizeof(why))) {
+		isc_err("%s: %s", path, why);
+		profile__free(p);
+		ret = -1;
+	}
 	json_object_put(j);
 	return ret;
 }
