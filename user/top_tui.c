@@ -395,6 +395,79 @@ static void filter_key(struct isc_top_tui *ui, int ch)
 	}
 }
 
+/* A key in the list or the detail view; r is the selected line's row
+ * (NULL if none). false: the user quit. */
+static bool view_key(struct isc_top_tui *ui, const struct isc_top_snap *sn,
+		     const struct isc_top_row *r, int ch)
+{
+	switch (ch) {
+	case 'q':
+	case 'Q':
+		return false;
+	case KEY_UP:
+	case 'k':
+		select_line(ui, sn, ui->sel - 1);
+		break;
+	case KEY_DOWN:
+	case 'j':
+		select_line(ui, sn, ui->sel + 1);
+		break;
+	case KEY_PPAGE:
+		select_line(ui, sn, ui->sel - (LINES - 6));
+		break;
+	case KEY_NPAGE:
+		select_line(ui, sn, ui->sel + (LINES - 6));
+		break;
+	case KEY_HOME:
+		select_line(ui, sn, 0);
+		break;
+	case KEY_END:
+		select_line(ui, sn, ui->nr_lines - 1);
+		break;
+	case KEY_RIGHT:
+	case '+':
+	case ' ':
+		if (r && !ui->detail)
+			set_expanded(ui, r->key.tgid, true);
+		break;
+	case KEY_LEFT:
+	case '-':
+		if (ui->detail) {
+			ui->detail = false;
+		} else if (r) {
+			set_expanded(ui, r->key.tgid, false);
+			ui->sel_proc = true;	/* back to the process line */
+		}
+		break;
+	case 27:
+		ui->detail = false;
+		break;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		if (r) {
+			select_line(ui, sn, ui->sel);
+			ui->detail = !ui->detail;
+		}
+		break;
+	case 's':
+		ui->sort = (ui->sort + 1) % ISC_SORT_MAX;
+		break;
+	case 'S':
+		ui->sort = (ui->sort + ISC_SORT_MAX - 1) % ISC_SORT_MAX;
+		break;
+	case 'f':
+	case '/':
+		ui->editing = true;
+		memcpy(ui->edit, ui->filter, sizeof(ui->edit));
+		break;
+	case KEY_RESIZE:
+	default:
+		break;
+	}
+	return true;
+}
+
 bool top_tui__keys(struct isc_top_tui *ui, const struct isc_top_state *st)
 {
 	const struct isc_top_snap *sn = &st->cur;
@@ -411,71 +484,8 @@ bool top_tui__keys(struct isc_top_tui *ui, const struct isc_top_state *st)
 			build_lines(ui, sn);
 			continue;
 		}
-		switch (ch) {
-		case 'q':
-		case 'Q':
+		if (!view_key(ui, sn, r, ch))
 			return false;
-		case KEY_UP:
-		case 'k':
-			select_line(ui, sn, ui->sel - 1);
-			break;
-		case KEY_DOWN:
-		case 'j':
-			select_line(ui, sn, ui->sel + 1);
-			break;
-		case KEY_PPAGE:
-			select_line(ui, sn, ui->sel - (LINES - 6));
-			break;
-		case KEY_NPAGE:
-			select_line(ui, sn, ui->sel + (LINES - 6));
-			break;
-		case KEY_HOME:
-			select_line(ui, sn, 0);
-			break;
-		case KEY_END:
-			select_line(ui, sn, ui->nr_lines - 1);
-			break;
-		case KEY_RIGHT:
-		case '+':
-		case ' ':
-			if (r && !ui->detail)
-				set_expanded(ui, r->key.tgid, true);
-			break;
-		case KEY_LEFT:
-		case '-':
-			if (ui->detail) {
-				ui->detail = false;
-			} else if (r) {
-				set_expanded(ui, r->key.tgid, false);
-				ui->sel_proc = true;	/* back to the process line */
-			}
-			break;
-		case 27:
-			ui->detail = false;
-			break;
-		case '\n':
-		case '\r':
-		case KEY_ENTER:
-			if (r) {
-				select_line(ui, sn, ui->sel);
-				ui->detail = !ui->detail;
-			}
-			break;
-		case 's':
-			ui->sort = (ui->sort + 1) % ISC_SORT_MAX;
-			break;
-		case 'S':
-			ui->sort = (ui->sort + ISC_SORT_MAX - 1) % ISC_SORT_MAX;
-			break;
-		case 'f':
-		case '/':
-			ui->editing = true;
-			memcpy(ui->edit, ui->filter, sizeof(ui->edit));
-			break;
-		case KEY_RESIZE:
-		default:
-			break;
-		}
 		build_lines(ui, sn);
 		if (ui->nr_lines && ui->sel < ui->nr_lines && ch != KEY_RESIZE)
 			select_line(ui, sn, ui->sel);
