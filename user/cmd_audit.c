@@ -80,9 +80,49 @@ static void audit_tick(void *ctx)
 	auditlog__flush(a->log);
 }
 
-int cmd_audit(int argc, char **argv)
+enum { OPT_MAX_SIZE = ISC_OPT_FIRST_FREE, OPT_ROTATE, OPT_SYSLOG, OPT_FLUSH };
+
+/* One of audit's own options (not a session one): -1 to go on, else the
+ * exit code (a bad value, -h or an unknown option). */
+static int audit_opt(struct isc_auditlog_opts *lo, struct audit_ctx *a, int c, const char *arg)
 {
-	enum { OPT_MAX_SIZE = ISC_OPT_FIRST_FREE, OPT_ROTATE, OPT_SYSLOG, OPT_FLUSH };
+	uint64_t v;
+
+	switch (c) {
+	case 'o':
+		lo->path = arg;
+		break;
+	case 'j':
+		lo->json = true;
+		break;
+	case OPT_MAX_SIZE:
+		if (logfile__parse_max_size(arg, &lo->max_bytes))
+			return ISC_EXIT_USAGE;
+		break;
+	case OPT_ROTATE:
+		if (logfile__parse_rotate(arg, &lo->rotate))
+			return ISC_EXIT_USAGE;
+		break;
+	case OPT_SYSLOG:
+		lo->syslog = true;
+		break;
+	case OPT_FLUSH:
+		if (parse_u64(arg, 1, 86400, &v)) {
+			isc_err("invalid --flush '%s': 1 to 86400 seconds", arg);
+			return ISC_EXIT_USAGE;
+		}
+		a->flush_ns = v * 1000000000ull;
+		break;
+	default:
+		return commands__help_or_usage(c, audit_usage);
+	}
+	return -1;
+}
+
+/* The command line into lo, a and so: -1 to go on, else the exit code. */
+static int audit_parse(struct isc_auditlog_opts *lo, struct audit_ctx *a,
+		       struct isc_session_opts *so, int argc, char **argv)
+{
 	static const struct option opts[] = {
 		{ "log", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
@@ -94,6 +134,44 @@ int cmd_audit(int argc, char **argv)
 		ISC_SESSION_LONG,
 		{},
 	};
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:jh" ISC_SESSION_SHORT, opts, NULL)) != -1) {
+		r = session__parse_opt(so, c, optarg);
+		if (r < 0)
+			return ISC_EXIT_USAGE;
+		if (r)
+			continue;
+		r = audit_opt(lo, a, c, optarg);
+		if (r >= 0)
+			return r;
+	}
+	if (commands__no_args("audit", argc, argv))
+		return ISC_EXIT_USAGE;
+	return -1;
+}
+
+/* After a session that ran: the last repeats, the table per executable and
+ * the totals. ISC_EXIT_FAIL if records stayed unwritten. */
+static int audit_summary(struct audit_ctx *a, const struct isc_session_result *res)
+{
+	auditlog__flush(a->log);
+	auditlog__summary(a->log, stderr);
+	fprintf(stderr, "iommuscope: %llu audit records written, %llu entries forgotten, mode %s, %.1f s%s\n",
+		(unsigned long long)auditlog__written(a->log),
+		(unsigned long long)auditlog__evicted(a->log), res->mode,
+		res->duration_ns / 1e9, auditlog__owed(a->log) ? "; SOME RECORDS UNWRITTEN" : "");
+	if (auditlog__owed(a->log)) {
+		isc_err("%d audit records could not be written (see the warning above)",
+			auditlog__owed(a->log));
+		return ISC_EXIT_FAIL;
+	}
+	return ISC_EXIT_OK;
+}
+
+int cmd_audit(int argc, char **argv)
+{
 	struct isc_auditlog_opts lo = { .max_bytes = ISC_LOGFILE_MAX_BYTES, .rotate = ISC_LOGFILE_ROTATE };
 	struct audit_ctx a = { .flush_ns = 60000000000ull };
 	struct isc_sink sink = {
@@ -102,66 +180,19 @@ int cmd_audit(int argc, char **argv)
 	};
 	struct isc_session_result res;
 	struct isc_session_opts so;
-	int c, r, ret;
-	uint64_t v;
+	int ret;
 
 	session__init_opts(&so, "auditing");
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:jh" ISC_SESSION_SHORT, opts, NULL)) != -1) {
-		r = session__parse_opt(&so, c, optarg);
-		if (r < 0)
-			return ISC_EXIT_USAGE;
-		if (r)
-			continue;
-		switch (c) {
-		case 'o':
-			lo.path = optarg;
-			break;
-		case 'j':
-			lo.json = true;
-			break;
-		case OPT_MAX_SIZE:
-			if (logfile__parse_max_size(optarg, &lo.max_bytes))
-				return ISC_EXIT_USAGE;
-			break;
-		case OPT_ROTATE:
-			if (logfile__parse_rotate(optarg, &lo.rotate))
-				return ISC_EXIT_USAGE;
-			break;
-		case OPT_SYSLOG:
-			lo.syslog = true;
-			break;
-		case OPT_FLUSH:
-			if (parse_u64(optarg, 1, 86400, &v)) {
-				isc_err("invalid --flush '%s': 1 to 86400 seconds", optarg);
-				return ISC_EXIT_USAGE;
-			}
-			a.flush_ns = v * 1000000000ull;
-			break;
-		default:
-			return commands__help_or_usage(c, audit_usage);
-		}
-	}
-	if (commands__no_args("audit", argc, argv))
-		return ISC_EXIT_USAGE;
+	ret = audit_parse(&lo, &a, &so, argc, argv);
+	if (ret >= 0)
+		return ret;
 	a.log = auditlog__open(&lo);
 	if (!a.log)
 		return ISC_EXIT_FAIL;
 	a.last_flush = monotonic_ns();
 	ret = session__run(&so, &sink, &res);
-	if (ret == ISC_EXIT_OK) {
-		auditlog__flush(a.log);
-		auditlog__summary(a.log, stderr);
-		fprintf(stderr, "iommuscope: %llu audit records written, %llu entries forgotten, mode %s, %.1f s%s\n",
-			(unsigned long long)auditlog__written(a.log),
-			(unsigned long long)auditlog__evicted(a.log), res.mode,
-			res.duration_ns / 1e9, auditlog__owed(a.log) ? "; SOME RECORDS UNWRITTEN" : "");
-		if (auditlog__owed(a.log)) {
-			isc_err("%d audit records could not be written (see the warning above)",
-				auditlog__owed(a.log));
-			ret = ISC_EXIT_FAIL;
-		}
-	}
+	if (ret == ISC_EXIT_OK)
+		ret = audit_summary(&a, &res);
 	session__free(&res);
 	auditlog__close(a.log);
 	return ret;
