@@ -71,7 +71,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(abspath .)/%,%,$(2))";
 endif
 
 .PHONY: all clean deps print-ldlibs demo install test test-unit test-cli test-live test-guest check-catalog check-cold asan \
-	valgrind fuzz lint check-headers bench bench-bins
+	valgrind fuzz lint check-funclen check-headers bench bench-bins
 all: $(BIN) $(OUTPUT)/iommutop
 
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
@@ -131,7 +131,7 @@ test-unit: $(UNIT_BINS)
 	$(Q)scripts/run-unit.sh $(UNIT_BINS)
 
 test-cli: all
-	$(Q)ISC_BIN=$(BIN) bats tests/cli.bats tests/profile.bats tests/install.bats
+	$(Q)ISC_BIN=$(BIN) bats tests/cli.bats tests/profile.bats tests/install.bats tests/funclen.bats
 
 test-live: all $(CLIENT)
 	$(Q)ISC_BIN=$(BIN) ISC_CLIENT=$(CLIENT) bats tests/live.bats tests/audit.bats tests/badinput.bats \
@@ -205,7 +205,12 @@ CPPCHECK_FLAGS := -q --enable=warning,performance,portability --std=c11 --inline
 	'-Dbpf_object__for_each_program(p,o)=for(p=0;p;)' \
 	'-Djson_object_object_foreach(o,k,v)=for(char*k=0;k;)for(struct json_object*v=0;v;)' \
 	--suppress=preprocessorErrorDirective:user/catalog.c
-lint: $(SKELS)
+# No function in user/*.c or bpf/*.c longer than 80 lines (signature to
+# closing brace); each offender is printed as file:line.
+check-funclen:
+	$(Q)scripts/check-funclen.sh
+
+lint: $(SKELS) check-funclen
 	$(call msg,TIDY,user/*.c)
 	$(Q)clang-tidy -quiet $(USER_SRCS) -- -std=gnu11 -D_GNU_SOURCE $(INCLUDES) 2>/dev/null | \
 		{ ! grep -E 'error:|warning:'; }
