@@ -70,7 +70,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(abspath .)/%,%,$(2))";
 endif
 
-.PHONY: all clean deps print-ldlibs demo install test test-unit test-cli test-live test-guest check-catalog check-cold asan \
+.PHONY: all clean deps print-ldlibs demo install test test-unit test-cli test-live test-guest check-catalog check-cold check-man asan \
 	valgrind fuzz lint check-funclen check-headers bench bench-bins
 all: $(BIN) $(OUTPUT)/iommutop
 
@@ -145,7 +145,7 @@ check-cold:
 	$(Q)scripts/check-cold.sh
 
 # ---- make bench: prints figures and PASS/FAIL against the targets; never
-# part of 'make test' (README, Performance). BENCH_GUEST=0 skips the guest.
+# part of 'make test' (docs/performance.md). BENCH_GUEST=0 skips the guest.
 BENCH := $(OUTPUT)/bench
 BENCH_BINS := $(BENCH)/bench_loop $(BENCH)/bench_floor $(BENCH)/decode_bench
 
@@ -210,13 +210,25 @@ CPPCHECK_FLAGS := -q --enable=warning,performance,portability --std=c11 --inline
 check-funclen:
 	$(Q)scripts/check-funclen.sh
 
-lint: $(SKELS) check-funclen
+lint: $(SKELS) check-funclen check-man
 	$(call msg,TIDY,user/*.c)
 	$(Q)clang-tidy -quiet $(USER_SRCS) -- -std=gnu11 -D_GNU_SOURCE $(INCLUDES) 2>/dev/null | \
 		{ ! grep -E 'error:|warning:'; }
 	$(call msg,CPPCHECK,user/ tests/client/)
 	$(Q)cppcheck $(CPPCHECK_FLAGS) $(INCLUDES) $(USER_SRCS) tests/client/*.c
 	@echo "lint: clang-tidy and cppcheck clean"
+
+# Every man page rendered by man(1) with its warnings on: any warning text
+# on stderr fails. Part of 'make lint'.
+MAN5 := $(wildcard docs/*.5)
+MAN8 := $(wildcard docs/*.8)
+check-man:
+	$(call msg,MAN,docs/*.5 docs/*.8)
+	$(Q)for p in $(MAN5) $(MAN8); do \
+		w=$$(MANWIDTH=80 man --warnings -l "$$p" 2>&1 >/dev/null); \
+		[ -z "$$w" ] || { echo "$$p:"; echo "$$w"; exit 1; }; \
+	done
+	@echo "check-man: $(words $(MAN5) $(MAN8)) man pages clean"
 
 # libFuzzer targets; FUZZ_SECONDS per target (default 15)
 fuzz:
@@ -230,10 +242,12 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 install: all
-	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR)
 	$(Q)install -m 0750 $(BIN) $(DESTDIR)$(SBINDIR)/iommuscope
 	$(Q)ln -sf iommuscope $(DESTDIR)$(SBINDIR)/iommutop
-	$(Q)install -m 0644 docs/iommuscope.8 docs/iommutop.8 $(DESTDIR)$(MANDIR)/man8/
+	$(Q)install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	$(Q)install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
 	$(Q)for u in iommuscope-audit iommuscope-enforce; do \
 		sed 's|/usr/sbin/iommuscope|$(SBINDIR)/iommuscope|' packaging/$$u.service \
 			> $(DESTDIR)$(UNITDIR)/$$u.service && \

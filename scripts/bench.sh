@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench: what iommuscope costs, measured side by side in one run and
-# printed as ratios with PASS/FAIL against the targets of README.md
-# "Performance". It prints; it never fails a build on a figure (exit 0 unless
+# printed as ratios with PASS/FAIL against the targets of
+# docs/performance.md. It prints; it never fails a build on a figure (exit 0 unless
 # the benchmark itself could not run).
 #
 #  1. host, tracepoint mode: a loop of VFIO_IOMMU_MAP_DMA (real struct) on a

@@ -10,7 +10,7 @@
 #   the 5.10 UAPI test module   built again (tests/guest/uapi/build.sh --check)
 # A kernel not cached yet is fetched instead: that is the cold path itself.
 # Not covered: the network steps (apt-get update and download), which need
-# the mirror; a cold run (README, "CI time") runs them.
+# the mirror; a cold run (docs/testing.md, "CI time per stage") runs them.
 #   ISC_GUEST_KERNELS  as for make test-guest (default: scripts/guest/kernels)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1

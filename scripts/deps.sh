@@ -27,7 +27,7 @@ pkgs=(
 	bats jq util-linux
 	# sanitizers and libFuzzer (clang's runtime), valgrind
 	libclang-rt-14-dev valgrind
-	# man page and service unit checks
+	# man page checks (make check-man: man --warnings) and service unit checks
 	groff-base man-db systemd
 	# the enforce tests' 32-bit client (compat ioctl path)
 	gcc-multilib

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # What the user gets on a machine that lacks something, or when stopped at
-# a bad moment. Each case of the README's "Bad input" table that the host
+# a bad moment. Each case of the "Bad input" table (docs/testing.md) that the host
 # can produce is here (the rest are in cli, profile, live, audit).
 
 setup() {

@@ -47,6 +47,31 @@ usage_error() {
 	done
 }
 
+@test "trace --help names its man page, iommuscope-trace(8)" {
+	run "$BIN" trace --help
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "See iommuscope-trace(8)." ]
+}
+
+@test "every command's --help names a man page that docs/ has" {
+	local docs=$BATS_TEST_DIRNAME/../docs cmd page n
+	for cmd in "" probe trace audit profile "profile record" check enforce policy \
+		"policy learn" top export; do
+		run "$BIN" $cmd --help
+		[ "$status" -eq 0 ] || { echo "$cmd: status $status"; false; }
+		[[ "${lines[-1]}" == "See "*"." ]] || { echo "$cmd: no man page named"; false; }
+		n=0
+		for page in $(grep -oE '[a-z-]+\([58]\)' <<<"${lines[-1]}"); do
+			[ -f "$docs/${page%(*}.${page//[^0-9]/}" ] ||
+				{ echo "$cmd: $page is not in docs/"; false; }
+			n=$((n + 1))
+		done
+		[ "$n" -ge 1 ]
+	done
+	run "$(dirname "$BIN")/iommutop" --help
+	[ "${lines[-1]}" = "See iommutop(8)." ]
+}
+
 @test "trace rejects bad arguments before touching the kernel" {
 	usage_error trace --pid abc
 	[[ "$output" == *"invalid --pid 'abc'"* ]]

@@ -17,6 +17,20 @@ setup() {
 	"$D/usr/sbin/iommuscope" --version
 }
 
+@test "install: every man page of docs/ in its section's directory" {
+	local n=0 p sec
+	for p in "$BATS_TEST_DIRNAME"/../docs/*.[58]; do
+		sec=${p##*.}
+		[ "$(stat -c %a "$D/usr/share/man/man$sec/$(basename "$p")")" = 644 ] ||
+			{ echo "not installed: man$sec/$(basename "$p")"; false; }
+		n=$((n + 1))
+	done
+	[ "$n" -ge 9 ]
+	[ -f "$D/usr/share/man/man5/iommuscope-policy.5" ]
+	[ -f "$D/usr/share/man/man8/iommuscope-trace.8" ]
+	MANPATH="$D/usr/share/man" man -w iommuscope-policy | grep -q 'man5/iommuscope-policy.5'
+}
+
 @test "install: PREFIX reaches the unit's ExecStart" {
 	make -s install DESTDIR="$BATS_TEST_TMPDIR/r2" PREFIX=/opt/isc >/dev/null
 	grep -q '^ExecStart=/opt/isc/sbin/iommuscope audit' \
@@ -28,6 +42,8 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 	man -l "$D/usr/share/man/man8/iommuscope.8" 2>/dev/null | grep -q 'watch VFIO and iommufd ioctls'
+	run make -s check-man
+	[ "$status" -eq 0 ]
 }
 
 @test "the service units pass systemd-analyze verify" {

@@ -23,7 +23,7 @@ static const char audit_usage[] =
 	"table per executable goes to stderr.\n"
 	"\n"
 	"  -o, --log FILE          append to FILE (root-only, 0600) instead of stdout\n"
-	"  -j, --json              JSON Lines (schema in README.md)\n"
+	"  -j, --json              JSON Lines (schema in iommuscope-audit(8))\n"
 	ISC_LOGFILE_HELP
 	"      --syslog            also send each record to syslog (journald)\n"
 	"      --flush SECONDS     write accumulated repeats this often (default 60)\n"

@@ -35,7 +35,7 @@ static const char enforce_usage[] =
 	"SIGHUP (or 'iommuscope policy reload') re-reads the policy file and swaps\n"
 	"it in atomically; a bad file is reported and the old policy stays.\n"
 	"\n"
-	"  -P, --policy FILE       the policy (format in README.md); default: the\n"
+	"  -P, --policy FILE       the policy (iommuscope-policy(5)); default: the\n"
 	"                          built-in catalog policy\n"
 	"  -a, --audit-only        log what would be refused, refuse nothing\n"
 	"      --pin               keep enforcing after this process exits (pinned\n"
@@ -44,7 +44,7 @@ static const char enforce_usage[] =
 	"  -o, --log FILE          append records to FILE (root's, 0600) instead of\n"
 	"                          stdout\n"
 	ISC_LOGFILE_HELP
-	"  -j, --json              JSON Lines (schema in README.md)\n"
+	"  -j, --json              JSON Lines (schema in iommuscope-enforce(8))\n"
 	"  -d, --duration TIME     stop after TIME (10, 10s, 500ms, 2m)\n"
 	"      --classify PATH=KIND\n"
 	"                          police the character device PATH as a VFIO fd of\n"
@@ -713,8 +713,7 @@ int cmd_policy(int argc, char **argv)
 		return ISC_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		fputs(policy_usage, stdout);
-		return ISC_EXIT_OK;
+		return commands__help(policy_usage);
 	}
 	if (!strcmp(argv[1], "check"))
 		return policy_check(argc - 1, argv + 1);

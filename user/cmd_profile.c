@@ -59,10 +59,8 @@ static int cmd_profile_record(int argc, char **argv)
 
 int cmd_profile(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		fputs(record_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? ISC_EXIT_USAGE : ISC_EXIT_OK;
-	}
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		return commands__help_or_usage(argc < 2 ? '?' : 'h', record_usage);
 	if (!strcmp(argv[1], "record"))
 		return cmd_profile_record(argc - 1, argv + 1);
 	isc_err("profile: unknown verb '%s' (record)", argv[1]);

@@ -22,7 +22,7 @@ static const char trace_usage[] =
 	"compatibility class; and the IOMMU core's binds, invalidations, faults and\n"
 	"map/unmap totals.\n"
 	"\n"
-	"  -j, --json              JSON Lines (schema in README.md)\n"
+	"  -j, --json              JSON Lines (schema in iommuscope-trace(8))\n"
 	"  -w, --write FILE        write the records undecoded to FILE (- for stdout),\n"
 	"                          the cheapest way to capture a busy host\n"
 	"  -r, --read FILE         print the records of a -w file (- for stdin), judged\n"

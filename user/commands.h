@@ -19,8 +19,13 @@ int cmd_policy(int argc, char **argv);
 int cmd_policy_learn(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_export(int argc, char **argv);
-/* The end of every option loop: -h prints usage (exit 0), anything else
- * unknown is a usage error (exit 2). */
+/* The man page a command's usage text belongs to, e.g.
+ * "iommuscope-trace(8)"; "iommuscope(8)" for the main usage. */
+const char *commands__man_page(const char *usage);
+/* --help: the usage text on stdout, then "See <its man page>."; exit 0. */
+int commands__help(const char *usage);
+/* The end of every option loop: -h prints the help (exit 0), anything else
+ * unknown prints the usage to stderr, a usage error (exit 2). */
 int commands__help_or_usage(int c, const char *usage);
 /* After the options: leftover arguments are a usage error. 0 if none. */
 int commands__no_args(const char *cmd, int argc, char **argv);

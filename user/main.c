@@ -59,8 +59,7 @@ int main(int argc, char **argv)
 			       libbpf_version_string(), ISC_EVENT_VERSION);
 			return ISC_EXIT_OK;
 		} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-			fputs(main_usage, stdout);
-			return ISC_EXIT_OK;
+			return commands__help(main_usage);
 		} else {
 			isc_err("unknown option '%s'", argv[1]);
 			fputs(main_usage, stderr);

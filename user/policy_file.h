@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Enforce policy files: parse, validate against the catalog, compile into
- * the BPF policy entries for one kernel. The format is in README.md
- * ("Policy files").
+ * the BPF policy entries for one kernel. The format is in
+ * iommuscope-policy(5) (docs/iommuscope-policy.5).
  */
 #ifndef ISC_POLICY_FILE_H
 #define ISC_POLICY_FILE_H

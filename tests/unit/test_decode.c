@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Records from the kernel are validated before use; decoded fields and the
- * JSON shape are what the README documents. */
+ * JSON shape are what iommuscope-trace(8) documents. */
 #include <linux/vfio.h>
 #include "decode.h"
 #include "harness.h"
