@@ -4,6 +4,7 @@
 #include <string.h>
 #include "auditlog.h"
 #include "logfile.h"
+#include "cmd_opts.h"
 #include "commands.h"
 #include "privs.h"
 #include "session.h"
@@ -27,7 +28,7 @@ static const char audit_usage[] =
 	ISC_LOGFILE_HELP
 	"      --syslog            also send each record to syslog (journald)\n"
 	"      --flush SECONDS     write accumulated repeats this often (default 60)\n"
-	ISC_SESSION_HELP
+	ISC_LIVE_HELP
 	"  -h, --help              this text\n"
 	"\n"
 	"examples:\n"
@@ -80,7 +81,9 @@ static void audit_tick(void *ctx)
 	auditlog__flush(a->log);
 }
 
-int cmd_audit(int argc, char **argv)
+/* audit's options into so, lo and a. -1 to go on, or the exit code. */
+static int audit_opts(int argc, char **argv, struct isc_session_opts *so,
+		      struct isc_auditlog_opts *lo, struct audit_ctx *a)
 {
 	enum { OPT_MAX_SIZE = ISC_OPT_FIRST_FREE, OPT_ROTATE, OPT_SYSLOG, OPT_FLUSH };
 	static const struct option opts[] = {
@@ -91,9 +94,55 @@ int cmd_audit(int argc, char **argv)
 		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		{ "flush", required_argument, NULL, OPT_FLUSH },
 		{ "help", no_argument, NULL, 'h' },
-		ISC_SESSION_LONG,
+		ISC_LIVE_LONG,
 		{},
 	};
+	int c, r;
+	uint64_t v;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:jh" ISC_LIVE_SHORT, opts, NULL)) != -1) {
+		r = cmd_opts__parse(so, c, optarg);
+		if (r < 0)
+			return ISC_EXIT_USAGE;
+		if (r)
+			continue;
+		switch (c) {
+		case 'o':
+			lo->path = optarg;
+			break;
+		case 'j':
+			lo->json = true;
+			break;
+		case OPT_MAX_SIZE:
+			if (logfile__parse_max_size(optarg, &lo->max_bytes))
+				return ISC_EXIT_USAGE;
+			break;
+		case OPT_ROTATE:
+			if (logfile__parse_rotate(optarg, &lo->rotate))
+				return ISC_EXIT_USAGE;
+			break;
+		case OPT_SYSLOG:
+			lo->syslog = true;
+			break;
+		case OPT_FLUSH:
+			if (parse_u64(optarg, 1, 86400, &v)) {
+				isc_err("invalid --flush '%s': 1 to 86400 seconds", optarg);
+				return ISC_EXIT_USAGE;
+			}
+			a->flush_ns = v * 1000000000ull;
+			break;
+		default:
+			return commands__help_or_usage(c, audit_usage);
+		}
+	}
+	if (commands__no_args("audit", argc, argv))
+		return ISC_EXIT_USAGE;
+	return -1;
+}
+
+int cmd_audit(int argc, char **argv)
+{
 	struct isc_auditlog_opts lo = { .max_bytes = ISC_LOGFILE_MAX_BYTES, .rotate = ISC_LOGFILE_ROTATE };
 	struct audit_ctx a = { .flush_ns = 60000000000ull };
 	struct isc_sink sink = {
@@ -102,53 +151,17 @@ int cmd_audit(int argc, char **argv)
 	};
 	struct isc_session_result res;
 	struct isc_session_opts so;
-	int c, r, ret;
-	uint64_t v;
+	int ret;
 
 	session__init_opts(&so, "auditing");
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:jh" ISC_SESSION_SHORT, opts, NULL)) != -1) {
-		r = session__parse_opt(&so, c, optarg);
-		if (r < 0)
-			return ISC_EXIT_USAGE;
-		if (r)
-			continue;
-		switch (c) {
-		case 'o':
-			lo.path = optarg;
-			break;
-		case 'j':
-			lo.json = true;
-			break;
-		case OPT_MAX_SIZE:
-			if (logfile__parse_max_size(optarg, &lo.max_bytes))
-				return ISC_EXIT_USAGE;
-			break;
-		case OPT_ROTATE:
-			if (logfile__parse_rotate(optarg, &lo.rotate))
-				return ISC_EXIT_USAGE;
-			break;
-		case OPT_SYSLOG:
-			lo.syslog = true;
-			break;
-		case OPT_FLUSH:
-			if (parse_u64(optarg, 1, 86400, &v)) {
-				isc_err("invalid --flush '%s': 1 to 86400 seconds", optarg);
-				return ISC_EXIT_USAGE;
-			}
-			a.flush_ns = v * 1000000000ull;
-			break;
-		default:
-			return commands__help_or_usage(c, audit_usage);
-		}
-	}
-	if (commands__no_args("audit", argc, argv))
-		return ISC_EXIT_USAGE;
+	ret = audit_opts(argc, argv, &so, &lo, &a);
+	if (ret >= 0)
+		return ret;
 	a.log = auditlog__open(&lo);
 	if (!a.log)
 		return ISC_EXIT_FAIL;
 	a.last_flush = monotonic_ns();
-	ret = session__run(&so, &sink, &res);
+	ret = cmd_opts__run(&so, &sink, &res);
 	if (ret == ISC_EXIT_OK) {
 		auditlog__flush(a.log);
 		auditlog__summary(a.log, stderr);

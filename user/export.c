@@ -19,6 +19,7 @@
 #include <microhttpd.h>
 #endif
 #include "catalog.h"
+#include "cmd_opts.h"
 #include "commands.h"
 #include "privs.h"
 #include "export.h"
@@ -638,19 +639,19 @@ static int export_parse(struct export_ctx *x, struct export_args *a, struct isc_
 		{ "max-connections-per-ip", required_argument, NULL, OPT_MAX_CONNS_IP },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
-		ISC_SESSION_LONG,
+		ISC_LIVE_LONG,
 		{},
 	};
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "l:i:h" ISC_SESSION_SHORT, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:i:h" ISC_LIVE_SHORT, opts, NULL)) != -1) {
 		r = export_parse_opt(x, a, c, optarg);
 		if (r < 0)
 			return ISC_EXIT_USAGE;
 		if (r)
 			continue;
-		r = session__parse_opt(so, c, optarg);
+		r = cmd_opts__parse(so, c, optarg);
 		if (r < 0)
 			return ISC_EXIT_USAGE;
 		if (!r)
@@ -707,7 +708,7 @@ int cmd_export(int argc, char **argv)
 	x.max_conns_ip = 8;
 	x.idle_timeout = 10;
 	session__init_opts(&so, "exporting");
-	so.counting = true;
+	so.lo.counting = true;
 	so.lo.ringbuf_bytes = 1 << 20;
 	ret = export_parse(&x, &a, &so, argc, argv);
 	if (ret >= 0)
@@ -729,7 +730,7 @@ int cmd_export(int argc, char **argv)
 	x.listen_at = a.listen_at;
 	so.tick_ns = a.interval;
 	top_snap__init(&x.run.st, a.linger);
-	ret = session__run(&so, &sink, &res);
+	ret = cmd_opts__run(&so, &sink, &res);
 	if (x.daemon)
 		http_stop(x.daemon);
 	if (ret == ISC_EXIT_OK && x.run.failed)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "catalog.h"
+#include "cmd_opts.h"
 #include "commands.h"
 #include "session.h"
 #include "top.h"
@@ -250,7 +251,9 @@ static void top_input(void *ctx)
 		top_tui__draw(t->ui, &t->run.info, &t->run.st);
 }
 
-int cmd_top(int argc, char **argv)
+/* top's options into so, t and *delay. -1 to go on, or the exit code. */
+static int top_opts(int argc, char **argv, struct isc_session_opts *so, struct top_ctx *t,
+		    uint64_t *delay)
 {
 	static const struct option opts[] = {
 		{ "delay", required_argument, NULL, 'd' },
@@ -260,54 +263,43 @@ int cmd_top(int argc, char **argv)
 		{ "sort", required_argument, NULL, 's' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
-		ISC_SESSION_LONG,
+		ISC_LIVE_LONG,
 		{},
 	};
-	static struct top_ctx t;
-	struct isc_sink sink = {
-		.ctx = &t, .iommu = top__iommu, .tick = top_tick, .started = top_started,
-	};
-	struct isc_session_result res;
-	struct isc_session_opts so;
-	uint64_t delay = 1000000000ull;
-	int c, r, ret;
+	int c, r;
 
-	memset(&t, 0, sizeof(t));
-	session__init_opts(&so, "counting");
-	so.counting = true;
-	so.lo.ringbuf_bytes = 1 << 20;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:bn:js:f:h" ISC_SESSION_SHORT, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:bn:js:f:h" ISC_LIVE_SHORT, opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			if (top__parse_interval("--delay", optarg, &delay))
+			if (top__parse_interval("--delay", optarg, delay))
 				return ISC_EXIT_USAGE;
 			continue;
 		case 'b':
-			t.batch = true;
+			t->batch = true;
 			continue;
 		case 'n':
-			if (parse_u64(optarg, 1, 1000000000, &t.iterations)) {
+			if (parse_u64(optarg, 1, 1000000000, &t->iterations)) {
 				isc_err("invalid --iterations '%s': a count from 1", optarg);
 				return ISC_EXIT_USAGE;
 			}
 			continue;
 		case 'j':
-			t.json = t.batch = true;
+			t->json = t->batch = true;
 			continue;
 		case 's':
-			t.sort = top__sort_by_name(optarg);
-			if (t.sort < 0) {
+			t->sort = top__sort_by_name(optarg);
+			if (t->sort < 0) {
 				isc_err("invalid --sort '%s': calls, errors, mismatches, denials, map, "
 					"unmap, faults, latency, pid or comm", optarg);
 				return ISC_EXIT_USAGE;
 			}
 			continue;
 		case 'f':
-			t.filter = optarg;
+			t->filter = optarg;
 			continue;
 		}
-		r = session__parse_opt(&so, c, optarg);
+		r = cmd_opts__parse(so, c, optarg);
 		if (r < 0)
 			return ISC_EXIT_USAGE;
 		if (!r)
@@ -315,6 +307,27 @@ int cmd_top(int argc, char **argv)
 	}
 	if (commands__no_args("top", argc, argv))
 		return ISC_EXIT_USAGE;
+	return -1;
+}
+
+int cmd_top(int argc, char **argv)
+{
+	static struct top_ctx t;
+	struct isc_sink sink = {
+		.ctx = &t, .iommu = top__iommu, .tick = top_tick, .started = top_started,
+	};
+	struct isc_session_result res;
+	struct isc_session_opts so;
+	uint64_t delay = 1000000000ull;
+	int ret;
+
+	memset(&t, 0, sizeof(t));
+	session__init_opts(&so, "counting");
+	so.lo.counting = true;
+	so.lo.ringbuf_bytes = 1 << 20;
+	ret = top_opts(argc, argv, &so, &t, &delay);
+	if (ret >= 0)
+		return ret;
 	if (!t.batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		isc_err("top: the full-screen view needs a terminal; use --batch or --json");
 		return ISC_EXIT_USAGE;
@@ -326,7 +339,7 @@ int cmd_top(int argc, char **argv)
 	}
 	/* an exited process stays on screen (marked) for a few refreshes */
 	top_snap__init(&t.run.st, delay * 5);
-	ret = session__run(&so, &sink, &res);
+	ret = cmd_opts__run(&so, &sink, &res);
 	if (t.ui)
 		top_tui__stop(t.ui);
 	if (ret == ISC_EXIT_OK && t.run.failed)

@@ -116,18 +116,18 @@ void top__info(struct isc_top_info *info, const struct isc_session *s,
 
 	memset(info, 0, sizeof(*info));
 	snprintf(info->kernel, sizeof(info->kernel), "%s", p->kernel.release);
-	info->mode = loader__mode_name(s->mode);
+	info->mode = loader__mode_name(loader__mode(s));
 	for (i = ISC_HK_IOMMU_FIRST; i < ISC_HK_MAX; i++)
-		nr_iommu += s->iskel && p->hooks[i].used;
+		nr_iommu += loader__has_iommu(s) && p->hooks[i].used;
 	for (i = ISC_HK_FENTRY_CONTAINER; i <= ISC_HK_FENTRY_IOMMUFD; i++)
 		nr_fentry += p->hooks[i].attached;
-	if (s->mode == ISC_MODE_TRACEPOINT)
+	if (loader__mode(s) == ISC_MODE_TRACEPOINT)
 		entry = "sys_enter/exit_ioctl";
-	else if (s->lsm_entry)
+	else if (loader__lsm_entry(s))
 		entry = "lsm/file_ioctl+sys_exit_ioctl";
 	else
 		entry = "fentry/fexit";
-	if (s->mode == ISC_MODE_FULL && !s->lsm_entry)
+	if (loader__mode(s) == ISC_MODE_FULL && !loader__lsm_entry(s))
 		snprintf(info->hooks, sizeof(info->hooks), "%s x%d + %d IOMMU-core", entry,
 			 nr_fentry, nr_iommu);
 	else
