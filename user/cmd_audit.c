@@ -6,6 +6,7 @@
 #include "logfile.h"
 #include "commands.h"
 #include "privs.h"
+#include "cmd_opts.h"
 #include "session.h"
 #include "util.h"
 
@@ -27,7 +28,7 @@ static const char audit_usage[] =
 	ISC_LOGFILE_HELP
 	"      --syslog            also send each record to syslog (journald)\n"
 	"      --flush SECONDS     write accumulated repeats this often (default 60)\n"
-	ISC_SESSION_HELP
+	ISC_LIVE_HELP
 	"  -h, --help              this text\n"
 	"\n"
 	"examples:\n"
@@ -131,14 +132,14 @@ static int audit_parse(struct isc_auditlog_opts *lo, struct audit_ctx *a,
 		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		{ "flush", required_argument, NULL, OPT_FLUSH },
 		{ "help", no_argument, NULL, 'h' },
-		ISC_SESSION_LONG,
+		ISC_LIVE_LONG,
 		{},
 	};
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:jh" ISC_SESSION_SHORT, opts, NULL)) != -1) {
-		r = session__parse_opt(so, c, optarg);
+	while ((c = getopt_long(argc, argv, "o:jh" ISC_LIVE_SHORT, opts, NULL)) != -1) {
+		r = cmd_opts__parse(so, c, optarg);
 		if (r < 0)
 			return ISC_EXIT_USAGE;
 		if (r)
@@ -190,7 +191,7 @@ int cmd_audit(int argc, char **argv)
 	if (!a.log)
 		return ISC_EXIT_FAIL;
 	a.last_flush = monotonic_ns();
-	ret = session__run(&so, &sink, &res);
+	ret = cmd_opts__run(&so, &sink, &res);
 	if (ret == ISC_EXIT_OK)
 		ret = audit_summary(&a, &res);
 	session__free(&res);

@@ -15,7 +15,7 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <bpf/libbpf.h>
+#include "cmd_opts.h"
 #include "commands.h"
 #include "enforce.h"
 #include "logfile.h"
@@ -69,16 +69,6 @@ static const char policy_usage[] =
 	"          FILE, or the file it was started with\n"
 	"  learn   watch for TIME and write a policy allowing exactly what was seen\n";
 
-static volatile sig_atomic_t exiting, reload;
-
-static void on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		reload = 1;
-	else
-		exiting = 1;
-}
-
 /* What a policy is compiled against: the kernel's version (which flags it
  * defines). Struct sizes from BTF are not needed to judge flags, and
  * parsing BTF would make every 'policy reload' slow. */
@@ -117,33 +107,40 @@ static int policy_validate(const char *path, struct isc_policy *p, const struct 
 
 /* ---- enforce ---- */
 
+/* One enforce run: its options, what it loaded, and the sink's state. */
 struct enforce_run {
+	struct isc_session_opts so;	/* -d, --classify, -v: as every live command */
+	const char *policy_path;	/* NULL: the built-in policy */
+	char real[PATH_MAX];		/* policy_path resolved */
+	bool audit_only, pin, stop, json;
+	uint32_t pflags;
+	int entries;			/* of the compiled policy */
+	struct isc_enforcer e;
+	struct isc_enforce_state st;
+	struct isc_kernel *k;
+	struct isc_abi abi;
+	struct isc_policy p;
+	int ifd;			/* inotify on the exe rules' directories */
+	bool exe_pending;		/* an exe rule swap to try again */
+	uint64_t mods;			/* the modules as last seen */
+	bool running;			/* the ready line is out */
 	struct isc_output out;
 	struct isc_logfile log;
 	char policy[PATH_MAX];	/* what rule lines refer to, "" : built in */
-	uint64_t records, invalid;
 	bool unclassified;	/* a refusal for a file no classifier knew */
 };
 
-static int on_deny(void *ctx, void *data, size_t size)
+/* The sink's deny and race: one record to the log. */
+static void enforce_record(void *ctx, const struct isc_deny_view *v)
 {
 	struct enforce_run *r = ctx;
-	struct isc_deny_view v;
-	int err = decode__deny(data, size, &v);
 
-	if (err) {
-		if (!r->invalid++)
-			isc_warn("rejected a record from the kernel: %s", decode__strerr(err));
-		return 0;
-	}
-	r->records++;
-	if (v.ev.reason == ISC_DENY_UNCLASSIFIED)
+	if (v->ev.reason == ISC_DENY_UNCLASSIFIED)
 		r->unclassified = true;
 	r->out.f = logfile__get(&r->log);
 	if (r->out.f)
-		output__deny(&r->out, &v, r->policy[0] ? r->policy : NULL);
+		output__deny(&r->out, v, r->policy[0] ? r->policy : NULL);
 	logfile__done(&r->log, r->out.f && !ferror(r->out.f));
-	return 0;
 }
 
 /* How each kind of file is recognised, on stderr (start-up, refreshes). */
@@ -330,7 +327,8 @@ out:
 		isc_warn("cannot write %s", ISC_STATE_FILE);
 }
 
-int cmd_enforce(int argc, char **argv)
+/* enforce's options into r. -1 to go on, or the exit code. */
+static int enforce_parse(struct enforce_run *r, int argc, char **argv)
 {
 	enum { OPT_PIN = ISC_OPT_FIRST_FREE, OPT_STOP, OPT_MAX_SIZE, OPT_ROTATE };
 	static const struct option opts[] = {
@@ -348,61 +346,41 @@ int cmd_enforce(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *policy_path = NULL;
-	bool audit_only = false, pin = false, stop = false, json = false;
-	char err[ISC_POLICY_ERR_LEN], real[PATH_MAX];
-	static struct enforce_run r;
-	struct isc_enforce_state st = {};
-	struct ring_buffer *rb = NULL;
-	struct sigaction sa = {};
-	struct isc_enforcer e = { .skel = NULL };
-	struct isc_kernel *k = NULL;
-	struct isc_abi abi = {};
-	struct isc_policy p = {};
-	struct isc_session_opts so;	/* -d, --classify, -v: as every live command */
-	bool exe_pending = false;
-	uint64_t start, mods;
-	int c, i, ret = ISC_EXIT_FAIL, entries = 0, ifd = -1;
-	uint32_t pflags;
+	int c;
 
-	session__init_opts(&so, "enforcing");
-	memset(&r, 0, sizeof(r));
-	r.log.what = "deny log";
-	r.log.max_bytes = ISC_LOGFILE_MAX_BYTES;
-	r.log.rotate = ISC_LOGFILE_ROTATE;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "P:ao:jd:vh", opts, NULL)) != -1) {
 		if (c == 'd' || c == 'v' || c == ISC_OPT_CLASSIFY) {
-			if (session__parse_opt(&so, c, optarg) < 0)
+			if (cmd_opts__parse(&r->so, c, optarg) < 0)
 				return ISC_EXIT_USAGE;
 			continue;
 		}
 		switch (c) {
 		case 'P':
-			policy_path = optarg;
+			r->policy_path = optarg;
 			break;
 		case 'a':
-			audit_only = true;
+			r->audit_only = true;
 			break;
 		case OPT_PIN:
-			pin = true;
+			r->pin = true;
 			break;
 		case OPT_STOP:
-			stop = true;
+			r->stop = true;
 			break;
 		case 'o':
-			r.log.path = optarg;
+			r->log.path = optarg;
 			break;
 		case OPT_MAX_SIZE:
-			if (logfile__parse_max_size(optarg, &r.log.max_bytes))
+			if (logfile__parse_max_size(optarg, &r->log.max_bytes))
 				return ISC_EXIT_USAGE;
 			break;
 		case OPT_ROTATE:
-			if (logfile__parse_rotate(optarg, &r.log.rotate))
+			if (logfile__parse_rotate(optarg, &r->log.rotate))
 				return ISC_EXIT_USAGE;
 			break;
 		case 'j':
-			json = true;
+			r->json = true;
 			break;
 		default:
 			return commands__help_or_usage(c, enforce_usage);
@@ -410,189 +388,261 @@ int cmd_enforce(int argc, char **argv)
 	}
 	if (commands__no_args("enforce", argc, argv))
 		return ISC_EXIT_USAGE;
-	if (stop) {
-		if (policy_path || audit_only || pin || r.log.path || json || so.duration_ns) {
-			isc_err("enforce: --stop takes no other options");
-			return ISC_EXIT_USAGE;
+	return -1;
+}
+
+/* What the host must have before anything loads: a good policy, the
+ * privileges, bpffs (for --pin), our pin directory, the log. 0 or -1. */
+static int enforce_prepare(struct enforce_run *r)
+{
+	int err;
+
+	if (r->policy_path) {
+		if (!realpath(r->policy_path, r->real)) {
+			isc_err("%s: %s", r->policy_path, strerror(errno));
+			return -1;
 		}
-		return enforce_stop();
-	}
-	if (policy_path) {
-		if (!realpath(policy_path, real)) {
-			isc_err("%s: %s", policy_path, strerror(errno));
-			return ISC_EXIT_FAIL;
-		}
-		policy_path = real;
+		r->policy_path = r->real;
 	}
 	/* Nothing is loaded until the policy is known to be good. */
-	abi_here(&abi);
-	if (policy_validate(policy_path, &p, &abi, &entries))
-		goto out;
+	abi_here(&r->abi);
+	if (policy_validate(r->policy_path, &r->p, &r->abi, &r->entries))
+		return -1;
 	if (commands__preflight())
-		goto out;
-	i = ensure_mounted("bpf", "/sys/fs/bpf", "mode=0700");
-	if (i < 0 && pin) {
+		return -1;
+	err = ensure_mounted("bpf", "/sys/fs/bpf", "mode=0700");
+	if (err < 0 && r->pin) {
 		isc_err("bpffs is not mounted at /sys/fs/bpf and mounting it failed: %s",
-			strerror(-i));
-		goto out;
+			strerror(-err));
+		return -1;
 	}
 	if (enforcer__pin_dir(false))
-		goto out;
-	if (logfile__open(&r.log))
-		goto out;
-	exiting = reload = 0;
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+		return -1;
+	return logfile__open(&r->log) ? -1 : 0;
+}
 
-	k = calloc(1, sizeof(*k));
-	if (!k) {
+/* The kernel's fd classifiers (and --classify's), and whether enforcement
+ * can run here at all. An exit code, or -1 to go on. */
+static int enforce_kernel(struct enforce_run *r)
+{
+	char err[ISC_POLICY_ERR_LEN];
+	int i;
+
+	r->k = calloc(1, sizeof(*r->k));
+	if (!r->k) {
 		isc_err("out of memory");
-		goto out;
+		return ISC_EXIT_FAIL;
 	}
-	kernel__probe(k);
-	for (i = 0; i < so.nr_classify; i++) {
-		if (kernel__add_classify(k, so.classify[i])) {
-			ret = ISC_EXIT_USAGE;
-			goto out;
-		}
-	}
-	if (!k->devices_read) {
+	kernel__probe(r->k);
+	for (i = 0; i < r->so.nr_classify; i++)
+		if (kernel__add_classify(r->k, r->so.classify[i]))
+			return ISC_EXIT_USAGE;
+	if (!r->k->devices_read) {
 		isc_err("enforce: /proc/devices or /proc/misc is unreadable: VFIO groups, containers and iommufd could not be recognised");
-		goto out;
+		return ISC_EXIT_FAIL;
 	}
-	if (enforcer__unsupported(k, err, sizeof(err))) {
+	if (enforcer__unsupported(r->k, err, sizeof(err))) {
 		isc_err("enforce: %s", err);
-		goto out;
+		return ISC_EXIT_FAIL;
 	}
-	pflags = audit_only ? ISC_PF_AUDIT_ONLY : 0;
-	if (enforcer__state_read(&st) == 0 && st.pid && st.pid != getpid()) {
+	return -1;
+}
+
+/* The policy into the enforcer e (first swap or adoption). 0 or -1. */
+static int enforce_swap_first(struct enforce_run *r)
+{
+	char err[ISC_POLICY_ERR_LEN];
+
+	if (enforcer__swap(&r->e, &r->p, r->policy_path ? r->policy_path : "(built-in)", &r->abi,
+			   r->pflags, err, sizeof(err))) {
+		isc_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Adopt what an earlier run pinned, or load, fill, attach (and pin or
+ * publish) our own. 0 or -1 (printed). */
+static int enforce_load(struct enforce_run *r)
+{
+	struct isc_enforcer *e = &r->e;
+
+	r->pflags = r->audit_only ? ISC_PF_AUDIT_ONLY : 0;
+	if (enforcer__state_read(&r->st) == 0 && r->st.pid && r->st.pid != getpid()) {
 		isc_err("enforce: process %d already enforces (policy %s); stop it first",
-			(int)st.pid, st.policy[0] ? st.policy : "(built-in)");
-		goto out;
+			(int)r->st.pid, r->st.policy[0] ? r->st.policy : "(built-in)");
+		return -1;
 	}
 	if (enforcer__pins_exist()) {
-		if (enforcer__adopt(&e))
-			goto out;
+		if (enforcer__adopt(e))
+			return -1;
 		fprintf(stderr, "iommuscope: adopting pinned enforcement (generation %u)\n",
-			e.generation);
-		if (loader__fill_classifiers(&e.cls, k))
+			e->generation);
+		if (loader__fill_classifiers(&e->cls, r->k))
 			isc_warn("failed to refresh the fd classifiers");
-		if (enforcer__swap(&e, &p, policy_path ? policy_path : "(built-in)", &abi, pflags,
-				   err, sizeof(err))) {
-			isc_err("%s", err);
-			goto out;
-		}
-	} else {
-		/* counters a killed non-pinned run left behind */
-		enforcer__unpin();
-		if (enforcer__start(&e, k, 1 << 20))
-			goto out;
-		if (enforcer__swap(&e, &p, policy_path ? policy_path : "(built-in)", &abi, pflags,
-				   err, sizeof(err))) {
-			isc_err("%s", err);
-			goto out;
-		}
-		if (enforcer__attach(&e))
-			goto out;
-		if (pin && enforcer__pin(&e))
-			goto out;
-		if (!pin && enforcer__publish(&e))
-			isc_warn("cannot pin the denial counters in %s: iommutop will not show them",
-				 ISC_PIN_DIR);
+		return enforce_swap_first(r);
 	}
-	output__init(&r.out, json, r.log.f);
-	snprintf(r.policy, sizeof(r.policy), "%s", policy_path ? policy_path : "");
-	rb = ring_buffer__new(e.events_fd, on_deny, &r, NULL);
-	if (!rb || ring_buffer__add(rb, e.race_fd, on_deny, &r)) {
-		isc_err("failed to create ring buffer reader: %s", strerror(errno));
-		goto out;
-	}
-	st.pid = getpid();
-	snprintf(st.policy, sizeof(st.policy), "%s", policy_path ? policy_path : "");
-	st.generation = e.generation;
-	st.pinned = e.pinned;
-	st.audit_only = audit_only;
-	st.error[0] = 0;
-	if (enforcer__state_write(&st))
+	/* counters a killed non-pinned run left behind */
+	enforcer__unpin();
+	if (enforcer__start(e, r->k, 1 << 20) || enforce_swap_first(r) || enforcer__attach(e))
+		return -1;
+	if (r->pin && enforcer__pin(e))
+		return -1;
+	if (!r->pin && enforcer__publish(e))
+		isc_warn("cannot pin the denial counters in %s: iommutop will not show them",
+			 ISC_PIN_DIR);
+	return 0;
+}
+
+/* The sink's started: the state file, the ready line, the recognised
+ * kinds; then the privileges dropped and the exe rules watched. */
+static void enforce_started(void *ctx, struct isc_session *s, const struct isc_session_result *res)
+{
+	struct enforce_run *r = ctx;
+	struct isc_enforce_state *st = &r->st;
+	const struct isc_enforcer *e = &r->e;
+
+	(void)s;
+	(void)res;
+	st->pid = getpid();
+	snprintf(st->policy, sizeof(st->policy), "%s", r->policy_path ? r->policy_path : "");
+	st->generation = e->generation;
+	st->pinned = e->pinned;
+	st->audit_only = r->audit_only;
+	st->error[0] = 0;
+	if (enforcer__state_write(st))
 		isc_warn("cannot write %s: 'policy reload' will not find this process",
 			 ISC_STATE_FILE);
 	fprintf(stderr,
 		"iommuscope: enforcing %s (%d entries, generation %u)%s%s on VFIO/iommufd ioctls; %s\n",
-		policy_path ? policy_path : "the built-in catalog policy", entries, e.generation,
-		audit_only ? ", audit only" : "",
-		e.compat ? ", 32-bit callers too" : "",
-		e.pinned ? "pinned" : "Ctrl-C to stop");
-	report_kinds(k, "recognising");
+		r->policy_path ? r->policy_path : "the built-in catalog policy", r->entries,
+		e->generation, r->audit_only ? ", audit only" : "",
+		e->compat ? ", 32-bit callers too" : "", e->pinned ? "pinned" : "Ctrl-C to stop");
+	report_kinds(r->k, "recognising");
 	/* loaded, attached, pinned: reloads create policy maps (CAP_BPF) and
 	 * exe rules re-resolve paths anywhere (CAP_DAC_READ_SEARCH) */
 	privs__drop(PRIVS_KEEP(CAP_BPF, CAP_DAC_READ_SEARCH));
-	isc_info("race detection: %s", e.race);
-	ifd = watch_exes(&p);
-	mods = kernel__modules_hash();
+	isc_info("race detection: %s", e->race);
+	r->ifd = watch_exes(&r->p);
+	r->mods = kernel__modules_hash();
+	r->running = true;
+}
 
-	start = monotonic_ns();
-	while (!exiting) {
-		i = ring_buffer__poll(rb, 100);
-		if (i < 0 && i != -EINTR) {
-			isc_err("failed to poll ring buffer: %s", strerror(-i));
-			break;
-		}
-		refresh_classifiers(&e, k, &mods, r.unclassified);
-		r.unclassified = false;
-		if (reload) {
-			reload = 0;
-			enforce_reload(&e, &st, &abi, pflags, &r, &p);
-			if (ifd >= 0)
-				close(ifd);
-			ifd = watch_exes(&p);
-		}
-		if (ifd >= 0)
-			follow_exes(ifd, &e, &p, st.policy[0] ? st.policy : "(built-in)", &abi,
-				    pflags, &exe_pending);
-		if (r.log.f)
-			fflush(r.log.f);
-		if (so.duration_ns && monotonic_ns() - start >= so.duration_ns)
-			break;
+/* The sink's round: classifiers after module changes, a SIGHUP's reload,
+ * the exe rules' files, the log flushed. */
+static void enforce_round(void *ctx, bool hup)
+{
+	struct enforce_run *r = ctx;
+
+	refresh_classifiers(&r->e, r->k, &r->mods, r->unclassified);
+	r->unclassified = false;
+	if (hup) {
+		enforce_reload(&r->e, &r->st, &r->abi, r->pflags, r, &r->p);
+		if (r->ifd >= 0)
+			close(r->ifd);
+		r->ifd = watch_exes(&r->p);
 	}
-	ring_buffer__consume(rb);
-	if (r.log.f)
-		fflush(r.log.f);
+	if (r->ifd >= 0)
+		follow_exes(r->ifd, &r->e, &r->p, r->st.policy[0] ? r->st.policy : "(built-in)",
+			    &r->abi, r->pflags, &r->exe_pending);
+	if (r->log.f)
+		fflush(r->log.f);
+}
+
+/* The counters on stderr, and the state left for the next run. */
+static void enforce_summary(struct enforce_run *r)
+{
+	const struct isc_enforcer *e = &r->e;
+
 	fprintf(stderr,
 		"iommuscope: %llu checked, %llu denied, %llu audited, %llu unreadable, %llu unclassified, %llu races, %llu killed, %llu lost, %llu over the log rate, %llu unwritten\n",
-		(unsigned long long)enforcer__stat(&e, ISC_ES_CHECKED),
-		(unsigned long long)enforcer__stat(&e, ISC_ES_DENIED),
-		(unsigned long long)enforcer__stat(&e, ISC_ES_AUDITED),
-		(unsigned long long)enforcer__stat(&e, ISC_ES_UNREADABLE),
-		(unsigned long long)enforcer__stat(&e, ISC_ES_UNCLASSIFIED),
-		(unsigned long long)enforcer__stat(&e, ISC_ES_RACES),
-		(unsigned long long)enforcer__stat(&e, ISC_ES_KILLS),
-		(unsigned long long)enforcer__stat(&e, ISC_ES_DROPS),
-		(unsigned long long)enforcer__stat(&e, ISC_ES_SUPPRESSED),
-		(unsigned long long)r.log.lost);
-	if (e.pinned) {
-		st.pid = 0;
-		enforcer__state_write(&st);
+		(unsigned long long)enforcer__stat(e, ISC_ES_CHECKED),
+		(unsigned long long)enforcer__stat(e, ISC_ES_DENIED),
+		(unsigned long long)enforcer__stat(e, ISC_ES_AUDITED),
+		(unsigned long long)enforcer__stat(e, ISC_ES_UNREADABLE),
+		(unsigned long long)enforcer__stat(e, ISC_ES_UNCLASSIFIED),
+		(unsigned long long)enforcer__stat(e, ISC_ES_RACES),
+		(unsigned long long)enforcer__stat(e, ISC_ES_KILLS),
+		(unsigned long long)enforcer__stat(e, ISC_ES_DROPS),
+		(unsigned long long)enforcer__stat(e, ISC_ES_SUPPRESSED),
+		(unsigned long long)r->log.lost);
+	if (e->pinned) {
+		r->st.pid = 0;
+		enforcer__state_write(&r->st);
 		fprintf(stderr,
 			"iommuscope: enforcement stays pinned in %s; 'iommuscope enforce --stop' removes it\n",
 			ISC_PIN_DIR);
 	} else {
 		unlink(ISC_STATE_FILE);
 	}
-	ret = ISC_EXIT_OK;
-out:
-	if (e.published && !e.pinned)
+}
+
+/* Load (or adopt), then the session's reading loop with this command's
+ * sink until a signal or -d. An exit code. */
+static int enforce_run(struct enforce_run *r)
+{
+	const struct isc_sink sink = {
+		.ctx = r, .deny = enforce_record, .race = enforce_record,
+		.started = enforce_started, .round = enforce_round,
+	};
+	struct isc_session_result res;
+	int fds[2], ret;
+
+	if (enforce_prepare(r))
+		return ISC_EXIT_FAIL;
+	session__signals(true);
+	ret = enforce_kernel(r);
+	if (ret >= 0)
+		return ret;
+	if (enforce_load(r))
+		return ISC_EXIT_FAIL;
+	output__init(&r->out, r->json, r->log.f);
+	snprintf(r->policy, sizeof(r->policy), "%s", r->policy_path ? r->policy_path : "");
+	fds[0] = r->e.events_fd;
+	fds[1] = r->e.race_fd;
+	session__read(fds, 2, &r->so, &sink, &res);
+	session__free(&res);
+	if (!r->running)
+		return ISC_EXIT_FAIL;	/* no reader: said why */
+	if (r->log.f)
+		fflush(r->log.f);
+	enforce_summary(r);
+	return ISC_EXIT_OK;
+}
+
+int cmd_enforce(int argc, char **argv)
+{
+	static struct enforce_run r;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	session__init_opts(&r.so, "enforcing");
+	r.ifd = -1;
+	r.log.what = "deny log";
+	r.log.max_bytes = ISC_LOGFILE_MAX_BYTES;
+	r.log.rotate = ISC_LOGFILE_ROTATE;
+	ret = enforce_parse(&r, argc, argv);
+	if (ret >= 0)
+		return ret;
+	if (r.stop) {
+		if (r.policy_path || r.audit_only || r.pin || r.log.path || r.json ||
+		    r.so.duration_ns) {
+			isc_err("enforce: --stop takes no other options");
+			return ISC_EXIT_USAGE;
+		}
+		return enforce_stop();
+	}
+	ret = enforce_run(&r);
+	if (r.e.published && !r.e.pinned)
 		enforcer__unpin();
-	ring_buffer__free(rb);
-	if (e.skel || e.adopted)
-		enforcer__stop(&e, false);
+	if (r.e.skel || r.e.adopted)
+		enforcer__stop(&r.e, false);
 	logfile__close(&r.log);
-	if (ifd >= 0)
-		close(ifd);
-	policy__free(&p);
-	abi__free(&abi);
-	free(k);
+	if (r.ifd >= 0)
+		close(r.ifd);
+	policy__free(&r.p);
+	abi__free(&r.abi);
+	free(r.k);
 	return ret;
 }
 
@@ -621,6 +671,40 @@ static int policy_check(int argc, char **argv)
 	return ISC_EXIT_OK;
 }
 
+/* Hand path to the enforcing process st->pid (the state file, SIGHUP)
+ * and wait up to 5 s for its new generation or its refusal. An exit
+ * code. */
+static int reload_signal(struct isc_enforce_state *st, const char *path)
+{
+	uint32_t gen = st->generation;
+	uint64_t deadline;
+
+	snprintf(st->policy, sizeof(st->policy), "%s", path ? path : "");
+	st->error[0] = 0;
+	if (enforcer__state_write(st) || kill(st->pid, SIGHUP)) {
+		isc_err("cannot signal the enforcing process %d: %s", (int)st->pid,
+			strerror(errno));
+		return ISC_EXIT_FAIL;
+	}
+	deadline = monotonic_ns() + 5000000000ull;
+	while (monotonic_ns() < deadline) {
+		usleep(20000);
+		if (enforcer__state_read(st))
+			continue;
+		if (st->generation != gen) {
+			printf("policy %s in force (generation %u)\n", path ? path : "(built-in)",
+			       st->generation);
+			return ISC_EXIT_OK;
+		}
+		if (st->error[0]) {
+			isc_err("process %d refused the policy: %s", (int)st->pid, st->error);
+			return ISC_EXIT_FAIL;
+		}
+	}
+	isc_err("process %d did not answer within 5 s", (int)st->pid);
+	return ISC_EXIT_FAIL;
+}
+
 static int policy_reload(int argc, char **argv)
 {
 	char real[PATH_MAX], err[ISC_POLICY_ERR_LEN];
@@ -628,8 +712,6 @@ static int policy_reload(int argc, char **argv)
 	struct isc_abi abi = {};
 	struct isc_policy p;
 	const char *path = NULL;
-	uint64_t deadline;
-	uint32_t gen;
 	int ret = ISC_EXIT_FAIL;
 
 	if (argc > 2) {
@@ -657,31 +739,7 @@ static int policy_reload(int argc, char **argv)
 	if (policy_validate(path, &p, &abi, NULL))
 		goto out;
 	if (st.pid) {
-		gen = st.generation;
-		snprintf(st.policy, sizeof(st.policy), "%s", path ? path : "");
-		st.error[0] = 0;
-		if (enforcer__state_write(&st) || kill(st.pid, SIGHUP)) {
-			isc_err("cannot signal the enforcing process %d: %s", (int)st.pid,
-				strerror(errno));
-			goto out_free;
-		}
-		deadline = monotonic_ns() + 5000000000ull;
-		while (monotonic_ns() < deadline) {
-			usleep(20000);
-			if (enforcer__state_read(&st))
-				continue;
-			if (st.generation != gen) {
-				printf("policy %s in force (generation %u)\n", path ? path : "(built-in)",
-				       st.generation);
-				ret = ISC_EXIT_OK;
-				goto out_free;
-			}
-			if (st.error[0]) {
-				isc_err("process %d refused the policy: %s", (int)st.pid, st.error);
-				goto out_free;
-			}
-		}
-		isc_err("process %d did not answer within 5 s", (int)st.pid);
+		ret = reload_signal(&st, path);
 		goto out_free;
 	}
 	/* pinned, no loader: swap it in directly */

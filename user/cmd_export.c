@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include "commands.h"
 #include "export.h"
+#include "cmd_opts.h"
 #include "session.h"
 #include "top.h"
 #include "util.h"
@@ -103,19 +104,19 @@ static int export_parse(struct isc_export_opts *a, struct isc_session_opts *so, 
 		{ "max-connections-per-ip", required_argument, NULL, OPT_MAX_CONNS_IP },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
-		ISC_SESSION_LONG,
+		ISC_LIVE_LONG,
 		{},
 	};
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "l:i:h" ISC_SESSION_SHORT, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:i:h" ISC_LIVE_SHORT, opts, NULL)) != -1) {
 		r = export_parse_opt(a, c, optarg);
 		if (r < 0)
 			return ISC_EXIT_USAGE;
 		if (r)
 			continue;
-		r = session__parse_opt(so, c, optarg);
+		r = cmd_opts__parse(so, c, optarg);
 		if (r < 0)
 			return ISC_EXIT_USAGE;
 		if (!r)
@@ -141,7 +142,7 @@ int cmd_export(int argc, char **argv)
 	int ret;
 
 	session__init_opts(&so, "exporting");
-	so.counting = true;
+	so.lo.counting = true;
 	so.lo.ringbuf_bytes = 1 << 20;
 	ret = export_parse(&a, &so, argc, argv);
 	if (ret >= 0)

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "cmd_opts.h"
 #include "commands.h"
 #include "exeid.h"
 #include "policy_file.h"
@@ -45,7 +46,7 @@ static const char learn_usage[] =
 	"      --all               every process on the host\n"
 	"\n"
 	"  -o, --output FILE       where to write the policy (required)\n"
-	ISC_SESSION_HELP
+	ISC_LIVE_HELP
 	"  -h, --help              this text\n";
 
 struct seen {
@@ -388,7 +389,7 @@ static int learn_opts(int argc, char **argv, struct isc_session_opts *so, struct
 		{ "cgroup", required_argument, NULL, OPT_CGROUP },
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "help", no_argument, NULL, 'h' },
-		ISC_SESSION_LONG,
+		ISC_LIVE_LONG,
 		{},
 	};
 	static char cg[PATH_MAX];
@@ -398,8 +399,8 @@ static int learn_opts(int argc, char **argv, struct isc_session_opts *so, struct
 	*out = NULL;
 	scope[0] = '\0';
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h" ISC_SESSION_SHORT, opts, NULL)) != -1) {
-		r = session__parse_opt(so, c, optarg);
+	while ((c = getopt_long(argc, argv, "o:h" ISC_LIVE_SHORT, opts, NULL)) != -1) {
+		r = cmd_opts__parse(so, c, optarg);
 		if (r < 0)
 			return ISC_EXIT_USAGE;
 		if (r && (c == 'p' || c == 'c')) {
@@ -462,7 +463,7 @@ int cmd_policy_learn(int argc, char **argv)
 		isc_err("policy learn: no process %u", so.lo.tgid);
 		return ISC_EXIT_FAIL;
 	}
-	ret = session__run(&so, &sink, &res);
+	ret = cmd_opts__run(&so, &sink, &res);
 	now = so.lo.tgid ? started(so.lo.tgid) : 0;
 	if (ret == ISC_EXIT_OK && now && now != pid_start) {
 		isc_err("process %u exited and its pid was taken by another process while learning: not written",

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "commands.h"
 #include "profile.h"
+#include "cmd_opts.h"
 #include "session.h"
 #include "util.h"
 
@@ -18,7 +19,7 @@ static const char record_usage[] =
 	"'iommuscope check FILE'.\n"
 	"\n"
 	"  -o, --output FILE       where the profile goes (required)\n"
-	ISC_SESSION_HELP
+	ISC_LIVE_HELP
 	"  -h, --help              this text\n";
 
 static void record_ioctl(void *ctx, const struct isc_ioctl_view *v, const struct isc_verdict *cls)
@@ -36,11 +37,11 @@ static int cmd_profile_record(int argc, char **argv)
 	int ret;
 
 	session__init_opts(&so, "recording");
-	ret = session__parse_out_opts(&so, argc, argv, "profile record", record_usage, &out);
+	ret = cmd_opts__parse_out(&so, argc, argv, "profile record", record_usage, &out);
 	if (ret >= 0)
 		return ret;
 	profile__init(&prof, "", "");
-	ret = session__run(&so, &sink, &res);
+	ret = cmd_opts__run(&so, &sink, &res);
 	if (ret == ISC_EXIT_OK) {
 		snprintf(prof.release, sizeof(prof.release), "%s", res.probe->kernel.release);
 		prof.version = abi__parse_release(prof.release);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <getopt.h>
 #include "commands.h"
+#include "cmd_opts.h"
 #include "session.h"
 #include "top.h"
 #include "util.h"
@@ -86,19 +87,19 @@ static int top_parse(struct isc_top_opts *o, struct isc_session_opts *so, int ar
 		{ "sort", required_argument, NULL, 's' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
-		ISC_SESSION_LONG,
+		ISC_LIVE_LONG,
 		{},
 	};
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:bn:js:f:h" ISC_SESSION_SHORT, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:bn:js:f:h" ISC_LIVE_SHORT, opts, NULL)) != -1) {
 		r = top_parse_opt(o, c, optarg);
 		if (r < 0)
 			return ISC_EXIT_USAGE;
 		if (r)
 			continue;
-		r = session__parse_opt(so, c, optarg);
+		r = cmd_opts__parse(so, c, optarg);
 		if (r < 0)
 			return ISC_EXIT_USAGE;
 		if (!r)
@@ -116,7 +117,7 @@ int cmd_top(int argc, char **argv)
 	int ret;
 
 	session__init_opts(&so, "counting");
-	so.counting = true;
+	so.lo.counting = true;
 	so.lo.ringbuf_bytes = 1 << 20;
 	ret = top_parse(&o, &so, argc, argv);
 	if (ret >= 0)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "cmd_opts.h"
 #include "commands.h"
 #include "logfile.h"
 #include "output.h"
@@ -28,7 +29,7 @@ static const char trace_usage[] =
 	"  -r, --read FILE         print the records of a -w file (- for stdin), judged\n"
 	"                          against the kernel they were recorded on; only\n"
 	"                          --json goes with it\n"
-	ISC_SESSION_HELP
+	ISC_LIVE_HELP
 	"  -h, --help              this text\n"
 	"\n"
 	"examples:\n"
@@ -157,7 +158,7 @@ static int trace_write(struct isc_session_opts *so, const char *path)
 	}
 	setvbuf(f, buf, _IOFBF, sizeof(buf));
 	so->raw = f;
-	ret = session__run(so, &sink, &res);
+	ret = cmd_opts__run(so, &sink, &res);
 	if (ret == ISC_EXIT_OK)
 		fprintf(stderr, "iommuscope: %llu records (%.1f KiB) written to %s, %llu dropped, mode %s, %.1f s\n",
 			(unsigned long long)res.records, res.raw_bytes / 1024.0, path,
@@ -182,7 +183,7 @@ int cmd_trace(int argc, char **argv)
 		{ "write", required_argument, NULL, 'w' },
 		{ "read", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
-		ISC_SESSION_LONG,
+		ISC_LIVE_LONG,
 		{},
 	};
 	const char *wpath = NULL, *rpath = NULL;
@@ -201,8 +202,8 @@ int cmd_trace(int argc, char **argv)
 
 	session__init_opts(&so, "tracing");
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jw:r:h" ISC_SESSION_SHORT, opts, NULL)) != -1) {
-		r = session__parse_opt(&so, c, optarg);
+	while ((c = getopt_long(argc, argv, "jw:r:h" ISC_LIVE_SHORT, opts, NULL)) != -1) {
+		r = cmd_opts__parse(&so, c, optarg);
 		if (r < 0)
 			return ISC_EXIT_USAGE;
 		if (r) {
@@ -239,9 +240,9 @@ int cmd_trace(int argc, char **argv)
 	t.opts = &so;
 	output__init(&t.out, json, stdout);
 	if (rpath)
-		ret = session__replay(rpath, &sink, &res);
+		ret = cmd_opts__exit(session__replay(rpath, &sink, &res), &res);
 	else
-		ret = session__run(&so, &sink, &res);
+		ret = cmd_opts__run(&so, &sink, &res);
 	if (ret == ISC_EXIT_OK) {
 		sum.mode = res.mode;
 		sum.events = res.records;

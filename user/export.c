@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "privs.h"
 #include "export.h"
+#include "cmd_opts.h"
 #include "session.h"
 #include "top.h"
 #include "util.h"
@@ -589,7 +590,7 @@ int export__run(const struct isc_export_opts *o, struct isc_session_opts *so)
 	}
 	so->tick_ns = o->interval;
 	top_snap__init(&x.run.st, o->linger);
-	ret = session__run(so, &sink, &res);
+	ret = cmd_opts__run(so, &sink, &res);
 	if (x.daemon)
 		http_stop(x.daemon);
 	if (ret == ISC_EXIT_OK && x.run.failed)

@@ -134,24 +134,46 @@ const char *loader__mode_name(enum isc_mode m)
 	}
 }
 
+/* The objects a session or a probe holds: the ioctl hooks' object (the
+ * tracing one, or the counting one of bpf/top.bpf.c, never both) and the
+ * IOMMU core's. */
 struct isc_objs {
 	struct ioctl_bpf *ioctl;
+	struct top_bpf *top;
 	struct iommu_bpf *iommu;
 };
 
-static struct bpf_object *objs_obj(struct isc_objs *o, enum isc_obj which)
+/* A loaded and attached session: its objects and what was chosen. */
+struct isc_session {
+	struct isc_objs objs;
+	enum isc_mode mode;
+	bool lsm_entry;
+	int stats_fd;
+};
+
+/* The object holding which's hooks (ISC_OBJ_IOCTL: tracing or counting),
+ * NULL if not open. */
+static struct bpf_object *objs_obj(const struct isc_objs *o, enum isc_obj which)
 {
-	if (which == ISC_OBJ_IOCTL)
-		return o->ioctl ? o->ioctl->obj : NULL;
-	return o->iommu ? o->iommu->obj : NULL;
+	if (which == ISC_OBJ_IOMMU)
+		return o->iommu ? o->iommu->obj : NULL;
+	if (o->top)
+		return o->top->obj;
+	return o->ioctl ? o->ioctl->obj : NULL;
 }
 
 static void objs_destroy(struct isc_objs *o)
 {
 	iommu_bpf__destroy(o->iommu);
 	ioctl_bpf__destroy(o->ioctl);
-	o->iommu = NULL;
-	o->ioctl = NULL;
+	top_bpf__destroy(o->top);
+	memset(o, 0, sizeof(*o));
+}
+
+/* A map of obj by name (NULL-safe); its fd, or <0. */
+static int obj_map_fd(struct bpf_object *obj, const char *name)
+{
+	return bpf_map__fd(obj ? bpf_object__find_map_by_name(obj, name) : NULL);
 }
 
 /* Exactly the wanted hooks' programs of one object on; obj may be NULL.
@@ -214,88 +236,195 @@ bool loader__task_slots(void)
 }
 
 /*
+ * A global of obj's .rodata, found by name in the object's BTF: the same
+ * memory as a skeleton's rodata, for whichever object it is (every object
+ * has the variables of common.bpf.h and inflight.bpf.h). NULL unless the
+ * variable is there with this size.
+ */
+static void *rodata_var(struct bpf_object *obj, const char *name, size_t size)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, ".rodata");
+	const struct btf *btf = bpf_object__btf(obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec, *v;
+	size_t len = 0;
+	char *data;
+	int id, i;
+
+	if (!map || !btf)
+		return NULL;
+	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+	data = (char *)bpf_map__initial_value(map, &len);
+	if (id < 0 || !data)
+		return NULL;
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec); i++, vs++) {
+		v = btf__type_by_id(btf, vs->type);
+		if (strcmp(btf__name_by_offset(btf, v->name_off), name))
+			continue;
+		return vs->size == size && vs->offset + size <= len ? data + vs->offset : NULL;
+	}
+	return NULL;
+}
+
+/*
  * Where an object's in-flight slots live (bpf/inflight.bpf.h): the task's
  * storage where tracepoint programs may use it, else the LRU hash. The map
  * not used is made the smallest the kernel creates (task storage does not
- * exist before 5.11: an array stands in).
+ * exist before 5.11: an array stands in). obj may be NULL.
  */
-#define SLOTS_SETUP(skel)							\
-	do {									\
-		(skel)->rodata->use_task_slots = loader__task_slots();		\
-		if ((skel)->rodata->use_task_slots) {				\
-			bpf_map__set_max_entries((skel)->maps.inflight, 1);	\
-		} else {							\
-			bpf_map__set_type((skel)->maps.task_slots, BPF_MAP_TYPE_ARRAY); \
-			bpf_map__set_map_flags((skel)->maps.task_slots, 0);	\
-			bpf_map__set_max_entries((skel)->maps.task_slots, 1);	\
-		}								\
-	} while (0)
+static int slots_setup(struct bpf_object *obj)
+{
+	struct bpf_map *inflight, *slots;
+	bool *use;
+
+	if (!obj)
+		return 0;
+	use = rodata_var(obj, "use_task_slots", sizeof(bool));
+	inflight = bpf_object__find_map_by_name(obj, "inflight");
+	slots = bpf_object__find_map_by_name(obj, "task_slots");
+	if (!use || !inflight || !slots)
+		return -ENOENT;
+	*use = loader__task_slots();
+	if (*use)
+		return bpf_map__set_max_entries(inflight, 1);
+	return bpf_map__set_type(slots, BPF_MAP_TYPE_ARRAY) ?: bpf_map__set_map_flags(slots, 0) ?:
+	       bpf_map__set_max_entries(slots, 1);
+}
+
+/* The load-time filters, the same in every object (common.bpf.h); obj
+ * may be NULL. */
+static int filters_set(struct bpf_object *obj, const struct isc_loader_opts *o)
+{
+	uint32_t *tgid, *self, *dev;
+	uint64_t *ino;
+	bool *comm_set;
+	char *comm;
+
+	if (!obj)
+		return 0;
+	tgid = rodata_var(obj, "targ_tgid", sizeof(*tgid));
+	self = rodata_var(obj, "self_tgid", sizeof(*self));
+	ino = rodata_var(obj, "targ_exe_ino", sizeof(*ino));
+	dev = rodata_var(obj, "targ_exe_dev", sizeof(*dev));
+	comm_set = rodata_var(obj, "targ_comm_set", sizeof(*comm_set));
+	comm = rodata_var(obj, "targ_comm", ISC_COMM_LEN);
+	if (!tgid || !self || !ino || !dev || !comm_set || !comm)
+		return -ENOENT;
+	*tgid = o->tgid;
+	*self = getpid();
+	*ino = o->exe_ino;
+	*dev = o->exe_dev;
+	if (o->comm) {
+		*comm_set = true;
+		strncpy(comm, o->comm, ISC_COMM_LEN - 1);
+	}
+	return 0;
+}
+
+/* Ring buffer sizes: the counting object writes no records (the smallest
+ * buffer), the others ringbuf_bytes (0: as built). */
+static void objs_size_rings(struct isc_objs *o, uint32_t ringbuf_bytes)
+{
+	if (o->top)
+		bpf_map__set_max_entries(o->top->maps.events, 4096);
+	else if (ringbuf_bytes && o->ioctl)
+		bpf_map__set_max_entries(o->ioctl->maps.events, ringbuf_bytes);
+	if (ringbuf_bytes && o->iommu)
+		bpf_map__set_max_entries(o->iommu->maps.events, ringbuf_bytes);
+}
+
+/* How objs_open opens: a probe of one hook, a tracing or a counting
+ * session. */
+enum isc_open { ISC_OPEN_PROBE, ISC_OPEN_TRACE, ISC_OPEN_COUNT };
 
 /*
  * Open the objects the wanted hooks live in, with exactly those programs
- * enabled. A session (shared) always has the ioctl object, whose maps the
- * iommu object reuses; a probe of one hook opens only that hook's object.
+ * enabled, the in-flight slots placed and the ring buffers sized. A
+ * session always has the ioctl hooks' object (the counting one for
+ * ISC_OPEN_COUNT), whose maps the iommu object reuses; a probe of one hook
+ * opens only that hook's object. *failed: the object that did not open.
  */
-static int objs_open(struct isc_objs *o, const bool *want, uint32_t ringbuf_bytes, bool shared)
+static int objs_open(struct isc_objs *o, const bool *want, uint32_t ringbuf_bytes,
+		     enum isc_open how, enum isc_obj *failed)
 {
-	bool need[2] = { shared, false };
-	int i, k;
+	bool need[2] = { how != ISC_OPEN_PROBE, false };
+	int i, k, err;
 
 	memset(o, 0, sizeof(*o));
 	for (i = 0; i < ISC_HK_MAX; i++)
 		if (want[i])
 			need[hooks[i].obj] = true;
-	if (need[ISC_OBJ_IOCTL] && !(o->ioctl = ioctl_bpf__open()))
+	*failed = ISC_OBJ_IOCTL;
+	if (need[ISC_OBJ_IOCTL] && how == ISC_OPEN_COUNT && !(o->top = top_bpf__open()))
 		goto fail;
+	if (need[ISC_OBJ_IOCTL] && how != ISC_OPEN_COUNT && !(o->ioctl = ioctl_bpf__open()))
+		goto fail;
+	*failed = ISC_OBJ_IOMMU;
 	if (need[ISC_OBJ_IOMMU] && !(o->iommu = iommu_bpf__open()))
 		goto fail;
-	for (k = 0; k < 2; k++)
+	for (k = 0; k < 2; k++) {
 		enable_progs(objs_obj(o, k), k, want);
-	if (o->ioctl)
-		SLOTS_SETUP(o->ioctl);
-	if (o->iommu)
-		SLOTS_SETUP(o->iommu);
-	if (ringbuf_bytes && o->ioctl)
-		bpf_map__set_max_entries(o->ioctl->maps.events, ringbuf_bytes);
-	if (ringbuf_bytes && o->iommu)
-		bpf_map__set_max_entries(o->iommu->maps.events, ringbuf_bytes);
+		err = slots_setup(objs_obj(o, k));
+		if (err) {
+			*failed = k;
+			objs_destroy(o);
+			return err;
+		}
+	}
+	objs_size_rings(o, ringbuf_bytes);
 	return 0;
 fail:
-	i = -errno;
+	err = -errno;
 	objs_destroy(o);
-	return i;
+	return err;
 }
 
-static int reuse(struct bpf_map *dst, struct bpf_map *src)
+static int reuse_map(struct bpf_object *dst, struct bpf_object *src, const char *name)
 {
-	return bpf_map__reuse_fd(dst, bpf_map__fd(src));
+	struct bpf_map *map = bpf_object__find_map_by_name(dst, name);
+
+	return map ? bpf_map__reuse_fd(map, obj_map_fd(src, name)) : -ENOENT;
 }
 
 /* The maps the iommu object shares with the ioctl or top object (common.bpf.h,
- * inflight.bpf.h): one set of counters, slots and classifiers. */
-#define REUSE_SHARED(dst, src)							\
-	(reuse((dst)->maps.stats, (src)->maps.stats) ?:			\
-	 reuse((dst)->maps.inflight, (src)->maps.inflight) ?:			\
-	 reuse((dst)->maps.task_slots, (src)->maps.task_slots) ?:		\
-	 reuse((dst)->maps.inflight_nr, (src)->maps.inflight_nr) ?:		\
-	 reuse((dst)->maps.fops_kinds, (src)->maps.fops_kinds) ?:		\
-	 reuse((dst)->maps.rdev_kinds, (src)->maps.rdev_kinds) ?:		\
-	 reuse((dst)->maps.anon_kinds, (src)->maps.anon_kinds))
-
-static int objs_load(struct isc_objs *o)
+ * inflight.bpf.h): one set of counters, slots and classifiers; with the
+ * tracing object, its ring buffer too. */
+static int reuse_shared(struct bpf_object *dst, struct bpf_object *src, bool events)
 {
+	static const char *const names[] = {
+		"stats", "inflight", "task_slots", "inflight_nr",
+		"fops_kinds", "rdev_kinds", "anon_kinds",
+	};
+	size_t i;
 	int err;
 
-	if (o->ioctl) {
-		err = ioctl_bpf__load(o->ioctl);
+	if (events) {
+		err = reuse_map(dst, src, "events");
 		if (err)
 			return err;
 	}
-	if (!o->iommu)
-		return 0;
-	if (o->ioctl) {
-		err = reuse(o->iommu->maps.events, o->ioctl->maps.events) ?:
-		      REUSE_SHARED(o->iommu, o->ioctl);
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		err = reuse_map(dst, src, names[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int objs_load(struct isc_objs *o)
+{
+	int err = 0;
+
+	if (o->top)
+		err = top_bpf__load(o->top);
+	else if (o->ioctl)
+		err = ioctl_bpf__load(o->ioctl);
+	if (err || !o->iommu)
+		return err;
+	if (o->top || o->ioctl) {
+		err = reuse_shared(o->iommu->obj, objs_obj(o, ISC_OBJ_IOCTL), !o->top);
 		if (err)
 			return err;
 	}
@@ -306,7 +435,9 @@ static int objs_attach(struct isc_objs *o)
 {
 	int err = 0;
 
-	if (o->ioctl)
+	if (o->top)
+		err = top_bpf__attach(o->top);
+	else if (o->ioctl)
 		err = ioctl_bpf__attach(o->ioctl);
 	if (!err && o->iommu)
 		err = iommu_bpf__attach(o->iommu);
@@ -329,6 +460,7 @@ static void probe_one(struct isc_probe *p, const struct isc_btfs *btfs, int id)
 	struct isc_hook_result *r = &p->hooks[id];
 	bool want[ISC_HK_MAX] = {};
 	const char *where = NULL;
+	enum isc_obj failed;
 	struct isc_objs o;
 	char path[128];
 	int err, type_id;
@@ -363,7 +495,7 @@ static void probe_one(struct isc_probe *p, const struct isc_btfs *btfs, int id)
 	}
 	r->present = true;
 	want[id] = true;
-	err = objs_open(&o, want, 4096, false);
+	err = objs_open(&o, want, 4096, ISC_OPEN_PROBE, &failed);
 	if (err) {
 		explain(r, err, "open");
 		return;
@@ -552,24 +684,20 @@ int loader__fill_classifiers(const struct isc_cls_fds *m, const struct isc_kerne
 
 int loader__sync_classifiers(struct isc_session *s, const struct isc_kernel *k)
 {
-	struct isc_cls_fds m;
+	struct bpf_object *obj = objs_obj(&s->objs, ISC_OBJ_IOCTL);
+	struct isc_cls_fds m = {
+		.fops = obj_map_fd(obj, "fops_kinds"),
+		.rdev = obj_map_fd(obj, "rdev_kinds"),
+		.anon = obj_map_fd(obj, "anon_kinds"),
+	};
 
-	if (s->skel) {
-		m.fops = bpf_map__fd(s->skel->maps.fops_kinds);
-		m.rdev = bpf_map__fd(s->skel->maps.rdev_kinds);
-		m.anon = bpf_map__fd(s->skel->maps.anon_kinds);
-	} else {
-		m.fops = bpf_map__fd(s->top->maps.fops_kinds);
-		m.rdev = bpf_map__fd(s->top->maps.rdev_kinds);
-		m.anon = bpf_map__fd(s->top->maps.anon_kinds);
-	}
 	return loader__fill_classifiers(&m, k);
 }
 
 /* What the BPF exit reads back: argsz of replies, capability chains. */
 static int load_caps_rules(struct isc_session *s)
 {
-	int fd = bpf_map__fd(s->skel->maps.caps_rules);
+	int fd = bpf_map__fd(s->objs.ioctl->maps.caps_rules);
 	const struct isc_ioctl_desc *ds;
 	size_t nr, i;
 	int kind;
@@ -637,62 +765,109 @@ static int choose_hooks(struct isc_session *s, const struct isc_probe *p,
 	return 0;
 }
 
-/* The load-time filters, the same in every object (common.bpf.h). */
-#define SET_FILTERS(rodata, o)							\
-	do {									\
-		(rodata)->targ_tgid = (o)->tgid;				\
-		(rodata)->self_tgid = getpid();					\
-		(rodata)->targ_exe_ino = (o)->exe_ino;				\
-		(rodata)->targ_exe_dev = (o)->exe_dev;				\
-		if ((o)->comm) {						\
-			(rodata)->targ_comm_set = true;				\
-			strncpy((char *)(rodata)->targ_comm, (o)->comm, ISC_COMM_LEN - 1); \
-		}								\
-	} while (0)
+/* Open the session's objects for the chosen hooks and set what is fixed
+ * at load time: the tracepoint entry and the filters. */
+static int session_open(struct isc_session *s, const struct isc_probe *p,
+			const struct isc_loader_opts *o, const bool *want)
+{
+	enum isc_obj failed;
+	int err, k;
 
-int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_loader_opts *o)
+	err = objs_open(&s->objs, want, o->ringbuf_bytes,
+			o->counting ? ISC_OPEN_COUNT : ISC_OPEN_TRACE, &failed);
+	for (k = 0; !err && k < 2; k++) {
+		failed = k;
+		err = filters_set(objs_obj(&s->objs, k), o);
+	}
+	if (!err) {
+		tp_entry_pick(objs_obj(&s->objs, ISC_OBJ_IOCTL), p->tp_typed, s->lsm_entry);
+		return 0;
+	}
+	if (!o->counting)
+		isc_err("failed to open BPF objects: %s", strerror(-err));
+	else if (failed == ISC_OBJ_IOCTL)
+		isc_err("failed to open the counting BPF object: %s", strerror(-err));
+	else
+		isc_err("failed to open the IOMMU BPF object: %s", strerror(-err));
+	return err;
+}
+
+/* The classifier maps, then what the BPF side looks up per call: the
+ * capability rules (tracing) or the catalog and features (counting). */
+static int session_fill(struct isc_session *s, const struct isc_probe *p,
+			const struct isc_loader_opts *o)
+{
+	int err = loader__sync_classifiers(s, &p->kernel);
+
+	if (!err && s->objs.ioctl)
+		err = load_caps_rules(s);
+	if (!err && s->objs.top) {
+		err = catalog_map__fill(bpf_map__fd(s->objs.top->maps.catalog), o->abi);
+		if (err >= 0)
+			err = catalog_map__fill_features(bpf_map__fd(s->objs.top->maps.features),
+							 o->abi);
+	}
+	if (err)
+		isc_err("failed to fill the classifier and catalog maps: %s", strerror(-err));
+	return err;
+}
+
+int loader__start(struct isc_session **sp, struct isc_probe *p, const struct isc_loader_opts *o)
 {
 	bool want[ISC_HK_MAX] = {};
-	struct isc_objs objs;
+	struct isc_session *s;
 	int err;
 
-	memset(s, 0, sizeof(*s));
-	err = choose_hooks(s, p, o, want);
-	if (err)
-		return err;
-	err = objs_open(&objs, want, o->ringbuf_bytes, true);
-	if (err) {
-		isc_err("failed to open BPF objects: %s", strerror(-err));
-		return err;
+	*sp = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		isc_err("out of memory");
+		return -ENOMEM;
 	}
-	s->skel = objs.ioctl;
-	s->iskel = objs.iommu;
-	tp_entry_pick(s->skel->obj, p->tp_typed, s->lsm_entry);
-	SET_FILTERS(s->skel->rodata, o);
-	if (s->iskel)
-		SET_FILTERS(s->iskel->rodata, o);
-	err = objs_load(&objs);
+	err = choose_hooks(s, p, o, want) ?: session_open(s, p, o, want);
+	if (err)
+		goto fail;
+	err = objs_load(&s->objs);
 	if (err) {
 		isc_err("failed to load BPF programs: %s", strerror(-err));
 		goto fail;
 	}
-	err = loader__sync_classifiers(s, &p->kernel) ?: load_caps_rules(s);
-	if (err) {
-		isc_err("failed to fill the classifier and catalog maps: %s", strerror(-err));
+	err = session_fill(s, p, o);
+	if (err)
 		goto fail;
-	}
-	err = objs_attach(&objs);
+	err = objs_attach(&s->objs);
 	if (err) {
 		isc_err("failed to attach BPF programs: %s", strerror(-err));
 		goto fail;
 	}
-	s->stats_fd = bpf_map__fd(s->skel->maps.stats);
+	s->stats_fd = obj_map_fd(objs_obj(&s->objs, ISC_OBJ_IOCTL), "stats");
+	*sp = s;
 	return 0;
 fail:
-	objs_destroy(&objs);
-	s->skel = NULL;
-	s->iskel = NULL;
+	loader__stop(s);
 	return err;
+}
+
+enum isc_mode loader__mode(const struct isc_session *s)
+{
+	return s->mode;
+}
+
+bool loader__lsm_entry(const struct isc_session *s)
+{
+	return s->lsm_entry;
+}
+
+bool loader__has_iommu(const struct isc_session *s)
+{
+	return s->objs.iommu;
+}
+
+int loader__events_fd(const struct isc_session *s)
+{
+	if (s->objs.ioctl)
+		return bpf_map__fd(s->objs.ioctl->maps.events);
+	return s->objs.iommu ? bpf_map__fd(s->objs.iommu->maps.events) : -1;
 }
 
 /*
@@ -768,9 +943,9 @@ int loader__map_stats(struct isc_session *s,
 {
 	struct percpu_cb cb = { (void *)fn, ctx };
 
-	if (!s->iskel)
+	if (!s->objs.iommu)
 		return 0;
-	return percpu_foreach(bpf_map__fd(s->iskel->maps.map_stats), sizeof(struct isc_map_key),
+	return percpu_foreach(bpf_map__fd(s->objs.iommu->maps.map_stats), sizeof(struct isc_map_key),
 			      sizeof(struct isc_map_stats), map_stats_one, &cb);
 }
 
@@ -789,16 +964,16 @@ int loader__top_stats(struct isc_session *s,
 {
 	struct percpu_cb cb = { (void *)fn, ctx };
 
-	if (!s->top)
+	if (!s->objs.top)
 		return -EINVAL;
-	return percpu_foreach(bpf_map__fd(s->top->maps.top_stats), sizeof(struct isc_top_key),
+	return percpu_foreach(bpf_map__fd(s->objs.top->maps.top_stats), sizeof(struct isc_top_key),
 			      sizeof(struct isc_top_val), top_stats_one, &cb);
 }
 
 void loader__top_forget(struct isc_session *s, uint32_t tgid)
 {
-	int fd[2] = { s->top ? bpf_map__fd(s->top->maps.top_stats) : -1,
-		      s->iskel ? bpf_map__fd(s->iskel->maps.map_stats) : -1 };
+	int fd[2] = { s->objs.top ? bpf_map__fd(s->objs.top->maps.top_stats) : -1,
+		      s->objs.iommu ? bpf_map__fd(s->objs.iommu->maps.map_stats) : -1 };
 	char key[64], next[64], *prev = NULL;
 	int i;
 
@@ -815,77 +990,6 @@ void loader__top_forget(struct isc_session *s, uint32_t tgid)
 			prev = key;
 		}
 	}
-}
-
-int loader__start_top(struct isc_session *s, struct isc_probe *p, const struct isc_abi *abi,
-		      const struct isc_loader_opts *o)
-{
-	bool want[ISC_HK_MAX] = {};
-	struct iommu_bpf *im = NULL;
-	struct top_bpf *t;
-	int i, err;
-
-	memset(s, 0, sizeof(*s));
-	err = choose_hooks(s, p, o, want);
-	if (err)
-		return err;
-	t = s->top = top_bpf__open();
-	if (!t) {
-		err = -errno;
-		isc_err("failed to open the counting BPF object: %s", strerror(-err));
-		return err;
-	}
-	enable_progs(t->obj, ISC_OBJ_IOCTL, want);
-	tp_entry_pick(t->obj, p->tp_typed, s->lsm_entry);
-	bpf_map__set_max_entries(t->maps.events, 4096);	/* no records from here */
-	SET_FILTERS(t->rodata, o);
-	SLOTS_SETUP(t);
-	for (i = ISC_HK_IOMMU_FIRST; i < ISC_HK_MAX && !want[i]; i++)
-		;
-	if (i < ISC_HK_MAX) {
-		im = s->iskel = iommu_bpf__open();
-		if (!im) {
-			err = -errno;
-			isc_err("failed to open the IOMMU BPF object: %s", strerror(-err));
-			goto fail;
-		}
-		enable_progs(im->obj, ISC_OBJ_IOMMU, want);
-		if (o->ringbuf_bytes)
-			bpf_map__set_max_entries(im->maps.events, o->ringbuf_bytes);
-		SET_FILTERS(im->rodata, o);
-		SLOTS_SETUP(im);
-	}
-	err = top_bpf__load(t);
-	if (!err && im)
-		err = REUSE_SHARED(im, t) ?: iommu_bpf__load(im);
-	if (err) {
-		isc_err("failed to load BPF programs: %s", strerror(-err));
-		goto fail;
-	}
-	err = loader__sync_classifiers(s, &p->kernel);
-	if (!err) {
-		err = catalog_map__fill(bpf_map__fd(t->maps.catalog), abi);
-		err = err < 0 ? err : catalog_map__fill_features(bpf_map__fd(t->maps.features), abi);
-	}
-	if (err) {
-		isc_err("failed to fill the classifier and catalog maps: %s", strerror(-err));
-		goto fail;
-	}
-	err = top_bpf__attach(t);
-	if (!err && im)
-		err = iommu_bpf__attach(im);
-	if (err) {
-		isc_err("failed to attach BPF programs: %s", strerror(-err));
-		goto fail;
-	}
-	s->stats_fd = bpf_map__fd(t->maps.stats);
-	return 0;
-fail:
-	iommu_bpf__destroy(im);
-	top_bpf__destroy(t);
-	s->iskel = NULL;
-	s->top = NULL;
-	return err;
 }
 
 uint64_t loader__stat(struct isc_session *s, int idx)
@@ -910,11 +1014,8 @@ uint64_t loader__stat(struct isc_session *s, int idx)
 
 void loader__stop(struct isc_session *s)
 {
-	struct isc_objs o = { s->skel, s->iskel };
-
-	objs_destroy(&o);
-	top_bpf__destroy(s->top);
-	s->skel = NULL;
-	s->iskel = NULL;
-	s->top = NULL;
+	if (!s)
+		return;
+	objs_destroy(&s->objs);
+	free(s);
 }

@@ -75,20 +75,14 @@ struct isc_loader_opts {
 	uint64_t exe_ino;	/* only callers running this executable (the */
 	uint32_t exe_dev;	/* kernel's view, user/exeid.c), 0: any */
 	uint32_t ringbuf_bytes;
+	bool counting;		/* count in the kernel (bpf/top.bpf.c): no
+				 * ioctl records, only IOMMU-core ones */
+	const struct isc_abi *abi;	/* counting: the catalog maps' kernel */
 };
 
-struct ioctl_bpf;
-struct iommu_bpf;
-struct top_bpf;
 struct isc_abi;
-struct isc_session {
-	struct ioctl_bpf *skel;		/* NULL in counting mode */
-	struct iommu_bpf *iskel;	/* NULL: no IOMMU-core hook here */
-	struct top_bpf *top;		/* counting mode (iommutop, export) */
-	enum isc_mode mode;
-	bool lsm_entry;
-	int stats_fd;
-};
+/* The loaded and attached objects of one session (private to loader.c). */
+struct isc_session;
 
 /* Tracepoint programs may use task storage: the in-flight slots live there
  * (bpf/inflight.bpf.h) instead of in an LRU hash. Probed once. */
@@ -99,9 +93,20 @@ const char *loader__mode_name(enum isc_mode m);
 
 /* Try every hook for real (load, then attach, then detach). */
 void loader__probe(struct isc_probe *p);
-/* Load and attach the chosen mode; fills the classifier maps. 0 or -errno
- * with the reason printed. */
-int loader__start(struct isc_session *s, struct isc_probe *p, const struct isc_loader_opts *o);
+/* Load and attach the hooks of the chosen mode, for tracing (per-call
+ * records) or counting (o->counting: the programs of bpf/top.bpf.c with
+ * per-CPU counters, and the catalog maps filled for o->abi), with the
+ * IOMMU-core object where it has hooks; fills the classifier maps. 0 with
+ * *s set, or -errno with the reason printed. */
+int loader__start(struct isc_session **s, struct isc_probe *p, const struct isc_loader_opts *o);
+/* What was chosen: the mode, whether the LSM program is the ioctl entry,
+ * whether IOMMU-core hooks are attached. */
+enum isc_mode loader__mode(const struct isc_session *s);
+bool loader__lsm_entry(const struct isc_session *s);
+bool loader__has_iommu(const struct isc_session *s);
+/* The ring buffer the records come in (the IOMMU core's when counting),
+ * or -1: none. */
+int loader__events_fd(const struct isc_session *s);
 /* The classifier maps of one object (bpf/common.bpf.h). */
 struct isc_cls_fds {
 	int fops, rdev, anon;
@@ -111,11 +116,6 @@ struct isc_cls_fds {
  * changed entries first, then stale ones (and what BPF learnt) removed, so
  * no call in between finds a kind missing. 0 or -errno. */
 int loader__fill_classifiers(const struct isc_cls_fds *m, const struct isc_kernel *k);
-/* Counting mode: the hooks of the same mode as loader__start, with the
- * programs of bpf/top.bpf.c (per-CPU counters, no per-call records) and
- * the IOMMU-core object; the catalog maps filled for this kernel (abi). */
-int loader__start_top(struct isc_session *s, struct isc_probe *p, const struct isc_abi *abi,
-		      const struct isc_loader_opts *o);
 /* Counting mode: every (process, ioctl, fd kind, device) summed over CPUs. */
 int loader__top_stats(struct isc_session *s,
 		      void (*fn)(const struct isc_top_key *k, const struct isc_top_val *v,
@@ -132,6 +132,7 @@ int loader__map_stats(struct isc_session *s,
 		      void *ctx);
 /* Sum of a per-CPU counter (enum isc_stat). */
 uint64_t loader__stat(struct isc_session *s, int idx);
+/* Detach, unload and free s (NULL: nothing). */
 void loader__stop(struct isc_session *s);
 /* libbpf messages go through here; warnings shown with -v only while
  * probing, always otherwise. */

@@ -6,24 +6,35 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
-#include "commands.h"
-#include "ioctl.skel.h"
-#include "iommu.skel.h"
 #include "rawfile.h"
 #include "session.h"
 #include "util.h"
 
-static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t exiting, hup;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	exiting = 1;
+	if (sig == SIGHUP)
+		hup = 1;
+	else
+		exiting = 1;
 }
 
 void session__stop(void)
 {
 	exiting = 1;
+}
+
+void session__signals(bool catch_hup)
+{
+	struct sigaction sa = {};
+
+	exiting = hup = 0;
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (catch_hup)
+		sigaction(SIGHUP, &sa, NULL);
 }
 
 void session__init_opts(struct isc_session_opts *o, const char *what)
@@ -34,104 +45,16 @@ void session__init_opts(struct isc_session_opts *o, const char *what)
 	o->what = what;
 }
 
-int session__parse_opt(struct isc_session_opts *o, int c, const char *arg)
-{
-	uint64_t v;
-
-	switch (c) {
-	case 'p':
-		if (parse_u64(arg, 1, 4194304, &v)) {
-			isc_err("invalid --pid '%s': want a process id", arg);
-			return -1;
-		}
-		o->lo.tgid = v;
-		return 1;
-	case 'c':
-		if (!*arg || strlen(arg) >= ISC_COMM_LEN) {
-			isc_err("invalid --comm '%s': 1 to %d characters", arg, ISC_COMM_LEN - 1);
-			return -1;
-		}
-		o->lo.comm = arg;
-		return 1;
-	case 'd':
-		if (parse_duration_ns(arg, &o->duration_ns)) {
-			isc_err("invalid --duration '%s': want e.g. 10, 10s, 500ms, 2m", arg);
-			return -1;
-		}
-		return 1;
-	case 'm':
-		if (!strcmp(arg, "auto"))
-			o->lo.mode = ISC_MODE_AUTO;
-		else if (!strcmp(arg, "full"))
-			o->lo.mode = ISC_MODE_FULL;
-		else if (!strcmp(arg, "tracepoint"))
-			o->lo.mode = ISC_MODE_TRACEPOINT;
-		else {
-			isc_err("invalid --mode '%s': auto, full or tracepoint", arg);
-			return -1;
-		}
-		return 1;
-	case ISC_OPT_RINGBUF:
-		if (parse_u64(arg, 1, 1024, &v) || (v & (v - 1))) {
-			isc_err("invalid --ringbuf-size '%s': a power of 2 from 1 to 1024 (MiB)", arg);
-			return -1;
-		}
-		o->lo.ringbuf_bytes = v << 20;
-		return 1;
-	case ISC_OPT_NO_IOMMU:
-		o->lo.no_iommu = true;
-		return 1;
-	case ISC_OPT_CLASSIFY:
-		if (o->nr_classify == ISC_MAX_CLASSIFY) {
-			isc_err("at most %d --classify options", ISC_MAX_CLASSIFY);
-			return -1;
-		}
-		o->classify[o->nr_classify++] = arg;
-		return 1;
-	case 'v':
-		isc_verbose++;
-		return 1;
-	}
-	return 0;
-}
-
-int session__parse_out_opts(struct isc_session_opts *so, int argc, char **argv,
-			    const char *cmd, const char *usage, const char **out)
-{
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		ISC_SESSION_LONG,
-		{},
-	};
-	int c, r;
-
-	*out = NULL;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h" ISC_SESSION_SHORT, opts, NULL)) != -1) {
-		r = session__parse_opt(so, c, optarg);
-		if (r < 0)
-			return ISC_EXIT_USAGE;
-		if (r)
-			continue;
-		if (c != 'o')
-			return commands__help_or_usage(c, usage);
-		*out = optarg;
-	}
-	if (commands__no_args(cmd, argc, argv))
-		return ISC_EXIT_USAGE;
-	if (!*out) {
-		isc_err("%s: -o FILE is required", cmd);
-		return ISC_EXIT_USAGE;
-	}
-	return -1;
-}
-
+/* One session's reading state, shared by the loop and the callbacks. */
 struct run {
+	const struct isc_session_opts *o;
 	const struct isc_sink *sink;
 	struct isc_session_result *res;
+	struct isc_session *s;	/* NULL: objects loaded elsewhere, or replay */
+	struct ring_buffer *rb;
 	FILE *raw;
 	int raw_err;		/* errno of the first failed write */
+	uint64_t drops, mods;	/* as last seen by periodic */
 	struct isc_iommu_state iommu;
 	struct isc_caps_tracker caps;
 };
@@ -155,35 +78,66 @@ static void late_verdicts(struct run *r, bool all, const struct isc_ioctl_view *
 	}
 }
 
+/* An enforce record: a race alert or a refusal, to the sink. */
+static int deliver_deny(struct run *r, void *data, size_t size)
+{
+	const struct isc_sink *k = r->sink;
+	struct isc_deny_view v;
+	int err = decode__deny(data, size, &v);
+
+	if (err)
+		return err;
+	if (v.race && k->race)
+		k->race(k->ctx, &v);
+	else if (!v.race && k->deny)
+		k->deny(k->ctx, &v);
+	return 0;
+}
+
+static int deliver_ioctl(struct run *r, void *data, size_t size)
+{
+	const struct isc_sink *k = r->sink;
+	struct isc_ioctl_view v;
+	struct isc_verdict cls;
+	int err = decode__ioctl(data, size, &v);
+
+	if (err)
+		return err;
+	classify__ioctl(&r->res->abi, &v, &cls);
+	if (k->ioctl)
+		k->ioctl(k->ctx, &v, &cls);
+	late_verdicts(r, false, &v);
+	return 0;
+}
+
+static int deliver_iommu(struct run *r, void *data, size_t size)
+{
+	const struct isc_sink *k = r->sink;
+	struct isc_iommu_view v;
+	struct isc_verdict cls;
+	int err = decode__iommu(data, size, &v);
+
+	if (err)
+		return err;
+	iommu_state__update(&r->iommu, &v);
+	classify__iommu(&r->res->abi, &v, &cls);
+	if (k->iommu)
+		k->iommu(k->ctx, &v, &cls);
+	return 0;
+}
+
+/* Every record of every ring buffer: decode by type, classify, the sink. */
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
-	const struct isc_sink *k = r->sink;
-	union {
-		struct isc_ioctl_view ioctl;
-		struct isc_iommu_view iommu;
-	} v;
-	struct isc_verdict cls;
-	int err;
+	int err = decode__type(data, size);
 
-	err = decode__type(data, size);
-	if (err == ISC_EV_IOCTL) {
-		err = decode__ioctl(data, size, &v.ioctl);
-		if (!err) {
-			classify__ioctl(&r->res->abi, &v.ioctl, &cls);
-			if (k->ioctl)
-				k->ioctl(k->ctx, &v.ioctl, &cls);
-			late_verdicts(r, false, &v.ioctl);
-		}
-	} else if (err == ISC_EV_IOMMU) {
-		err = decode__iommu(data, size, &v.iommu);
-		if (!err) {
-			iommu_state__update(&r->iommu, &v.iommu);
-			classify__iommu(&r->res->abi, &v.iommu, &cls);
-			if (k->iommu)
-				k->iommu(k->ctx, &v.iommu, &cls);
-		}
-	}
+	if (err == ISC_EV_IOCTL)
+		err = deliver_ioctl(r, data, size);
+	else if (err == ISC_EV_IOMMU)
+		err = deliver_iommu(r, data, size);
+	else if (err == ISC_EV_DENY)
+		err = deliver_deny(r, data, size);
 	if (err < 0) {
 		if (!r->res->invalid)
 			isc_warn("rejected a record from the kernel: %s", decode__strerr(err));
@@ -216,38 +170,49 @@ static void map_stats_cb(const struct isc_map_key *key, const struct isc_map_sta
 	k->map_stats(k->ctx, key, st);
 }
 
-/* Once a second: drops, map totals, module changes, the sink's tick. */
-static void periodic(struct isc_session *s, struct run *r, uint64_t *drops, uint64_t *mods)
+/* A module change: the classifiers and the kernel ABI again (and in the
+ * trace file, which judges the records from here on by it). */
+static void modules_changed(struct run *r)
+{
+	struct isc_probe *p = r->res->probe;
+	int n;
+
+	kernel__refresh(&p->kernel);
+	abi__learn(&r->res->abi, p->kernel.release, false);
+	if (r->raw && !r->raw_err) {
+		n = rawfile__write_abi(r->raw, &r->res->abi);
+		if (n < 0)
+			r->raw_err = -n;
+		else
+			r->res->raw_bytes += n;
+	}
+	if (loader__sync_classifiers(r->s, &p->kernel))
+		isc_warn("failed to update classifiers after a module change");
+	else
+		isc_info("modules changed: classifiers and kernel ABI refreshed");
+}
+
+/* Once a second: drops, map totals, module changes (for objects of our
+ * own), the sink's tick. */
+static void periodic(struct run *r)
 {
 	const struct isc_sink *k = r->sink;
-	struct isc_probe *p = r->res->probe;
-	uint64_t v = loader__stat(s, ISC_STAT_DROPS), h;
+	uint64_t v, h;
 
-	if (v > *drops) {
-		if (k->drops)
-			k->drops(k->ctx, v - *drops, v);
-		*drops = v;
-	}
-	if (k->map_stats)
-		loader__map_stats(s, map_stats_cb, (void *)k);
-	h = kernel__modules_hash();
-	if (h != *mods) {
-		*mods = h;
-		kernel__refresh(&p->kernel);
-		abi__learn(&r->res->abi, p->kernel.release, false);
-		/* trace -w: the records from here on are judged by this */
-		if (r->raw && !r->raw_err) {
-			int n = rawfile__write_abi(r->raw, &r->res->abi);
-
-			if (n < 0)
-				r->raw_err = -n;
-			else
-				r->res->raw_bytes += n;
+	if (r->s) {
+		v = loader__stat(r->s, ISC_STAT_DROPS);
+		if (v > r->drops) {
+			if (k->drops)
+				k->drops(k->ctx, v - r->drops, v);
+			r->drops = v;
 		}
-		if (loader__sync_classifiers(s, &p->kernel))
-			isc_warn("failed to update classifiers after a module change");
-		else
-			isc_info("modules changed: classifiers and kernel ABI refreshed");
+		if (k->map_stats)
+			loader__map_stats(r->s, map_stats_cb, (void *)k);
+		h = kernel__modules_hash();
+		if (h != r->mods) {
+			r->mods = h;
+			modules_changed(r);
+		}
 	}
 	if (k->tick)
 		k->tick(k->ctx);
@@ -281,117 +246,217 @@ static int wait_records(struct ring_buffer *rb, const struct isc_sink *k, int ti
 	return 0;
 }
 
-int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
-		 struct isc_session_result *res)
+/* The ring buffer reader over fds (none: a reader that only waits). */
+static int run_reader(struct run *r, const int *fds, int nr_fds)
 {
-	uint64_t start, last, drops = 0, mods, now;
-	struct ring_buffer *rb = NULL;
-	struct isc_session s = {};
-	struct sigaction sa = {};
-	struct run *r;
-	int i, err, ret = ISC_EXIT_FAIL;
+	ring_buffer_sample_fn fn = r->raw ? on_raw_record : on_record;
+	int i, err;
 
-	memset(res, 0, sizeof(*res));
-	if (commands__preflight())
-		return ISC_EXIT_FAIL;
-	/* Before anything slow: a stop request during the probe or the load
-	 * (or a SIGINT that the parent shell set to be ignored) must end the
-	 * session, not be lost. */
-	exiting = 0;
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (!nr_fds)
+		return 0;
+	r->rb = ring_buffer__new(fds[0], fn, r, NULL);
+	for (i = 1; r->rb && i < nr_fds; i++)
+		if (ring_buffer__add(r->rb, fds[i], fn, r))
+			break;
+	if (r->rb && i == nr_fds)
+		return 0;
+	err = errno ?: EINVAL;
+	isc_err("failed to create ring buffer reader: %s", strerror(err));
+	return -err;
+}
 
-	r = calloc(1, sizeof(*r));
-	res->probe = calloc(1, sizeof(*res->probe));
-	if (!r || !res->probe) {
-		isc_err("out of memory");
-		goto out;
+/* Until a signal, the duration or a failure (printed): records, the
+ * sink's input and rounds, ticks. 0 or -errno. */
+static int run_loop(struct run *r, uint64_t start)
+{
+	const struct isc_session_opts *o = r->o;
+	const struct isc_sink *k = r->sink;
+	uint64_t last = start, now;
+	int err;
+
+	if (r->s)
+		r->mods = kernel__modules_hash();
+	while (!exiting) {
+		err = wait_records(r->rb, k, 100);
+		if (r->raw_err) {
+			isc_err("failed to write the trace file: %s", strerror(r->raw_err));
+			return -r->raw_err;
+		}
+		if (err < 0 && err != -EINTR) {
+			isc_err("failed to poll ring buffer: %s", strerror(-err));
+			return err;
+		}
+		fflush(stdout);
+		if (k->round) {
+			bool h = hup;
+
+			hup = 0;
+			k->round(k->ctx, h);
+		}
+		now = monotonic_ns();
+		if (o->duration_ns && now - start >= o->duration_ns)
+			break;
+		if (now - last >= (o->tick_ns ? o->tick_ns : 1000000000ull)) {
+			last = now;
+			periodic(r);
+		}
 	}
-	r->sink = sink;
-	r->res = res;
+	return 0;
+}
+
+/* After the loop: what is left in the buffers, the trace file's flush,
+ * verdicts still open, a last round of periodic work, the totals. */
+static int run_finish(struct run *r, uint64_t start)
+{
+	const struct isc_session_opts *o = r->o;
+	struct isc_session_result *res = r->res;
+
+	if (r->rb)
+		ring_buffer__consume(r->rb);
+	if (o->raw && (r->raw_err || fflush(o->raw) || ferror(o->raw))) {
+		isc_err("failed to write the trace file: %s", strerror(r->raw_err ?: errno ?: EIO));
+		return -(r->raw_err ?: EIO);
+	}
+	late_verdicts(r, true, NULL);
+	periodic(r);
+	if (r->s) {
+		res->drops = loader__stat(r->s, ISC_STAT_DROPS);
+		res->inflight_full = loader__stat(r->s, ISC_STAT_INFLIGHT_FULL);
+	}
+	res->duration_ns = monotonic_ns() - start;
+	fflush(stdout);
+	return 0;
+}
+
+/* Probe (with the --classify entries), learn the kernel's ABI, load and
+ * attach, and start the trace file. 0 or -errno (printed). */
+static int run_load(struct run *r)
+{
+	const struct isc_session_opts *o = r->o;
+	struct isc_session_result *res = r->res;
+	struct isc_loader_opts lo = o->lo;
+	int i, err;
+
 	loader__probe(res->probe);
 	for (i = 0; i < o->nr_classify; i++) {
-		if (kernel__add_classify(&res->probe->kernel, o->classify[i])) {
-			ret = ISC_EXIT_USAGE;
-			goto out;
+		err = kernel__add_classify(&res->probe->kernel, o->classify[i]);
+		if (err) {
+			res->option_refused = true;
+			return err;
 		}
 	}
 	/* Before attaching, so asking the container about extensions is not
 	 * traced (the programs also skip this process). */
 	if (abi__learn(&res->abi, res->probe->kernel.release, true)) {
 		isc_err("out of memory");
+		return -ENOMEM;
+	}
+	lo.abi = &res->abi;
+	err = loader__start(&r->s, res->probe, &lo);
+	if (err)
+		return err;
+	res->mode = loader__mode_name(loader__mode(r->s));
+	if (!o->raw)
+		return 0;
+	r->raw = o->raw;
+	err = rawfile__write_header(o->raw, &res->abi, res->probe->kernel.release, res->mode,
+				    mono_to_real_ns());
+	if (err)
+		isc_err("failed to write the trace file: %s", strerror(-err));
+	return err;
+}
+
+static struct run *run_new(const struct isc_session_opts *o, const struct isc_sink *sink,
+			   struct isc_session_result *res)
+{
+	struct run *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		isc_err("out of memory");
+		return NULL;
+	}
+	r->o = o;
+	r->sink = sink;
+	r->res = res;
+	return r;
+}
+
+static void run_free(struct run *r)
+{
+	if (!r)
+		return;
+	ring_buffer__free(r->rb);
+	loader__stop(r->s);
+	free(r);
+}
+
+/* The ready lines, the sink's start, the loop and its end. */
+static int run_go(struct run *r, struct isc_session *s)
+{
+	const struct isc_sink *k = r->sink;
+	uint64_t start;
+
+	if (k->started)
+		k->started(k->ctx, s, r->res);
+	start = monotonic_ns();
+	return run_loop(r, start) ?: run_finish(r, start);
+}
+
+int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
+		 struct isc_session_result *res)
+{
+	struct run *r;
+	int fd, err = -ENOMEM;
+
+	memset(res, 0, sizeof(*res));
+	session__signals(false);
+	r = run_new(o, sink, res);
+	res->probe = calloc(1, sizeof(*res->probe));
+	if (!r || !res->probe) {
+		if (r)
+			isc_err("out of memory");
 		goto out;
 	}
-	if (o->counting ? loader__start_top(&s, res->probe, &res->abi, &o->lo) :
-			  loader__start(&s, res->probe, &o->lo))
+	err = run_load(r);
+	if (err)
 		goto out;
-	res->mode = loader__mode_name(s.mode);
-	if (o->raw) {
-		r->raw = o->raw;
-		err = rawfile__write_header(o->raw, &res->abi, res->probe->kernel.release, res->mode,
-					    mono_to_real_ns());
-		if (err) {
-			isc_err("failed to write the trace file: %s", strerror(-err));
-			goto out;
-		}
-	}
-	if (s.skel || s.iskel) {
-		rb = ring_buffer__new(bpf_map__fd(s.skel ? s.skel->maps.events : s.iskel->maps.events),
-				      o->raw ? on_raw_record : on_record, r, NULL);
-		if (!rb) {
-			isc_err("failed to create ring buffer reader: %s", strerror(errno));
-			goto out;
-		}
-	}
+	fd = loader__events_fd(r->s);
+	err = run_reader(r, &fd, fd >= 0);
+	if (err)
+		goto out;
 	isc_info("%s in %s mode (%s)", o->what, res->mode,
 		 o->lo.mode == ISC_MODE_AUTO ? res->probe->mode_reason : "as --mode asked");
 	/* Always on stderr: scripts wait for this line before starting work. */
 	fprintf(stderr, "iommuscope: %s VFIO/iommufd ioctls in %s mode; Ctrl-C to stop\n",
 		o->what, res->mode);
-
-	if (sink->started)
-		sink->started(sink->ctx, &s, res);
-	start = last = monotonic_ns();
-	mods = kernel__modules_hash();
-	while (!exiting) {
-		err = wait_records(rb, sink, 100);
-		if (r->raw_err) {
-			isc_err("failed to write the trace file: %s", strerror(r->raw_err));
-			goto out;
-		}
-		if (err < 0 && err != -EINTR) {
-			isc_err("failed to poll ring buffer: %s", strerror(-err));
-			goto out;
-		}
-		fflush(stdout);
-		now = monotonic_ns();
-		if (o->duration_ns && now - start >= o->duration_ns)
-			break;
-		if (now - last >= (o->tick_ns ? o->tick_ns : 1000000000ull)) {
-			last = now;
-			periodic(&s, r, &drops, &mods);
-		}
-	}
-	if (rb)
-		ring_buffer__consume(rb);
-	if (o->raw && (r->raw_err || fflush(o->raw) || ferror(o->raw))) {
-		isc_err("failed to write the trace file: %s", strerror(r->raw_err ?: errno ?: EIO));
-		goto out;
-	}
-	late_verdicts(r, true, NULL);
-	periodic(&s, r, &drops, &mods);
-	res->drops = loader__stat(&s, ISC_STAT_DROPS);
-	res->inflight_full = loader__stat(&s, ISC_STAT_INFLIGHT_FULL);
-	res->duration_ns = monotonic_ns() - start;
-	fflush(stdout);
-	ret = ISC_EXIT_OK;
+	err = run_go(r, r->s);
 out:
-	ring_buffer__free(rb);
-	if (s.skel || s.top)
-		loader__stop(&s);
-	free(r);
-	return ret;
+	run_free(r);
+	return err;
+}
+
+int session__read(const int *fds, int nr_fds, const struct isc_session_opts *o,
+		  const struct isc_sink *sink, struct isc_session_result *res)
+{
+	struct run *r;
+	uint64_t start;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	r = run_new(o, sink, res);
+	if (!r)
+		return -ENOMEM;
+	err = run_reader(r, fds, nr_fds);
+	if (err)
+		goto out;
+	if (sink->started)
+		sink->started(sink->ctx, NULL, res);
+	start = monotonic_ns();
+	err = run_loop(r, start);
+	run_finish(r, start);
+out:
+	run_free(r);
+	return err;
 }
 
 int session__replay(const char *path, const struct isc_sink *sink,
@@ -403,15 +468,17 @@ int session__replay(const char *path, const struct isc_sink *sink,
 	uint64_t off;
 	FILE *f;
 	long n;
-	int err, ret = ISC_EXIT_FAIL;
+	int err;
 
 	memset(res, 0, sizeof(*res));
 	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	if (!f) {
-		isc_err("cannot open %s: %s", path, strerror(errno));
-		return ISC_EXIT_FAIL;
+		err = -errno;
+		isc_err("cannot open %s: %s", path, strerror(-err));
+		return err;
 	}
-	if (rawfile__read_header(f, path, &h, &res->abi))
+	err = rawfile__read_header(f, path, &h, &res->abi) ? -EINVAL : 0;
+	if (err)
 		goto out;
 	res->mode = strcmp(h.mode, "full") ? "tracepoint" : "full";
 	res->mono_to_real_ns = h.mono_to_real_ns;
@@ -426,14 +493,13 @@ int session__replay(const char *path, const struct isc_sink *sink,
 		if (!err)
 			on_record(&r, buf, n);
 	}
-	if (n < 0)
-		goto out;
-	late_verdicts(&r, true, NULL);
-	ret = ISC_EXIT_OK;
+	err = n < 0 ? -EINVAL : 0;
+	if (!err)
+		late_verdicts(&r, true, NULL);
 out:
 	if (f != stdin)
 		fclose(f);
-	return ret;
+	return err;
 }
 
 void session__free(struct isc_session_result *res)

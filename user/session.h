@@ -1,67 +1,38 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * One tracing session, shared by every command that watches live traffic
- * (trace, audit, profile record): probe, load and attach, read the ring
- * buffer, classify, and hand each record to the command's sink, until a
- * signal or the duration ends it.
+ * One live session, shared by every command that watches live traffic
+ * (trace, audit, profile record, top, export, enforce): probe, load and
+ * attach (or take ring buffers loaded elsewhere), read the ring buffers,
+ * decode, classify, and hand each record to the command's sink, until a
+ * signal or the duration ends it. No option parsing, no exit codes: that
+ * is the command layer's (cmd_opts.h).
  */
 #ifndef ISC_SESSION_H
 #define ISC_SESSION_H
 
-#include <getopt.h>
+#include <stdio.h>
 #include "classify.h"
+#include "decode.h"
 #include "iommu_state.h"
 #include "loader.h"
 
 #define ISC_MAX_CLASSIFY 16
 
-/* Options every live command takes; parsed by session__parse_opt. */
+/* What a live session watches and for how long. */
 struct isc_session_opts {
 	struct isc_loader_opts lo;
 	uint64_t duration_ns;		/* 0: until a signal */
 	int nr_classify;
-	const char *classify[ISC_MAX_CLASSIFY];
+	const char *classify[ISC_MAX_CLASSIFY];	/* PATH=KIND (kernel__add_classify) */
 	const char *what;		/* "tracing", "auditing", ... for the ready line */
-	bool counting;			/* count in the kernel (bpf/top.bpf.c): no
-					 * ioctl records, only IOMMU-core ones */
 	uint64_t tick_ns;		/* the sink's tick; 0: every second */
 	FILE *raw;			/* trace -w: write the records here as they
 					 * come (include/tracefile.h), no sink calls
 					 * but drops */
 };
 
-#define ISC_SESSION_SHORT "p:c:d:m:v"
-enum { ISC_OPT_RINGBUF = 0x100, ISC_OPT_CLASSIFY, ISC_OPT_NO_IOMMU, ISC_OPT_FIRST_FREE };
-#define ISC_SESSION_LONG						\
-	{ "pid", required_argument, NULL, 'p' },				\
-	{ "comm", required_argument, NULL, 'c' },			\
-	{ "duration", required_argument, NULL, 'd' },			\
-	{ "mode", required_argument, NULL, 'm' },			\
-	{ "ringbuf-size", required_argument, NULL, ISC_OPT_RINGBUF },	\
-	{ "classify", required_argument, NULL, ISC_OPT_CLASSIFY },	\
-	{ "no-iommu", no_argument, NULL, ISC_OPT_NO_IOMMU },		\
-	{ "verbose", no_argument, NULL, 'v' }
-
-#define ISC_SESSION_HELP							\
-	"  -p, --pid PID           only this process (thread group id)\n"	\
-	"  -c, --comm COMM         only tasks with this command name (15 chars max)\n" \
-	"  -d, --duration TIME     stop after TIME (10, 10s, 500ms, 2m)\n"	\
-	"  -m, --mode MODE         auto (default), full or tracepoint\n"	\
-	"      --ringbuf-size MIB  ring buffer size in MiB, a power of 2 (default 4)\n" \
-	"      --no-iommu          ioctl events only: no bind/invalidate/fault/map\n" \
-	"      --classify PATH=KIND\n"						\
-	"                          treat the character device PATH as a VFIO fd of\n" \
-	"                          KIND (container, group, device, iommufd, ...);\n" \
-	"                          for tests and kernels without /proc/misc entries\n" \
-	"  -v, --verbose           more messages (twice: libbpf debug output)\n"
-
-/* 1: handled, 0: not a session option, -1: bad value (message printed). */
-int session__parse_opt(struct isc_session_opts *o, int c, const char *arg);
+/* The defaults: every mode, a 4 MiB ring buffer, no filter. */
 void session__init_opts(struct isc_session_opts *o, const char *what);
-/* The options of a live command whose own option is just -o FILE
- * (required). -1 to go on, or the exit code (help shown, usage error). */
-int session__parse_out_opts(struct isc_session_opts *so, int argc, char **argv,
-			    const char *cmd, const char *usage, const char **out);
 
 struct isc_session_result;
 
@@ -82,6 +53,14 @@ struct isc_sink {
 	/* input_fd is readable (when input is set) */
 	void (*input)(void *ctx);
 	int input_fd;
+	/* enforce records (bpf/enforce.bpf.c): a refusal (or an audit-only
+	 * one), and a flags-changed-after-the-check alert */
+	void (*deny)(void *ctx, const struct isc_deny_view *v);
+	void (*race)(void *ctx, const struct isc_deny_view *v);
+	/* after every wait for records (100 ms at most), before the duration
+	 * is checked; hup: a SIGHUP came since the last round (caught only
+	 * after session__signals(true)) */
+	void (*round)(void *ctx, bool hup);
 };
 
 struct isc_session_result {
@@ -96,14 +75,29 @@ struct isc_session_result {
 	uint64_t raw_bytes;		/* written to o->raw */
 	int64_t mono_to_real_ns;	/* replay: the recording host's clock offset */
 	char release[65];		/* replay: the recording host's kernel */
+	bool option_refused;		/* a --classify entry was refused */
 };
 
-/* Run until a signal or the duration. An ISC_EXIT_* code; on failure the
- * reason was printed. res is filled when the session ran. */
+/* SIGINT and SIGTERM end the session from here on (and SIGHUP, with hup,
+ * is handed to the sink's round); before anything slow, so a stop request
+ * during the probe or the load is not lost. session__run calls it. */
+void session__signals(bool hup);
+/* Probe, load and attach (o->lo), then read the records through decode,
+ * classify and the sink until a signal or the duration. 0, or -errno with
+ * the reason printed; res is filled when the session ran, and
+ * res->option_refused is set when an o->classify entry was refused. */
 int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
 		 struct isc_session_result *res);
+/* The same reading loop over ring buffers loaded elsewhere (enforce: its
+ * denials and races), with the signals of session__signals called before
+ * the load. sink->started is called (with s NULL) once the reader is set
+ * up. 0, or -errno with the reason printed; the buffers are drained at the
+ * end whenever the loop ran. */
+int session__read(const int *fds, int nr_fds, const struct isc_session_opts *o,
+		  const struct isc_sink *sink, struct isc_session_result *res);
 /* Feed the records of a trace -w file through the sink, judged against the
- * recording host's kernel (res->abi from the file). An ISC_EXIT_* code. */
+ * recording host's kernel (res->abi from the file). 0, or -errno with the
+ * reason printed. */
 int session__replay(const char *path, const struct isc_sink *sink,
 		    struct isc_session_result *res);
 void session__free(struct isc_session_result *res);

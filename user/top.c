@@ -13,6 +13,7 @@
 #include "catalog.h"
 #include "commands.h"
 #include "enforce.h"
+#include "cmd_opts.h"
 #include "session.h"
 #include "top.h"
 #include "util.h"
@@ -229,18 +230,18 @@ void top__info(struct isc_top_info *info, const struct isc_session *s,
 
 	memset(info, 0, sizeof(*info));
 	snprintf(info->kernel, sizeof(info->kernel), "%s", p->kernel.release);
-	info->mode = loader__mode_name(s->mode);
+	info->mode = loader__mode_name(loader__mode(s));
 	for (i = ISC_HK_IOMMU_FIRST; i < ISC_HK_MAX; i++)
-		nr_iommu += s->iskel && p->hooks[i].used;
+		nr_iommu += loader__has_iommu(s) && p->hooks[i].used;
 	for (i = ISC_HK_FENTRY_CONTAINER; i <= ISC_HK_FENTRY_IOMMUFD; i++)
 		nr_fentry += p->hooks[i].attached;
-	if (s->mode == ISC_MODE_TRACEPOINT)
+	if (loader__mode(s) == ISC_MODE_TRACEPOINT)
 		entry = "sys_enter/exit_ioctl";
-	else if (s->lsm_entry)
+	else if (loader__lsm_entry(s))
 		entry = "lsm/file_ioctl+sys_exit_ioctl";
 	else
 		entry = "fentry/fexit";
-	if (s->mode == ISC_MODE_FULL && !s->lsm_entry)
+	if (loader__mode(s) == ISC_MODE_FULL && !loader__lsm_entry(s))
 		snprintf(info->hooks, sizeof(info->hooks), "%s x%d + %d IOMMU-core", entry,
 			 nr_fentry, nr_iommu);
 	else
@@ -303,7 +304,7 @@ int top__run(const struct isc_top_opts *o, struct isc_session_opts *so)
 	}
 	/* an exited process stays on screen (marked) for a few refreshes */
 	top_snap__init(&t.run.st, o->delay_ns * 5);
-	ret = session__run(so, &sink, &res);
+	ret = cmd_opts__run(so, &sink, &res);
 	if (t.ui)
 		top_tui__stop(t.ui);
 	if (ret == ISC_EXIT_OK && t.run.failed)

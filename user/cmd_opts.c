@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The options every live command takes, and the session's exit codes. */
+#include <string.h>
+#include "cmd_opts.h"
+#include "commands.h"
+#include "util.h"
+
+static int parse_mode(struct isc_session_opts *o, const char *arg)
+{
+	if (!strcmp(arg, "auto"))
+		o->lo.mode = ISC_MODE_AUTO;
+	else if (!strcmp(arg, "full"))
+		o->lo.mode = ISC_MODE_FULL;
+	else if (!strcmp(arg, "tracepoint"))
+		o->lo.mode = ISC_MODE_TRACEPOINT;
+	else {
+		isc_err("invalid --mode '%s': auto, full or tracepoint", arg);
+		return -1;
+	}
+	return 1;
+}
+
+/* The options that only take a value: -p, -c, -d, --ringbuf-size. */
+static int parse_value(struct isc_session_opts *o, int c, const char *arg)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'p':
+		if (parse_u64(arg, 1, 4194304, &v)) {
+			isc_err("invalid --pid '%s': want a process id", arg);
+			return -1;
+		}
+		o->lo.tgid = v;
+		return 1;
+	case 'c':
+		if (!*arg || strlen(arg) >= ISC_COMM_LEN) {
+			isc_err("invalid --comm '%s': 1 to %d characters", arg, ISC_COMM_LEN - 1);
+			return -1;
+		}
+		o->lo.comm = arg;
+		return 1;
+	case 'd':
+		if (parse_duration_ns(arg, &o->duration_ns)) {
+			isc_err("invalid --duration '%s': want e.g. 10, 10s, 500ms, 2m", arg);
+			return -1;
+		}
+		return 1;
+	case ISC_OPT_RINGBUF:
+		if (parse_u64(arg, 1, 1024, &v) || (v & (v - 1))) {
+			isc_err("invalid --ringbuf-size '%s': a power of 2 from 1 to 1024 (MiB)", arg);
+			return -1;
+		}
+		o->lo.ringbuf_bytes = v << 20;
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_opts__parse(struct isc_session_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'm':
+		return parse_mode(o, arg);
+	case ISC_OPT_NO_IOMMU:
+		o->lo.no_iommu = true;
+		return 1;
+	case ISC_OPT_CLASSIFY:
+		if (o->nr_classify == ISC_MAX_CLASSIFY) {
+			isc_err("at most %d --classify options", ISC_MAX_CLASSIFY);
+			return -1;
+		}
+		o->classify[o->nr_classify++] = arg;
+		return 1;
+	case 'v':
+		isc_verbose++;
+		return 1;
+	}
+	return parse_value(o, c, arg);
+}
+
+int cmd_opts__parse_out(struct isc_session_opts *so, int argc, char **argv, const char *cmd,
+			const char *usage, const char **out)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		ISC_LIVE_LONG,
+		{},
+	};
+	int c, r;
+
+	*out = NULL;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h" ISC_LIVE_SHORT, opts, NULL)) != -1) {
+		r = cmd_opts__parse(so, c, optarg);
+		if (r < 0)
+			return ISC_EXIT_USAGE;
+		if (r)
+			continue;
+		if (c != 'o')
+			return commands__help_or_usage(c, usage);
+		*out = optarg;
+	}
+	if (commands__no_args(cmd, argc, argv))
+		return ISC_EXIT_USAGE;
+	if (!*out) {
+		isc_err("%s: -o FILE is required", cmd);
+		return ISC_EXIT_USAGE;
+	}
+	return -1;
+}
+
+int cmd_opts__exit(int err, const struct isc_session_result *res)
+{
+	if (!err)
+		return ISC_EXIT_OK;
+	return res->option_refused ? ISC_EXIT_USAGE : ISC_EXIT_FAIL;
+}
+
+int cmd_opts__run(const struct isc_session_opts *o, const struct isc_sink *sink,
+		  struct isc_session_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	if (commands__preflight())
+		return ISC_EXIT_FAIL;
+	return cmd_opts__exit(session__run(o, sink, res), res);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The command layer's side of a live session: the options every live
+ * command takes, the checks before a load, and the exit codes.
+ */
+#ifndef ISC_CMD_OPTS_H
+#define ISC_CMD_OPTS_H
+
+#include <getopt.h>
+#include "session.h"
+
+#define ISC_LIVE_SHORT "p:c:d:m:v"
+enum { ISC_OPT_RINGBUF = 0x100, ISC_OPT_CLASSIFY, ISC_OPT_NO_IOMMU, ISC_OPT_FIRST_FREE };
+#define ISC_LIVE_LONG							\
+	{ "pid", required_argument, NULL, 'p' },				\
+	{ "comm", required_argument, NULL, 'c' },			\
+	{ "duration", required_argument, NULL, 'd' },			\
+	{ "mode", required_argument, NULL, 'm' },			\
+	{ "ringbuf-size", required_argument, NULL, ISC_OPT_RINGBUF },	\
+	{ "classify", required_argument, NULL, ISC_OPT_CLASSIFY },	\
+	{ "no-iommu", no_argument, NULL, ISC_OPT_NO_IOMMU },		\
+	{ "verbose", no_argument, NULL, 'v' }
+
+#define ISC_LIVE_HELP							\
+	"  -p, --pid PID           only this process (thread group id)\n"	\
+	"  -c, --comm COMM         only tasks with this command name (15 chars max)\n" \
+	"  -d, --duration TIME     stop after TIME (10, 10s, 500ms, 2m)\n"	\
+	"  -m, --mode MODE         auto (default), full or tracepoint\n"	\
+	"      --ringbuf-size MIB  ring buffer size in MiB, a power of 2 (default 4)\n" \
+	"      --no-iommu          ioctl events only: no bind/invalidate/fault/map\n" \
+	"      --classify PATH=KIND\n"						\
+	"                          treat the character device PATH as a VFIO fd of\n" \
+	"                          KIND (container, group, device, iommufd, ...);\n" \
+	"                          for tests and kernels without /proc/misc entries\n" \
+	"  -v, --verbose           more messages (twice: libbpf debug output)\n"
+
+/* One live-command option into o. 1: handled, 0: not a live option, -1:
+ * bad value (message printed). */
+int cmd_opts__parse(struct isc_session_opts *o, int c, const char *arg);
+/* The options of a live command whose own option is just -o FILE
+ * (required). -1 to go on, or the exit code (help shown, usage error). */
+int cmd_opts__parse_out(struct isc_session_opts *so, int argc, char **argv, const char *cmd,
+			const char *usage, const char **out);
+/* The exit code of a session that returned err (0 or -errno). */
+int cmd_opts__exit(int err, const struct isc_session_result *res);
+/* Privileges and mounts (commands__preflight), then session__run: an
+ * ISC_EXIT_* code. res is cleared first, so session__free may follow. */
+int cmd_opts__run(const struct isc_session_opts *o, const struct isc_sink *sink,
+		  struct isc_session_result *res);
+
+#endif /* ISC_CMD_OPTS_H */
