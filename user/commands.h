@@ -17,6 +17,17 @@ int cmd_check(int argc, char **argv);
 int cmd_enforce(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_policy_learn(int argc, char **argv);
+
+struct isc_abi;
+struct isc_policy;
+/* What a policy is compiled against here: the running kernel's version
+ * (which flags it defines); no BTF (reload stays fast). */
+void commands__policy_abi(struct isc_abi *a);
+/* Parse (path, or the built-in default if NULL) and compile against a
+ * without installing; the entry count into *entries if not NULL. 0, or -1
+ * with the error printed. */
+int commands__policy_validate(const char *path, struct isc_policy *p, const struct isc_abi *a,
+			      int *entries);
 int cmd_top(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 /* The man page a command's usage text belongs to, e.g.
