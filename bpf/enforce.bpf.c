@@ -346,58 +346,44 @@ static __always_inline void forget_checked(void)
 		inflight_add(-1);
 }
 
-static __always_inline int judge(struct file *file, __u32 cmd, __u64 arg, __u8 hook)
+/* A call on a file none of VFIO's and iommufd's classifiers knows: ';' is
+ * theirs alone (ioctl-number.rst), so it cannot be judged; the policy's
+ * unclassified entry decides. */
+static __always_inline int judge_unclassified(void *inner, __u32 cmd, __u64 arg, __u8 hook)
+{
+	struct isc_cat_key key = { .fd_kind = ISC_POLICY_UNCLASSIFIED_KIND };
+	const struct isc_policy_entry *e;
+
+	es_inc(ISC_ES_UNCLASSIFIED);
+	e = bpf_map_lookup_elem(inner, &key);
+	if (!e)
+		return 0;
+	return deny(e, cmd, arg, ISC_FD_UNKNOWN, hook, ISC_DENY_UNCLASSIFIED, 0, 0, 0,
+		    e->rules[0].line);
+}
+
+/* A command the catalog has no entry for on this kind of file: the
+ * policy's entry for other commands decides. */
+static __always_inline int judge_unlisted(void *inner, __u32 cmd, __u64 arg, __u8 kind, __u8 hook)
+{
+	struct isc_cat_key key = { .cmd = ISC_POLICY_OTHER_CMD };
+	const struct isc_policy_entry *e;
+
+	e = bpf_map_lookup_elem(inner, &key);
+	if (!e)
+		return 0;
+	return deny(e, cmd, arg, kind, hook, ISC_DENY_UNKNOWN, 0, 0, 0, e->rules[0].line);
+}
+
+/* The first rule of e that matches the caller decides: the deny() result,
+ * or 1 when the call may go on. */
+static __always_inline int judge_rules(const struct isc_policy_entry *e, __u32 cmd, __u64 arg,
+				       __u8 kind, __u8 hook, __u32 argsz, __u32 flags,
+				       bool have_flags)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct isc_cat_key key = {};
-	const struct isc_policy_entry *e;
-	struct isc_checked c = {};
-	__u32 zero = 0, argsz = 0, flags = 0, bad, i, tid;
-	bool have_flags = false;
-	void *inner;
-	__u8 kind;
+	__u32 bad, i;
 
-	if (!is_vfio_cmd(cmd))
-		return 0;
-	forget_checked();
-	inner = bpf_map_lookup_elem(&policy, &zero);
-	if (!inner)
-		return deny_no_policy(cmd, arg, hook);
-	kind = file_kind(file, true);
-	if (kind == ISC_FD_UNKNOWN) {
-		/* ';' is VFIO's and iommufd's alone (ioctl-number.rst): a file
-		 * none of their classifiers knows cannot be judged */
-		es_inc(ISC_ES_UNCLASSIFIED);
-		key.fd_kind = ISC_POLICY_UNCLASSIFIED_KIND;
-		e = bpf_map_lookup_elem(inner, &key);
-		if (!e)
-			return 0;
-		return deny(e, cmd, arg, kind, hook, ISC_DENY_UNCLASSIFIED, 0, 0, 0,
-			    e->rules[0].line);
-	}
-	es_inc(ISC_ES_CHECKED);
-	key.cmd = cmd;
-	key.fd_kind = kind;
-	e = bpf_map_lookup_elem(inner, &key);
-	if (!e) {
-		key.cmd = ISC_POLICY_OTHER_CMD;
-		key.fd_kind = 0;
-		e = bpf_map_lookup_elem(inner, &key);
-		if (!e)
-			return 0;
-		return deny(e, cmd, arg, kind, hook, ISC_DENY_UNKNOWN, 0, 0, 0,
-			    e->rules[0].line);
-	}
-	if (e->cat.cflags & ISC_CATF_SIZED) {
-		if (bpf_probe_read_user(&argsz, sizeof(argsz), (void *)arg))
-			goto unreadable;
-		if ((e->cat.cflags & ISC_CATF_FLAGS_IN) && e->cat.flags_off != ISC_CAT_NO_FLAGS) {
-			if (bpf_probe_read_user(&flags, sizeof(flags),
-						(void *)arg + (e->cat.flags_off & 0xff)))
-				goto unreadable;
-			have_flags = true;
-		}
-	}
 	for (i = 0; i < ISC_POLICY_MAX_RULES; i++) {
 		const struct isc_policy_rule *r = &e->rules[i];
 
@@ -425,28 +411,78 @@ static __always_inline int judge(struct file *file, __u32 cmd, __u64 arg, __u8 h
 		}
 		break;
 	}
-	if (have_flags) {
-		tid = (__u32)bpf_get_current_pid_tgid();
-		c.arg = arg;
-		c.cmd = cmd;
-		c.flags = flags;
-		c.argsz = argsz;
-		c.generation = e->generation;
-		c.flags_off = e->cat.flags_off;
-		c.fd_kind = kind;
-		c.hook = hook;
-		/* audit-only lets everything through: it kills nobody */
-		c.kill = (e->pflags & ISC_PF_RACE_KILL) && !(e->pflags & ISC_PF_AUDIT_ONLY);
-		c.log_rate = e->log_rate;
-		/* counted, so the 5.10 exit hook (every ioctl on the host)
-		 * returns at once while nothing waits for a recheck; an entry
-		 * the LRU evicts leaves the count high, which costs lookups,
-		 * never a missed recheck */
-		if (!bpf_map_update_elem(&checked, &tid, &c, BPF_NOEXIST))
-			inflight_add(1);
-		else
-			bpf_map_update_elem(&checked, &tid, &c, BPF_EXIST);
+	return 1;
+}
+
+/* An allowed call with flags: what it was judged on, for the recheck at
+ * its exit (the race of a thread rewriting the struct meanwhile). */
+static __always_inline void remember_checked(const struct isc_policy_entry *e, __u32 cmd,
+					     __u64 arg, __u8 kind, __u8 hook, __u32 argsz,
+					     __u32 flags)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct isc_checked c = {};
+
+	c.arg = arg;
+	c.cmd = cmd;
+	c.flags = flags;
+	c.argsz = argsz;
+	c.generation = e->generation;
+	c.flags_off = e->cat.flags_off;
+	c.fd_kind = kind;
+	c.hook = hook;
+	/* audit-only lets everything through: it kills nobody */
+	c.kill = (e->pflags & ISC_PF_RACE_KILL) && !(e->pflags & ISC_PF_AUDIT_ONLY);
+	c.log_rate = e->log_rate;
+	/* counted, so the 5.10 exit hook (every ioctl on the host) returns at
+	 * once while nothing waits for a recheck; an entry the LRU evicts
+	 * leaves the count high, which costs lookups, never a missed recheck */
+	if (!bpf_map_update_elem(&checked, &tid, &c, BPF_NOEXIST))
+		inflight_add(1);
+	else
+		bpf_map_update_elem(&checked, &tid, &c, BPF_EXIST);
+}
+
+static __always_inline int judge(struct file *file, __u32 cmd, __u64 arg, __u8 hook)
+{
+	struct isc_cat_key key = {};
+	const struct isc_policy_entry *e;
+	__u32 zero = 0, argsz = 0, flags = 0;
+	bool have_flags = false;
+	void *inner;
+	__u8 kind;
+	int ret;
+
+	if (!is_vfio_cmd(cmd))
+		return 0;
+	forget_checked();
+	inner = bpf_map_lookup_elem(&policy, &zero);
+	if (!inner)
+		return deny_no_policy(cmd, arg, hook);
+	kind = file_kind(file, true);
+	if (kind == ISC_FD_UNKNOWN)
+		return judge_unclassified(inner, cmd, arg, hook);
+	es_inc(ISC_ES_CHECKED);
+	key.cmd = cmd;
+	key.fd_kind = kind;
+	e = bpf_map_lookup_elem(inner, &key);
+	if (!e)
+		return judge_unlisted(inner, cmd, arg, kind, hook);
+	if (e->cat.cflags & ISC_CATF_SIZED) {
+		if (bpf_probe_read_user(&argsz, sizeof(argsz), (void *)arg))
+			goto unreadable;
+		if ((e->cat.cflags & ISC_CATF_FLAGS_IN) && e->cat.flags_off != ISC_CAT_NO_FLAGS) {
+			if (bpf_probe_read_user(&flags, sizeof(flags),
+						(void *)arg + (e->cat.flags_off & 0xff)))
+				goto unreadable;
+			have_flags = true;
+		}
 	}
+	ret = judge_rules(e, cmd, arg, kind, hook, argsz, flags, have_flags);
+	if (ret <= 0)
+		return ret;
+	if (have_flags)
+		remember_checked(e, cmd, arg, kind, hook, argsz, flags);
 	return 0;
 unreadable:
 	es_inc(ISC_ES_UNREADABLE);
