@@ -304,11 +304,12 @@ int BPF_PROG(lsm_file_ioctl, struct file *file, unsigned int cmd, unsigned long 
 	return 0;	/* counts only */
 }
 
-#define HANDLER(func, kind_expr)						\
+/* One fentry/fexit pair per fops handler of include/handlers.def. */
+#define ISC_HANDLER(func, kind, id)						\
 SEC("?fentry/" #func)								\
 int BPF_PROG(func##_fentry, struct file *file, unsigned int cmd, unsigned long arg) \
 {										\
-	return top_enter(file, true, cmd, arg, kind_expr);			\
+	return top_enter(file, true, cmd, arg, handler_kind(file, kind));	\
 }										\
 SEC("?fexit/" #func)								\
 int BPF_PROG(func##_fexit, struct file *file, unsigned int cmd, unsigned long arg, \
@@ -316,8 +317,4 @@ int BPF_PROG(func##_fexit, struct file *file, unsigned int cmd, unsigned long ar
 {										\
 	return top_exit(ret);							\
 }
-
-HANDLER(vfio_fops_unl_ioctl, ISC_FD_CONTAINER)
-HANDLER(vfio_group_fops_unl_ioctl, ISC_FD_GROUP)
-HANDLER(vfio_device_fops_unl_ioctl, ISC_FD_DEVICE)
-HANDLER(iommufd_fops_ioctl, iommufd_file_kind(file))
+#include "handlers.def"

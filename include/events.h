@@ -180,29 +180,12 @@ enum isc_iommu_op {
 	ISC_IOMMU_FAULT_RESPONSE,	/* user space answered a page fault */
 };
 
-/* Which kernel function produced an IOMMU-core event. */
+/* Which kernel function produced an IOMMU-core event (include/hooks.def
+ * ISC_FUNC). */
 enum isc_iommu_hook {
-	ISC_IH_ATTACH_GROUP = 1,	/* iommu_attach_group (all eras) */
-	ISC_IH_DETACH_GROUP,		/* iommu_detach_group */
-	ISC_IH_ATTACH_PASID,		/* iommu_attach_device_pasid (6.2+) */
-	ISC_IH_UAPI_BIND_GPASID,	/* iommu_uapi_sva_bind_gpasid (5.10-5.17) */
-	ISC_IH_TLB_SYNC,		/* intel_iommu_tlb_sync (ops->iotlb_sync) */
-	ISC_IH_FLUSH_PSI,		/* iommu_flush_iotlb_psi (VT-d, 5.x) */
-	ISC_IH_UAPI_CACHE_INV,		/* iommu_uapi_cache_invalidate (5.10-5.17) */
-	ISC_IH_DMAR_FAULT,		/* dmar_fault: VT-d primary fault records */
-	ISC_IH_REPORT_FAULT,		/* report_iommu_fault (AMD, SMMU, ...) */
-	ISC_IH_DEVICE_FAULT,		/* iommu_report_device_fault (page requests) */
-	ISC_IH_PAGE_RESPONSE,		/* iommu_page_response (argsz/version: 5.10+) */
-	/* the iommufd era (6.6+) */
-	ISC_IH_ATTACH_HANDLE,		/* iommu_attach_group_handle (6.10+) */
-	ISC_IH_REPLACE_HANDLE,		/* iommu_replace_group_handle (6.10+) */
-	ISC_IH_DETACH_HANDLE,		/* iommu_detach_group_handle (6.10+) */
-	ISC_IH_HWPT_NESTED,		/* iommufd_hwpt_nested_alloc: a nested HWPT */
-	ISC_IH_VIOMMU_NESTED,		/* iommufd_viommu_alloc_hwpt_nested (6.13+) */
-	ISC_IH_HWPT_ALLOC,		/* iommufd_hwpt_alloc: HWPT with driver data */
-	ISC_IH_HWPT_INVALIDATE,		/* iommufd_hwpt_invalidate (6.8+) */
-	ISC_IH_FAULT_QUEUE,		/* iommufd_fault_iopf_handler: to a fault queue */
-	ISC_IH_FAULT_RESPONSE,		/* iopf_group_response (6.9+) */
+	ISC_IH_NONE = 0,
+#define ISC_FUNC(id, func) ISC_IH_##id,
+#include "hooks.def"
 	ISC_IH_MAX,
 };
 
