@@ -57,7 +57,7 @@ static void probe_extensions(struct isc_abi *a)
 	if (fd < 0)
 		return;
 	for (i = 1; i < ISC_MAX_EXT; i++) {
-		r = ioctl(fd, ISC_CMD(VFIO_CHECK_EXTENSION), (unsigned long)i);
+		r = ioctl(fd, ISC_CMD_VFIO_CHECK_EXTENSION, (unsigned long)i);
 		a->ext[i] = (int8_t)(r < 0 ? -1 : r > 0);
 	}
 	a->ext_known = true;

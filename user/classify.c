@@ -7,8 +7,8 @@
 #include "classify.h"
 
 static const char *const class_names[ISC_CLS_MAX] = {
-#define ISC_CLASS_BPF(id, name) [ISC_CLS_##id] = name,
-#define ISC_CLASS(id, name) [ISC_CLS_##id] = name,
+#define ISC_CLASS_BPF(id, name) [ISC_CLS_##id] = (name),
+#define ISC_CLASS(id, name) [ISC_CLS_##id] = (name),
 #include "classes.def"
 };
 
@@ -175,8 +175,8 @@ static int classify_payload(const struct isc_ioctl_view *v, struct isc_verdict *
 		return 1;
 	case ISC_PL_IRQ_DATA:
 		field_value(v, "count", &count);
-		data = (v->flags & ISC_FLAG_VALUE(VFIO_DEVICE_SET_IRQS, VFIO_IRQ_SET_DATA_BOOL)) ? 1 :
-		       (v->flags & ISC_FLAG_VALUE(VFIO_DEVICE_SET_IRQS, VFIO_IRQ_SET_DATA_EVENTFD)) ? 4 : 0;
+		data = (v->flags & ISC_FV_VFIO_DEVICE_SET_IRQS__VFIO_IRQ_SET_DATA_BOOL) ? 1 :
+		       (v->flags & ISC_FV_VFIO_DEVICE_SET_IRQS__VFIO_IRQ_SET_DATA_EVENTFD) ? 4 : 0;
 		need = d->minsz + count * data;
 		payload_fits(v, count, "data entries", need, out);
 		return 1;
@@ -277,8 +277,8 @@ static void not_in_catalog(const struct isc_abi *a, const struct isc_ioctl_view 
 	    err, ver);
 }
 
-#define FEATURE_GET	ISC_FLAG_VALUE(VFIO_DEVICE_FEATURE, VFIO_DEVICE_FEATURE_GET)
-#define FEATURE_SET	ISC_FLAG_VALUE(VFIO_DEVICE_FEATURE, VFIO_DEVICE_FEATURE_SET)
+#define FEATURE_GET	ISC_FV_VFIO_DEVICE_FEATURE__VFIO_DEVICE_FEATURE_GET
+#define FEATURE_SET	ISC_FV_VFIO_DEVICE_FEATURE__VFIO_DEVICE_FEATURE_SET
 
 /* VFIO_DEVICE_FEATURE: the low 16 bits pick a sub-feature, which has its
  * own release and its own GET/SET support. */
@@ -340,7 +340,7 @@ void classify__ioctl(const struct isc_abi *a, const struct isc_ioctl_view *v,
 	classify_size(a, v, out);
 	if (v->has_flags && !outr)
 		classify_flags(a, v, out);
-	if (v->has_flags && d->cmd == ISC_CMD(VFIO_DEVICE_FEATURE) && v->ev.fd_kind == ISC_FD_DEVICE)
+	if (v->has_flags && d->cmd == ISC_CMD_VFIO_DEVICE_FEATURE && v->ev.fd_kind == ISC_FD_DEVICE)
 		classify_feature(a, v, out);
 	built_against(d, v, !outr, out);
 }

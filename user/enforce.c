@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
 #include <limits.h>
+#include <stddef.h>
 #include <signal.h>
 #include <errno.h>
 #include <stdio.h>
@@ -15,10 +16,17 @@
 #include "enforce.h"
 #include "util.h"
 
-static const char *const map_pins[] = {
-	"policy", "events", "enforce_stats", "fops_kinds", "rdev_kinds", "deny_counts",
-	"anon_kinds", "race_events",
-};
+/* The maps pinned, by the skeleton's names (a missing one does not
+ * compile; variadic M: cppcheck expands no other nested macro calls). */
+#define MAP_PINS(M)								\
+	M(policy) M(events) M(enforce_stats) M(fops_kinds) M(rdev_kinds)	\
+	M(deny_counts) M(anon_kinds) M(race_events)
+#define MAP_NAME(...)	#__VA_ARGS__,
+#define MAP_IN_SKEL(...)							\
+	_Static_assert(offsetof(struct enforce_bpf, maps.__VA_ARGS__) < sizeof(struct enforce_bpf), \
+		       "enforce_bpf has " #__VA_ARGS__);
+static const char *const map_pins[] = { MAP_PINS(MAP_NAME) };
+MAP_PINS(MAP_IN_SKEL)
 
 /* The enforcer's map fds, in map_pins order. */
 #define ENFORCER_FDS(e)	{ &(e)->policy_fd, &(e)->events_fd, &(e)->stats_fd, \

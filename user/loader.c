@@ -20,7 +20,8 @@
 
 enum isc_obj { ISC_OBJ_IOCTL, ISC_OBJ_IOMMU };
 
-/* The columns of include/hooks.def's ISC_HOOK rows. */
+/* The columns of include/hooks.def's rows; its fentry hooks are those of
+ * the fops handlers (include/handlers.def). */
 static const struct {
 	enum isc_obj obj;
 	const char *name;	/* role: tracepoint, lsm, fentry, bind, ... */
@@ -31,6 +32,8 @@ static const struct {
 } hooks[ISC_HK_MAX] = {
 #define ISC_HOOK(id, obj, role, target, btf_func, tp_event, choice, ...)	\
 	[ISC_HK_##id] = { ISC_OBJ_##obj, role, target, btf_func, tp_event, choice },
+#define ISC_HANDLER(func, kind, id)						\
+	[ISC_HK_FENTRY_##id] = { ISC_OBJ_IOCTL, "fentry", #func, #func, NULL, 0 },
 #include "hooks.def"
 };
 
@@ -38,38 +41,56 @@ static const struct {
 #define ISC_HOOK(id, obj, ...)							\
 	_Static_assert((ISC_OBJ_##obj == ISC_OBJ_IOMMU) == (ISC_HK_##id >= ISC_HK_IOMMU_FIRST), \
 		       "include/hooks.def: " #id " out of order");
+#define ISC_HANDLER(func, kind, id)						\
+	_Static_assert(ISC_HK_FENTRY_##id < ISC_HK_IOMMU_FIRST, #func " out of order");
 #include "hooks.def"
 
 /*
- * Each hook's programs (one or two per row), by name: the names come from
- * the same rows as the static asserts below, which make a program the
- * table names but the object lacks a build error. The top object has the
- * ioctl object's programs (same names, same roles).
+ * Each hook's programs (one or two), by name: the names come from the
+ * same rows as the static asserts below, which make a program the table
+ * names but the object lacks a build error. The top object has the ioctl
+ * object's programs (same names, same roles). NULL: no second one.
  */
-#define PROG_NAMES_2(a, b)	#a, #b
-#define PROG_NAMES_1(a)		#a
-#define PROGS_PICK(_1, _2, n, ...) n
-#define PROG_NAMES(...)	PROGS_PICK(__VA_ARGS__, PROG_NAMES_2, PROG_NAMES_1, _)(__VA_ARGS__)
 static const char *const hook_progs[ISC_HK_MAX][2] = {
-#define ISC_HOOK(id, obj, role, target, btf_func, tp_event, choice, ...)	\
-	[ISC_HK_##id] = { PROG_NAMES(__VA_ARGS__) },
+#define ISC_HOOK1(id, obj, role, target, btf_func, tp_event, choice, prog)	\
+	[ISC_HK_##id] = { #prog, NULL },
+#define ISC_HOOK2(id, obj, role, target, btf_func, tp_event, choice, prog, prog2) \
+	[ISC_HK_##id] = { #prog, #prog2 },
+#define ISC_HANDLER(func, kind, id)						\
+	[ISC_HK_FENTRY_##id] = { #func "_fentry", #func "_fexit" },
 #include "hooks.def"
 };
 
-#define SKEL_HAS_PROG(skel, p)							\
-	_Static_assert(sizeof(((struct skel *)0)->progs.p), #skel " has " #p);
-#define OBJ_HAS_IOCTL(p)	SKEL_HAS_PROG(ioctl_bpf, p) SKEL_HAS_PROG(top_bpf, p)
-#define OBJ_HAS_IOMMU(p)	SKEL_HAS_PROG(iommu_bpf, p)
-#define OBJ_HAS_2(obj, a, b)	OBJ_HAS_##obj(a) OBJ_HAS_##obj(b)
-#define OBJ_HAS_1(obj, a)	OBJ_HAS_##obj(a)
-#define ISC_HOOK(id, obj, role, target, btf_func, tp_event, choice, ...)	\
-	PROGS_PICK(__VA_ARGS__, OBJ_HAS_2, OBJ_HAS_1, _)(obj, __VA_ARGS__)
+/* (one that is not there does not compile; the top object has the ioctl
+ * object's programs) */
+#define SKEL_IOCTL	struct ioctl_bpf
+#define SKEL2_IOCTL	struct top_bpf
+#define SKEL_IOMMU	struct iommu_bpf
+#define SKEL2_IOMMU	struct iommu_bpf
+#define ISC_HOOK2(id, obj, role, target, btf_func, tp_event, choice, prog, prog2) \
+	_Static_assert(offsetof(SKEL_##obj, progs.prog) < sizeof(SKEL_##obj) &&	\
+		       offsetof(SKEL2_##obj, progs.prog) < sizeof(SKEL2_##obj) &&	\
+		       offsetof(SKEL_##obj, progs.prog2) < sizeof(SKEL_##obj) &&	\
+		       offsetof(SKEL2_##obj, progs.prog2) < sizeof(SKEL2_##obj),	\
+		       #id ": " #prog ", " #prog2 " in the " #obj " object");
+#define ISC_HOOK1(id, obj, role, target, btf_func, tp_event, choice, prog)	\
+	_Static_assert(offsetof(SKEL_##obj, progs.prog) < sizeof(SKEL_##obj) &&	\
+		       offsetof(SKEL2_##obj, progs.prog) < sizeof(SKEL2_##obj),	\
+		       #id ": " #prog " in the " #obj " object");
+#define ISC_HANDLER(func, kind, id)						\
+	_Static_assert(offsetof(struct ioctl_bpf, progs.func##_fentry) < sizeof(struct ioctl_bpf) && \
+		       offsetof(struct ioctl_bpf, progs.func##_fexit) < sizeof(struct ioctl_bpf) && \
+		       offsetof(struct top_bpf, progs.func##_fentry) < sizeof(struct top_bpf) && \
+		       offsetof(struct top_bpf, progs.func##_fexit) < sizeof(struct top_bpf), \
+		       #func "_fentry, _fexit in the IOCTL objects");
 #include "hooks.def"
 /* tp_entry_pick's other entry program (bpf/common.bpf.h ISC_TP_ENTER_PROGS) */
 #define TP_ENTER_TYPED		tp_enter_ioctl_btf
-#define STRINGIFY(x)		#x
-#define PROG_NAME(p)		STRINGIFY(p)
-OBJ_HAS_IOCTL(TP_ENTER_TYPED)
+#define STRINGIFY(...)		#__VA_ARGS__
+#define PROG_NAME(...)		STRINGIFY(__VA_ARGS__)
+_Static_assert(offsetof(struct ioctl_bpf, progs.TP_ENTER_TYPED) < sizeof(struct ioctl_bpf) &&
+	       offsetof(struct top_bpf, progs.TP_ENTER_TYPED) < sizeof(struct top_bpf),
+	       "the typed tracepoint entry in the IOCTL objects");
 
 static bool libbpf_quiet;
 

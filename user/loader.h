@@ -15,15 +15,21 @@ enum isc_mode {
 
 /* The hooks of include/hooks.def, in its order: the ioctl object's, then
  * from ISC_HK_IOMMU_FIRST on the IOMMU core's. */
-#define ISC_HK_OF_IOCTL	1
-#define ISC_HK_OF_IOMMU	0
+#define ISC_HK_OF_IOCTL(...)	ISC_HK_IOCTL_##__VA_ARGS__,
+#define ISC_HK_OF_IOMMU(...)
+enum isc_hook_ioctl {		/* the ioctl object's, to count them */
+#define ISC_HOOK(id, obj, ...) ISC_HK_OF_##obj(id)
+#define ISC_HANDLER(func, kind, id) ISC_HK_IOCTL_FENTRY_##id,
+#include "hooks.def"
+	ISC_HK_IOCTL_NR,
+};
+
 enum isc_hook_id {
 #define ISC_HOOK(id, ...) ISC_HK_##id,
+#define ISC_HANDLER(func, kind, id) ISC_HK_FENTRY_##id,
 #include "hooks.def"
 	ISC_HK_MAX,
-	ISC_HK_IOMMU_FIRST = 0
-#define ISC_HOOK(id, obj, ...) + ISC_HK_OF_##obj
-#include "hooks.def"
+	ISC_HK_IOMMU_FIRST = ISC_HK_IOCTL_NR,
 };
 
 struct isc_hook_result {

@@ -99,7 +99,7 @@ void profile__add(struct isc_profile *p, const struct isc_ioctl_view *v,
 		if (j == c->nr_caps && c->nr_caps < ISC_MAX_CAPS)
 			c->caps[c->nr_caps++] = v->cap_id[i];
 	}
-	if (v->ev.cmd == ISC_CMD(VFIO_CHECK_EXTENSION) && v->value > 0 && v->value < ISC_MAX_EXT &&
+	if (v->ev.cmd == ISC_CMD_VFIO_CHECK_EXTENSION && v->value > 0 && v->value < ISC_MAX_EXT &&
 	    v->ev.ret >= 0)
 		p->ext[v->value] = (int8_t)(v->ev.ret > 0);
 	if (!strstr(p->comms, v->ev.comm) && n + strlen(v->ev.comm) + 2 < sizeof(p->comms))

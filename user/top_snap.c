@@ -15,7 +15,7 @@
 
 /* The classes bpf/top.bpf.c counts (include/classes.def ISC_CLASS_BPF). */
 static const char *const class_names[ISC_TC_MAX] = {
-#define ISC_CLASS_BPF(id, name) [ISC_TC_##id] = name,
+#define ISC_CLASS_BPF(id, name) [ISC_TC_##id] = (name),
 #include "classes.def"
 };
 
