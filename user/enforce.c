@@ -23,8 +23,8 @@
 	M(deny_counts) M(anon_kinds) M(race_events)
 #define MAP_NAME(...)	#__VA_ARGS__,
 #define MAP_IN_SKEL(...)							\
-	_Static_assert(offsetof(struct enforce_bpf, maps.__VA_ARGS__) < sizeof(struct enforce_bpf), \
-		       "enforce_bpf has " #__VA_ARGS__);
+	_Static_assert(offsetof(struct enforce_bpf, maps.__VA_ARGS__) <		\
+		       sizeof(struct enforce_bpf), "enforce_bpf has " #__VA_ARGS__);
 static const char *const map_pins[] = { MAP_PINS(MAP_NAME) };
 MAP_PINS(MAP_IN_SKEL)
 

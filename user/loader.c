@@ -61,8 +61,8 @@ static const char *const hook_progs[ISC_HK_MAX][2] = {
 #include "hooks.def"
 };
 
-/* (one that is not there does not compile; the top object has the ioctl
- * object's programs) */
+/* Every program hook_progs names is in its object's skeleton (IOCTL rows:
+ * the ioctl and the top object's), checked at compile time. */
 #define SKEL_IOCTL	struct ioctl_bpf
 #define SKEL2_IOCTL	struct top_bpf
 #define SKEL_IOMMU	struct iommu_bpf
@@ -78,10 +78,10 @@ static const char *const hook_progs[ISC_HK_MAX][2] = {
 		       offsetof(SKEL2_##obj, progs.prog) < sizeof(SKEL2_##obj),	\
 		       #id ": " #prog " in the " #obj " object");
 #define ISC_HANDLER(func, kind, id)						\
-	_Static_assert(offsetof(struct ioctl_bpf, progs.func##_fentry) < sizeof(struct ioctl_bpf) && \
-		       offsetof(struct ioctl_bpf, progs.func##_fexit) < sizeof(struct ioctl_bpf) && \
-		       offsetof(struct top_bpf, progs.func##_fentry) < sizeof(struct top_bpf) && \
-		       offsetof(struct top_bpf, progs.func##_fexit) < sizeof(struct top_bpf), \
+	_Static_assert(offsetof(SKEL_IOCTL, progs.func##_fentry) < sizeof(SKEL_IOCTL) &&	\
+		       offsetof(SKEL_IOCTL, progs.func##_fexit) < sizeof(SKEL_IOCTL) &&	\
+		       offsetof(SKEL2_IOCTL, progs.func##_fentry) < sizeof(SKEL2_IOCTL) &&	\
+		       offsetof(SKEL2_IOCTL, progs.func##_fexit) < sizeof(SKEL2_IOCTL),	\
 		       #func "_fentry, _fexit in the IOCTL objects");
 #include "hooks.def"
 /* tp_entry_pick's other entry program (bpf/common.bpf.h ISC_TP_ENTER_PROGS) */
@@ -201,7 +201,7 @@ static void tp_entry_pick(struct bpf_object *obj, bool typed, bool lsm_entry)
 
 	if (!obj)
 		return;
-	plain = obj_prog(obj, hook_progs[ISC_HK_TP][0]);
+	plain = obj_prog(obj, hook_progs[ISC_HK_TP][0]);	/* the TP row's entry */
 	btf = obj_prog(obj, PROG_NAME(TP_ENTER_TYPED));
 	if (!plain || !btf)
 		return;

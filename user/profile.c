@@ -229,7 +229,8 @@ static int load_call(struct isc_profile_call *c, struct json_object *o, char *wh
 	memset(c, 0, sizeof(*c));
 	if (!json_object_is_type(o, json_type_object))
 		return snprintf(why, len, "expected an object"), -1;
-	if (!get_u32(o, "cmd", false, &has, &c->cmd) || (c->cmd & ISC_IOCTL_TYPE_MASK) != ISC_IOCTL_TYPE_VFIO)
+	if (!get_u32(o, "cmd", false, &has, &c->cmd) ||
+	    (c->cmd & ISC_IOCTL_TYPE_MASK) != ISC_IOCTL_TYPE_VFIO)
 		return snprintf(why, len, "cmd: expected a VFIO/iommufd ioctl number (0x3bNN)"), -1;
 	if (!get(o, "fd_kind", json_type_string, &v) ||
 	    (kind = kernel__kind_by_name(json_object_get_string(v))) < 0)
