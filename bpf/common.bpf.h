@@ -233,6 +233,13 @@ static __always_inline __u8 iommufd_file_kind(struct file *file)
 	return kind == ISC_FD_CONTAINER || kind == ISC_FD_COMPAT ? ISC_FD_COMPAT : ISC_FD_IOMMUFD;
 }
 
+/* The kind of a file a fops handler of include/handlers.def got: the
+ * handler's, where iommufd's tells its compat node apart. */
+static __always_inline __u8 handler_kind(struct file *file, __u8 kind)
+{
+	return kind == ISC_FD_IOMMUFD ? iommufd_file_kind(file) : kind;
+}
+
 /*
  * The current task's open file for fd (tracepoint mode has only the fd).
  * Where the kernel has bpf_get_current_task_btf (5.11+), the walk to the fd

@@ -562,7 +562,8 @@ static __always_inline void recheck(__u8 hook, bool done, bool match, __u32 cmd,
 		inflight_add(-1);
 }
 
-#define RECHECK(func)								\
+/* At each fops handler of include/handlers.def. */
+#define ISC_HANDLER(func, kind, id)						\
 SEC("?fentry/" #func)								\
 int BPF_PROG(func##_recheck, struct file *file, unsigned int cmd, unsigned long arg) \
 {										\
@@ -576,10 +577,7 @@ int BPF_PROG(func##_recheck_exit, struct file *file, unsigned int cmd, unsigned 
 	return 0;								\
 }
 
-RECHECK(vfio_fops_unl_ioctl)
-RECHECK(vfio_group_fops_unl_ioctl)
-RECHECK(vfio_device_fops_unl_ioctl)
-RECHECK(iommufd_fops_ioctl)
+#include "handlers.def"
 
 /* Always: the call's exit, for handlers that cannot be traced (no module
  * BTF, a module loaded after start); after a traced handler's fexit there

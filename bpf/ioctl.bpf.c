@@ -233,11 +233,13 @@ int BPF_PROG(lsm_file_ioctl, struct file *file, unsigned int cmd, unsigned long 
 	return 0;	/* observe only; enforcement lives in its own object */
 }
 
-#define HANDLER(func, kind)							\
+/* One fentry/fexit pair per fops handler of include/handlers.def. */
+#define ISC_HANDLER(func, kind, id)						\
 SEC("?fentry/" #func)								\
 int BPF_PROG(func##_fentry, struct file *file, unsigned int cmd, unsigned long arg) \
 {										\
-	return ioctl_enter(file, true, current_ioctl_fd(), cmd, arg, ISC_HOOK_FENTRY, kind); \
+	return ioctl_enter(file, true, current_ioctl_fd(), cmd, arg, ISC_HOOK_FENTRY, \
+			   handler_kind(file, kind));				\
 }										\
 SEC("?fexit/" #func)								\
 int BPF_PROG(func##_fexit, struct file *file, unsigned int cmd, unsigned long arg, \
@@ -245,21 +247,4 @@ int BPF_PROG(func##_fexit, struct file *file, unsigned int cmd, unsigned long ar
 {										\
 	return ioctl_exit(ret, ISC_HOOK_FENTRY);				\
 }
-
-HANDLER(vfio_fops_unl_ioctl, ISC_FD_CONTAINER)
-HANDLER(vfio_group_fops_unl_ioctl, ISC_FD_GROUP)
-HANDLER(vfio_device_fops_unl_ioctl, ISC_FD_DEVICE)
-
-SEC("?fentry/iommufd_fops_ioctl")
-int BPF_PROG(iommufd_fops_ioctl_fentry, struct file *file, unsigned int cmd, unsigned long arg)
-{
-	return ioctl_enter(file, true, current_ioctl_fd(), cmd, arg, ISC_HOOK_FENTRY,
-			   iommufd_file_kind(file));
-}
-
-SEC("?fexit/iommufd_fops_ioctl")
-int BPF_PROG(iommufd_fops_ioctl_fexit, struct file *file, unsigned int cmd, unsigned long arg,
-	     long ret)
-{
-	return ioctl_exit(ret, ISC_HOOK_FENTRY);
-}
+#include "handlers.def"

@@ -11,18 +11,18 @@
  * thread's "inflight" slot; exit does one per-CPU hash update. The
  * in-flight record is the one bpf/iommu.bpf.c reads, so its map/unmap
  * counting attributes DMA bytes to this call too.
- *
- * Denials: the enforce object counts a refused call by adding to
- * isc_top_val.denials of this object's "top_stats" map (the loader gives it
- * this map's fd); nothing here writes that field.
  */
 #include "inflight.bpf.h"
+#include "catalog_const.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define FEATURE_CMD	0x3b75		/* VFIO_DEVICE_FEATURE */
+#define FEATURE_CMD	ISC_CMD_VFIO_DEVICE_FEATURE
 #define FEATURE_INDEX	0xffffu
-#define FEATURE_OPS	0x30000u	/* GET | SET */
+#define FEATURE_OPS	(ISC_FV_VFIO_DEVICE_FEATURE__VFIO_DEVICE_FEATURE_GET | \
+			 ISC_FV_VFIO_DEVICE_FEATURE__VFIO_DEVICE_FEATURE_SET)
+#define IRQ_DATA_BOOL	ISC_FV_VFIO_DEVICE_SET_IRQS__VFIO_IRQ_SET_DATA_BOOL
+#define IRQ_DATA_EVENTFD ISC_FV_VFIO_DEVICE_SET_IRQS__VFIO_IRQ_SET_DATA_EVENTFD
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -53,13 +53,6 @@ struct {
 	__type(value, struct isc_top_val);
 } tzero SEC(".maps");
 
-/*
- * The in-flight record carries what exit needs; top uses two of its
- * fields for its own state (the record never leaves the kernel here).
- */
-#define top_classes	flags_out	/* ISC_TC_* bits judged at entry */
-#define top_dev		argsz_out	/* the file's device number */
-
 #define TC(c)	(1u << (c))
 
 static __always_inline __u32 read_u32(__u64 arg, __u32 off, __u32 *v)
@@ -76,17 +69,18 @@ static __always_inline int payload_size(const struct isc_cat_entry *c, __u64 arg
 	__u64 need;
 
 	switch (c->payload) {
-	case 1:		/* ISC_PL_IRQ_DATA: count * (0, 1 or 4 by DATA_BOOL/EVENTFD) */
+	case ISC_PL_IRQ_DATA:	/* count * (0, 1 or 4 by DATA_BOOL/EVENTFD) */
 		read_u32(arg, c->payload_a, &count);
-		need = (__u64)c->minsz + (__u64)count * ((flags & 0x2) ? 1 : (flags & 0x4) ? 4 : 0);
+		need = (__u64)c->minsz + (__u64)count * ((flags & IRQ_DATA_BOOL) ? 1 :
+							 (flags & IRQ_DATA_EVENTFD) ? 4 : 0);
 		break;
-	case 2:		/* ISC_PL_TRAILING */
+	case ISC_PL_TRAILING:
 		return 1;
-	case 3:		/* ISC_PL_ARRAY: count at a, elements of b bytes */
+	case ISC_PL_ARRAY:	/* count at a, elements of b bytes */
 		read_u32(arg, c->payload_a, &count);
 		need = (__u64)c->minsz + (__u64)count * c->payload_b;
 		break;
-	case 4:		/* ISC_PL_FLAG_TAIL: flag a adds b bytes */
+	case ISC_PL_FLAG_TAIL:	/* flag a adds b bytes */
 		if (!(flags & c->payload_a))
 			return 0;
 		need = (__u64)c->minsz + c->payload_b;
@@ -304,11 +298,12 @@ int BPF_PROG(lsm_file_ioctl, struct file *file, unsigned int cmd, unsigned long 
 	return 0;	/* counts only */
 }
 
-#define HANDLER(func, kind_expr)						\
+/* One fentry/fexit pair per fops handler of include/handlers.def. */
+#define ISC_HANDLER(func, kind, id)						\
 SEC("?fentry/" #func)								\
 int BPF_PROG(func##_fentry, struct file *file, unsigned int cmd, unsigned long arg) \
 {										\
-	return top_enter(file, true, cmd, arg, kind_expr);			\
+	return top_enter(file, true, cmd, arg, handler_kind(file, kind));	\
 }										\
 SEC("?fexit/" #func)								\
 int BPF_PROG(func##_fexit, struct file *file, unsigned int cmd, unsigned long arg, \
@@ -316,8 +311,4 @@ int BPF_PROG(func##_fexit, struct file *file, unsigned int cmd, unsigned long ar
 {										\
 	return top_exit(ret);							\
 }
-
-HANDLER(vfio_fops_unl_ioctl, ISC_FD_CONTAINER)
-HANDLER(vfio_group_fops_unl_ioctl, ISC_FD_GROUP)
-HANDLER(vfio_device_fops_unl_ioctl, ISC_FD_DEVICE)
-HANDLER(iommufd_fops_ioctl, iommufd_file_kind(file))
+#include "handlers.def"

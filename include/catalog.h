@@ -86,13 +86,7 @@ struct isc_caps_desc {
 	uint32_t caps_flag;	/* the output flag saying a chain is present */
 };
 
-enum isc_payload_kind {
-	ISC_PL_IRQ_DATA = 1,	/* minsz + count * data size by DATA flag */
-	ISC_PL_TRAILING,	/* data of any length after the fixed part */
-	ISC_PL_ARRAY,		/* count at offset a, elements of b bytes */
-	ISC_PL_FLAG_TAIL,	/* flag a adds b bytes, then data */
-};
-
+/* enum isc_payload_kind: include/events.h (the BPF side reads it too) */
 struct isc_payload_desc {
 	enum isc_payload_kind kind;
 	uint32_t a, b;

@@ -94,9 +94,17 @@ struct isc_ioctl_event {
 	__u8 entry_hook;	/* enum isc_hook */
 	__u8 exit_hook;		/* enum isc_hook */
 	__u8 arg_len;		/* bytes valid in arg_head */
-	__u32 argsz_out;	/* first u32 of the struct after the call */
+	/* bpf/top.bpf.c keeps the record in flight only (it never leaves
+	 * the kernel there): two of its words hold top's own state */
+	union {
+		__u32 argsz_out;	/* first u32 of the struct after the call */
+		__u32 top_dev;		/* top: the file's device number */
+	};
 	__u32 iof;		/* ISC_IOF_* */
-	__u32 flags_out;	/* the flags word after the call (replies) */
+	union {
+		__u32 flags_out;	/* the flags word after the call (replies) */
+		__u32 top_classes;	/* top: ISC_TC_* bits judged at entry */
+	};
 	char comm[ISC_COMM_LEN];
 	__u8 arg_head[ISC_ARG_HEAD];
 	__u8 nr_caps;
@@ -143,6 +151,15 @@ struct isc_cat_key {
 #define ISC_CATF_CAPS		(1u << 5)	/* INFO reply: a bigger argsz is room for caps */
 #define ISC_CATF_KNOWN		(1u << 6)	/* "catalog" array: the slot holds an ioctl */
 
+/* How long a variable-length struct must be (include/catalog.def
+ * ISC_PAYLOAD; isc_cat_entry.payload, 0: fixed size). */
+enum isc_payload_kind {
+	ISC_PL_IRQ_DATA = 1,	/* minsz + count * data size by DATA flag */
+	ISC_PL_TRAILING,	/* data of any length after the fixed part */
+	ISC_PL_ARRAY,		/* count at offset a, elements of b bytes */
+	ISC_PL_FLAG_TAIL,	/* flag a adds b bytes, then data */
+};
+
 struct isc_cat_entry {
 	__u32 minsz;		/* smallest argsz/size the kernel accepts */
 	__u32 size;		/* this kernel's struct size, 0 unknown */
@@ -153,7 +170,7 @@ struct isc_cat_entry {
 	__u8 arg;		/* enum isc_arg_kind (user/catalog.h) */
 	__u8 cflags;		/* ISC_CATF_* */
 	__s32 kernel_errno;	/* what the kernel answers an unsupported flag */
-	/* Variable-length structs (enum isc_payload_kind in catalog.h, 0:
+	/* Variable-length structs (enum isc_payload_kind, 0:
 	 * fixed size): where the count is and how big an element, or which
 	 * flag adds how many bytes. A reply's array is always TRAILING. */
 	__u32 payload_a;
@@ -180,29 +197,12 @@ enum isc_iommu_op {
 	ISC_IOMMU_FAULT_RESPONSE,	/* user space answered a page fault */
 };
 
-/* Which kernel function produced an IOMMU-core event. */
+/* Which kernel function produced an IOMMU-core event (include/hooks.def
+ * ISC_FUNC). */
 enum isc_iommu_hook {
-	ISC_IH_ATTACH_GROUP = 1,	/* iommu_attach_group (all eras) */
-	ISC_IH_DETACH_GROUP,		/* iommu_detach_group */
-	ISC_IH_ATTACH_PASID,		/* iommu_attach_device_pasid (6.2+) */
-	ISC_IH_UAPI_BIND_GPASID,	/* iommu_uapi_sva_bind_gpasid (5.10-5.17) */
-	ISC_IH_TLB_SYNC,		/* intel_iommu_tlb_sync (ops->iotlb_sync) */
-	ISC_IH_FLUSH_PSI,		/* iommu_flush_iotlb_psi (VT-d, 5.x) */
-	ISC_IH_UAPI_CACHE_INV,		/* iommu_uapi_cache_invalidate (5.10-5.17) */
-	ISC_IH_DMAR_FAULT,		/* dmar_fault: VT-d primary fault records */
-	ISC_IH_REPORT_FAULT,		/* report_iommu_fault (AMD, SMMU, ...) */
-	ISC_IH_DEVICE_FAULT,		/* iommu_report_device_fault (page requests) */
-	ISC_IH_PAGE_RESPONSE,		/* iommu_page_response (argsz/version: 5.10+) */
-	/* the iommufd era (6.6+) */
-	ISC_IH_ATTACH_HANDLE,		/* iommu_attach_group_handle (6.10+) */
-	ISC_IH_REPLACE_HANDLE,		/* iommu_replace_group_handle (6.10+) */
-	ISC_IH_DETACH_HANDLE,		/* iommu_detach_group_handle (6.10+) */
-	ISC_IH_HWPT_NESTED,		/* iommufd_hwpt_nested_alloc: a nested HWPT */
-	ISC_IH_VIOMMU_NESTED,		/* iommufd_viommu_alloc_hwpt_nested (6.13+) */
-	ISC_IH_HWPT_ALLOC,		/* iommufd_hwpt_alloc: HWPT with driver data */
-	ISC_IH_HWPT_INVALIDATE,		/* iommufd_hwpt_invalidate (6.8+) */
-	ISC_IH_FAULT_QUEUE,		/* iommufd_fault_iopf_handler: to a fault queue */
-	ISC_IH_FAULT_RESPONSE,		/* iopf_group_response (6.9+) */
+	ISC_IH_NONE = 0,
+#define ISC_FUNC(id, func) ISC_IH_##id,
+#include "hooks.def"
 	ISC_IH_MAX,
 };
 
@@ -285,12 +285,8 @@ struct isc_map_stats {
  * streamed; user space sums the CPUs and diffs samples.
  */
 enum isc_top_class {		/* mismatch classes judged in the kernel */
-	ISC_TC_OLDER_STRUCT,
-	ISC_TC_NEWER_STRUCT,
-	ISC_TC_TRUNCATED,
-	ISC_TC_UNKNOWN_FLAGS,
-	ISC_TC_UNKNOWN_IOCTL,
-	ISC_TC_NEWER_KERNEL,	/* in no catalog row, yet the kernel answered */
+#define ISC_CLASS_BPF(id, name) ISC_TC_##id,
+#include "classes.def"
 	ISC_TC_MAX,
 };
 
@@ -311,8 +307,6 @@ struct isc_top_val {
 	__u64 errors;		/* returned < 0 */
 	__u64 lat_sum_ns;
 	__u64 cls[ISC_TC_MAX];	/* calls in each mismatch class */
-	__u64 denials;		/* calls the enforce policy refused (its object
-				 * adds to this map; 0 until it exists) */
 	__u64 hist[ISC_TOP_HIST];
 	char comm[ISC_COMM_LEN];
 };

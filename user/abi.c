@@ -9,10 +9,9 @@
 #include <bpf/btf.h>
 #include <json-c/json.h>
 #include "abi.h"
+#include "catalog_const.h"
 #include "kernel.h"
 #include "util.h"
-
-#define VFIO_CHECK_EXTENSION_CMD 0x3b65
 
 char *abi__version_str(uint16_t version, char *buf, size_t len)
 {
@@ -60,7 +59,7 @@ static void probe_extensions(struct isc_abi *a)
 	if (fd < 0)
 		return;
 	for (i = 1; i < ISC_MAX_EXT; i++) {
-		r = ioctl(fd, VFIO_CHECK_EXTENSION_CMD, (unsigned long)i);
+		r = ioctl(fd, ISC_CMD_VFIO_CHECK_EXTENSION, (unsigned long)i);
 		a->ext[i] = (int8_t)(r < 0 ? -1 : r > 0);
 	}
 	a->ext_known = true;

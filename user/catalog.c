@@ -153,7 +153,7 @@ static const struct {
 static struct isc_ioctl_desc ioctls[] = {
 #define ISC_IOCTL(n_, nr_, kinds_, arg_, stag_, lastf_, size_, minsz_, foff_, reply_, \
 		  smaj_, smin_, zmaj_, zmin_) \
-	{ .name = #n_, .cmd = 0x3b00u | (nr_), .kinds = (kinds_), .arg = (arg_), \
+	{ .name = #n_, .cmd = ISC_IOCTL_TYPE_VFIO | (nr_), .kinds = (kinds_), .arg = (arg_), \
 	  .size = (size_), .minsz = (minsz_), .flags_off = (foff_), .reply = (reply_), \
 	  .since = ISC_VERSION(smaj_, smin_), .size_since = ISC_VERSION(zmaj_, zmin_) },
 #include "catalog.def"

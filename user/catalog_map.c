@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include "catalog_const.h"
 #include "catalog_map.h"
 
 static uint32_t field_offset(const struct isc_ioctl_desc *d, const char *key)
@@ -19,7 +20,7 @@ void catalog_map__entry(const struct isc_ioctl_desc *d, const struct isc_abi *a,
 			enum isc_fd_kind kind, struct isc_cat_entry *e)
 {
 	const struct isc_role_desc *r;
-	bool iommufd = d->cmd >= 0x3b80;
+	bool iommufd = ISC_CMD_IS_IOMMUFD(d->cmd);
 	size_t i;
 
 	memset(e, 0, sizeof(*e));
@@ -106,7 +107,3 @@ int catalog_map__fill_features(int map_fd, const struct isc_abi *a)
 	}
 	return 0;
 }
-
-/* bpf/top.bpf.c switches on these values (catalog.h is user space only) */
-_Static_assert(ISC_PL_IRQ_DATA == 1 && ISC_PL_TRAILING == 2 && ISC_PL_ARRAY == 3 &&
-	       ISC_PL_FLAG_TAIL == 4, "payload kinds as bpf/top.bpf.c knows them");

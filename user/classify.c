@@ -3,17 +3,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "catalog_const.h"
 #include "classify.h"
 
 static const char *const class_names[ISC_CLS_MAX] = {
-	[ISC_CLS_OLDER_STRUCT] = "older-struct",
-	[ISC_CLS_NEWER_STRUCT] = "newer-struct",
-	[ISC_CLS_TRUNCATED] = "truncated",
-	[ISC_CLS_UNKNOWN_FLAGS] = "unknown-flags",
-	[ISC_CLS_CAPS_TRUNCATED] = "caps-truncated",
-	[ISC_CLS_BAD_VERSION] = "bad-version",
-	[ISC_CLS_UNKNOWN_IOCTL] = "unknown-ioctl",
-	[ISC_CLS_NEWER_KERNEL] = "newer-than-catalog",
+#define ISC_CLASS_BPF(id, name) [ISC_CLS_##id] = (name),
+#define ISC_CLASS(id, name) [ISC_CLS_##id] = (name),
+#include "classes.def"
 };
 
 /*
@@ -138,7 +134,7 @@ static void classify_flags(const struct isc_abi *a, const struct isc_ioctl_view 
 				    f->name);
 			}
 		}
-		if (d->cmd >= 0x3b80)
+		if (ISC_CMD_IS_IOMMUFD(d->cmd))
 			say(out, "iommufd answers EOPNOTSUPP");
 	}
 	for (i = 0; i < d->nr_roles; i++) {
@@ -179,7 +175,8 @@ static int classify_payload(const struct isc_ioctl_view *v, struct isc_verdict *
 		return 1;
 	case ISC_PL_IRQ_DATA:
 		field_value(v, "count", &count);
-		data = (v->flags & 0x2) ? 1 : (v->flags & 0x4) ? 4 : 0;	/* BOOL, EVENTFD */
+		data = (v->flags & ISC_FV_VFIO_DEVICE_SET_IRQS__VFIO_IRQ_SET_DATA_BOOL) ? 1 :
+		       (v->flags & ISC_FV_VFIO_DEVICE_SET_IRQS__VFIO_IRQ_SET_DATA_EVENTFD) ? 4 : 0;
 		need = d->minsz + count * data;
 		payload_fits(v, count, "data entries", need, out);
 		return 1;
@@ -208,7 +205,7 @@ static void classify_size(const struct isc_abi *a, const struct isc_ioctl_view *
 {
 	const struct isc_ioctl_desc *d = v->desc;
 	uint32_t ks = abi__size(a, d);
-	const char *what = d->cmd >= 0x3b80 ? "size" : "argsz";
+	const char *what = ISC_CMD_IS_IOMMUFD(d->cmd) ? "size" : "argsz";
 	size_t i;
 
 	out->kernel_size = ks;
@@ -231,7 +228,7 @@ static void classify_size(const struct isc_abi *a, const struct isc_ioctl_view *
 	if (d->caps_at)	/* a bigger INFO buffer is room for the capability chain */
 		return;
 	out->classes |= ISC_CLS(ISC_CLS_NEWER_STRUCT);
-	if (d->cmd >= 0x3b80)
+	if (ISC_CMD_IS_IOMMUFD(d->cmd))
 		say(out, "size %u > this kernel's %u (%s): %s", v->argsz, ks, d->struct_name,
 		    v->ev.ret == -E2BIG ? "the extra bytes were not zero: E2BIG" :
 					  "accepted only while the extra bytes are zero (else E2BIG)");
@@ -280,8 +277,8 @@ static void not_in_catalog(const struct isc_abi *a, const struct isc_ioctl_view 
 	    err, ver);
 }
 
-#define FEATURE_GET	0x10000u
-#define FEATURE_SET	0x20000u
+#define FEATURE_GET	ISC_FV_VFIO_DEVICE_FEATURE__VFIO_DEVICE_FEATURE_GET
+#define FEATURE_SET	ISC_FV_VFIO_DEVICE_FEATURE__VFIO_DEVICE_FEATURE_SET
 
 /* VFIO_DEVICE_FEATURE: the low 16 bits pick a sub-feature, which has its
  * own release and its own GET/SET support. */
@@ -343,7 +340,7 @@ void classify__ioctl(const struct isc_abi *a, const struct isc_ioctl_view *v,
 	classify_size(a, v, out);
 	if (v->has_flags && !outr)
 		classify_flags(a, v, out);
-	if (v->has_flags && d->cmd == 0x3b75 && v->ev.fd_kind == ISC_FD_DEVICE)
+	if (v->has_flags && d->cmd == ISC_CMD_VFIO_DEVICE_FEATURE && v->ev.fd_kind == ISC_FD_DEVICE)
 		classify_feature(a, v, out);
 	built_against(d, v, !outr, out);
 }

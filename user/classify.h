@@ -10,15 +10,10 @@
 #include "abi.h"
 #include "decode.h"
 
-enum isc_class {
-	ISC_CLS_OLDER_STRUCT,	/* minsz <= size < kernel size */
-	ISC_CLS_NEWER_STRUCT,	/* size > kernel size */
-	ISC_CLS_TRUNCATED,	/* size < minsz (or payload does not fit) */
-	ISC_CLS_UNKNOWN_FLAGS,	/* bits this kernel/backend does not define */
-	ISC_CLS_CAPS_TRUNCATED,	/* INFO asked for more room; never retried */
-	ISC_CLS_BAD_VERSION,	/* 5.x IOMMU UAPI version field */
-	ISC_CLS_UNKNOWN_IOCTL,	/* not an ioctl of this fd kind / kernel */
-	ISC_CLS_NEWER_KERNEL,	/* not in the catalog, yet the kernel answered */
+enum isc_class {		/* include/classes.def, every row */
+#define ISC_CLASS_BPF(id, name) ISC_CLS_##id,
+#define ISC_CLASS(id, name) ISC_CLS_##id,
+#include "classes.def"
 	ISC_CLS_MAX,
 };
 

@@ -172,26 +172,8 @@ static const char *const iommu_ops[] = {
 };
 
 static const char *const iommu_hooks[ISC_IH_MAX] = {
-	[ISC_IH_ATTACH_GROUP] = "iommu_attach_group",
-	[ISC_IH_DETACH_GROUP] = "iommu_detach_group",
-	[ISC_IH_ATTACH_PASID] = "iommu_attach_device_pasid",
-	[ISC_IH_UAPI_BIND_GPASID] = "iommu_uapi_sva_bind_gpasid",
-	[ISC_IH_TLB_SYNC] = "intel_iommu_tlb_sync",
-	[ISC_IH_FLUSH_PSI] = "iommu_flush_iotlb_psi",
-	[ISC_IH_UAPI_CACHE_INV] = "iommu_uapi_cache_invalidate",
-	[ISC_IH_DMAR_FAULT] = "dmar_fault",
-	[ISC_IH_REPORT_FAULT] = "report_iommu_fault",
-	[ISC_IH_DEVICE_FAULT] = "iommu_report_device_fault",
-	[ISC_IH_PAGE_RESPONSE] = "iommu_page_response",
-	[ISC_IH_ATTACH_HANDLE] = "iommu_attach_group_handle",
-	[ISC_IH_REPLACE_HANDLE] = "iommu_replace_group_handle",
-	[ISC_IH_DETACH_HANDLE] = "iommu_detach_group_handle",
-	[ISC_IH_HWPT_NESTED] = "iommufd_hwpt_nested_alloc",
-	[ISC_IH_VIOMMU_NESTED] = "iommufd_viommu_alloc_hwpt_nested",
-	[ISC_IH_HWPT_ALLOC] = "iommufd_hwpt_alloc",
-	[ISC_IH_HWPT_INVALIDATE] = "iommufd_hwpt_invalidate",
-	[ISC_IH_FAULT_QUEUE] = "iommufd_fault_iopf_handler",
-	[ISC_IH_FAULT_RESPONSE] = "iopf_group_response",
+#define ISC_FUNC(id, func) [ISC_IH_##id] = #func,
+#include "hooks.def"
 };
 
 int decode__iommu(const void *data, size_t size, struct isc_iommu_view *v)

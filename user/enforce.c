@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
 #include <limits.h>
+#include <stddef.h>
 #include <signal.h>
 #include <errno.h>
 #include <stdio.h>
@@ -15,17 +16,17 @@
 #include "enforce.h"
 #include "util.h"
 
-/* The fops handlers the race detector rechecks at (same order as the
- * ISC_HK_FENTRY_* hooks of the ioctl object). */
-static const char *const handlers[] = {
-	"vfio_fops_unl_ioctl", "vfio_group_fops_unl_ioctl",
-	"vfio_device_fops_unl_ioctl", "iommufd_fops_ioctl",
-};
-
-static const char *const map_pins[] = {
-	"policy", "events", "enforce_stats", "fops_kinds", "rdev_kinds", "deny_counts",
-	"anon_kinds", "race_events",
-};
+/* The maps pinned, by the skeleton's names (a missing one does not
+ * compile; variadic M: cppcheck expands no other nested macro calls). */
+#define MAP_PINS(M)								\
+	M(policy) M(events) M(enforce_stats) M(fops_kinds) M(rdev_kinds)	\
+	M(deny_counts) M(anon_kinds) M(race_events)
+#define MAP_NAME(...)	#__VA_ARGS__,
+#define MAP_IN_SKEL(...)							\
+	_Static_assert(offsetof(struct enforce_bpf, maps.__VA_ARGS__) <		\
+		       sizeof(struct enforce_bpf), "enforce_bpf has " #__VA_ARGS__);
+static const char *const map_pins[] = { MAP_PINS(MAP_NAME) };
+MAP_PINS(MAP_IN_SKEL)
 
 /* The enforcer's map fds, in map_pins order. */
 #define ENFORCER_FDS(e)	{ &(e)->policy_fd, &(e)->events_fd, &(e)->stats_fd, \
@@ -221,19 +222,33 @@ int enforcer__swap_pinned(const struct isc_policy *p, const char *name,
 	return ret;
 }
 
-/* Turn on the program "<handler><suffix>": the object must have it. */
-static int autoload(struct enforce_bpf *skel, const char *handler, const char *suffix)
+/*
+ * The race recheck at the fops handlers of include/handlers.def that BTF
+ * lets us reach (module BTF: not on 5.10, where the call's exit has to
+ * do). The programs are the skeleton's: one the table names but the
+ * object lacks does not compile. true: at least one handler.
+ */
+static bool recheck_at_handlers(struct enforce_bpf *skel, const struct isc_btfs *btfs)
 {
-	struct bpf_program *prog;
-	char name[96];
+	const struct {
+		const char *func;
+		struct bpf_program *entry, *exit;
+	} handlers[] = {
+#define ISC_HANDLER(func, kind, id)						\
+		{ #func, skel->progs.func##_recheck, skel->progs.func##_recheck_exit },
+#include "handlers.def"
+	};
+	bool any = false;
+	size_t i;
 
-	snprintf(name, sizeof(name), "%s%s", handler, suffix);
-	prog = bpf_object__find_program_by_name(skel->obj, name);
-	if (!prog) {
-		isc_err("internal error: the enforce object has no program %s", name);
-		return -1;
+	for (i = 0; i < ARRAY_SIZE(handlers); i++) {
+		if (!btf_has_func(btfs, handlers[i].func))
+			continue;
+		bpf_program__set_autoload(handlers[i].entry, true);
+		bpf_program__set_autoload(handlers[i].exit, true);
+		any = true;
 	}
-	return bpf_program__set_autoload(prog, true);
+	return any;
 }
 
 /*
@@ -246,8 +261,7 @@ static struct enforce_bpf *open_enforce(struct isc_enforcer *e, const struct isc
 {
 	struct enforce_bpf *skel = enforce_bpf__open();
 	struct bpf_program *prog;
-	bool fentry = false;
-	size_t i;
+	bool fentry;
 
 	if (!skel) {
 		isc_err("failed to open the enforce BPF object: %s", strerror(errno));
@@ -258,17 +272,7 @@ static struct enforce_bpf *open_enforce(struct isc_enforcer *e, const struct isc
 	bpf_program__set_autoload(skel->progs.enforce_file_ioctl, true);
 	e->compat = btf_has_func(btfs, "bpf_lsm_file_ioctl_compat");
 	bpf_program__set_autoload(skel->progs.enforce_file_ioctl_compat, e->compat);
-	/* module BTF: not on 5.10, where the call's exit has to do */
-	for (i = 0; i < ARRAY_SIZE(handlers); i++) {
-		if (!btf_has_func(btfs, handlers[i]))
-			continue;
-		if (autoload(skel, handlers[i], "_recheck") ||
-		    autoload(skel, handlers[i], "_recheck_exit")) {
-			enforce_bpf__destroy(skel);
-			return NULL;
-		}
-		fentry = true;
-	}
+	fentry = recheck_at_handlers(skel, btfs);
 	/* always: handlers of modules loaded later, 32-bit calls left over */
 	bpf_program__set_autoload(skel->progs.enforce_exit_ioctl, true);
 	e->race = fentry ? "fentry/fexit on the fops handlers, sys_exit_ioctl for the others" :

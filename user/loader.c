@@ -20,78 +20,77 @@
 
 enum isc_obj { ISC_OBJ_IOCTL, ISC_OBJ_IOMMU };
 
+/* The columns of include/hooks.def's rows; its fentry hooks are those of
+ * the fops handlers (include/handlers.def). */
 static const struct {
 	enum isc_obj obj;
 	const char *name;	/* role: tracepoint, lsm, fentry, bind, ... */
 	const char *target;
-	const char *progs[2];
 	const char *btf_func;	/* must exist in BTF to be tried */
 	const char *tp_event;	/* must exist in tracefs to be tried */
 	int choice;		/* >0: only the first working hook of the group */
 } hooks[ISC_HK_MAX] = {
-	[ISC_HK_TP] = { ISC_OBJ_IOCTL, "tracepoint", "syscalls:sys_enter_ioctl+sys_exit_ioctl",
-			{ "tp_enter_ioctl", "tp_exit_ioctl" }, NULL, "syscalls/sys_enter_ioctl" },
-	[ISC_HK_LSM] = { ISC_OBJ_IOCTL, "lsm", "file_ioctl", { "lsm_file_ioctl" },
-			 "bpf_lsm_file_ioctl" },
-	[ISC_HK_FENTRY_CONTAINER] = { ISC_OBJ_IOCTL, "fentry", "vfio_fops_unl_ioctl",
-				      { "vfio_fops_unl_ioctl_fentry", "vfio_fops_unl_ioctl_fexit" },
-				      "vfio_fops_unl_ioctl" },
-	[ISC_HK_FENTRY_GROUP] = { ISC_OBJ_IOCTL, "fentry", "vfio_group_fops_unl_ioctl",
-				  { "vfio_group_fops_unl_ioctl_fentry",
-				    "vfio_group_fops_unl_ioctl_fexit" },
-				  "vfio_group_fops_unl_ioctl" },
-	[ISC_HK_FENTRY_DEVICE] = { ISC_OBJ_IOCTL, "fentry", "vfio_device_fops_unl_ioctl",
-				   { "vfio_device_fops_unl_ioctl_fentry",
-				     "vfio_device_fops_unl_ioctl_fexit" },
-				   "vfio_device_fops_unl_ioctl" },
-	[ISC_HK_FENTRY_IOMMUFD] = { ISC_OBJ_IOCTL, "fentry", "iommufd_fops_ioctl",
-				    { "iommufd_fops_ioctl_fentry", "iommufd_fops_ioctl_fexit" },
-				    "iommufd_fops_ioctl" },
-	[ISC_HK_BIND_GROUP] = { ISC_OBJ_IOMMU, "bind", "iommu_attach_group+iommu_detach_group",
-				{ "attach_group_fexit", "detach_group_fentry" },
-				"iommu_attach_group" },
-	[ISC_HK_BIND_PASID] = { ISC_OBJ_IOMMU, "bind", "iommu_attach_device_pasid",
-				{ "attach_pasid_fentry" }, "iommu_attach_device_pasid" },
-	[ISC_HK_BIND_GPASID] = { ISC_OBJ_IOMMU, "bind", "iommu_uapi_sva_bind_gpasid",
-				 { "uapi_bind_gpasid_fexit" }, "iommu_uapi_sva_bind_gpasid" },
-	[ISC_HK_INV_TLB_SYNC] = { ISC_OBJ_IOMMU, "invalidate", "intel_iommu_tlb_sync",
-				  { "tlb_sync_fentry" }, "intel_iommu_tlb_sync", NULL, 1 },
-	[ISC_HK_INV_PSI] = { ISC_OBJ_IOMMU, "invalidate", "iommu_flush_iotlb_psi",
-			     { "flush_psi_fentry" }, "iommu_flush_iotlb_psi", NULL, 1 },
-	[ISC_HK_INV_UAPI] = { ISC_OBJ_IOMMU, "invalidate", "iommu_uapi_cache_invalidate",
-			      { "uapi_cache_inv_fexit" }, "iommu_uapi_cache_invalidate" },
-	[ISC_HK_FAULT_DMAR] = { ISC_OBJ_IOMMU, "fault", "dmar_fault", { "dmar_fault_fentry" },
-				"dmar_fault" },
-	[ISC_HK_FAULT_REPORT] = { ISC_OBJ_IOMMU, "fault", "report_iommu_fault",
-				  { "report_fault_fentry" }, "report_iommu_fault" },
-	[ISC_HK_FAULT_DEVICE] = { ISC_OBJ_IOMMU, "fault", "iommu_report_device_fault",
-				  { "device_fault_fentry" }, "iommu_report_device_fault" },
-	[ISC_HK_PAGE_RESP] = { ISC_OBJ_IOMMU, "response", "iommu_page_response",
-			       { "page_response_fentry" }, "iommu_page_response" },
-	[ISC_HK_MAP] = { ISC_OBJ_IOMMU, "map", "iommu:map+iommu:unmap",
-			 { "iommu_map_tp", "iommu_unmap_tp" }, NULL, "iommu/map" },
-	[ISC_HK_BIND_HANDLE] = { ISC_OBJ_IOMMU, "bind",
-				 "iommu_attach_group_handle+iommu_replace_group_handle",
-				 { "attach_handle_fexit", "replace_handle_fexit" },
-				 "iommu_attach_group_handle" },
-	[ISC_HK_UNBIND_HANDLE] = { ISC_OBJ_IOMMU, "bind", "iommu_detach_group_handle",
-				   { "detach_handle_fentry" }, "iommu_detach_group_handle" },
-	[ISC_HK_BIND_NESTED] = { ISC_OBJ_IOMMU, "bind", "iommufd_hwpt_nested_alloc",
-				 { "hwpt_nested_fexit" }, "iommufd_hwpt_nested_alloc", NULL, 2 },
-	[ISC_HK_BIND_HWPT_ALLOC] = { ISC_OBJ_IOMMU, "bind",
-				     "iommufd_hwpt_alloc+iommufd_object_finalize",
-				     { "hwpt_alloc_fexit", "hwpt_finalize_fentry" },
-				     "iommufd_hwpt_alloc", NULL, 2 },
-	[ISC_HK_BIND_VIOMMU] = { ISC_OBJ_IOMMU, "bind", "iommufd_viommu_alloc_hwpt_nested",
-				 { "viommu_nested_fexit" }, "iommufd_viommu_alloc_hwpt_nested" },
-	[ISC_HK_INV_HWPT] = { ISC_OBJ_IOMMU, "invalidate", "iommufd_hwpt_invalidate",
-			      { "hwpt_invalidate_fentry", "hwpt_invalidate_fexit" },
-			      "iommufd_hwpt_invalidate" },
-	[ISC_HK_FAULT_QUEUE] = { ISC_OBJ_IOMMU, "fault", "iommufd_fault_iopf_handler",
-				 { "fault_queue_fentry" }, "iommufd_fault_iopf_handler" },
-	[ISC_HK_FAULT_RESPONSE] = { ISC_OBJ_IOMMU, "fault", "iopf_group_response",
-				    { "fault_response_fentry" }, "iopf_group_response" },
+#define ISC_HOOK(id, obj, role, target, btf_func, tp_event, choice, ...)	\
+	[ISC_HK_##id] = { ISC_OBJ_##obj, role, target, btf_func, tp_event, choice },
+#define ISC_HANDLER(func, kind, id)						\
+	[ISC_HK_FENTRY_##id] = { ISC_OBJ_IOCTL, "fentry", #func, #func, NULL, 0 },
+#include "hooks.def"
 };
+
+/* The ioctl object's rows come first (ISC_HK_IOMMU_FIRST counts them). */
+#define ISC_HOOK(id, obj, ...)							\
+	_Static_assert((ISC_OBJ_##obj == ISC_OBJ_IOMMU) == (ISC_HK_##id >= ISC_HK_IOMMU_FIRST), \
+		       "include/hooks.def: " #id " out of order");
+#define ISC_HANDLER(func, kind, id)						\
+	_Static_assert(ISC_HK_FENTRY_##id < ISC_HK_IOMMU_FIRST, #func " out of order");
+#include "hooks.def"
+
+/*
+ * Each hook's programs (one or two), by name: the names come from the
+ * same rows as the static asserts below, which make a program the table
+ * names but the object lacks a build error. The top object has the ioctl
+ * object's programs (same names, same roles). NULL: no second one.
+ */
+static const char *const hook_progs[ISC_HK_MAX][2] = {
+#define ISC_HOOK1(id, obj, role, target, btf_func, tp_event, choice, prog)	\
+	[ISC_HK_##id] = { #prog, NULL },
+#define ISC_HOOK2(id, obj, role, target, btf_func, tp_event, choice, prog, prog2) \
+	[ISC_HK_##id] = { #prog, #prog2 },
+#define ISC_HANDLER(func, kind, id)						\
+	[ISC_HK_FENTRY_##id] = { #func "_fentry", #func "_fexit" },
+#include "hooks.def"
+};
+
+/* Every program hook_progs names is in its object's skeleton (IOCTL rows:
+ * the ioctl and the top object's), checked at compile time. */
+#define SKEL_IOCTL	struct ioctl_bpf
+#define SKEL2_IOCTL	struct top_bpf
+#define SKEL_IOMMU	struct iommu_bpf
+#define SKEL2_IOMMU	struct iommu_bpf
+#define ISC_HOOK2(id, obj, role, target, btf_func, tp_event, choice, prog, prog2) \
+	_Static_assert(offsetof(SKEL_##obj, progs.prog) < sizeof(SKEL_##obj) &&	\
+		       offsetof(SKEL2_##obj, progs.prog) < sizeof(SKEL2_##obj) &&	\
+		       offsetof(SKEL_##obj, progs.prog2) < sizeof(SKEL_##obj) &&	\
+		       offsetof(SKEL2_##obj, progs.prog2) < sizeof(SKEL2_##obj),	\
+		       #id ": " #prog ", " #prog2 " in the " #obj " object");
+#define ISC_HOOK1(id, obj, role, target, btf_func, tp_event, choice, prog)	\
+	_Static_assert(offsetof(SKEL_##obj, progs.prog) < sizeof(SKEL_##obj) &&	\
+		       offsetof(SKEL2_##obj, progs.prog) < sizeof(SKEL2_##obj),	\
+		       #id ": " #prog " in the " #obj " object");
+#define ISC_HANDLER(func, kind, id)						\
+	_Static_assert(offsetof(SKEL_IOCTL, progs.func##_fentry) < sizeof(SKEL_IOCTL) &&	\
+		       offsetof(SKEL_IOCTL, progs.func##_fexit) < sizeof(SKEL_IOCTL) &&	\
+		       offsetof(SKEL2_IOCTL, progs.func##_fentry) < sizeof(SKEL2_IOCTL) &&	\
+		       offsetof(SKEL2_IOCTL, progs.func##_fexit) < sizeof(SKEL2_IOCTL),	\
+		       #func "_fentry, _fexit in the IOCTL objects");
+#include "hooks.def"
+/* tp_entry_pick's other entry program (bpf/common.bpf.h ISC_TP_ENTER_PROGS) */
+#define TP_ENTER_TYPED		tp_enter_ioctl_btf
+#define STRINGIFY(...)		#__VA_ARGS__
+#define PROG_NAME(...)		STRINGIFY(__VA_ARGS__)
+_Static_assert(offsetof(struct ioctl_bpf, progs.TP_ENTER_TYPED) < sizeof(struct ioctl_bpf) &&
+	       offsetof(struct top_bpf, progs.TP_ENTER_TYPED) < sizeof(struct top_bpf),
+	       "the typed tracepoint entry in the IOCTL objects");
 
 static bool libbpf_quiet;
 
@@ -176,6 +175,17 @@ static int obj_map_fd(struct bpf_object *obj, const char *name)
 	return bpf_map__fd(obj ? bpf_object__find_map_by_name(obj, name) : NULL);
 }
 
+/* A program the table names (in the object: checked at build time). */
+static struct bpf_program *obj_prog(struct bpf_object *obj, const char *name)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(obj, name);
+
+	if (!prog)
+		isc_err("internal error: BPF object %s has no program %s",
+			bpf_object__name(obj), name);
+	return prog;
+}
+
 /* Exactly the wanted hooks' programs of one object on; obj may be NULL.
  * Program names are per role, so the top object (same names as the ioctl
  * object) takes the ioctl object's hooks. */
@@ -191,8 +201,8 @@ static void enable_progs(struct bpf_object *obj, enum isc_obj which, const bool 
 	for (i = 0; i < ISC_HK_MAX; i++) {
 		if (!want[i] || hooks[i].obj != which)
 			continue;
-		for (j = 0; j < 2 && hooks[i].progs[j]; j++) {
-			prog = bpf_object__find_program_by_name(obj, hooks[i].progs[j]);
+		for (j = 0; j < 2 && hook_progs[i][j]; j++) {
+			prog = obj_prog(obj, hook_progs[i][j]);
 			if (prog)
 				bpf_program__set_autoload(prog, true);
 		}
@@ -213,8 +223,8 @@ static void tp_entry_pick(struct bpf_object *obj, bool typed, bool lsm_entry)
 
 	if (!obj)
 		return;
-	plain = bpf_object__find_program_by_name(obj, "tp_enter_ioctl");
-	btf = bpf_object__find_program_by_name(obj, "tp_enter_ioctl_btf");
+	plain = obj_prog(obj, hook_progs[ISC_HK_TP][0]);	/* the TP row's entry */
+	btf = obj_prog(obj, PROG_NAME(TP_ENTER_TYPED));
 	if (!plain || !btf)
 		return;
 	on = bpf_program__autoload(plain) && !lsm_entry;

@@ -13,37 +13,23 @@ enum isc_mode {
 	ISC_MODE_TRACEPOINT,
 };
 
+/* The hooks of include/hooks.def, in its order: the ioctl object's, then
+ * from ISC_HK_IOMMU_FIRST on the IOMMU core's. */
+#define ISC_HK_OF_IOCTL(...)	ISC_HK_IOCTL_##__VA_ARGS__,
+#define ISC_HK_OF_IOMMU(...)
+enum isc_hook_ioctl {		/* the ioctl object's, to count them */
+#define ISC_HOOK(id, obj, ...) ISC_HK_OF_##obj(id)
+#define ISC_HANDLER(func, kind, id) ISC_HK_IOCTL_FENTRY_##id,
+#include "hooks.def"
+	ISC_HK_IOCTL_NR,
+};
+
 enum isc_hook_id {
-	/* the ioctl path (bpf/ioctl.bpf.c) */
-	ISC_HK_TP,		/* sys_enter_ioctl + sys_exit_ioctl */
-	ISC_HK_LSM,		/* lsm/file_ioctl (entry) */
-	ISC_HK_FENTRY_CONTAINER,
-	ISC_HK_FENTRY_GROUP,
-	ISC_HK_FENTRY_DEVICE,
-	ISC_HK_FENTRY_IOMMUFD,
-	/* the IOMMU core (bpf/iommu.bpf.c) */
-	ISC_HK_BIND_GROUP,	/* iommu_attach_group + iommu_detach_group */
-	ISC_HK_BIND_PASID,
-	ISC_HK_BIND_GPASID,
-	ISC_HK_INV_TLB_SYNC,	/* first of these two that works */
-	ISC_HK_INV_PSI,
-	ISC_HK_INV_UAPI,
-	ISC_HK_FAULT_DMAR,
-	ISC_HK_FAULT_REPORT,
-	ISC_HK_FAULT_DEVICE,
-	ISC_HK_PAGE_RESP,	/* iommu_page_response (until the 6.x iopf rework) */
-	ISC_HK_MAP,		/* iommu:map + iommu:unmap */
-	/* the iommufd era */
-	ISC_HK_BIND_HANDLE,	/* iommu_attach/replace_group_handle */
-	ISC_HK_UNBIND_HANDLE,	/* iommu_detach_group_handle */
-	ISC_HK_BIND_NESTED,	/* first of these two that works */
-	ISC_HK_BIND_HWPT_ALLOC,
-	ISC_HK_BIND_VIOMMU,
-	ISC_HK_INV_HWPT,	/* iommufd_hwpt_invalidate */
-	ISC_HK_FAULT_QUEUE,	/* iommufd_fault_iopf_handler */
-	ISC_HK_FAULT_RESPONSE,	/* iopf_group_response */
+#define ISC_HOOK(id, ...) ISC_HK_##id,
+#define ISC_HANDLER(func, kind, id) ISC_HK_FENTRY_##id,
+#include "hooks.def"
 	ISC_HK_MAX,
-	ISC_HK_IOMMU_FIRST = ISC_HK_BIND_GROUP,
+	ISC_HK_IOMMU_FIRST = ISC_HK_IOCTL_NR,
 };
 
 struct isc_hook_result {

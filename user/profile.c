@@ -5,11 +5,11 @@
 #include <string.h>
 #include <time.h>
 #include <json-c/json.h>
+#include "catalog_const.h"
 #include "kernel.h"
 #include "profile.h"
 #include "util.h"
 
-#define VFIO_CHECK_EXTENSION_CMD 0x3b65
 
 void profile__init(struct isc_profile *p, const char *release, const char *backend)
 {
@@ -86,7 +86,7 @@ void profile__add(struct isc_profile *p, const struct isc_ioctl_view *v,
 		if (j == c->nr_caps && c->nr_caps < ISC_MAX_CAPS)
 			c->caps[c->nr_caps++] = v->cap_id[i];
 	}
-	if (v->ev.cmd == VFIO_CHECK_EXTENSION_CMD && v->value > 0 && v->value < ISC_MAX_EXT &&
+	if (v->ev.cmd == ISC_CMD_VFIO_CHECK_EXTENSION && v->value > 0 && v->value < ISC_MAX_EXT &&
 	    v->ev.ret >= 0)
 		p->ext[v->value] = (int8_t)(v->ev.ret > 0);
 	if (!strstr(p->comms, v->ev.comm) && n + strlen(v->ev.comm) + 2 < sizeof(p->comms))
@@ -216,7 +216,8 @@ static int load_call(struct isc_profile_call *c, struct json_object *o, char *wh
 	memset(c, 0, sizeof(*c));
 	if (!json_object_is_type(o, json_type_object))
 		return snprintf(why, len, "expected an object"), -1;
-	if (!get_u32(o, "cmd", false, &has, &c->cmd) || (c->cmd & 0xffffff00u) != 0x3b00)
+	if (!get_u32(o, "cmd", false, &has, &c->cmd) ||
+	    (c->cmd & ISC_IOCTL_TYPE_MASK) != ISC_IOCTL_TYPE_VFIO)
 		return snprintf(why, len, "cmd: expected a VFIO/iommufd ioctl number (0x3bNN)"), -1;
 	if (!get(o, "fd_kind", json_type_string, &v) ||
 	    (kind = kernel__kind_by_name(json_object_get_string(v))) < 0)

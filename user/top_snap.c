@@ -13,13 +13,10 @@
 #include "top_snap.h"
 #include "util.h"
 
+/* The classes bpf/top.bpf.c counts (include/classes.def ISC_CLASS_BPF). */
 static const char *const class_names[ISC_TC_MAX] = {
-	[ISC_TC_OLDER_STRUCT] = "older-struct",
-	[ISC_TC_NEWER_STRUCT] = "newer-struct",
-	[ISC_TC_TRUNCATED] = "truncated",
-	[ISC_TC_UNKNOWN_FLAGS] = "unknown-flags",
-	[ISC_TC_UNKNOWN_IOCTL] = "unknown-ioctl",
-	[ISC_TC_NEWER_KERNEL] = "newer-than-catalog",
+#define ISC_CLASS_BPF(id, name) [ISC_TC_##id] = (name),
+#include "classes.def"
 };
 
 const char *top_snap__class_name(int cls)
@@ -114,7 +111,6 @@ static void add_val(struct isc_top_counts *c, const struct isc_top_val *v)
 	c->lat_sum_ns += v->lat_sum_ns;
 	for (i = 0; i < ISC_TC_MAX; i++)
 		c->cls[i] += v->cls[i];
-	c->denials += v->denials;
 	for (i = 0; i < ISC_TOP_HIST; i++)
 		c->hist[i] += v->hist[i];
 }
