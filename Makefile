@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # bpf/*.bpf.c --clang -target bpf--> .bpf.o --bpftool gen object--> linked
-# .bpf.o --bpftool gen skeleton--> .skel.h --> user/*.c --> iommuscope
+# .bpf.o --bpftool gen skeleton--> .skel.h --> user/*/*.c --> iommuscope
 #
 #   make              build $(OUTPUT)/iommuscope (+ iommutop alias)
 #   make STATIC=1     a static binary (for the guest test bed)
@@ -29,7 +29,8 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototy
 	    -Wno-missing-field-initializers
 CFLAGS ?= -g -O2
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(EXTRA_CFLAGS)
-INCLUDES := -I$(OUTPUT) -Iinclude -Iuser
+USER_DIRS := $(sort $(dir $(wildcard user/*/*.c)))
+INCLUDES := -I$(OUTPUT) -Iinclude $(patsubst %/,-I%,$(USER_DIRS))
 LDLIBS := -lbpf -lelf -lz -ljson-c
 # iommutop's screen; the exporter's HTTP server (not in static builds:
 # Debian's libmicrohttpd.a needs GnuTLS libraries that have no static form)
@@ -53,9 +54,9 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
-USER_SRCS := $(wildcard user/*.c)
+USER_SRCS := $(wildcard user/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
-LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+LIB_OBJS := $(filter-out $(OUTPUT)/user/cmd/main.o,$(USER_OBJS))
 CHECK_OBJ := $(OUTPUT)/catalog_check.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
@@ -70,11 +71,12 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(abspath .)/%,%,$(2))";
 endif
 
-.PHONY: all clean deps print-ldlibs demo install test test-unit test-cli test-live test-guest check-catalog check-cold check-man asan \
-	valgrind fuzz lint check-funclen check-headers bench bench-bins
+.PHONY: all clean deps print-ldlibs print-lib-objs print-includes demo install test test-unit test-cli test-live \
+	test-guest check-catalog check-cold check-man asan valgrind fuzz lint check-funclen check-headers \
+	bench bench-bins
 all: $(BIN) $(OUTPUT)/iommutop
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+$(OUTPUT) $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) | $(OUTPUT)
@@ -104,8 +106,9 @@ check-catalog: $(CHECK_OBJ)
 check-headers:
 	$(Q)OUTPUT=$(OUTPUT) scripts/check-catalog-headers.sh
 
-$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user $(SKELS)
+$(OUTPUT)/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -MMD -MP -c $< -o $@
 
 $(BIN): $(USER_OBJS) $(CHECK_OBJ)
@@ -204,14 +207,14 @@ CPPCHECK_FLAGS := -q --enable=warning,performance,portability --std=c11 --inline
 	--error-exitcode=1 -D__x86_64__ -D_GNU_SOURCE \
 	'-Dbpf_object__for_each_program(p,o)=for(p=0;p;)' \
 	'-Djson_object_object_foreach(o,k,v)=for(char*k=0;k;)for(struct json_object*v=0;v;)' \
-	--suppress=preprocessorErrorDirective:user/catalog.c
-# No function in user/*.c or bpf/*.c longer than 80 lines (signature to
+	--suppress=preprocessorErrorDirective:user/decode/catalog.c
+# No function in user/*/*.c or bpf/*.c longer than 80 lines (signature to
 # closing brace); each offender is printed as file:line.
 check-funclen:
 	$(Q)scripts/check-funclen.sh
 
 lint: $(SKELS) check-funclen check-man
-	$(call msg,TIDY,user/*.c)
+	$(call msg,TIDY,user/*/*.c)
 	$(Q)clang-tidy -quiet $(USER_SRCS) -- -std=gnu11 -D_GNU_SOURCE $(INCLUDES) 2>/dev/null | \
 		{ ! grep -E 'error:|warning:'; }
 	$(call msg,CPPCHECK,user/ tests/client/)
@@ -258,9 +261,14 @@ install: all
 deps:
 	$(Q)scripts/deps.sh
 
-# the link libraries, for scripts that link against the objects (fuzz.sh)
+# the link libraries, objects and include flags, for scripts that link
+# against the objects (fuzz.sh)
 print-ldlibs:
 	@echo $(LDLIBS)
+print-lib-objs:
+	@echo $(LIB_OBJS)
+print-includes:
+	@echo $(INCLUDES)
 
 demo:
 	$(Q)scripts/demo.sh
@@ -272,4 +280,4 @@ clean:
 .DELETE_ON_ERROR:
 .SECONDARY:
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/tests/*.d)

@@ -21,7 +21,7 @@ const volatile __u32 targ_tgid = 0;
 const volatile __u32 self_tgid = 0;	/* iommuscope itself: never traced */
 const volatile bool targ_comm_set = false;
 const volatile char targ_comm[ISC_COMM_LEN] = {};
-/* the caller's executable, as the kernel sees it (user/exeid.c): 0 none */
+/* the caller's executable, as the kernel sees it (user/classify/exeid.c): 0 none */
 const volatile __u64 targ_exe_ino = 0;
 const volatile __u32 targ_exe_dev = 0;
 
@@ -292,7 +292,7 @@ static __always_inline struct file *fd_file_typed(int fd)
 /*
  * The two tracepoint entry programs of an object: tp_enter_ioctl reads the
  * struct file with probe reads, tp_enter_ioctl_btf with plain loads through
- * bpf_rdonly_cast (6.2+); the loader turns on one (user/loader.c,
+ * bpf_rdonly_cast (6.2+); the loader turns on one (user/load/loader.c,
  * tp_entry_pick). enter(file, typed, fd, cmd, arg) is the object's entry.
  */
 #define ISC_TP_ENTER_PROGS(enter)						\

@@ -23,7 +23,7 @@ char LICENSE[] SEC("license") = "GPL";
  * missing (before 5.15), and those kernels have no FRED stack padding. */
 #define ISC_THREAD_SIZE	16384
 
-/* ISC_CAT_IDX(cmd, fd kind) -> what exit reads back (user/loader.c) */
+/* ISC_CAT_IDX(cmd, fd kind) -> what exit reads back (user/load/loader.c) */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, ISC_CAT_SLOTS);
@@ -124,7 +124,7 @@ static __always_inline void walk_caps(struct isc_ioctl_event *out, const struct 
  * a write() in the reader, for each record whenever the reader keeps up.
  * Wake it at most once per ISC_WAKEUP_GAP_NS instead; a record that comes
  * within the gap is read with the next wakeup or by the reader's own
- * 100 ms poll (user/session.c), so it is printed at most that much later.
+ * 100 ms poll (user/ring/session.c), so it is printed at most that much later.
  * Calls a millisecond or more apart are each woken for, as before.
  */
 #define ISC_WAKEUP_GAP_NS	1000000

@@ -31,7 +31,7 @@ struct {
 	__type(value, struct isc_top_val);
 } top_stats SEC(".maps");
 
-/* ISC_CAT_IDX(cmd, fd kind) -> what this kernel accepts (user/catalog_map.c) */
+/* ISC_CAT_IDX(cmd, fd kind) -> what this kernel accepts (user/load/catalog_map.c) */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, ISC_CAT_SLOTS);
@@ -60,7 +60,7 @@ static __always_inline __u32 read_u32(__u64 arg, __u32 off, __u32 *v)
 	return bpf_probe_read_user(v, sizeof(*v), (void *)(arg + (off & 0x3f)));
 }
 
-/* Variable-length structs (user/classify.c classify_payload): 1 when the
+/* Variable-length structs (user/classify/classify.c classify_payload): 1 when the
  * payload rule decided the size question. */
 static __always_inline int payload_size(const struct isc_cat_entry *c, __u64 arg, __u32 argsz,
 					__u32 flags, __u32 *cls)
@@ -126,7 +126,7 @@ static __always_inline __u32 feature_classes(__u32 flags)
 	return flags & FEATURE_OPS & ~*v ? TC(ISC_TC_UNKNOWN_FLAGS) : 0;
 }
 
-/* The classes of a call, as user/classify.c classify__ioctl judges them
+/* The classes of a call, as user/classify/classify.c classify__ioctl judges them
  * (minus caps-truncated, which needs the thread's next call). A command in
  * no catalog row is newer-than-catalog until the exit sees ENOTTY. */
 static __always_inline __u32 classify(__u32 cmd, __u8 kind, __u64 arg)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make check-funclen: no function in user/*.c and bpf/*.c (without
+# make check-funclen: no function in user/*/*.c and bpf/*.c (without
 # arguments), or in the files given, is longer than 80 lines (FUNCLEN_MAX
 # to change it).
 #
@@ -16,7 +16,7 @@ set -uo pipefail
 max=${FUNCLEN_MAX:-80}
 if [ $# -eq 0 ]; then
 	cd "$(dirname "$0")/.." || exit 2
-	set -- user/*.c bpf/*.c
+	set -- user/*/*.c bpf/*.c
 fi
 for f in "$@"; do
 	if [ ! -r "$f" ]; then

@@ -12,21 +12,20 @@ targets="fuzz_record fuzz_profile fuzz_probe fuzz_args fuzz_policy fuzz_tracefil
 make -s --no-print-directory OUTPUT="$out" CC=clang \
 	EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
 	"$out/ioctl.skel.h" "$out/iommu.skel.h" "$out/enforce.skel.h" "$out/top.skel.h" >/dev/null || exit 1
-objs=()
-for f in user/*.c; do
-	[ "$f" = user/main.c ] && continue
-	objs+=("$out/user/$(basename "${f%.c}").o")
-done
+# the objects, include flags and libraries as the Makefile has them
+# (never a second list here)
+mk() { make -s --no-print-directory OUTPUT="$out" "$@"; }
+read -r -a objs < <(mk print-lib-objs)
+read -r -a incs < <(mk print-includes)
 make -s --no-print-directory OUTPUT="$out" CC=clang \
 	EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
 	"${objs[@]}" || exit 1
-# the libraries as the Makefile links them (never a second list here)
-read -r -a libs < <(make -s --no-print-directory print-ldlibs)
+read -r -a libs < <(mk print-ldlibs)
 mkdir -p "$out/fuzz" "$out/crashes"
 cc -O2 -Iinclude -o "$out/fuzz/mkseeds" tests/fuzz/mkseeds.c || exit 1
 rc=0 total=0
 for t in $targets; do
-	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I"$out" \
+	clang -g -O1 -std=gnu11 -D_GNU_SOURCE "${incs[@]}" \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		"tests/fuzz/$t.c" "${objs[@]}" "${libs[@]}" -o "$out/fuzz/$t" || exit 1
 	corpus=$out/fuzz/corpus-$t

@@ -4,7 +4,7 @@
 # and ran uapi_client under `iommuscope trace --json --mode full` and
 # `iommuscope audit --json`. Every call the client made must be one iommu
 # record with exactly the argsz and version it sent, classified as
-# user/classify.c does, and every bad one must be in the audit log.
+# user/classify/classify.c does, and every bad one must be in the audit log.
 
 load helpers
 
