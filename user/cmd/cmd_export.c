@@ -138,7 +138,9 @@ int cmd_export(int argc, char **argv)
 		.listen_at = ISC_EXPORT_DEFAULT, .interval = 1000000000ull, .linger = 300000000000ull,
 		.max_conns = 128, .max_conns_ip = 8, .idle_timeout = 10,
 	};
+	struct isc_session_result res;
 	struct isc_session_opts so;
+	struct isc_sink sink;
 	int ret;
 
 	session__init_opts(&so, "exporting");
@@ -147,5 +149,12 @@ int cmd_export(int argc, char **argv)
 	ret = export_parse(&a, &so, argc, argv);
 	if (ret >= 0)
 		return ret;
-	return export__run(&a, &so);
+	ret = export__open(&a, &so, &sink);
+	if (ret)
+		return ret == -EINVAL ? ISC_EXIT_USAGE : ISC_EXIT_FAIL;
+	ret = cmd_opts__run(&so, &sink, &res);
+	if (export__close() && ret == ISC_EXIT_OK)
+		ret = ISC_EXIT_FAIL;
+	session__free(&res);
+	return ret;
 }

@@ -113,7 +113,9 @@ static int top_parse(struct isc_top_opts *o, struct isc_session_opts *so, int ar
 int cmd_top(int argc, char **argv)
 {
 	struct isc_top_opts o = { .delay_ns = 1000000000ull };
+	struct isc_session_result res;
 	struct isc_session_opts so;
+	struct isc_sink sink;
 	int ret;
 
 	session__init_opts(&so, "counting");
@@ -126,5 +128,10 @@ int cmd_top(int argc, char **argv)
 		isc_err("top: the full-screen view needs a terminal; use --batch or --json");
 		return ISC_EXIT_USAGE;
 	}
-	return top__run(&o, &so);
+	top__sink(&o, &so, &sink);
+	ret = cmd_opts__run(&so, &sink, &res);
+	if (top__done() && ret == ISC_EXIT_OK)
+		ret = ISC_EXIT_FAIL;
+	session__free(&res);
+	return ret;
 }

@@ -19,10 +19,8 @@
 #include <microhttpd.h>
 #endif
 #include "catalog.h"
-#include "commands.h"
 #include "privs.h"
 #include "export.h"
-#include "cmd_opts.h"
 #include "session.h"
 #include "top.h"
 #include "util.h"
@@ -291,6 +289,7 @@ struct export_ctx {
 	struct isc_export_opts opt;
 	struct isc_web_config wc;	/* --web.config.file */
 	int fd;				/* the listening socket */
+	bool running;			/* the counters initialised (export__open) */
 	void *daemon;			/* the HTTP server, once loaded */
 };
 
@@ -563,45 +562,57 @@ static int export_listen(const char *spec)
 	return fd;
 }
 
-int export__run(const struct isc_export_opts *o, struct isc_session_opts *so)
-{
-	static struct export_ctx x;
-	struct isc_sink sink = {
-		.ctx = &x, .iommu = top__iommu, .tick = export_tick, .started = export_started,
-	};
-	struct isc_session_result res;
-	int ret, fd;
+static struct export_ctx export_state;
 
-	memset(&x, 0, sizeof(x));
-	x.opt = *o;
+int export__open(const struct isc_export_opts *o, struct isc_session_opts *so,
+		 struct isc_sink *sink)
+{
+	struct export_ctx *x = &export_state;
+	int fd;
+
+	memset(x, 0, sizeof(*x));
+	x->opt = *o;
+	x->fd = -1;
 	/* the whole web config checked before anything listens */
-	if (o->web_config && webconfig__load(o->web_config, &x.wc))
-		return ISC_EXIT_USAGE;
+	if (o->web_config && webconfig__load(o->web_config, &x->wc))
+		return -EINVAL;
 	fd = export_listen(o->listen_at);
 	if (fd < 0) {
-		webconfig__free(&x.wc);
-		return fd == -2 ? ISC_EXIT_USAGE : ISC_EXIT_FAIL;
+		webconfig__free(&x->wc);
+		return fd == -2 ? -EINVAL : -EIO;
 	}
-	pthread_mutex_init(&x.lock, NULL);
-	x.fd = fd;
-	if (!http_available(&x)) {
-		ret = ISC_EXIT_FAIL;
-		goto out_fd;
+	pthread_mutex_init(&x->lock, NULL);
+	x->fd = fd;
+	if (!http_available(x)) {
+		export__close();
+		return -EIO;
 	}
+	memset(sink, 0, sizeof(*sink));
+	sink->ctx = x;
+	sink->iommu = top__iommu;
+	sink->tick = export_tick;
+	sink->started = export_started;
 	so->tick_ns = o->interval;
-	top_snap__init(&x.run.st, o->linger);
-	ret = cmd_opts__run(so, &sink, &res);
-	if (x.daemon)
-		http_stop(x.daemon);
-	if (ret == ISC_EXIT_OK && x.run.failed)
-		ret = ISC_EXIT_FAIL;
-	top_snap__free(&x.run.st);
-	session__free(&res);
-	free(x.page);
-out_fd:
-	if (x.fd >= 0)
-		close(x.fd);
-	pthread_mutex_destroy(&x.lock);
-	webconfig__free(&x.wc);
-	return ret;
+	top_snap__init(&x->run.st, o->linger);
+	x->running = true;
+	return 0;
+}
+
+bool export__close(void)
+{
+	struct export_ctx *x = &export_state;
+	bool failed = x->run.failed;
+
+	if (x->daemon)
+		http_stop(x->daemon);
+	if (x->running)
+		top_snap__free(&x->run.st);
+	free(x->page);
+	if (x->fd >= 0)
+		close(x->fd);
+	pthread_mutex_destroy(&x->lock);
+	webconfig__free(&x->wc);
+	memset(x, 0, sizeof(*x));
+	x->fd = -1;
+	return failed;
 }

@@ -21,9 +21,15 @@ struct isc_export_opts {
 	unsigned int idle_timeout;	/* seconds */
 };
 struct isc_session_opts;
-/* Check the web config, listen, run the counting session with so and serve
- * its samples until it ends. An exit code. */
-int export__run(const struct isc_export_opts *o, struct isc_session_opts *so);
+struct isc_sink;
+/* Check the web config and listen (the error printed), and make the sink
+ * that serves a counting session's samples (one at a time). 0, -EINVAL
+ * (bad web config or address) or -EIO. */
+int export__open(const struct isc_export_opts *o, struct isc_session_opts *so,
+		 struct isc_sink *sink);
+/* After the session (or a failed open): the server stopped, everything
+ * freed. True if reading the counters failed. */
+bool export__close(void);
 
 /* The text exposition format (0.0.4) of one sample. */
 void export__render(FILE *f, const struct isc_top_info *info, const struct isc_top_snap *sn);

@@ -11,9 +11,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "catalog.h"
-#include "commands.h"
 #include "enforce.h"
-#include "cmd_opts.h"
 #include "session.h"
 #include "top.h"
 #include "util.h"
@@ -286,30 +284,34 @@ int top__parse_interval(const char *opt, const char *arg, uint64_t *ns)
 	return -1;
 }
 
-int top__run(const struct isc_top_opts *o, struct isc_session_opts *so)
-{
-	static struct top_ctx t;
-	struct isc_sink sink = {
-		.ctx = &t, .iommu = top__iommu, .tick = top_tick, .started = top_started,
-	};
-	struct isc_session_result res;
-	int ret;
+static struct top_ctx top_state;
 
-	memset(&t, 0, sizeof(t));
-	t.o = *o;
+void top__sink(const struct isc_top_opts *o, struct isc_session_opts *so, struct isc_sink *sink)
+{
+	struct top_ctx *t = &top_state;
+
+	memset(t, 0, sizeof(*t));
+	t->o = *o;
+	memset(sink, 0, sizeof(*sink));
+	sink->ctx = t;
+	sink->iommu = top__iommu;
+	sink->tick = top_tick;
+	sink->started = top_started;
 	so->tick_ns = o->delay_ns;
 	if (!o->batch) {
-		sink.input = top_input;
-		sink.input_fd = STDIN_FILENO;
+		sink->input = top_input;
+		sink->input_fd = STDIN_FILENO;
 	}
 	/* an exited process stays on screen (marked) for a few refreshes */
-	top_snap__init(&t.run.st, o->delay_ns * 5);
-	ret = cmd_opts__run(so, &sink, &res);
-	if (t.ui)
-		top_tui__stop(t.ui);
-	if (ret == ISC_EXIT_OK && t.run.failed)
-		ret = ISC_EXIT_FAIL;
-	top_snap__free(&t.run.st);
-	session__free(&res);
-	return ret;
+	top_snap__init(&t->run.st, o->delay_ns * 5);
+}
+
+bool top__done(void)
+{
+	struct top_ctx *t = &top_state;
+
+	if (t->ui)
+		top_tui__stop(t->ui);
+	top_snap__free(&t->run.st);
+	return t->run.failed;
 }

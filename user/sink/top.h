@@ -87,9 +87,13 @@ struct isc_top_opts {
 	uint64_t delay_ns;	/* refresh interval */
 };
 struct isc_session_opts;
-/* Run iommutop's counting session with so and show it as o says. An exit
- * code. */
-int top__run(const struct isc_top_opts *o, struct isc_session_opts *so);
+struct isc_sink;
+/* iommutop's sink for a counting session with so, shown as o says (one at a
+ * time). */
+void top__sink(const struct isc_top_opts *o, struct isc_session_opts *so, struct isc_sink *sink);
+/* After the session: the terminal restored, the counters freed. True if
+ * reading them failed. */
+bool top__done(void);
 
 /* The full-screen view (top_tui.c). */
 struct isc_top_tui;
