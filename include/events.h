@@ -167,7 +167,7 @@ struct isc_cat_entry {
 	__u32 index_mask;	/* bits that hold an index, not flags */
 	__u32 one_of[2];	/* groups of which exactly one bit must be set */
 	__u16 flags_off;	/* offset of the u32 flags word, or ISC_CAT_NO_FLAGS */
-	__u8 arg;		/* enum isc_arg_kind (include/catalog.h) */
+	__u8 arg;		/* enum isc_arg_kind (user/decode/catalog.h) */
 	__u8 cflags;		/* ISC_CATF_* */
 	__s32 kernel_errno;	/* what the kernel answers an unsupported flag */
 	/* Variable-length structs (enum isc_payload_kind, 0:

@@ -35,7 +35,7 @@ setup() {
 @test "$ISC_GUEST_KERNEL: a trace -w capture across the module changes carries the new ABI and replays as the live trace" {
 	[ "$(cat "$D/trace-w.rc")" -eq 0 ] || { cat "$D/tp-w.err"; false; }
 	[ "$(cat "$D/trace-r.rc")" -eq 0 ] || { cat "$D/tp-replay.err"; false; }
-	# the in-stream ABI records (include/tracefile.h: after the 128-byte
+	# the in-stream ABI records (user/ring/tracefile.h: after the 128-byte
 	# header and the ABI arrays, records led by type and size)
 	n=$(python3 - "$D/tp.isc" <<'PY'
 import struct, sys

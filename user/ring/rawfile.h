@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* trace -w / -r files (layout: include/tracefile.h). */
+/* trace -w / -r files (layout: user/ring/tracefile.h). */
 #ifndef ISC_USER_RAWFILE_H
 #define ISC_USER_RAWFILE_H
 

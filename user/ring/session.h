@@ -27,7 +27,7 @@ struct isc_session_opts {
 	const char *what;		/* "tracing", "auditing", ... for the ready line */
 	uint64_t tick_ns;		/* the sink's tick; 0: every second */
 	FILE *raw;			/* trace -w: write the records here as they
-					 * come (include/tracefile.h), no sink calls
+					 * come (user/ring/tracefile.h), no sink calls
 					 * but drops */
 };
 
