@@ -210,8 +210,10 @@ static int abi_from_probe(struct isc_abi *a, struct json_object *j, const char *
 	a->size = calloc(nr, sizeof(*a->size));
 	a->size_src = calloc(nr, sizeof(*a->size_src));
 	memset(a->ext, -1, sizeof(a->ext));
-	if (!a->size || !a->size_src)
+	if (!a->size || !a->size_src) {
+		abi__free(a);
 		return -1;
+	}
 	snprintf(backend, len, "%s", get(j, "container_backend", json_type_string, &v) ?
 		 json_object_get_string(v) : "?");
 	a->backend = !strcmp(backend, "iommufd") ? ISC_BACKEND_IOMMUFD :

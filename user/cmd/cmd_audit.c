@@ -83,10 +83,17 @@ static void audit_tick(void *ctx)
 
 enum { OPT_MAX_SIZE = ISC_OPT_FIRST_FREE, OPT_ROTATE, OPT_SYSLOG, OPT_FLUSH };
 
-/* One of audit's own options (not a session one): -1 to go on, else the
- * exit code (a bad value, -h or an unknown option). */
-static int audit_opt(struct isc_auditlog_opts *lo, struct audit_ctx *a, int c, const char *arg)
+struct audit_args {
+	struct isc_auditlog_opts *lo;
+	struct audit_ctx *a;
+};
+
+/* One of audit's own options (not a session one): 1 taken, 0 not one of
+ * them, -1 a bad value (message printed). */
+static int audit_opt(void *ctx, int c, const char *arg)
 {
+	struct isc_auditlog_opts *lo = ((struct audit_args *)ctx)->lo;
+	struct audit_ctx *a = ((struct audit_args *)ctx)->a;
 	uint64_t v;
 
 	switch (c) {
@@ -98,11 +105,11 @@ static int audit_opt(struct isc_auditlog_opts *lo, struct audit_ctx *a, int c, c
 		break;
 	case OPT_MAX_SIZE:
 		if (logfile__parse_max_size(arg, &lo->max_bytes))
-			return ISC_EXIT_USAGE;
+			return -1;
 		break;
 	case OPT_ROTATE:
 		if (logfile__parse_rotate(arg, &lo->rotate))
-			return ISC_EXIT_USAGE;
+			return -1;
 		break;
 	case OPT_SYSLOG:
 		lo->syslog = true;
@@ -110,14 +117,14 @@ static int audit_opt(struct isc_auditlog_opts *lo, struct audit_ctx *a, int c, c
 	case OPT_FLUSH:
 		if (parse_u64(arg, 1, 86400, &v)) {
 			isc_err("invalid --flush '%s': 1 to 86400 seconds", arg);
-			return ISC_EXIT_USAGE;
+			return -1;
 		}
 		a->flush_ns = v * 1000000000ull;
 		break;
 	default:
-		return commands__help_or_usage(c, audit_usage);
+		return 0;
 	}
-	return -1;
+	return 1;
 }
 
 /* The command line into lo, a and so: -1 to go on, else the exit code. */
@@ -135,22 +142,13 @@ static int audit_parse(struct isc_auditlog_opts *lo, struct audit_ctx *a,
 		ISC_LIVE_LONG,
 		{},
 	};
-	int c, r;
+	struct audit_args args = { .lo = lo, .a = a };
+	const struct isc_cmd_line cl = {
+		.name = "audit", .usage = audit_usage, .shortopts = "o:jh" ISC_LIVE_SHORT,
+		.longopts = opts, .opt = audit_opt, .ctx = &args,
+	};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:jh" ISC_LIVE_SHORT, opts, NULL)) != -1) {
-		r = cmd_opts__parse(so, c, optarg);
-		if (r < 0)
-			return ISC_EXIT_USAGE;
-		if (r)
-			continue;
-		r = audit_opt(lo, a, c, optarg);
-		if (r >= 0)
-			return r;
-	}
-	if (commands__no_args("audit", argc, argv))
-		return ISC_EXIT_USAGE;
-	return -1;
+	return cmd_opts__getopt(so, &cl, argc, argv);
 }
 
 /* After a session that ran: the last repeats, the table per executable and

@@ -55,8 +55,9 @@ static int export_limit(const char *opt, const char *arg, unsigned int *out)
 }
 
 /* export's own options: 1 taken, 0 not one of them, -EINVAL bad. */
-static int export_parse_opt(struct isc_export_opts *a, int c, const char *arg)
+static int export_parse_opt(void *ctx, int c, const char *arg)
 {
+	struct isc_export_opts *a = ctx;
 	uint64_t ns;
 
 	switch (c) {
@@ -107,23 +108,15 @@ static int export_parse(struct isc_export_opts *a, struct isc_session_opts *so, 
 		ISC_LIVE_LONG,
 		{},
 	};
-	int c, r;
+	const struct isc_cmd_line cl = {
+		.name = "export", .usage = export_usage, .shortopts = "l:i:h" ISC_LIVE_SHORT,
+		.longopts = opts, .opt = export_parse_opt, .ctx = a,
+	};
+	int ret;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "l:i:h" ISC_LIVE_SHORT, opts, NULL)) != -1) {
-		r = export_parse_opt(a, c, optarg);
-		if (r < 0)
-			return ISC_EXIT_USAGE;
-		if (r)
-			continue;
-		r = cmd_opts__parse(so, c, optarg);
-		if (r < 0)
-			return ISC_EXIT_USAGE;
-		if (!r)
-			return commands__help_or_usage(c, export_usage);
-	}
-	if (commands__no_args("export", argc, argv))
-		return ISC_EXIT_USAGE;
+	ret = cmd_opts__getopt(so, &cl, argc, argv);
+	if (ret >= 0)
+		return ret;
 	if (a->max_conns_ip > a->max_conns) {
 		isc_err("invalid --max-connections-per-ip %u: more than --max-connections %u",
 			a->max_conns_ip, a->max_conns);

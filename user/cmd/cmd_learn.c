@@ -378,11 +378,61 @@ static void scope_add(char *scope, size_t len, const char *opt, const char *arg)
 		 arg ? esc : "");
 }
 
+enum { OPT_EXE = ISC_OPT_FIRST_FREE, OPT_CGROUP, OPT_ALL };
+
+/* What the command line names: the output and the workload's scope. */
+struct learn_args {
+	struct isc_session_opts *so;
+	struct learn_ctx *l;
+	const char *out;
+	char *scope;		/* "-p 42 --exe /usr/bin/qemu", for the header */
+	size_t len;
+	bool all, named;
+};
+
+static int learn_opt(void *ctx, int c, const char *arg)
+{
+	static char cg[PATH_MAX];
+	struct learn_args *a = ctx;
+
+	switch (c) {
+	case 'o':
+		a->out = arg;
+		return 1;
+	case OPT_EXE:
+		if (scope_exe(a->so, arg))
+			return -1;
+		scope_add(a->scope, a->len, "--exe", arg);
+		a->named = true;
+		return 1;
+	case OPT_CGROUP:
+		if (scope_cgroup(a->l, arg, cg))
+			return -1;
+		scope_add(a->scope, a->len, "--cgroup", arg);
+		a->named = true;
+		return 1;
+	case OPT_ALL:
+		a->all = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* -p and -c name the workload too */
+static void learn_live(void *ctx, int c, const char *arg)
+{
+	struct learn_args *a = ctx;
+
+	if (c != 'p' && c != 'c')
+		return;
+	scope_add(a->scope, a->len, c == 'p' ? "-p" : "-c", arg);
+	a->named = true;
+}
+
 /* Options; -1 to go on, or the exit code. */
 static int learn_opts(int argc, char **argv, struct isc_session_opts *so, struct learn_ctx *l,
 		      const char **out, char *scope, size_t len)
 {
-	enum { OPT_EXE = ISC_OPT_FIRST_FREE, OPT_CGROUP, OPT_ALL };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "exe", required_argument, NULL, OPT_EXE },
@@ -392,52 +442,28 @@ static int learn_opts(int argc, char **argv, struct isc_session_opts *so, struct
 		ISC_LIVE_LONG,
 		{},
 	};
-	static char cg[PATH_MAX];
-	bool all = false, named = false;
-	int c, r;
+	struct learn_args a = { .so = so, .l = l, .scope = scope, .len = len };
+	const struct isc_cmd_line cl = {
+		.name = "policy learn", .usage = learn_usage, .shortopts = "o:h" ISC_LIVE_SHORT,
+		.longopts = opts, .opt = learn_opt, .live = learn_live, .ctx = &a,
+	};
+	int ret;
 
-	*out = NULL;
 	scope[0] = '\0';
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h" ISC_LIVE_SHORT, opts, NULL)) != -1) {
-		r = cmd_opts__parse(so, c, optarg);
-		if (r < 0)
-			return ISC_EXIT_USAGE;
-		if (r && (c == 'p' || c == 'c')) {
-			scope_add(scope, len, c == 'p' ? "-p" : "-c", optarg);
-			named = true;
-		} else if (r) {
-			continue;
-		} else if (c == 'o') {
-			*out = optarg;
-		} else if (c == OPT_EXE) {
-			if (scope_exe(so, optarg))
-				return ISC_EXIT_USAGE;
-			scope_add(scope, len, "--exe", optarg);
-			named = true;
-		} else if (c == OPT_CGROUP) {
-			if (scope_cgroup(l, optarg, cg))
-				return ISC_EXIT_USAGE;
-			scope_add(scope, len, "--cgroup", optarg);
-			named = true;
-		} else if (c == OPT_ALL) {
-			all = true;
-		} else {
-			return commands__help_or_usage(c, learn_usage);
-		}
-	}
-	if (commands__no_args("policy learn", argc, argv))
-		return ISC_EXIT_USAGE;
+	ret = cmd_opts__getopt(so, &cl, argc, argv);
+	*out = a.out;
+	if (ret >= 0)
+		return ret;
 	if (!*out || !so->duration_ns) {
 		isc_err("policy learn: %s is required", !*out ? "-o FILE" : "-d TIME");
 		return ISC_EXIT_USAGE;
 	}
-	if (all == named) {
-		isc_err(all ? "policy learn: --all goes alone" :
+	if (a.all == a.named) {
+		isc_err(a.all ? "policy learn: --all goes alone" :
 			"policy learn: name the workload to learn from: -p PID, --exe PATH, --cgroup PATH or -c COMM (--all: every process)");
 		return ISC_EXIT_USAGE;
 	}
-	if (all)
+	if (a.all)
 		scope_add(scope, len, "--all (every process)", NULL);
 	return -1;
 }

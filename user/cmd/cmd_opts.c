@@ -79,6 +79,40 @@ int cmd_opts__parse(struct isc_session_opts *o, int c, const char *arg)
 	return parse_value(o, c, arg);
 }
 
+int cmd_opts__getopt(struct isc_session_opts *so, const struct isc_cmd_line *cl, int argc,
+		     char **argv)
+{
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, cl->shortopts, cl->longopts, NULL)) != -1) {
+		r = cmd_opts__parse(so, c, optarg);
+		if (r < 0)
+			return ISC_EXIT_USAGE;
+		if (r) {
+			if (cl->live)
+				cl->live(cl->ctx, c, optarg);
+			continue;
+		}
+		r = c == 'h' || c == '?' ? 0 : cl->opt(cl->ctx, c, optarg);
+		if (r < 0)
+			return ISC_EXIT_USAGE;
+		if (!r)
+			return commands__help_or_usage(c, cl->usage);
+	}
+	if (commands__no_args(cl->name, argc, argv))
+		return ISC_EXIT_USAGE;
+	return -1;
+}
+
+static int out_opt(void *ctx, int c, const char *arg)
+{
+	if (c != 'o')
+		return 0;
+	*(const char **)ctx = arg;
+	return 1;
+}
+
 int cmd_opts__parse_out(struct isc_session_opts *so, int argc, char **argv, const char *cmd,
 			const char *usage, const char **out)
 {
@@ -88,22 +122,16 @@ int cmd_opts__parse_out(struct isc_session_opts *so, int argc, char **argv, cons
 		ISC_LIVE_LONG,
 		{},
 	};
-	int c, r;
+	const struct isc_cmd_line cl = {
+		.name = cmd, .usage = usage, .shortopts = "o:h" ISC_LIVE_SHORT, .longopts = opts,
+		.opt = out_opt, .ctx = out,
+	};
+	int ret;
 
 	*out = NULL;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h" ISC_LIVE_SHORT, opts, NULL)) != -1) {
-		r = cmd_opts__parse(so, c, optarg);
-		if (r < 0)
-			return ISC_EXIT_USAGE;
-		if (r)
-			continue;
-		if (c != 'o')
-			return commands__help_or_usage(c, usage);
-		*out = optarg;
-	}
-	if (commands__no_args(cmd, argc, argv))
-		return ISC_EXIT_USAGE;
+	ret = cmd_opts__getopt(so, &cl, argc, argv);
+	if (ret >= 0)
+		return ret;
 	if (!*out) {
 		isc_err("%s: -o FILE is required", cmd);
 		return ISC_EXIT_USAGE;

@@ -41,6 +41,24 @@ int cmd_opts__parse(struct isc_session_opts *o, int c, const char *arg);
  * (required). -1 to go on, or the exit code (help shown, usage error). */
 int cmd_opts__parse_out(struct isc_session_opts *so, int argc, char **argv, const char *cmd,
 			const char *usage, const char **out);
+/* A live command's command line: its own options beside the live ones. */
+struct isc_cmd_line {
+	const char *name;		/* "trace", "policy learn": for messages */
+	const char *usage;
+	const char *shortopts;		/* its own and ISC_LIVE_SHORT */
+	const struct option *longopts;	/* its own and ISC_LIVE_LONG */
+	/* one of its own options: 1 taken, 0 not its own (-h or unknown: the
+	 * help or the usage follows), -1 a bad value (message printed) */
+	int (*opt)(void *ctx, int c, const char *arg);
+	/* a live option, after cmd_opts__parse took it; may be NULL */
+	void (*live)(void *ctx, int c, const char *arg);
+	void *ctx;
+};
+/* Parse argc/argv as cl says, the live options into so; no arguments
+ * besides options. -1 to go on, or the exit code (help shown, usage
+ * error). */
+int cmd_opts__getopt(struct isc_session_opts *so, const struct isc_cmd_line *cl, int argc,
+		     char **argv);
 /* The exit code of a session that returned err (0 or -errno). */
 int cmd_opts__exit(int err, const struct isc_session_result *res);
 /* Privileges and mounts (commands__preflight), then session__run: an

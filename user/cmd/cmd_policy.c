@@ -91,7 +91,9 @@ static int reload_signal(struct isc_enforce_state *st, const char *path)
 	uint32_t gen = st->generation;
 	uint64_t deadline;
 
-	snprintf(st->policy, sizeof(st->policy), "%s", path ? path : "");
+	/* path may be st->policy itself (reload without FILE) */
+	if (path != st->policy)
+		snprintf(st->policy, sizeof(st->policy), "%s", path ? path : "");
 	st->error[0] = 0;
 	if (enforcer__state_write(st) || kill(st->pid, SIGHUP)) {
 		isc_err("cannot signal the enforcing process %d: %s", (int)st->pid,

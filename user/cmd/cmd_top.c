@@ -44,8 +44,10 @@ static const char top_usage[] =
 	"  iommuscope top --json -n 1 -d 10s -c qemu-system-x86\n";
 
 /* top's own options: 1 taken, 0 not one of them, -1 bad (printed). */
-static int top_parse_opt(struct isc_top_opts *o, int c, const char *arg)
+static int top_parse_opt(void *ctx, int c, const char *arg)
 {
+	struct isc_top_opts *o = ctx;
+
 	switch (c) {
 	case 'd':
 		return top__parse_interval("--delay", arg, &o->delay_ns) ? -1 : 1;
@@ -90,24 +92,12 @@ static int top_parse(struct isc_top_opts *o, struct isc_session_opts *so, int ar
 		ISC_LIVE_LONG,
 		{},
 	};
-	int c, r;
+	const struct isc_cmd_line cl = {
+		.name = "top", .usage = top_usage, .shortopts = "d:bn:js:f:h" ISC_LIVE_SHORT,
+		.longopts = opts, .opt = top_parse_opt, .ctx = o,
+	};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:bn:js:f:h" ISC_LIVE_SHORT, opts, NULL)) != -1) {
-		r = top_parse_opt(o, c, optarg);
-		if (r < 0)
-			return ISC_EXIT_USAGE;
-		if (r)
-			continue;
-		r = cmd_opts__parse(so, c, optarg);
-		if (r < 0)
-			return ISC_EXIT_USAGE;
-		if (!r)
-			return commands__help_or_usage(c, top_usage);
-	}
-	if (commands__no_args("top", argc, argv))
-		return ISC_EXIT_USAGE;
-	return -1;
+	return cmd_opts__getopt(so, &cl, argc, argv);
 }
 
 int cmd_top(int argc, char **argv)

@@ -176,6 +176,37 @@ static int trace_write(struct isc_session_opts *so, const char *path)
 	return ret;
 }
 
+struct trace_args {
+	const char *wpath, *rpath;
+	bool json;
+	int nr_session;		/* live options given (none go with -r) */
+};
+
+static int trace_opt(void *ctx, int c, const char *arg)
+{
+	struct trace_args *a = ctx;
+
+	switch (c) {
+	case 'j':
+		a->json = true;
+		return 1;
+	case 'w':
+		a->wpath = arg;
+		return 1;
+	case 'r':
+		a->rpath = arg;
+		return 1;
+	}
+	return 0;
+}
+
+static void trace_live(void *ctx, int c, const char *arg)
+{
+	(void)c;
+	(void)arg;
+	((struct trace_args *)ctx)->nr_session++;
+}
+
 int cmd_trace(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -186,8 +217,11 @@ int cmd_trace(int argc, char **argv)
 		ISC_LIVE_LONG,
 		{},
 	};
-	const char *wpath = NULL, *rpath = NULL;
-	int nr_session = 0;
+	struct trace_args a = {};
+	const struct isc_cmd_line cl = {
+		.name = "trace", .usage = trace_usage, .shortopts = "jw:r:h" ISC_LIVE_SHORT,
+		.longopts = opts, .opt = trace_opt, .live = trace_live, .ctx = &a,
+	};
 	static struct trace_ctx t;
 	struct isc_sink sink = {
 		.ctx = &t, .ioctl = trace_ioctl, .mismatch = trace_mismatch,
@@ -197,50 +231,27 @@ int cmd_trace(int argc, char **argv)
 	struct isc_session_result res;
 	struct isc_session_opts so;
 	struct isc_summary sum = {};
-	bool json = false;
-	int c, r, ret;
+	int ret;
 
 	session__init_opts(&so, "tracing");
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jw:r:h" ISC_LIVE_SHORT, opts, NULL)) != -1) {
-		r = cmd_opts__parse(&so, c, optarg);
-		if (r < 0)
-			return ISC_EXIT_USAGE;
-		if (r) {
-			nr_session++;
-			continue;
-		}
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'w':
-			wpath = optarg;
-			break;
-		case 'r':
-			rpath = optarg;
-			break;
-		default:
-			return commands__help_or_usage(c, trace_usage);
-		}
-	}
-	if (commands__no_args("trace", argc, argv))
-		return ISC_EXIT_USAGE;
-	if (wpath && (rpath || json)) {
-		isc_err("trace: -w writes undecoded records: no %s with it", rpath ? "-r" : "--json");
+	ret = cmd_opts__getopt(&so, &cl, argc, argv);
+	if (ret >= 0)
+		return ret;
+	if (a.wpath && (a.rpath || a.json)) {
+		isc_err("trace: -w writes undecoded records: no %s with it", a.rpath ? "-r" : "--json");
 		return ISC_EXIT_USAGE;
 	}
-	if (rpath && nr_session) {
+	if (a.rpath && a.nr_session) {
 		isc_err("trace: -r reads a file: only --json goes with it");
 		return ISC_EXIT_USAGE;
 	}
-	if (wpath)
-		return trace_write(&so, wpath);
+	if (a.wpath)
+		return trace_write(&so, a.wpath);
 	memset(&t, 0, sizeof(t));
 	t.opts = &so;
-	output__init(&t.out, json, stdout);
-	if (rpath)
-		ret = cmd_opts__exit(session__replay(rpath, &sink, &res), &res);
+	output__init(&t.out, a.json, stdout);
+	if (a.rpath)
+		ret = cmd_opts__exit(session__replay(a.rpath, &sink, &res), &res);
 	else
 		ret = cmd_opts__run(&so, &sink, &res);
 	if (ret == ISC_EXIT_OK) {

@@ -188,14 +188,15 @@ static struct bpf_program *obj_prog(struct bpf_object *obj, const char *name)
 
 /* Exactly the wanted hooks' programs of one object on; obj may be NULL.
  * Program names are per role, so the top object (same names as the ioctl
- * object) takes the ioctl object's hooks. */
-static void enable_progs(struct bpf_object *obj, enum isc_obj which, const bool *want)
+ * object) takes the ioctl object's hooks. 0, or -ENOENT if the object
+ * lacks a program (the error printed). */
+static int enable_progs(struct bpf_object *obj, enum isc_obj which, const bool *want)
 {
 	struct bpf_program *prog;
 	int i, j;
 
 	if (!obj)
-		return;
+		return 0;
 	bpf_object__for_each_program(prog, obj)
 		bpf_program__set_autoload(prog, false);
 	for (i = 0; i < ISC_HK_MAX; i++) {
@@ -203,10 +204,12 @@ static void enable_progs(struct bpf_object *obj, enum isc_obj which, const bool 
 			continue;
 		for (j = 0; j < 2 && hook_progs[i][j]; j++) {
 			prog = obj_prog(obj, hook_progs[i][j]);
-			if (prog)
-				bpf_program__set_autoload(prog, true);
+			if (!prog)
+				return -ENOENT;
+			bpf_program__set_autoload(prog, true);
 		}
 	}
+	return 0;
 }
 
 /*
@@ -216,20 +219,21 @@ static void enable_progs(struct bpf_object *obj, enum isc_obj which, const bool 
  * helper calls a VFIO ioctl). Turn on the one that fits, or neither where
  * the LSM program is the entry (5.10 full mode).
  */
-static void tp_entry_pick(struct bpf_object *obj, bool typed, bool lsm_entry)
+static int tp_entry_pick(struct bpf_object *obj, bool typed, bool lsm_entry)
 {
 	struct bpf_program *plain, *btf;
 	bool on;
 
 	if (!obj)
-		return;
+		return 0;
 	plain = obj_prog(obj, hook_progs[ISC_HK_TP][0]);	/* the TP row's entry */
 	btf = obj_prog(obj, PROG_NAME(TP_ENTER_TYPED));
 	if (!plain || !btf)
-		return;
+		return -ENOENT;
 	on = bpf_program__autoload(plain) && !lsm_entry;
 	bpf_program__set_autoload(plain, on && !typed);
 	bpf_program__set_autoload(btf, on && typed);
+	return 0;
 }
 
 /* Tracepoint programs may call bpf_task_storage_get (probed once). */
@@ -375,8 +379,7 @@ static int objs_open(struct isc_objs *o, const bool *want, uint32_t ringbuf_byte
 	if (need[ISC_OBJ_IOMMU] && !(o->iommu = iommu_bpf__open()))
 		goto fail;
 	for (k = 0; k < 2; k++) {
-		enable_progs(objs_obj(o, k), k, want);
-		err = slots_setup(objs_obj(o, k));
+		err = enable_progs(objs_obj(o, k), k, want) ?: slots_setup(objs_obj(o, k));
 		if (err) {
 			*failed = k;
 			objs_destroy(o);
@@ -510,9 +513,8 @@ static void probe_one(struct isc_probe *p, const struct isc_btfs *btfs, int id)
 		explain(r, err, "open");
 		return;
 	}
-	if (id == ISC_HK_TP)
-		tp_entry_pick(o.ioctl->obj, p->tp_typed, false);
-	err = objs_load(&o);
+	err = id == ISC_HK_TP ? tp_entry_pick(o.ioctl->obj, p->tp_typed, false) : 0;
+	err = err ?: objs_load(&o);
 	if (err) {
 		explain(r, err, "load");
 		goto out;
@@ -789,10 +791,10 @@ static int session_open(struct isc_session *s, const struct isc_probe *p,
 		failed = k;
 		err = filters_set(objs_obj(&s->objs, k), o);
 	}
-	if (!err) {
-		tp_entry_pick(objs_obj(&s->objs, ISC_OBJ_IOCTL), p->tp_typed, s->lsm_entry);
+	if (!err)
+		err = tp_entry_pick(objs_obj(&s->objs, ISC_OBJ_IOCTL), p->tp_typed, s->lsm_entry);
+	if (!err)
 		return 0;
-	}
 	if (!o->counting)
 		isc_err("failed to open BPF objects: %s", strerror(-err));
 	else if (failed == ISC_OBJ_IOCTL)
