@@ -21,7 +21,7 @@ const volatile __u32 targ_tgid = 0;
 const volatile __u32 self_tgid = 0;	/* iommuscope itself: never traced */
 const volatile bool targ_comm_set = false;
 const volatile char targ_comm[ISC_COMM_LEN] = {};
-/* the caller's executable, as the kernel sees it (user/classify/exeid.c): 0 none */
+/* the caller's executable, as the kernel sees it (user/policy/exeid.c): 0 none */
 const volatile __u64 targ_exe_ino = 0;
 const volatile __u32 targ_exe_dev = 0;
 

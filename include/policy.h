@@ -38,7 +38,7 @@ enum isc_rule_action {
 
 /* An executable as the kernel sees a process's: its inode number and its
  * superblock's dev_t (major << 20 | minor), as mm->exe_file->f_inode has
- * them (user/classify/exeid.c reads them the same way, not with stat()). */
+ * them (user/policy/exeid.c reads them the same way, not with stat()). */
 struct isc_exe_id {
 	__u64 ino;		/* 0: none */
 	__u32 dev;

@@ -2,7 +2,7 @@
 /*
  * Compatibility classes of a call: what the struct size and flags say about
  * the headers the caller was built against, judged by what the running
- * kernel understands (user/classify/abi.c) and the catalog's rules.
+ * kernel understands (user/load/abi.c) and the catalog's rules.
  */
 #ifndef ISC_CLASSIFY_H
 #define ISC_CLASSIFY_H

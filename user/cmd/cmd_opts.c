@@ -86,19 +86,20 @@ int cmd_opts__getopt(struct isc_session_opts *so, const struct isc_cmd_line *cl,
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, cl->shortopts, cl->longopts, NULL)) != -1) {
-		r = cmd_opts__parse(so, c, optarg);
+		/* the command's own first: top's -d is its delay, not the
+		 * live --duration */
+		r = c == 'h' || c == '?' ? 0 : cl->opt(cl->ctx, c, optarg);
 		if (r < 0)
 			return ISC_EXIT_USAGE;
-		if (r) {
-			if (cl->live)
-				cl->live(cl->ctx, c, optarg);
+		if (r)
 			continue;
-		}
-		r = c == 'h' || c == '?' ? 0 : cl->opt(cl->ctx, c, optarg);
+		r = cmd_opts__parse(so, c, optarg);
 		if (r < 0)
 			return ISC_EXIT_USAGE;
 		if (!r)
 			return commands__help_or_usage(c, cl->usage);
+		if (cl->live)
+			cl->live(cl->ctx, c, optarg);
 	}
 	if (commands__no_args(cl->name, argc, argv))
 		return ISC_EXIT_USAGE;

@@ -54,8 +54,9 @@ struct isc_cmd_line {
 	void (*live)(void *ctx, int c, const char *arg);
 	void *ctx;
 };
-/* Parse argc/argv as cl says, the live options into so; no arguments
- * besides options. -1 to go on, or the exit code (help shown, usage
+/* Parse argc/argv as cl says: each option offered to the command's own
+ * parser first (top's -d is its delay), then to the live ones (into so);
+ * no arguments besides options. -1 to go on, or the exit code (help shown, usage
  * error). */
 int cmd_opts__getopt(struct isc_session_opts *so, const struct isc_cmd_line *cl, int argc,
 		     char **argv);

@@ -59,7 +59,7 @@ struct isc_loader_opts {
 	uint32_t tgid;
 	const char *comm;
 	uint64_t exe_ino;	/* only callers running this executable (the */
-	uint32_t exe_dev;	/* kernel's view, user/classify/exeid.c), 0: any */
+	uint32_t exe_dev;	/* kernel's view, user/policy/exeid.c), 0: any */
 	uint32_t ringbuf_bytes;
 	bool counting;		/* count in the kernel (bpf/top.bpf.c): no
 				 * ioctl records, only IOMMU-core ones */
