@@ -136,9 +136,7 @@ int cmd_export(int argc, char **argv)
 	struct isc_sink sink;
 	int ret;
 
-	session__init_opts(&so, "exporting");
-	so.lo.counting = true;
-	so.lo.ringbuf_bytes = 1 << 20;
+	cmd_opts__init_counting(&so, "exporting");
 	ret = export_parse(&a, &so, argc, argv);
 	if (ret >= 0)
 		return ret;

@@ -79,6 +79,13 @@ int cmd_opts__parse(struct isc_session_opts *o, int c, const char *arg)
 	return parse_value(o, c, arg);
 }
 
+void cmd_opts__init_counting(struct isc_session_opts *so, const char *what)
+{
+	session__init_opts(so, what);
+	so->lo.counting = true;
+	so->lo.ringbuf_bytes = 1 << 20;
+}
+
 int cmd_opts__getopt(struct isc_session_opts *so, const struct isc_cmd_line *cl, int argc,
 		     char **argv)
 {

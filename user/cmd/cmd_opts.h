@@ -54,6 +54,9 @@ struct isc_cmd_line {
 	void (*live)(void *ctx, int c, const char *arg);
 	void *ctx;
 };
+/* The options of a counting session (top, export): in-kernel counters, a
+ * 1 MiB ring for the IOMMU-core records. */
+void cmd_opts__init_counting(struct isc_session_opts *so, const char *what);
 /* Parse argc/argv as cl says: each option offered to the command's own
  * parser first (top's -d is its delay), then to the live ones (into so);
  * no arguments besides options. -1 to go on, or the exit code (help shown, usage

@@ -108,9 +108,7 @@ int cmd_top(int argc, char **argv)
 	struct isc_sink sink;
 	int ret;
 
-	session__init_opts(&so, "counting");
-	so.lo.counting = true;
-	so.lo.ringbuf_bytes = 1 << 20;
+	cmd_opts__init_counting(&so, "counting");
 	ret = top_parse(&o, &so, argc, argv);
 	if (ret >= 0)
 		return ret;
