@@ -100,13 +100,6 @@ struct hwpt_invalidate___isc {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, struct isc_map_key);
-	__type(value, struct isc_map_stats);
-} map_stats SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
@@ -791,38 +784,23 @@ int BPF_PROG(fault_response_fentry, struct iopf_group *group, int status)
 
 /*
  * Counted per process and ioctl, and only while the thread is inside a
- * VFIO/iommufd ioctl: that is the call that caused the mapping. The DMA
- * API's own mappings (every other device's traffic) fall outside and cost
- * one inlined array lookup.
+ * VFIO/iommufd ioctl: that is the call that caused the mapping. Added up in
+ * the thread's slot; the call's exit writes the sum to map_stats once
+ * (inflight.bpf.h). The DMA API's own mappings (every other device's
+ * traffic) fall outside and cost the slot lookup.
  */
 static __always_inline void count_map(bool map, __u64 bytes)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
-	struct isc_map_stats *st, zero = {};
-	struct isc_ioctl_event *in;
-	struct isc_map_key key = {};
+	struct isc_inflight *s = inflight_live_slot((__u32)bpf_get_current_pid_tgid());
 
-	in = inflight_live(tid);
-	if (!in)
+	if (!s)
 		return;
-	key.tgid = pid_tgid >> 32;
-	key.cmd = in->cmd;
-	key.fd_kind = in->fd_kind;
-	st = bpf_map_lookup_elem(&map_stats, &key);
-	if (!st) {
-		bpf_get_current_comm(zero.comm, sizeof(zero.comm));
-		bpf_map_update_elem(&map_stats, &key, &zero, BPF_NOEXIST);
-		st = bpf_map_lookup_elem(&map_stats, &key);
-		if (!st)
-			return;
-	}
 	if (map) {
-		st->map_calls++;
-		st->map_bytes += bytes;
+		s->vol.map_calls++;
+		s->vol.map_bytes += bytes;
 	} else {
-		st->unmap_calls++;
-		st->unmap_bytes += bytes;
+		s->vol.unmap_calls++;
+		s->vol.unmap_bytes += bytes;
 	}
 }
 

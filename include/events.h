@@ -271,6 +271,13 @@ struct isc_map_key {
 	__u8 __pad[3];
 };
 
+struct isc_map_volume {
+	__u64 map_calls;
+	__u64 map_bytes;
+	__u64 unmap_calls;
+	__u64 unmap_bytes;	/* bytes actually unmapped */
+};
+
 struct isc_map_stats {
 	__u64 map_calls;
 	__u64 map_bytes;

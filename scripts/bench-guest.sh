@@ -7,7 +7,9 @@
 #   scripts/bench-guest.sh OUT
 #
 # BENCH_GUEST_KERNEL (6.12), BENCH_GUEST_ROUNDS (5), BENCH_GUEST_N_API
-# (20000), BENCH_GUEST_N_DMA (2000), BENCH_GUEST_TIMEOUT (900 s).
+# (20000), BENCH_GUEST_N_DMA (2000), BENCH_GUEST_N_DMA1G (2 maps of 1 GiB),
+# BENCH_GUEST_MEM (3072 MiB: the 1 GiB buffer is pinned), BENCH_GUEST_TIMEOUT
+# (1200 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -30,6 +32,7 @@ cat >"$payload/bench.conf" <<CONF
 ROUNDS=${BENCH_GUEST_ROUNDS:-5}
 N_API=${BENCH_GUEST_N_API:-20000}
 N_DMA=${BENCH_GUEST_N_DMA:-2000}
+N_DMA1G=${BENCH_GUEST_N_DMA1G:-2}
 CONF
-scripts/guest/run.sh --kernel "$k" --payload "$payload" --out "$out/$k" \
-	--timeout "${BENCH_GUEST_TIMEOUT:-900}" | tail -n 1
+ISC_GUEST_MEM=${BENCH_GUEST_MEM:-3072} scripts/guest/run.sh --kernel "$k" --payload "$payload" --out "$out/$k" \
+	--timeout "${BENCH_GUEST_TIMEOUT:-1200}" | tail -n 1

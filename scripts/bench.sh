@@ -19,7 +19,9 @@
 #
 # BENCH_ROUNDS (7), BENCH_N calls per loop (400000), BENCH_STRACE_N (20000),
 # BENCH_TP_SECS (10), BENCH_RATES ("50000 100000 250000 500000 1000000 max"),
-# BENCH_GUEST=0 skips part 4, BENCH_PARTS ("1 3 4"; 2 runs with 1).
+#  5. idle: audit and export with no VFIO traffic (scripts/bench-idle.sh)
+#
+# BENCH_GUEST=0 skips part 4, BENCH_PARTS ("1 3 4 5"; 2 runs with 1).
 # The raw figures of the last run are kept in $OUTPUT/bench-results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +33,7 @@ N=${BENCH_N:-400000}
 STRACE_N=${BENCH_STRACE_N:-20000}
 TP_SECS=${BENCH_TP_SECS:-10}
 RATES=${BENCH_RATES:-50000 100000 250000 500000 1000000 max}
-PARTS=${BENCH_PARTS:-1 3 4}
+PARTS=${BENCH_PARTS:-1 3 4 5}
 CLASSIFY=(--classify /dev/null=container)
 BPFTRACE_PROG='tracepoint:syscalls:sys_enter_ioctl /(args->cmd & 0xffffff00) == 0x3b00/ { @[pid, comm, args->cmd] = count(); }'
 # for reference (no target): bpftrace doing more of what top does, entry and
@@ -307,85 +309,202 @@ ladder() {
 	[ -n "$BEST_RATE" ] || BEST_RATE=$first
 }
 
+# pct A B: A as a percentage of B, one decimal
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "inf"; else printf "%.1f\n", 100 * a / b }'; }
+
+# rate_verdict FORMAT BEST ABOVE: "BEST >= 90 % of the producer alone
+# (P0) with zero drops"; when it fails, says whether user space or the
+# programs in the producer (trace -w's rate, RAW_BEST) are the limit
+rate_verdict() {
+	local why=""
+	if [ "$(ge "$2" "$(awk -v p="$P0" 'BEGIN { print 0.9 * p }')")" = 0 ]; then
+		if [ "$(ge "$2" "$(awk -v r="$RAW_BEST" 'BEGIN { print 0.9 * r }')")" = 1 ]; then
+			why="; the limit is in the producer: with the programs attached it reaches $RAW_BEST/s (trace -w, $(pct "$RAW_BEST" "$P0") %): the BPF side, not decoding"
+		else
+			why="; the limit is user space: trace -w reaches $RAW_BEST/s"
+		fi
+	fi
+	verdict "$(ge "$2" "$(awk -v p="$P0" 'BEGIN { print 0.9 * p }')")" \
+		"trace $1 sustains >= 90 % of the producer alone with zero drops: $2/s = $(pct "$2" "$P0") % of $P0/s${3:+ (above: $3)}$why"
+}
+
 part3() {
-	local json_best json_above json_cpu json_rate raw_best raw_above raw_cpu text_cpu
-	local ach ev dr cpu hwm res
+	local json_best json_above json_cpu text_best text_above text_cpu raw_above raw_cpu
 	HWM_MAX=0
 	echo
-	echo "== 3: ring buffer: trace --json >/dev/null and trace -w /dev/null, producer paced on CPU 1 for ${TP_SECS}s per rate =="
+	echo "== 3: ring buffer: trace --json, trace (text) >/dev/null and trace -w /dev/null, producer paced on CPU 1 for ${TP_SECS}s per rate =="
+	P0=$(taskset -c 1 "$B/bench_loop" map -r 1000000000 -t "$TP_SECS" | cut -d' ' -f1)
+	echo "  the producer alone (nothing attached, paced at max): $P0/s"
 	printf '  %-6s %-10s %12s %10s %8s %10s %14s %8s\n' format target achieved/s events drops "cpu ms" "cpu ms/M ev" "HWM MiB"
-	ladder json
-	json_best=$BEST json_above=$ABOVE json_cpu=$CPU_PM json_rate=$BEST_RATE
 	ladder raw
-	raw_best=$BEST raw_above=$ABOVE raw_cpu=$CPU_PM
-	res=$(run_trace text "$json_rate")
-	read -r ach ev dr cpu hwm <<<"$res"
-	text_cpu=$(awk -v c="$cpu" -v e="$ev" 'BEGIN { if (e > 0) printf "%.0f", c * 1e6 / e; else print "-" }')
-	[ "$hwm" -gt "$HWM_MAX" ] && HWM_MAX=$hwm
-	echo "  trace (text) >/dev/null at $ach/s: $ev events, $dr drops, $text_cpu ms CPU per million events"
-	echo "  the producer alone (nothing attached, paced at max): $(taskset -c 1 "$B/bench_loop" map -r 1000000000 -t 2 | cut -d' ' -f1)/s"
+	RAW_BEST=$BEST raw_above=$ABOVE raw_cpu=$CPU_PM
+	ladder json
+	json_best=$BEST json_above=$ABOVE json_cpu=$CPU_PM
+	ladder text
+	text_best=$BEST text_above=$ABOVE text_cpu=$CPU_PM
 	echo "user space per record (tests/bench/decode_bench, ns):"
-	"$B/decode_bench" | awk '{ printf "  %-10s %8.1f\n", $1, $2 }'
+	"$B/decode_bench" >"$tmp/decode.txt"
+	awk '{ printf "  %-10s %8.1f\n", $1, $2 }' "$tmp/decode.txt"
 	echo "  (trace --json = decode + classify + json; text = decode + classify + text; plus libbpf's"
 	echo "   ring buffer callback and the write to /dev/null; trace -w = the callback and the write)"
 
+	VERDICTS+=("$(rate_verdict --json "$json_best" "$json_above")")
+	VERDICTS+=("$(rate_verdict "(text)" "$text_best" "$text_above")")
 	VERDICTS+=("$(verdict "$(ge "$json_best" 1000000)" "trace --json streams >= 1 M events/s with zero drops: $json_best/s${json_above:+ (above: $json_above)}")")
-	VERDICTS+=("$(verdict "$(ge "$raw_best" 1000000)" "trace -w streams >= 1 M events/s with zero drops: $raw_best/s${raw_above:+ (above: $raw_above)}")")
+	VERDICTS+=("$(verdict "$(ge "$RAW_BEST" 1000000)" "trace -w streams >= 1 M events/s with zero drops: $RAW_BEST/s${raw_above:+ (above: $raw_above)}")")
+	VERDICTS+=("$(verdict "$(le "${json_cpu/-/inf}" 500)" "loader CPU <= 500 ms per million decoded records, JSON: $json_cpu ms")")
+	VERDICTS+=("$(verdict "$(le "${text_cpu/-/inf}" 500)" "loader CPU <= 500 ms per million decoded records, text: $text_cpu ms")")
 	VERDICTS+=("$(verdict "$(le "${json_cpu/-/inf}" 100)" "loader CPU <= 100 ms per million events, decoded: $json_cpu ms (JSON), $text_cpu ms (text)")")
 	VERDICTS+=("$(verdict "$(le "${raw_cpu/-/inf}" 100)" "loader CPU <= 100 ms per million events, trace -w: $raw_cpu ms")")
 	VERDICTS+=("$(verdict "$(le "$HWM_MAX" 32767)" "peak RSS < 32 MiB: $(awk -v h="$HWM_MAX" 'BEGIN { printf "%.1f", h / 1024 }') MiB")")
+	decode_verdicts
+}
+
+# decode_verdicts: user space per record, from decode_bench's figures
+decode_verdicts() {
+	local json text
+	json=$(awk '$1 == "json" { print $2 }' "$tmp/decode.txt")
+	text=$(awk '$1 == "text" { print $2 }' "$tmp/decode.txt")
+	VERDICTS+=("$(verdict "$(le "${json:-inf}" 500)" "JSON writer <= 500 ns per record: ${json:-?} ns")")
+	VERDICTS+=("$(verdict "$(le "${text:-inf}" 300)" "text formatter <= 300 ns per record: ${text:-?} ns")")
 }
 
 # ------------------------------------------------------------------- part 4
+# guest_split RAW OP: per configuration, the loops' CPU ns ($tmp/gOP.C) and
+# the difference to the same round's baseline ($tmp/gOP.C.added)
+guest_split() {
+	local c
+	for c in base floor top trace; do
+		awk -v o="$2" -v c=$c '$1 == o && $2 == c { print $4 }' "$1" >"$tmp/g$2.$c"
+		awk -v o="$2" -v c=$c '$1 == o && $2 == "base" { b[$3] = $4 }
+			$1 == o && $2 == c { a[$3] = $4 }
+			END { for (r in a) if (r in b) printf "%.1f\n", a[r] - b[r] }' "$1" >"$tmp/g$2.$c.added"
+	done
+}
+
+# guest_table OP: x baseline, x floor and the spread of each configuration
+guest_table() {
+	local c fl
+	fl=$(med "$tmp/g$1.floor.added")
+	printf '  %-10s %12s %12s %14s %s\n' config "ns/call" "x baseline" "x floor" "(added cost; spread of rounds)"
+	for c in base floor top trace; do
+		printf '  %-10s %12s %12s %14s (%s ns; %s)\n' "$c" "$(med "$tmp/g$1.$c")" \
+			"$(ratio "$(med "$tmp/g$1.$c")" "$(med "$tmp/g$1.base")")" \
+			"$(ratio "$(med "$tmp/g$1.$c.added")" "$fl")" "$(med "$tmp/g$1.$c.added")" \
+			"$(stats "$tmp/g$1.$c" | awk '{ printf "%.0f%%", 100 * ($3 - $2) / $1 }')"
+	done
+}
+
+# progs DIR TOOL OP: the tool's BPF programs over one loop in the guest (run
+# count per call, ns per call, ns per run), from progs-TOOL-OP.json; the
+# three most expensive per call are kept in PROGS_TOP for the verdicts
+progs() {
+	local j=$1/progs-$2-$3.json n
+	PROGS_TOP=""
+	n=$(awk '{ print $3 }' "$1/progs-$2-$3.loop" 2>/dev/null)
+	if [ -z "$n" ] || ! jq -e '.bpf_programs | length > 0' "$j" >/dev/null 2>&1; then
+		echo "  $2 $3: no per-program figures (see errors.txt in $1)"
+		return 0
+	fi
+	echo "  $2, $3 ($n calls; kernel.bpf_stats_enabled=1, untimed):"
+	jq -r --argjson n "$n" '.bpf_programs | map(select(.run_cnt > 0))
+		| sort_by(-.run_time_ns)[] | [.name, .run_cnt / $n, .run_time_ns / $n,
+		(if .run_cnt > 0 then .run_time_ns / .run_cnt else 0 end)] | @tsv' "$j" |
+		awk -F'\t' '{ printf "    %-28s %8.2f runs/call %10.1f ns/call %10.1f ns/run\n", $1, $2, $3, $4 }'
+	PROGS_TOP=$(jq -r --argjson n "$n" '[.bpf_programs[] | select(.run_cnt > 0)]
+		| sort_by(-.run_time_ns)[:3] | map("\(.name) \(.run_time_ns / $n | floor) ns/call")
+		| join(", ")' "$j")
+}
+
+# guest_verdicts OP: top <= 1.5x, trace <= 3x the floor, with the programs
+# that cost most as the reason when they fail
+guest_verdicts() {
+	local fl tp tr rt rr noise why_t why_r
+	fl=$(med "$tmp/g$1.floor.added")
+	tp=$(med "$tmp/g$1.top.added")
+	tr=$(med "$tmp/g$1.trace.added")
+	rt=$(ratio "$tp" "$fl")
+	rr=$(ratio "$tr" "$fl")
+	noise=$(stats "$tmp/g$1.base" | awk '{ printf "%.1f", ($3 - $2) / 2 }')
+	if ! awk -v f="$fl" -v n="$noise" 'BEGIN { exit !(f > n) }'; then
+		VERDICTS+=("N/A   guest $1: the floor adds $fl ns, within the baseline's noise ($noise ns): top x$(ratio "$(med "$tmp/g$1.top")" "$(med "$tmp/g$1.base")"), trace x$(ratio "$(med "$tmp/g$1.trace")" "$(med "$tmp/g$1.base")") of the baseline")
+		return 0
+	fi
+	why_t=${PROGS_T[$1]:+; costliest programs (BPF run time only): ${PROGS_T[$1]}}
+	why_r=${PROGS_R[$1]:+; costliest programs (BPF run time only): ${PROGS_R[$1]}}
+	VERDICTS+=("$(verdict "$(le "$rt" 1.5)" "guest $1: top adds <= 1.5x the floor's cost: ${rt}x ($tp ns vs $fl ns, TCG)$why_t")")
+	VERDICTS+=("$(verdict "$(le "$rr" 3)" "guest $1: trace adds <= 3x the floor's cost: ${rr}x ($tr ns vs $fl ns, TCG)$why_r")")
+}
+
+# dma1g_verdict: a 1 GiB MAP+UNMAP under trace and top is not measurably
+# slower: the median added cost stays inside the baseline's spread
+dma1g_verdict() {
+	local c add lo hi base why
+	[ -s "$tmp/gdma1g.base" ] || { VERDICTS+=("FAIL  guest dma1g: no figures"); return 0; }
+	read -r base lo hi < <(stats "$tmp/gdma1g.base")
+	for c in top trace; do
+		add=$(med "$tmp/gdma1g.$c.added")
+		[ $c = top ] && why=${PROGS_T[dma1g]} || why=${PROGS_R[dma1g]}
+		VERDICTS+=("$(verdict "$(awk -v a="$add" -v s="$(awk -v l="$lo" -v h="$hi" 'BEGIN { print h - l }')" 'BEGIN { print (a <= s) ? 1 : 0 }')" \
+			"guest 1 GiB MAP+UNMAP not measurably slower under $c: +$add ns on $base ns ($(pct "$add" "$base") %), the baseline's spread is $lo..$hi ns${why:+; costliest programs: $why}")")
+	done
+}
+
 part4() {
-	local raw op c fl tp tr rt rr noise
+	local raw op dir
+	declare -gA PROGS_T=() PROGS_R=()
 	echo
 	echo "== 4: guest ${BENCH_GUEST_KERNEL:-6.12} (QEMU TCG), full mode: ratios only =="
 	if ! scripts/bench-guest.sh "$tmp/guest"; then
 		VERDICTS+=("FAIL  guest: the guest run failed (see above)")
 		return 0
 	fi
-	raw=$tmp/guest/${BENCH_GUEST_KERNEL:-6.12}/bench.txt
+	dir=$tmp/guest/${BENCH_GUEST_KERNEL:-6.12}
+	raw=$dir/bench.txt
 	if [ ! -s "$raw" ]; then
 		VERDICTS+=("FAIL  guest: no results from the guest")
 		return 0
 	fi
-	sed -n 's/^mode *//p' "$tmp/guest/${BENCH_GUEST_KERNEL:-6.12}/probe.txt" | sed 's/^/  mode: /'
-	for op in api dma; do
-		for c in base floor top trace; do
-			awk -v o=$op -v c=$c '$1 == o && $2 == c { print $4 }' "$raw" >"$tmp/g$op.$c"
-			# added over the same round's baseline
-			awk -v o=$op -v c=$c '$1 == o && $2 == "base" { b[$3] = $4 }
-				$1 == o && $2 == c { a[$3] = $4 }
-				END { for (r in a) if (r in b) printf "%.1f\n", a[r] - b[r] }' "$raw" >"$tmp/g$op.$c.added"
-		done
-		fl=$(med "$tmp/g$op.floor.added")
-		tp=$(med "$tmp/g$op.top.added")
-		tr=$(med "$tmp/g$op.trace.added")
-		rt=$(ratio "$tp" "$fl")
-		rr=$(ratio "$tr" "$fl")
-		if [ $op = api ]; then
-			echo "VFIO_GET_API_VERSION on /dev/vfio/vfio"
-		else
-			echo "VFIO_IOMMU_MAP_DMA + VFIO_IOMMU_UNMAP_DMA of 4 KiB on a type1 container (edu's group)"
-		fi
-		printf '  %-10s %12s %12s %s\n' config "x baseline" "x floor" "(added cost; spread of rounds)"
-		for c in floor top trace; do
-			printf '  %-10s %12s %12s (%s)\n' "$c" \
-				"$(ratio "$(med "$tmp/g$op.$c")" "$(med "$tmp/g$op.base")")" \
-				"$(ratio "$(med "$tmp/g$op.$c.added")" "$fl")" \
-				"$(stats "$tmp/g$op.$c" | awk '{ printf "%.0f%%", 100 * ($3 - $2) / $1 }')"
-		done
-		# the floor's added cost must stand out of the baseline's spread
-		# for a ratio over it to mean anything
-		noise=$(stats "$tmp/g$op.base" | awk '{ printf "%.1f", ($3 - $2) / 2 }')
-		if awk -v f="$fl" -v n="$noise" 'BEGIN { exit !(f > n) }'; then
-			VERDICTS+=("$(verdict "$(le "$rt" 1.5)" "guest $op: top adds <= 1.5x the floor's cost: ${rt}x ($tp ns vs $fl ns, TCG)")")
-			VERDICTS+=("$(verdict "$(le "$rr" 3)" "guest $op: trace adds <= 3x the floor's cost: ${rr}x ($tr ns vs $fl ns, TCG)")")
-		else
-			VERDICTS+=("N/A   guest $op: the floor adds $fl ns, within the baseline's noise ($noise ns): top x$(ratio "$(med "$tmp/g$op.top")" "$(med "$tmp/g$op.base")"), trace x$(ratio "$(med "$tmp/g$op.trace")" "$(med "$tmp/g$op.base")") of the baseline")
-		fi
+	sed -n 's/^mode *//p' "$dir/probe.txt" | sed 's/^/  mode: /'
+	for op in api dma dma1g; do
+		guest_split "$raw" $op
+		case $op in
+		api) echo "VFIO_GET_API_VERSION on /dev/vfio/vfio" ;;
+		dma) echo "VFIO_IOMMU_MAP_DMA + VFIO_IOMMU_UNMAP_DMA of 4 KiB on a type1 container (edu's group)" ;;
+		dma1g) echo "VFIO_IOMMU_MAP_DMA + VFIO_IOMMU_UNMAP_DMA of 1 GiB (populated) on the same container" ;;
+		esac
+		guest_table $op
 	done
+	echo "per BPF program (run time inside the programs; trampolines and ring buffer reservations not included):"
+	for op in api dma dma1g; do
+		progs "$dir" top $op
+		PROGS_T[$op]=$PROGS_TOP
+		progs "$dir" trace $op
+		PROGS_R[$op]=$PROGS_TOP
+	done
+	guest_verdicts api
+	guest_verdicts dma
+	dma1g_verdict
+}
+
+# ------------------------------------------------------------------- part 5
+# idle: audit and export for IDLE_SECS with no VFIO traffic; the verdict
+# lines of scripts/bench-idle.sh join the targets
+part5() {
+	local line
+	echo
+	echo "== 5: idle: audit and export with no VFIO traffic =="
+	if ! OUTPUT=$OUT scripts/bench-idle.sh >"$tmp/idle.txt" 2>&1; then
+		cat "$tmp/idle.txt"
+		VERDICTS+=("FAIL  idle: scripts/bench-idle.sh could not run (see above)")
+		return 0
+	fi
+	while IFS= read -r line; do
+		case $line in
+		PASS* | FAIL*) VERDICTS+=("$line") ;;
+		*) echo "  $line" ;;
+		esac
+	done <"$tmp/idle.txt"
 }
 
 VERDICTS=()
@@ -396,6 +515,7 @@ for p in $PARTS; do
 	1) part12 ;;
 	3) part3 ;;
 	4) [ "${BENCH_GUEST:-1}" = 1 ] && part4 ;;
+	5) part5 ;;
 	esac
 done
 echo

@@ -5,12 +5,17 @@
 # floor (empty fentry/fexit and IOMMU-core programs on the hooks full mode
 # uses), iommuscope top, iommuscope trace --json >/dev/null. Writes
 # "$RESULTS/bench.txt": one "OP CONFIG ROUND CPU_NS WALL_NS" line per loop;
-# scripts/bench.sh turns them into ratios. bench.conf sets ROUNDS, N_API,
-# N_DMA.
+# scripts/bench.sh turns them into ratios. OP: api, dma (4 KiB MAP+UNMAP),
+# dma1g (1 GiB MAP+UNMAP: must not get measurably slower).
+# Then one untimed round per tool with kernel.bpf_stats_enabled=1: the run
+# count and run time of each of the tool's BPF programs over one loop,
+# "$RESULTS/progs-TOOL-OP.json" (iommuscope probe --json, taken while the
+# tool still runs), which bench.sh turns into ns per call per program.
+# bench.conf sets ROUNDS, N_API, N_DMA, N_DMA1G.
 set -u
 R=$RESULTS
 cd "$(dirname "$0")" || exit 1
-ROUNDS=5 N_API=20000 N_DMA=2000
+ROUNDS=5 N_API=20000 N_DMA=2000 N_DMA1G=2
 # shellcheck source=/dev/null
 [ -f bench.conf ] && . ./bench.conf
 GROUP=/dev/vfio/$ISC_GROUP
@@ -67,8 +72,29 @@ while [ $r -lt "$ROUNDS" ]; do
 		printf 'api %s %s %s\n' "$c" $r "$(./bench_loop api -n "$N_API" | cut -d' ' -f1,2)" >>"$R/bench.txt"
 		printf 'dma %s %s %s\n' "$c" $r "$(./bench_loop dma -n "$N_DMA" -g "$GROUP" | cut -d' ' -f1,2)" \
 			>>"$R/bench.txt"
+		printf 'dma1g %s %s %s\n' "$c" $r \
+			"$(./bench_loop dma -n "$N_DMA1G" -s 0x40000000 -g "$GROUP" | cut -d' ' -f1,2)" >>"$R/bench.txt"
 		stop
 	done
 	set -- base floor top trace
 	r=$((r + 1))
 done
+
+# per-program cost: untimed, with the kernel's run-time statistics on
+if echo 1 >/proc/sys/kernel/bpf_stats_enabled; then
+	for c in top trace; do
+		for op in api dma dma1g; do
+			start "$c" || continue
+			case $op in
+			api) ./bench_loop api -n "$N_API" ;;
+			dma) ./bench_loop dma -n "$N_DMA" -g "$GROUP" ;;
+			dma1g) ./bench_loop dma -n "$N_DMA1G" -s 0x40000000 -g "$GROUP" ;;
+			esac >"$R/progs-$c-$op.loop"
+			./iommuscope probe --json >"$R/progs-$c-$op.json" 2>>"$R/errors.txt"
+			stop
+		done
+	done
+	echo 0 >/proc/sys/kernel/bpf_stats_enabled
+else
+	echo "kernel.bpf_stats_enabled: cannot enable" >>"$R/errors.txt"
+fi

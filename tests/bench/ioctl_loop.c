@@ -4,7 +4,8 @@
  * call took. No BPF here: the script attaches (or not) the tool being
  * measured around this process.
  *
- *   bench_loop OP [-n N] [-f PATH] [-g GROUP]     N calls, as fast as possible
+ *   bench_loop OP [-n N] [-f PATH] [-g GROUP] [-s SIZE]
+ *                                                 N calls, as fast as possible
  *   bench_loop OP -r RATE -t SECONDS [...]        paced at RATE calls/s
  *
  * OP: map     VFIO_IOMMU_MAP_DMA with a real 32-byte struct on PATH (default
@@ -12,9 +13,10 @@
  *             PATH as a container, the kernel answers ENOTTY)
  *     tcgets  TCGETS on a new pty (a non-VFIO ioctl)
  *     api     VFIO_GET_API_VERSION on PATH (default /dev/vfio/vfio)
- *     dma     VFIO_IOMMU_MAP_DMA then VFIO_IOMMU_UNMAP_DMA of one 4 KiB page
- *             on a type1 container holding /dev/vfio/GROUP (one "call" is
- *             the pair)
+ *     dma     VFIO_IOMMU_MAP_DMA then VFIO_IOMMU_UNMAP_DMA of SIZE bytes
+ *             (-s, default one 4 KiB page; larger buffers are populated
+ *             before the loop) on a type1 container holding /dev/vfio/GROUP
+ *             (one "call" is the pair)
  *
  * Output, one line: "CPU_NS WALL_NS CALLS SECONDS" (fast: per call, the
  * calling thread's CPU time and the wall-clock time; on a shared machine
@@ -64,8 +66,8 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* A type1 container with the group in it, and one page to map. */
-static int dma_container(const char *group, struct loop *l)
+/* A type1 container with the group in it, and SIZE bytes to map. */
+static int dma_container(const char *group, unsigned long long size, struct loop *l)
 {
 	struct vfio_group_status st = { .argsz = sizeof(st) };
 	int c, g;
@@ -83,20 +85,22 @@ static int dma_container(const char *group, struct loop *l)
 		die("VFIO_GROUP_SET_CONTAINER");
 	if (ioctl(c, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
 		die("VFIO_SET_IOMMU");
-	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	page = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (page == MAP_FAILED)
 		die("mmap");
-	memset(page, 0, 4096);
+	memset(page, 0, size);
 	l->map.vaddr = (unsigned long)page;
 	l->map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
 	l->map.iova = 0x100000;
-	l->map.size = 4096;
+	l->map.size = size;
 	l->unmap.iova = 0x100000;
-	l->unmap.size = 4096;
+	l->unmap.size = size;
 	return c;
 }
 
-static void setup(struct loop *l, const char *path, const char *group)
+static void setup(struct loop *l, const char *path, const char *group,
+		  unsigned long long size)
 {
 	int ptm;
 
@@ -120,7 +124,7 @@ static void setup(struct loop *l, const char *path, const char *group)
 		l->fd = open(path ? path : "/dev/vfio/vfio", O_RDWR);
 		break;
 	case OP_DMA:
-		l->fd = dma_container(group, l);
+		l->fd = dma_container(group, size, l);
 		break;
 	}
 	if (l->fd < 0)
@@ -175,7 +179,7 @@ static unsigned long long paced(struct loop *l, double rate, double secs, double
 
 int main(int argc, char **argv)
 {
-	unsigned long long n = 1000000, i;
+	unsigned long long n = 1000000, size = 4096, i;
 	const char *path = NULL, *group = NULL;
 	double rate = 0, secs = 0, t0, c0, took, cpu;
 	struct loop l = {};
@@ -194,7 +198,7 @@ int main(int argc, char **argv)
 	else
 		goto usage;
 	optind = 2;
-	while ((c = getopt(argc, argv, "n:r:t:f:g:")) != -1) {
+	while ((c = getopt(argc, argv, "n:r:t:f:g:s:")) != -1) {
 		switch (c) {
 		case 'n':
 			n = strtoull(optarg, NULL, 0);
@@ -211,13 +215,17 @@ int main(int argc, char **argv)
 		case 'g':
 			group = optarg;
 			break;
+		case 's':
+			size = strtoull(optarg, NULL, 0);
+			break;
 		default:
 			goto usage;
 		}
 	}
-	if (!n || (rate > 0) != (secs > 0) || (l.op == OP_DMA && !group))
+	if (!n || (rate > 0) != (secs > 0) || (l.op == OP_DMA && !group) ||
+	    !size || size % 4096)
 		goto usage;
-	setup(&l, path, group);
+	setup(&l, path, group, size);
 	if (rate > 0) {
 		n = paced(&l, rate, secs, &took);
 		printf("%.0f %llu %.3f\n", n / took, n, took);
@@ -235,6 +243,6 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: bench_loop map|tcgets|api|dma [-n N] [-r RATE -t SECONDS] "
-		"[-f PATH] [-g /dev/vfio/GROUP]\n");
+		"[-f PATH] [-g /dev/vfio/GROUP] [-s SIZE]\n");
 	return 2;
 }

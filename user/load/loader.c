@@ -408,7 +408,7 @@ static int reuse_shared(struct bpf_object *dst, struct bpf_object *src, bool eve
 {
 	static const char *const names[] = {
 		"stats", "inflight", "task_slots", "inflight_nr",
-		"fops_kinds", "rdev_kinds", "anon_kinds",
+		"fops_kinds", "rdev_kinds", "anon_kinds", "map_stats",
 	};
 	size_t i;
 	int err;
