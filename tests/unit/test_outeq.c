@@ -9,10 +9,14 @@
  *   mutations  ISC_OUTEQ_N (default 15000) deterministic mutations of each
  *              seed (xorshift, fixed seed): hostile names, every ioctl and
  *              IOMMU record flag combination, rets and latencies at the
- *              edges, every catalog command, random verdicts
+ *              edges, every catalog command, random verdicts; that each
+ *              case was reached is checked (it takes N >= 4096)
  *   direct     map_stats, drops and summary values at the edges
  *   corpus     every record of tests/fuzz/corpus/tracefile/ *.isc, replayed
  *              as trace -r replays it (session__replay)
+ *   synthetic  a trace -w file written here (seeds and mutations, an ABI
+ *              record halfway), replayed the same way: late mismatches,
+ *              IOMMU and deny records through the replay
  *
  * With FILE.isc arguments, only those files are replayed and compared
  * (tests/guest.bats runs it on the guest's captures). A difference prints
@@ -27,9 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "harness.h"
 #include "output_ref.c"
 #include "classify.h"
+#include "rawfile.h"
 #include "session.h"
 #include "../fuzz/seeds.h"
 
@@ -51,6 +57,7 @@ struct pair {
 	bool json;
 	struct isc_output real;
 	struct ref_output ref;
+	struct ref_output ref0;		/* the self-check: the reference on side 0 */
 	struct capture out[2], err[2];	/* [0] real, [1] reference */
 };
 
@@ -84,9 +91,10 @@ struct set {
 	struct pair mode[2];	/* JSON, text */
 };
 
+static uint64_t rng;		/* xorshift64 state: set_begin starts it again */
 static int shown;
 static bool shown_like[R_KINDS][2][2];	/* kind, json, stderr: one printed */
-static bool quiet;		/* the self-check's deliberate differences */
+static bool self_check_mode;	/* the reference on both sides, differences not printed */
 
 static void capture_open(struct capture *c)
 {
@@ -116,7 +124,8 @@ static void pair_open(struct pair *p, bool json, int64_t mono)
 	}
 	output__init(&p->real, json, p->out[0].f);
 	ref_output__init(&p->ref, json, p->out[1].f);
-	p->real.mono_to_real_ns = p->ref.mono_to_real_ns = mono;
+	ref_output__init(&p->ref0, json, p->out[0].f);
+	p->real.mono_to_real_ns = p->ref.mono_to_real_ns = p->ref0.mono_to_real_ns = mono;
 }
 
 static void pair_close(struct pair *p)
@@ -224,7 +233,7 @@ static int differ(const struct set *s, const struct rec *r, const struct pair *p
 	if (at < 0)
 		return 0;
 	/* the first difference of each kind of record, mode and stream */
-	if (!quiet && !*like && shown < MAX_SHOWN) {
+	if (!self_check_mode && !*like && shown < MAX_SHOWN) {
 		*like = true;
 		shown++;
 		fprintf(stderr, "outeq: %s record %ld (%s, %s, %s): the outputs differ from byte %ld\n",
@@ -244,7 +253,10 @@ static int pair_run(const struct set *s, struct pair *p, const struct rec *ra,
 	int bad = 0, i;
 
 	stderr = p->err[0].f;
-	print_real(&p->real, ra);
+	if (self_check_mode)
+		print_ref(&p->ref0, ra);
+	else
+		print_real(&p->real, ra);
 	stderr = p->err[1].f;
 	print_ref(&p->ref, rb);
 	stderr = saved;
@@ -265,6 +277,7 @@ static void set_begin(struct set *s, const char *name, int64_t mono)
 {
 	memset(s, 0, sizeof(*s));
 	s->name = name;
+	rng = 0x9e3779b97f4a7c15ULL;	/* each set the same whatever ran before */
 	pair_open(&s->mode[0], true, mono);
 	pair_open(&s->mode[1], false, mono);
 }
@@ -315,8 +328,6 @@ static void set_end(struct set *s)
 }
 
 /* ---- deterministic randomness ---- */
-
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 static uint64_t rnd(void)
 {
@@ -648,6 +659,77 @@ static const char *rnd_policy(void)
 	}
 }
 
+/* What the mutations reached (checked after them: the generator must
+ * keep reaching every case it is there for). */
+static const unsigned char cov_bytes[] = { '/', '"', '\\', 0x01, 0x1f, 0x7f, 0x80, 0xff };
+
+static struct {
+	bool iof[64], ief[4096], ret[6], comm_byte[sizeof(cov_bytes)], *cmd;
+	long comm_nul, fd_field, data_type_twice, lat_tie, lat_2p53, caps0, no_cls;
+} cov;
+
+static void cover_comm(const char *comm)
+{
+	size_t n = strnlen(comm, ISC_COMM_LEN), k;
+
+	for (k = 0; k < sizeof(cov_bytes); k++)
+		cov.comm_byte[k] |= memchr(comm, cov_bytes[k], n) != NULL;
+	if (n < ISC_COMM_LEN - 1 && memchr(comm + n, 0, ISC_COMM_LEN - n) &&
+	    strnlen(comm + n + 1, ISC_COMM_LEN - n - 1))
+		cov.comm_nul++;
+}
+
+static void cover_ioctl(const struct isc_ioctl_view *v, const struct isc_verdict *cls)
+{
+	static const int64_t edges[] = { 0, -1, -4095, -4096, INT64_MIN, 1LL << 40 };
+	size_t k;
+	int i;
+
+	cov.iof[v->ev.iof % 64] = true;
+	for (k = 0; k < ARRAY_LEN(edges); k++)
+		cov.ret[k] |= v->ev.ret == edges[k];
+	cover_comm(v->ev.comm);
+	if (v->desc)
+		cov.cmd[v->desc - cat] = true;
+	for (i = 0; i < v->nr_fields; i++)
+		cov.fd_field += !strcmp(v->field_keys[i], "fd");
+	cov.lat_tie += v->ev.latency_ns % 100 == 50;
+	cov.lat_2p53 += v->ev.latency_ns >= 1ULL << 53;
+	cov.caps0 += v->caps_walked && !v->nr_caps;
+	cov.no_cls += !cls;
+}
+
+static void cover_iommu(const struct isc_iommu_view *v)
+{
+	cov.ief[v->ev.ief % 4096] = true;
+	cov.data_type_twice += (v->ev.ief & ISC_IEF_DATA) && (v->ev.ief & ISC_IEF_ENTRIES);
+	cover_comm(v->ev.comm);
+}
+
+static bool all_set(const bool *b, size_t n)
+{
+	while (n--)
+		if (!b[n])
+			return false;
+	return true;
+}
+
+static void check_coverage(void)
+{
+	ASSERT_TRUE(all_set(cov.iof, ARRAY_LEN(cov.iof)), "every ISC_IOF_* combination");
+	ASSERT_TRUE(all_set(cov.ief, ARRAY_LEN(cov.ief)), "every ISC_IEF_* combination");
+	ASSERT_TRUE(all_set(cov.ret, ARRAY_LEN(cov.ret)), "ret 0, -1, -4095, -4096, INT64_MIN, 2^40");
+	ASSERT_TRUE(all_set(cov.comm_byte, ARRAY_LEN(cov.comm_byte)),
+		    "names with / \" \\ 0x01 0x1f 0x7f 0x80 0xff");
+	ASSERT_TRUE(all_set(cov.cmd, nr_cat), "every catalog command");
+	CHECK(cov.comm_nul > 0, "names with a NUL inside");
+	CHECK(cov.fd_field > 0, "VFIO_DEVICE_IOEVENTFD's \"fd\" field over the fd key");
+	CHECK(cov.data_type_twice > 0, "iommufd records with data_type added twice");
+	CHECK(cov.lat_tie > 0 && cov.lat_2p53 > 0, "latencies on a %%9.1f tie and past 2^53");
+	CHECK(cov.caps0 > 0, "capability chains walked and empty");
+	CHECK(cov.no_cls > 0, "calls printed without a verdict");
+}
+
 /* An ioctl as trace prints it (classified), and as a late mismatch;
  * vary: sometimes with a random verdict or none instead. */
 static void emit_ioctl(struct set *s, const struct isc_ioctl_view *v,
@@ -661,6 +743,8 @@ static void emit_ioctl(struct set *s, const struct isc_ioctl_view *v,
 		rnd_verdict(&cls);
 	if (vary ? chance(8) : false)
 		r.cls = NULL;
+	if (vary)
+		cover_ioctl(v, r.cls);
 	set_rec(s, &r);
 	if (!vary) {
 		r.cls = NULL;
@@ -695,6 +779,8 @@ static void emit_iommu(struct set *s, struct isc_iommu_view *v, const struct isc
 		rnd_verdict(&cls);
 	if (vary && chance(8))
 		r.cls = NULL;
+	if (vary)
+		cover_iommu(v);
 	set_rec(s, &r);
 	if (!vary) {
 		r.cls = NULL;
@@ -787,15 +873,19 @@ static void seeds_set(const struct isc_abi *abis)
 
 static void mutate(struct seed *m, uint64_t i)
 {
-	size_t k, n;
-
 	if (m->u.hdr.type == ISC_EV_IOCTL)
 		mut_ioctl(&m->u.e, i);
 	else if (m->u.hdr.type == ISC_EV_IOMMU)
 		mut_iommu(&m->u.m, i);
 	else
 		mut_deny(&m->u.d, i);
-	/* now and then, bytes flipped anywhere (as a fuzzer would) */
+}
+
+/* now and then, bytes flipped anywhere (as a fuzzer would) */
+static void flip(struct seed *m)
+{
+	size_t k, n;
+
 	if (chance(16))
 		for (n = 1 + below(4), k = 0; k < n; k++)
 			m->u.b[below(m->len)] ^= (unsigned char)(1 + below(255));
@@ -809,6 +899,9 @@ static void mutations(const struct isc_abi *abis, long n)
 	int k;
 	long i;
 
+	cov.cmd = calloc(nr_cat, sizeof(*cov.cmd));
+	if (!cov.cmd)
+		exit(1);
 	set_begin(&s, "mutations", 1700000000123456789LL);
 	for (k = 0; k < nr_seeds; k++)
 		for (i = 0; i < n; i++) {
@@ -816,10 +909,13 @@ static void mutations(const struct isc_abi *abis, long n)
 				set_mono(&s, chance(2) ? PICK(monos) : (int64_t)rnd());
 			m = seeds[k];
 			mutate(&m, (uint64_t)i);
+			flip(&m);
 			if (feed(&s, &m.u, m.len, &abis[i % 2], true))
 				s.rejected++;
 		}
 	set_end(&s);
+	check_coverage();
+	free(cov.cmd);
 }
 
 /* map_stats, drops and summary: values only, no record behind them. */
@@ -904,7 +1000,7 @@ static void rp_started(void *ctx, struct isc_session *sess, const struct isc_ses
 
 /* One file, its own set: every record as trace -r prints it, then the
  * summary trace prints after it. */
-static void replay_file(const char *path, const char *name)
+static void replay_file(const char *path, const char *name, long *counts)
 {
 	struct set s;
 	struct isc_sink sink = {
@@ -918,6 +1014,8 @@ static void replay_file(const char *path, const char *name)
 
 	set_begin(&s, name, 0);
 	err = session__replay(path, &sink, &res);
+	/* a corpus file stops reading when the catalog changes: docs/testing.md
+	 * says how to record it again */
 	CHECK(!err, "%s: the replay failed: %s", path, strerror(-err));
 	CHECK(s.n > 0, "%s: no record in it", path);
 	sum.mode = res.mode ? res.mode : "tracepoint";
@@ -928,7 +1026,45 @@ static void replay_file(const char *path, const char *name)
 	sum.duration_ns = res.duration_ns;
 	set_rec(&s, &r);
 	session__free(&res);
+	if (counts)
+		memcpy(counts, s.by_kind, sizeof(s.by_kind));
 	set_end(&s);
+}
+
+/* A trace -w file written here: the seeds and mutations of them judged by
+ * 6.12 (the header's ABI), then an ABI record (5.10: what a module reload
+ * brings) and the same again; INFO calls left wanting room come out as
+ * late mismatches. Every kind of record goes through the replay. */
+static void synthetic(const struct isc_abi *abis, long n)
+{
+	char path[] = "/tmp/outeq-XXXXXX";
+	long counts[R_KINDS] = {}, i;
+	int fd = mkstemp(path), a, k, err;
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	struct seed m;
+
+	CHECK(f, "%s: %s", path, strerror(errno));
+	if (!f)
+		return;
+	err = rawfile__write_header(f, &abis[1], "6.12.95+deb12-amd64", "full",
+				    1700000000123456789LL);
+	for (a = 1; a >= 0 && !err; a--) {
+		if (!a && rawfile__write_abi(f, &abis[0]) < 0)
+			err = -EIO;
+		for (k = 0; k < nr_seeds; k++)
+			fwrite(&seeds[k].u, seeds[k].len, 1, f);
+		for (i = 0; i < n; i++) {
+			m = seeds[i % nr_seeds];
+			mutate(&m, (uint64_t)i);
+			fwrite(&m.u, m.len, 1, f);
+		}
+	}
+	err = fclose(f) ? -errno : err;
+	CHECK(!err, "%s: cannot write it: %s", path, strerror(-err));
+	replay_file(path, "synthetic.isc", counts);
+	unlink(path);
+	CHECK(counts[R_IOCTL] > 0 && counts[R_MISMATCH] > 0 && counts[R_IOMMU] > 0 &&
+	      counts[R_DENY] > 0, "synthetic.isc: a kind of record never came through the replay");
 }
 
 /* Every file of tests/fuzz/corpus/tracefile (found from this file's path:
@@ -950,7 +1086,7 @@ static void corpus(void)
 		if (len > 4 && !strcmp(de[i]->d_name + len - 4, ".isc")) {
 			snprintf(path, sizeof(path), "%s/%s", dir, de[i]->d_name);
 			snprintf(name, sizeof(name), "corpus/%s", de[i]->d_name);
-			replay_file(path, name);
+			replay_file(path, name, NULL);
 			files++;
 		}
 		free(de[i]);
@@ -960,7 +1096,8 @@ static void corpus(void)
 	CHECK(files > 0, "%s: no .isc file", dir);
 }
 
-/* ---- the comparison finds differences ---- */
+/* ---- the comparison finds differences (the reference on both sides:
+ * whatever the real sink prints) ---- */
 
 static void self_check(const struct isc_abi *abi)
 {
@@ -985,14 +1122,14 @@ static void self_check(const struct isc_abi *abi)
 	v2.ev.pid++;
 	r1.cls = r2.cls = &cls;
 	set_begin(&s, "self-check", 0);
-	quiet = true;
+	self_check_mode = true;
 	set_rec2(&s, &r1, &r1);
 	ASSERT_EQ(s.bad, 0, "the same record: no difference");
 	set_rec2(&s, &r1, &r2);
 	ASSERT_EQ(s.bad, 1, "another pid: a difference");
 	set_rec2(&s, &d1, &d2);
 	ASSERT_EQ(s.bad, 2, "another drop count (text: on stderr): a difference");
-	quiet = false;
+	self_check_mode = false;
 	set_close(&s);
 }
 
@@ -1016,7 +1153,7 @@ int main(int argc, char **argv)
 	if (argc > 1) {
 		TEST(files)
 			for (i = 1; i < argc; i++)
-				replay_file(argv[i], argv[i]);
+				replay_file(argv[i], argv[i], NULL);
 	} else {
 		TEST(seeds)
 			seeds_set(abis);
@@ -1026,6 +1163,8 @@ int main(int argc, char **argv)
 			direct(n / 4 + 1);
 		TEST(corpus)
 			corpus();
+		TEST(synthetic)
+			synthetic(abis, 2000);
 	}
 	abi__free(&abis[0]);
 	abi__free(&abis[1]);
