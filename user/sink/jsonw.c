@@ -169,11 +169,15 @@ void jw__member(struct isc_jw *w, const char *k, size_t klen, unsigned int h)
 	}
 	if (klen != JW_DYN) {
 		/* ,"key": */
-		jw__reserve(w, klen + 36);
+		const char *src = k + !w->sep;
+		size_t len = klen + 3 + w->sep, i;
+
+		jw__reserve(w, klen + 52);
 		if (w->depth == 1 && jw__track(w, k + 2, klen, h))
 			return;
-		memcpy(w->buf + w->n, k + !w->sep, klen + 3 + w->sep);
-		w->n += klen + 3 + w->sep;
+		for (i = 0; i < len; i += 16)
+			memcpy(w->buf + w->n + i, src + i, 16);
+		w->n += len;
 		w->sep = true;
 	} else {
 		klen = strlen(k);

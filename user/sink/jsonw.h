@@ -37,11 +37,13 @@ static inline unsigned int jw__hash(const char *k, size_t n)
 
 /*
  * A key: a string literal, JW_K("ts_ns") (no escaping: [a-z_] only; written
- * with its separator and quotes spliced in at compile time), any other
- * string, JW_D(p), or none (an array element), JW_NONE.
+ * with its separator and quotes spliced in at compile time, and 16 bytes of
+ * padding: copied 16 bytes at a time), any other string, JW_D(p), or none
+ * (an array element), JW_NONE.
  */
 #define JW_DYN		((size_t)-1)
-#define JW_K(lit)	",\"" lit "\":", sizeof(lit) - 1, jw__hash(lit, sizeof(lit) - 1)
+#define JW_PAD16	"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+#define JW_K(lit)	",\"" lit "\":" JW_PAD16, sizeof(lit) - 1, jw__hash(lit, sizeof(lit) - 1)
 #define JW_D(k)		(k), JW_DYN, 0u
 #define JW_NONE		NULL, 0, 0u
 

@@ -727,6 +727,8 @@ void output__map_stats(struct isc_output *o, const struct isc_map_key *k,
 
 	snprintf(cmd, sizeof(cmd), "0x%x", k->cmd);
 	if (!o->json) {
+		/* after the records before it, where both reach one place */
+		fflush(o->f);
 		fprintf(stderr,
 			"iommuscope: %u (%s) in %s: %llu maps, %llu bytes; %llu unmaps, %llu bytes\n",
 			k->tgid, COMM(st->comm), d ? d->name : cmd, (unsigned long long)st->map_calls,
@@ -751,6 +753,8 @@ void output__drops(struct isc_output *o, uint64_t new_drops, uint64_t total)
 	struct isc_jw *w = &o->w;
 
 	if (!o->json) {
+		/* after the records before it, where both reach one place */
+		fflush(o->f);
 		fprintf(stderr, "iommuscope: warning: %llu events lost (ring buffer full), %llu in all\n",
 			(unsigned long long)new_drops, (unsigned long long)total);
 		return;
@@ -767,6 +771,8 @@ void output__summary(struct isc_output *o, const struct isc_summary *s)
 	struct isc_jw *w = &o->w;
 
 	if (!o->json) {
+		/* after the records before it, where both reach one place */
+		fflush(o->f);
 		fprintf(stderr,
 			"iommuscope: %llu events, %llu dropped, %llu invalid, mode %s, %.1f s\n",
 			(unsigned long long)s->events, (unsigned long long)s->drops,
