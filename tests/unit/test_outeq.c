@@ -387,15 +387,26 @@ static const uint64_t lats[] = {
 	99999999999950ULL,
 };
 
+/* n * unit + a tie (unit / 2) or one off it, n up to the doubles' exact
+ * integers */
+static uint64_t near_tie(uint64_t unit)
+{
+	uint64_t n = chance(2) ? below(100000) : below((1ULL << 53) / unit);
+
+	return n * unit + unit / 2 - 1 + below(3);
+}
+
 static uint64_t rnd_lat(void)
 {
-	switch (below(4)) {
+	switch (below(5)) {
 	case 0:
 		return PICK(lats);
 	case 1:
-		return below(10000000) * 100 + 50;
+		return near_tie(100);
 	case 2:
 		return rnd();
+	case 3:
+		return rnd() >> below(64);
 	default:
 		return below(100000000);
 	}
@@ -954,8 +965,7 @@ static void direct(long n)
 		sum.drops = rnd_u64();
 		sum.invalid = rnd_u64();
 		sum.inflight_full = rnd_u64();
-		sum.duration_ns = chance(2) ? PICK(durs) : chance(2) ? below(100000) * 100000000 +
-			50000000 : rnd_u64();
+		sum.duration_ns = chance(3) ? PICK(durs) : chance(2) ? near_tie(100000000) : rnd_u64();
 		r.kind = R_SUMMARY;
 		set_rec(&s, &r);
 	}
