@@ -195,8 +195,8 @@ asan:
 		ISC_BIN=$(abspath .output-asan)/iommuscope ISC_CLIENT=$(abspath .output-asan)/tests/vfio_client \
 		bats tests/cli.bats tests/profile.bats tests/live.bats tests/audit.bats
 
-valgrind: all $(CLIENT)
-	$(Q)ISC_BIN=$(BIN) ISC_CLIENT=$(CLIENT) bats tests/valgrind.bats
+valgrind: all $(CLIENT) $(OUTPUT)/tests/test_outeq
+	$(Q)ISC_BIN=$(BIN) ISC_CLIENT=$(CLIENT) ISC_OUTEQ=$(OUTPUT)/tests/test_outeq bats tests/valgrind.bats
 
 # Static analysis with the checked-in configuration (.clang-tidy; the
 # cppcheck options here). Both must be clean. cppcheck 2.10's preprocessor

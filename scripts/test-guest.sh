@@ -51,6 +51,11 @@ case " $kernels " in *" 5.10 "*)
 		cp tests/guest/uapi/run.sh "$ko" "$top/.output-static/workload/uapi_client" "$payload/uapi/"
 	else echo "guest: isc_uapi.ko not built: tests/guest-uapi.bats will fail" >&2; fi ;;
 esac
+# On the host, not in the guest: the unit test that prints the guests'
+# trace -w captures through the sinks and through the frozen reference
+# (tests/guest.bats and tests/guest-modules.bats run it on them).
+outeq=$top/.output/tests/test_outeq
+make -s "$outeq" || echo "guest: $outeq not built: the test_outeq checks will fail" >&2
 build_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 echo "guest: static build ${build_s}s"
 
@@ -94,7 +99,7 @@ boot() {
 	fi
 	t2=$(date +%s.%N)
 	if ! ISC_GUEST_DIR="$out/$name" ISC_GUEST_KERNEL="$k" ISC_GUEST_OUT="$out" \
-		ISC_BIN="$top/.output/iommuscope" bats "$@"; then
+		ISC_BIN="$top/.output/iommuscope" ISC_OUTEQ="$outeq" bats "$@"; then
 		res=FAIL
 		rc=1
 	fi

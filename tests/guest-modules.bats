@@ -61,3 +61,7 @@ PY
 	[ "$(jq length <<<"$replay")" -gt 30 ]
 	[ "$live" = "$replay" ]
 }
+
+@test "$ISC_GUEST_KERNEL: the capture across the module changes prints byte for byte what the frozen json-c/fprintf sink printed (test_outeq)" {
+	outeq "$D/tp.isc" 30
+}

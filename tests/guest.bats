@@ -87,6 +87,10 @@ check_mode() {
 	[ "$live" = "$replay" ]
 }
 
+@test "$ISC_GUEST_KERNEL: the trace -w capture prints byte for byte what the frozen json-c/fprintf sink printed (test_outeq)" {
+	outeq "$D/trace-full.isc" 30
+}
+
 @test "$ISC_GUEST_KERNEL: an INFO reply that needs more room is visible in argsz_out" {
 	ev=$(trace_events_of "$D/trace-full.jsonl" vfio_workload)
 	# the first IOMMU_GET_INFO is sent with argsz 16; the kernel asks for more

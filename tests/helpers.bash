@@ -75,3 +75,19 @@ trace_events_of() {
 # shellcheck disable=SC2034
 CLASSIFY=(--classify /dev/null=container --classify /dev/zero=group
 	  --classify /dev/full=device --classify /dev/urandom=iommufd)
+
+# outeq FILE.isc MIN: the records of a trace -w file printed through the
+# sinks and through the frozen json-c/fprintf reference
+# (tests/unit/test_outeq.c), byte for byte in JSON and in text; at least
+# MIN ioctl records in it. The test binary is the host's: ISC_OUTEQ
+# (scripts/test-guest.sh builds it), else .output/tests/test_outeq.
+outeq() {
+	local bin=${ISC_OUTEQ:-$BATS_TEST_DIRNAME/../.output/tests/test_outeq} out n
+	[ -x "$bin" ] || { echo "no $bin: run 'make $bin' (or make test-unit)"; return 1; }
+	out=$("$bin" "$1" 2>&1) || { echo "$out"; return 1; }
+	echo "$out"
+	tail -n 1 <<<"$out" | grep -qE '^outeq: [0-9]+ passed, 0 failed$' || return 1
+	n=$(sed -n "s|^outeq: $1: [0-9]* records compared in JSON and text (ioctl \([0-9]*\),.*), 0 different$|\1|p" \
+		<<<"$out")
+	[ -n "$n" ] && [ "$n" -ge "$2" ]
+}

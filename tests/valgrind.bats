@@ -32,3 +32,12 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ "$(grep -c '"type":"ioctl"' "$T/out")" -eq 38 ]
 }
+
+@test "valgrind: both sinks and the frozen reference over the trace -w corpus are clean (test_outeq)" {
+	OUTEQ=${ISC_OUTEQ:-.output/tests/test_outeq}
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=9 \
+		"$OUTEQ" tests/fuzz/corpus/tracefile/*.isc >"$T/out" 2>"$T/err" || rc=$?
+	cat "$T/out" "$T/err"
+	[ "${rc:-0}" -eq 0 ]
+	tail -n 1 "$T/out" | grep -qE '^outeq: [0-9]+ passed, 0 failed$'
+}

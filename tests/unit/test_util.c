@@ -57,5 +57,43 @@ int main(void)
 		ASSERT_STREQ(str_escape_quoted("0000:00:03.0\" x=\"1", 32, out, sizeof(out)),
 			     "0000:00:03.0\\x22 x=\\x221", "between quotes: no quote");
 	}
+	TEST(fmt_numbers) {
+		uint64_t x = 88172645463325252ULL, p = 1, vals[64 * 3 + 1];
+		char got[24], want[24];
+		size_t i, nv = 0, bad = 0;
+
+		/* every digit count and both sides of each boundary */
+		for (i = 0; i < 20; i++, p *= 10) {
+			vals[nv++] = p - 1;
+			vals[nv++] = p;
+			vals[nv++] = p + 1;
+		}
+		vals[nv++] = UINT64_MAX;
+		for (i = 0; i < nv + 200000; i++) {
+			uint64_t u = i < nv ? vals[i] : 0;
+
+			if (i >= nv) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				u = x >> (x & 63);
+			}
+
+			got[fmt_u64(got, u)] = '\0';
+			snprintf(want, sizeof(want), "%" PRIu64, u);
+			bad += strcmp(got, want) != 0;
+			got[fmt_i64(got, (int64_t)u)] = '\0';
+			snprintf(want, sizeof(want), "%" PRId64, (int64_t)u);
+			bad += strcmp(got, want) != 0;
+			got[fmt_hex(got, u)] = '\0';
+			snprintf(want, sizeof(want), "%" PRIx64, u);
+			bad += strcmp(got, want) != 0;
+		}
+		ASSERT_EQ(bad, 0, "fmt_u64/fmt_i64/fmt_hex differ from printf");
+		got[fmt_i64(got, INT64_MIN)] = '\0';
+		ASSERT_STREQ(got, "-9223372036854775808", "INT64_MIN");
+		got[fmt_u64(got, 0)] = '\0';
+		ASSERT_STREQ(got, "0", "zero");
+	}
 	return harness_done("test_util");
 }

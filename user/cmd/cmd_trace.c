@@ -207,6 +207,16 @@ static void trace_live(void *ctx, int c, const char *arg)
 	((struct trace_args *)ctx)->nr_session++;
 }
 
+/* Records to a file or a pipe go out 64 KiB at a time (the session still
+ * flushes after each poll round); a terminal keeps its line buffering. */
+static void trace_buffer_stdout(void)
+{
+	static char buf[1 << 16];
+
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, buf, _IOFBF, sizeof(buf));
+}
+
 int cmd_trace(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -249,6 +259,7 @@ int cmd_trace(int argc, char **argv)
 		return trace_write(&so, a.wpath);
 	memset(&t, 0, sizeof(t));
 	t.opts = &so;
+	trace_buffer_stdout();
 	output__init(&t.out, a.json, stdout);
 	if (a.rpath)
 		ret = cmd_opts__exit(session__replay(a.rpath, &sink, &res), &res);

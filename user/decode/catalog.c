@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "catalog.h"
+#include "util.h"
 
 enum isc_ioctl_id {
 #define ISC_IOCTL(name, ...) ISC_ID_##name,
@@ -297,10 +298,24 @@ const struct isc_role_desc *catalog__role(const struct isc_ioctl_desc *d,
 	return NULL;
 }
 
+/* What snprintf(buf + *n, len - *n, "%s", s) does, past the end too: the
+ * bytes that fit, a NUL after them, *n grown by all of s. */
+static void flags_append(char *buf, size_t len, size_t *n, const char *s, size_t sl)
+{
+	if (*n + 1 < len) {
+		size_t c = sl < len - 1 - *n ? sl : len - 1 - *n;
+
+		memcpy(buf + *n, s, c);
+		buf[*n + c] = '\0';
+	}
+	*n += sl;
+}
+
 char *catalog__flags_str(const struct isc_ioctl_desc *d, uint32_t flags, char *buf, size_t len)
 {
 	uint32_t left = flags;
 	size_t i, n = 0;
+	char hex[18] = "|0x";
 
 	buf[0] = '\0';
 	for (i = 0; d && i < d->nr_flags && n < len; i++) {
@@ -308,11 +323,17 @@ char *catalog__flags_str(const struct isc_ioctl_desc *d, uint32_t flags, char *b
 
 		if ((flags & f->value) != f->value)
 			continue;
-		n += snprintf(buf + n, len - n, "%s%s", n ? "|" : "", f->name);
+		if (n)
+			flags_append(buf, len, &n, "|", 1);
+		flags_append(buf, len, &n, f->name, strlen(f->name));
 		left &= ~f->value;
 	}
-	if (left && n < len)
-		snprintf(buf + n, len - n, "%s0x%x", n ? "|" : "", left);
+	if (left && n < len) {
+		size_t hl = 3 + fmt_hex(hex + 3, left);
+
+		/* "|0x..." after a name, "0x..." alone */
+		flags_append(buf, len, &n, hex + !n, hl - !n);
+	}
 	return buf;
 }
 

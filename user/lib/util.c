@@ -224,6 +224,63 @@ const char *str_escape_quoted(const char *s, size_t max, char *out, size_t len)
 	return escape(s, max, out, len, true);
 }
 
+size_t fmt_u64(char *out, uint64_t v)
+{
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324"
+		"25262728293031323334353637383940414243444546474849"
+		"50515253545556575859606162636465666768697071727374"
+		"75767778798081828384858687888990919293949596979899";
+	static const uint64_t pow10[20] = {
+		1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+		100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,
+		1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
+		1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+		1000000000000000000ULL, 10000000000000000000ULL,
+	};
+	/* digits: log10 from the bit length (1233 / 4096 ~ log10(2)) */
+	size_t t = (size_t)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+	size_t len = t + 1 - (v < pow10[t]) + (v == 0), i;
+
+	i = len;
+	while (v >= 100) {
+		unsigned int d = (unsigned int)(v % 100) * 2;
+
+		v /= 100;
+		out[--i] = pairs[d + 1];
+		out[--i] = pairs[d];
+	}
+	if (v >= 10) {
+		out[--i] = pairs[v * 2 + 1];
+		out[--i] = pairs[v * 2];
+	} else {
+		out[--i] = (char)('0' + v);
+	}
+	return len;
+}
+
+size_t fmt_i64(char *out, int64_t v)
+{
+	if (v >= 0)
+		return fmt_u64(out, (uint64_t)v);
+	out[0] = '-';
+	return 1 + fmt_u64(out + 1, -(uint64_t)v);
+}
+
+size_t fmt_hex(char *out, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[16];
+	size_t n = sizeof(tmp);
+
+	do {
+		tmp[--n] = hex[v & 15];
+		v >>= 4;
+	} while (v);
+	memcpy(out, tmp + n, sizeof(tmp) - n);
+	return sizeof(tmp) - n;
+}
+
 uint64_t monotonic_ns(void)
 {
 	struct timespec ts;

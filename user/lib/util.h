@@ -46,6 +46,14 @@ const char *str_escape(const char *s, size_t max, char *out, size_t len);
  * (\x22). */
 const char *str_escape_quoted(const char *s, size_t max, char *out, size_t len);
 
+/* v in decimal (at most 20 digits) or lowercase hex without "0x" (at most
+ * 16), not NUL-terminated: what "%llu" and "%llx" print. Returns the
+ * length. */
+size_t fmt_u64(char *out, uint64_t v);
+size_t fmt_hex(char *out, uint64_t v);
+/* "%lld": at most 20 bytes */
+size_t fmt_i64(char *out, int64_t v);
+
 uint64_t monotonic_ns(void);
 /* Add to a CLOCK_MONOTONIC time (the kernel's timestamps) for wall time. */
 int64_t mono_to_real_ns(void);

@@ -2,7 +2,6 @@
 #include <ctype.h>
 #include <string.h>
 #include <time.h>
-#include <json-c/json.h>
 #include "output.h"
 #include "util.h"
 #include "policy_file.h"
@@ -12,6 +11,7 @@ void output__init(struct isc_output *o, bool json, FILE *f)
 	memset(o, 0, sizeof(*o));
 	o->json = json;
 	o->f = f;
+	jw__init(&o->w, f);
 	o->mono_to_real_ns = mono_to_real_ns();
 }
 
@@ -39,35 +39,6 @@ static const char *errno_name(int64_t ret)
 	return n ? n : "E?";
 }
 
-static void emit_json(struct json_object *obj, FILE *f)
-{
-	fputs(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN), f);
-	fputc('\n', f);
-	json_object_put(obj);
-}
-
-/* Every key here is a string literal or a catalog name (static storage):
- * json-c keeps the pointer instead of copying the key for each record. */
-static void add(struct json_object *o, const char *k, struct json_object *v)
-{
-	json_object_object_add_ex(o, k, v, JSON_C_OBJECT_ADD_CONSTANT_KEY);
-}
-
-static void add_u64(struct json_object *o, const char *k, uint64_t v)
-{
-	add(o, k, json_object_new_uint64(v));
-}
-
-static void add_i64(struct json_object *o, const char *k, int64_t v)
-{
-	add(o, k, json_object_new_int64(v));
-}
-
-static void add_str(struct json_object *o, const char *k, const char *v)
-{
-	add(o, k, v ? json_object_new_string(v) : NULL);
-}
-
 /* A command name as it may be printed (str_escape), in one of four
  * buffers used in turn: valid through the next three calls, enough for
  * the names of one record. */
@@ -80,100 +51,107 @@ static const char *COMM(const char *comm)
 }
 
 /* A new JSON record led by what every per-task record has. */
-static struct json_object *task_record(const char *type, uint64_t ts_ns, uint32_t pid,
-				       uint32_t tid, const char *comm)
+static struct isc_jw *task_record(struct isc_output *o, const char *type, uint64_t ts_ns,
+				  uint32_t pid, uint32_t tid, const char *comm)
 {
-	struct json_object *j = json_object_new_object();
+	struct isc_jw *w = &o->w;
 
-	add_str(j, "type", type);
-	add_u64(j, "ts_ns", ts_ns);
-	add_u64(j, "pid", pid);
-	add_u64(j, "tid", tid);
-	add_str(j, "comm", COMM(comm));
-	return j;
+	jw__begin(w);
+	jw__str(w, JW_K("type"), type);
+	jw__u64(w, JW_K("ts_ns"), ts_ns);
+	jw__u64(w, JW_K("pid"), pid);
+	jw__u64(w, JW_K("tid"), tid);
+	jw__str(w, JW_K("comm"), COMM(comm));
+	return w;
 }
 
-static void add_verdict(struct json_object *j, const struct isc_verdict *cls)
+static void add_verdict(struct isc_jw *w, const struct isc_verdict *cls)
 {
-	struct json_object *all = json_object_new_array();
 	int c;
 
-	add_str(j, "class", classify__primary(cls->classes));
+	jw__str(w, JW_K("class"), classify__primary(cls->classes));
+	jw__arr_begin(w, JW_K("classes"));
 	for (c = 0; c < ISC_CLS_MAX; c++)
 		if (cls->classes & ISC_CLS(c))
-			json_object_array_add(all, json_object_new_string(classify__name(c)));
-	add(j, "classes", all);
+			jw__str(w, JW_NONE, classify__name(c));
+	jw__arr_end(w);
 	if (cls->explain[0])
-		add_str(j, "explain", cls->explain);
+		jw__str(w, JW_K("explain"), cls->explain);
 	if (cls->kernel_size)
-		add_u64(j, "kernel_size", cls->kernel_size);
+		jw__u64(w, JW_K("kernel_size"), cls->kernel_size);
 	if (cls->bad_bits)
-		add_u64(j, "bad_flags", cls->bad_bits);
+		jw__u64(w, JW_K("bad_flags"), cls->bad_bits);
 	if (cls->built_against[0])
-		add_str(j, "built_against", cls->built_against);
+		jw__str(w, JW_K("built_against"), cls->built_against);
+}
+
+/* The capability chain of an INFO reply, where it was read. */
+static void add_caps(struct isc_jw *w, const struct isc_ioctl_view *v)
+{
+	int i;
+
+	jw__arr_begin(w, JW_K("caps"));
+	for (i = 0; i < v->nr_caps; i++) {
+		jw__obj_begin(w, JW_NONE);
+		jw__u64(w, JW_K("id"), v->cap_id[i]);
+		jw__str(w, JW_K("name"), v->cap_name[i]);
+		jw__u64(w, JW_K("version"), v->cap_version[i]);
+		jw__obj_end(w);
+	}
+	jw__arr_end(w);
+	if (v->caps_error)
+		jw__str(w, JW_K("caps_error"), v->caps_error);
 }
 
 static void ioctl_json(struct isc_output *o, const struct isc_ioctl_view *v,
 		       const struct isc_verdict *cls)
 {
 	const struct isc_ioctl_event *e = &v->ev;
-	struct json_object *j = task_record("ioctl", e->hdr.ts_ns, e->pid, e->tid, e->comm);
+	struct isc_jw *w = task_record(o, "ioctl", e->hdr.ts_ns, e->pid, e->tid, e->comm);
 	char flags[128], str[ISC_ESCAPED_LEN(ISC_ARG_HEAD)];
 	int i;
 
-	add_u64(j, "cgroup_id", e->cgroup_id);
+	jw__u64(w, JW_K("cgroup_id"), e->cgroup_id);
 	if (e->iof & ISC_IOF_NO_FD)
-		add_str(j, "fd", NULL);
+		jw__str(w, JW_K("fd"), NULL);
 	else
-		add_i64(j, "fd", e->fd);
-	add_str(j, "fd_kind", catalog__kind_name(e->fd_kind));
-	add_u64(j, "cmd", e->cmd);
-	add_str(j, "name", v->desc ? v->desc->name : NULL);
+		jw__i64(w, JW_K("fd"), e->fd);
+	jw__str(w, JW_K("fd_kind"), catalog__kind_name(e->fd_kind));
+	jw__u64(w, JW_K("cmd"), e->cmd);
+	jw__str(w, JW_K("name"), v->desc ? v->desc->name : NULL);
 	if (v->has_argsz)
-		add_u64(j, "argsz", v->argsz);
+		jw__u64(w, JW_K("argsz"), v->argsz);
 	else
-		add_str(j, "argsz", NULL);
+		jw__str(w, JW_K("argsz"), NULL);
 	if (v->has_flags) {
-		add_u64(j, "flags", v->flags);
-		add_str(j, "flags_names", catalog__flags_str(v->desc, v->flags, flags, sizeof(flags)));
+		jw__u64(w, JW_K("flags"), v->flags);
+		jw__str(w, JW_K("flags_names"),
+			catalog__flags_str(v->desc, v->flags, flags, sizeof(flags)));
 	} else {
-		add_str(j, "flags", NULL);
+		jw__str(w, JW_K("flags"), NULL);
 	}
-	add_i64(j, "ret", e->ret);
-	add_str(j, "errno", errno_name(e->ret));
-	add_u64(j, "latency_ns", e->latency_ns);
+	jw__i64(w, JW_K("ret"), e->ret);
+	jw__str(w, JW_K("errno"), errno_name(e->ret));
+	jw__u64(w, JW_K("latency_ns"), e->latency_ns);
 	if (v->has_argsz_out)
-		add_u64(j, "argsz_out", v->argsz_out);
+		jw__u64(w, JW_K("argsz_out"), v->argsz_out);
 	if (v->has_flags_out) {
-		add_u64(j, "flags_out", v->flags_out);
-		add_str(j, "flags_out_names",
+		jw__u64(w, JW_K("flags_out"), v->flags_out);
+		jw__str(w, JW_K("flags_out_names"),
 			catalog__flags_str(v->desc, v->flags_out, flags, sizeof(flags)));
 	}
-	if (v->caps_walked) {
-		struct json_object *caps = json_object_new_array();
-
-		for (i = 0; i < v->nr_caps; i++) {
-			struct json_object *c = json_object_new_object();
-
-			add_u64(c, "id", v->cap_id[i]);
-			add_str(c, "name", v->cap_name[i]);
-			add_u64(c, "version", v->cap_version[i]);
-			json_object_array_add(caps, c);
-		}
-		add(j, "caps", caps);
-		if (v->caps_error)
-			add_str(j, "caps_error", v->caps_error);
-	}
+	if (v->caps_walked)
+		add_caps(w, v);
 	if (v->has_value)
-		add_i64(j, v->value_key, v->value);
+		jw__i64(w, JW_D(v->value_key), v->value);
 	if (v->str[0])
-		add_str(j, "device_name", str_escape(v->str, sizeof(v->str), str, sizeof(str)));
+		jw__str(w, JW_K("device_name"), str_escape(v->str, sizeof(v->str), str, sizeof(str)));
 	for (i = 0; i < v->nr_fields; i++)
-		add_u64(j, v->field_keys[i], v->field_vals[i]);
-	add_str(j, "hook", output__hook_name(e->entry_hook));
+		jw__u64(w, JW_D(v->field_keys[i]), v->field_vals[i]);
+	jw__str(w, JW_K("hook"), output__hook_name(e->entry_hook));
 	if (cls)
-		add_verdict(j, cls);
-	emit_json(j, o->f);
+		add_verdict(w, cls);
+	jw__end(w);
 }
 
 static void text_header(struct isc_output *o)
@@ -186,90 +164,207 @@ static void text_header(struct isc_output *o)
 	o->header_done = true;
 }
 
-/* HH:MM:SS.uuuuuu local time of a kernel CLOCK_MONOTONIC timestamp. */
-static void text_time(struct isc_output *o, uint64_t ts_ns, char *buf, size_t len)
+/* HH:MM:SS.uuuuuu local time of a kernel CLOCK_MONOTONIC timestamp ("?"
+ * if it has none) into buf (ISC_TIME_LEN). Returns its length. */
+#define ISC_TIME_LEN 24
+static size_t text_time(struct isc_output *o, uint64_t ts_ns, char *buf)
 {
 	/* unsigned: a bogus timestamp wraps instead of overflowing */
 	uint64_t real = ts_ns + (uint64_t)o->mono_to_real_ns;
 	time_t secs = (time_t)(real / 1000000000ULL);
+	unsigned int us = (unsigned int)(real % 1000000000ULL / 1000), i;
 	/* records come in bursts within one second: convert each second once */
 	static time_t last_secs = -1;
 	static char hms[12];
+	static size_t hms_len;
 	struct tm tm;
 
 	if (secs != last_secs) {
 		if (!localtime_r(&secs, &tm)) {
-			snprintf(buf, len, "?");
-			return;
+			memcpy(buf, "?", 2);
+			return 1;
 		}
 		snprintf(hms, sizeof(hms), "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+		hms_len = strlen(hms);
 		last_secs = secs;
 	}
-	snprintf(buf, len, "%s.%06llu", hms, (unsigned long long)(real % 1000000000ULL) / 1000);
+	memcpy(buf, hms, hms_len);
+	buf[hms_len] = '.';
+	for (i = 6; i > 0; i--, us /= 10)
+		buf[hms_len + i] = (char)('0' + us % 10);
+	buf[hms_len + 7] = '\0';
+	return hms_len + 7;
+}
+
+/* The columns TIME PID TID COMM, each followed by a space. */
+static void text_task(struct isc_output *o, uint64_t ts_ns, uint32_t pid, uint32_t tid,
+		      const char *comm)
+{
+	struct isc_jw *w = &o->w;
+	char when[ISC_TIME_LEN];
+
+	jw__pad(w, when, text_time(o, ts_ns, when), 15, false);
+	jw__putc(w, ' ');
+	jw__pad_u64(w, pid, 7);
+	jw__putc(w, ' ');
+	jw__pad_u64(w, tid, 7);
+	jw__putc(w, ' ');
+	comm = COMM(comm);
+	jw__pad(w, comm, strlen(comm), 15, false);
+	jw__putc(w, ' ');
+}
+
+/* A latency in ns as "%9.1f" of microseconds prints it. */
+static void text_latency(struct isc_jw *w, uint64_t ns)
+{
+	char d[48];
+	uint64_t tenths = ns / 100 + (ns % 100 > 50);
+	size_t n;
+
+	/* a tie (x.x5 us) rounds as its binary double lies; beyond 2^53 ns
+	 * the double is not exact: both as printf does */
+	if (ns % 100 == 50 || ns >= 1ULL << 53) {
+		n = (size_t)snprintf(d, sizeof(d), "%9.1f", ns / 1000.0);
+		jw__put(w, d, n < sizeof(d) ? n : sizeof(d) - 1);
+		return;
+	}
+	n = fmt_u64(d, tenths / 10);
+	d[n++] = '.';
+	d[n++] = (char)('0' + tenths % 10);
+	jw__pad(w, d, n, 9, true);
+}
+
+/* The FLAGS column: 0x..<NAME|NAME>, or "-". Returns its length. */
+static size_t text_flags(const struct isc_ioctl_view *v, char *buf)
+{
+	char names[96];
+	size_t n, l;
+
+	if (!v->has_flags) {
+		buf[0] = '-';
+		return 1;
+	}
+	buf[0] = '0';
+	buf[1] = 'x';
+	n = 2 + fmt_hex(buf + 2, v->flags);
+	if (!v->flags)
+		return n;
+	catalog__flags_str(v->desc, v->flags, names, sizeof(names));
+	l = strlen(names);
+	buf[n++] = '<';
+	memcpy(buf + n, names, l);
+	n += l;
+	buf[n++] = '>';
+	return n;
+}
+
+/* The columns FD KIND IOCTL ARGSZ FLAGS RET LAT(us) of a call. */
+static void ioctl_text_columns(struct isc_jw *w, const struct isc_ioctl_view *v)
+{
+	const struct isc_ioctl_event *e = &v->ev;
+	const char *en = errno_name(e->ret);
+	char d[128];
+	size_t n;
+
+	if (e->iof & ISC_IOF_NO_FD)
+		jw__pad(w, "?", 1, 4, true);
+	else
+		jw__pad(w, d, fmt_i64(d, e->fd), 4, true);
+	jw__putc(w, ' ');
+	jw__pad(w, catalog__kind_name(e->fd_kind), strlen(catalog__kind_name(e->fd_kind)), 9,
+		false);
+	jw__putc(w, ' ');
+	if (v->desc) {
+		n = strlen(v->desc->name);
+		jw__pad(w, v->desc->name, n < 39 ? n : 39, 34, false);
+	} else {
+		d[0] = '?';
+		d[1] = '0';
+		d[2] = 'x';
+		jw__pad(w, d, 3 + fmt_hex(d + 3, e->cmd), 34, false);
+	}
+	jw__putc(w, ' ');
+	if (v->has_argsz)
+		jw__pad(w, d, fmt_u64(d, v->argsz), 6, true);
+	else
+		jw__pad(w, "-", 1, 6, true);
+	jw__putc(w, ' ');
+	jw__pad(w, d, text_flags(v, d), 20, false);
+	jw__putc(w, ' ');
+	if (en)
+		jw__pad(w, en, strlen(en) < 23 ? strlen(en) : 23, 8, false);
+	else
+		jw__pad(w, d, fmt_i64(d, e->ret), 8, false);
+	jw__putc(w, ' ');
+	text_latency(w, e->latency_ns);
+}
+
+/* " key=" */
+static void text_key(struct isc_jw *w, const char *k)
+{
+	jw__putc(w, ' ');
+	jw__puts(w, k);
+	jw__putc(w, '=');
+}
+
+/* " [class: explain]" of a call found wrong. */
+static void text_verdict(struct isc_jw *w, const struct isc_verdict *cls)
+{
+	if (!cls || !cls->classes)
+		return;
+	jw__put(w, " [", 2);
+	jw__puts(w, classify__primary(cls->classes));
+	jw__put(w, ": ", 2);
+	jw__puts(w, cls->explain);
+	jw__putc(w, ']');
 }
 
 static void ioctl_text(struct isc_output *o, const struct isc_ioctl_view *v,
 		       const struct isc_verdict *cls)
 {
 	const struct isc_ioctl_event *e = &v->ev;
-	char when[48], name[40], argsz[12], flags[128], ret[24], fd[12];
+	struct isc_jw *w = &o->w;
 	char str[ISC_ESCAPED_LEN(ISC_ARG_HEAD)];
-	const char *en = errno_name(e->ret);
 	int i;
 
 	text_header(o);
-	text_time(o, e->hdr.ts_ns, when, sizeof(when));
-	if (v->desc)
-		snprintf(name, sizeof(name), "%s", v->desc->name);
-	else
-		snprintf(name, sizeof(name), "?0x%x", e->cmd);
-	if (v->has_argsz)
-		snprintf(argsz, sizeof(argsz), "%u", v->argsz);
-	else
-		snprintf(argsz, sizeof(argsz), "-");
-	if (v->has_flags) {
-		int n = snprintf(flags, sizeof(flags), "0x%x", v->flags);
-
-		if (v->flags)
-			snprintf(flags + n, sizeof(flags) - n, "<%s>",
-				 catalog__flags_str(v->desc, v->flags, (char[96]){}, 96));
-	} else {
-		snprintf(flags, sizeof(flags), "-");
+	text_task(o, e->hdr.ts_ns, e->pid, e->tid, e->comm);
+	ioctl_text_columns(w, v);
+	if (v->has_argsz_out) {
+		text_key(w, "argsz_out");
+		jw__put_u64(w, v->argsz_out);
+		if (v->has_argsz && v->argsz_out > v->argsz)
+			jw__puts(w, "(needs more room)");
 	}
-	if (en)
-		snprintf(ret, sizeof(ret), "%s", en);
-	else
-		snprintf(ret, sizeof(ret), "%lld", (long long)e->ret);
-	if (e->iof & ISC_IOF_NO_FD)
-		snprintf(fd, sizeof(fd), "?");
-	else
-		snprintf(fd, sizeof(fd), "%d", e->fd);
-	fprintf(o->f, "%-15s %-7u %-7u %-15s %4s %-9s %-34s %6s %-20s %-8s %9.1f", when, e->pid,
-		e->tid, COMM(e->comm), fd, catalog__kind_name(e->fd_kind), name, argsz, flags, ret,
-		e->latency_ns / 1000.0);
-	if (v->has_argsz_out)
-		fprintf(o->f, " argsz_out=%u%s", v->argsz_out,
-			v->has_argsz && v->argsz_out > v->argsz ? "(needs more room)" : "");
 	for (i = 0; i < v->nr_caps; i++) {
-		fprintf(o->f, "%s", i ? "," : " caps=");
+		jw__puts(w, i ? "," : " caps=");
 		if (v->cap_name[i])
-			fprintf(o->f, "%s", v->cap_name[i]);
+			jw__puts(w, v->cap_name[i]);
 		else
-			fprintf(o->f, "%u", v->cap_id[i]);
-		fprintf(o->f, "/v%u", v->cap_version[i]);
+			jw__put_u64(w, v->cap_id[i]);
+		jw__put(w, "/v", 2);
+		jw__put_u64(w, v->cap_version[i]);
 	}
-	if (v->caps_error)
-		fprintf(o->f, " caps_error=\"%s\"", v->caps_error);
-	if (cls && cls->classes)
-		fprintf(o->f, " [%s: %s]", classify__primary(cls->classes), cls->explain);
-	if (v->has_value)
-		fprintf(o->f, " %s=%lld", v->value_key, (long long)v->value);
-	if (v->str[0])
-		fprintf(o->f, " device=\"%s\"", str_escape_quoted(v->str, sizeof(v->str), str,
-								   sizeof(str)));
-	for (i = 0; i < v->nr_fields; i++)
-		fprintf(o->f, " %s=0x%llx", v->field_keys[i], (unsigned long long)v->field_vals[i]);
-	fputc('\n', o->f);
+	if (v->caps_error) {
+		jw__puts(w, " caps_error=\"");
+		jw__puts(w, v->caps_error);
+		jw__putc(w, '"');
+	}
+	text_verdict(w, cls);
+	if (v->has_value) {
+		text_key(w, v->value_key);
+		jw__put_i64(w, v->value);
+	}
+	if (v->str[0]) {
+		jw__puts(w, " device=\"");
+		jw__puts(w, str_escape_quoted(v->str, sizeof(v->str), str, sizeof(str)));
+		jw__putc(w, '"');
+	}
+	for (i = 0; i < v->nr_fields; i++) {
+		text_key(w, v->field_keys[i]);
+		jw__put_hex(w, v->field_vals[i]);
+	}
+	jw__line(w);
 }
 
 void output__ioctl(struct isc_output *o, const struct isc_ioctl_view *v,
@@ -285,184 +380,251 @@ void output__mismatch(struct isc_output *o, const struct isc_ioctl_view *v,
 		      const struct isc_verdict *cls)
 {
 	const struct isc_ioctl_event *e = &v->ev;
-	struct json_object *j;
+	struct isc_jw *w;
 	char when[48];
 
 	if (!o->json) {
 		text_header(o);
-		text_time(o, e->hdr.ts_ns, when, sizeof(when));
+		text_time(o, e->hdr.ts_ns, when);
 		fprintf(o->f, "%-15s %-7u %-7u %-15s %4d %-9s %-34s %6u %-20s %-8s %9s [%s: %s]\n",
 			when, e->pid, e->tid, COMM(e->comm), e->fd, catalog__kind_name(e->fd_kind),
 			v->desc ? v->desc->name : "?", v->argsz, "-", "MISMATCH", "-",
 			classify__primary(cls->classes), cls->explain);
 		return;
 	}
-	j = task_record("mismatch", e->hdr.ts_ns, e->pid, e->tid, e->comm);
-	add_i64(j, "fd", e->fd);
-	add_str(j, "fd_kind", catalog__kind_name(e->fd_kind));
-	add_u64(j, "cmd", e->cmd);
-	add_str(j, "name", v->desc ? v->desc->name : NULL);
-	add_u64(j, "argsz", v->argsz);
+	w = task_record(o, "mismatch", e->hdr.ts_ns, e->pid, e->tid, e->comm);
+	jw__i64(w, JW_K("fd"), e->fd);
+	jw__str(w, JW_K("fd_kind"), catalog__kind_name(e->fd_kind));
+	jw__u64(w, JW_K("cmd"), e->cmd);
+	jw__str(w, JW_K("name"), v->desc ? v->desc->name : NULL);
+	jw__u64(w, JW_K("argsz"), v->argsz);
 	if (v->has_argsz_out)
-		add_u64(j, "argsz_out", v->argsz_out);
-	add_verdict(j, cls);
+		jw__u64(w, JW_K("argsz_out"), v->argsz_out);
+	add_verdict(w, cls);
 	if (cls->need)
-		add_u64(j, "need", cls->need);
-	emit_json(j, o->f);
+		jw__u64(w, JW_K("need"), cls->need);
+	jw__end(w);
 }
 
 /* The iommufd-era fields, each group where the kernel side filled it. */
-static void iommufd_json(struct json_object *j, const struct isc_iommu_event *e)
+static void iommufd_json(struct isc_jw *w, const struct isc_iommu_event *e)
 {
 	char dom[24];
 
 	if (e->ief & ISC_IEF_HWPT)
-		add_u64(j, "hwpt_id", e->hwpt_id);
+		jw__u64(w, JW_K("hwpt_id"), e->hwpt_id);
 	if (e->ief & ISC_IEF_FAULTQ)
-		add_u64(j, "fault_id", e->fault_id);
+		jw__u64(w, JW_K("fault_id"), e->fault_id);
 	if (e->ief & ISC_IEF_PARENT) {
 		snprintf(dom, sizeof(dom), "0x%llx", (unsigned long long)e->parent);
-		add_str(j, "parent", dom);
+		jw__str(w, JW_K("parent"), dom);
 	}
 	if (e->ief & ISC_IEF_DATA) {
-		add_u64(j, "flags", e->flags);
-		add_u64(j, "data_type", e->data_type);
-		add_u64(j, "data_len", e->data_len);
+		jw__u64(w, JW_K("flags"), e->flags);
+		jw__u64(w, JW_K("data_type"), e->data_type);
+		jw__u64(w, JW_K("data_len"), e->data_len);
 	}
 	if (e->ief & ISC_IEF_ENTRIES) {
-		add_u64(j, "data_type", e->data_type);
-		add_u64(j, "entry_len", e->data_len);
-		add_u64(j, "entry_num", e->entry_num);
-		add_u64(j, "entry_done", e->entry_done);
+		jw__u64(w, JW_K("data_type"), e->data_type);
+		jw__u64(w, JW_K("entry_len"), e->data_len);
+		jw__u64(w, JW_K("entry_num"), e->entry_num);
+		jw__u64(w, JW_K("entry_done"), e->entry_done);
 	}
 	if (e->ief & ISC_IEF_COUNT)
-		add_u64(j, "fault_count", e->count);
+		jw__u64(w, JW_K("fault_count"), e->count);
 	if (e->ief & ISC_IEF_RESPONSE) {
-		add_u64(j, "code", e->code);
-		add_u64(j, "cookie", e->cookie);
+		jw__u64(w, JW_K("code"), e->code);
+		jw__u64(w, JW_K("cookie"), e->cookie);
 	}
 }
 
-static void iommufd_text(struct isc_output *o, const struct isc_iommu_event *e)
+static void iommufd_text(struct isc_jw *w, const struct isc_iommu_event *e)
 {
-	if (e->ief & ISC_IEF_HWPT)
-		fprintf(o->f, " hwpt=%u", e->hwpt_id);
-	if (e->ief & ISC_IEF_FAULTQ)
-		fprintf(o->f, " fault_id=%u", e->fault_id);
-	if (e->ief & ISC_IEF_PARENT)
-		fprintf(o->f, " parent=0x%llx", (unsigned long long)e->parent);
-	if (e->ief & ISC_IEF_DATA)
-		fprintf(o->f, " flags=0x%x data_type=%u data_len=%u", e->flags, e->data_type,
-			e->data_len);
-	if (e->ief & ISC_IEF_ENTRIES)
-		fprintf(o->f, " data_type=%u entry_len=%u entry_num=%u done=%u", e->data_type,
-			e->data_len, e->entry_num, e->entry_done);
-	if (e->ief & ISC_IEF_COUNT)
-		fprintf(o->f, " faults=%u", e->count);
-	if (e->ief & ISC_IEF_RESPONSE)
-		fprintf(o->f, " code=%u cookie=%u", e->code, e->cookie);
+	if (e->ief & ISC_IEF_HWPT) {
+		text_key(w, "hwpt");
+		jw__put_u64(w, e->hwpt_id);
+	}
+	if (e->ief & ISC_IEF_FAULTQ) {
+		text_key(w, "fault_id");
+		jw__put_u64(w, e->fault_id);
+	}
+	if (e->ief & ISC_IEF_PARENT) {
+		text_key(w, "parent");
+		jw__put_hex(w, e->parent);
+	}
+	if (e->ief & ISC_IEF_DATA) {
+		text_key(w, "flags");
+		jw__put_hex(w, e->flags);
+		text_key(w, "data_type");
+		jw__put_u64(w, e->data_type);
+		text_key(w, "data_len");
+		jw__put_u64(w, e->data_len);
+	}
+	if (e->ief & ISC_IEF_ENTRIES) {
+		text_key(w, "data_type");
+		jw__put_u64(w, e->data_type);
+		text_key(w, "entry_len");
+		jw__put_u64(w, e->data_len);
+		text_key(w, "entry_num");
+		jw__put_u64(w, e->entry_num);
+		text_key(w, "done");
+		jw__put_u64(w, e->entry_done);
+	}
+	if (e->ief & ISC_IEF_COUNT) {
+		text_key(w, "faults");
+		jw__put_u64(w, e->count);
+	}
+	if (e->ief & ISC_IEF_RESPONSE) {
+		text_key(w, "code");
+		jw__put_u64(w, e->code);
+		text_key(w, "cookie");
+		jw__put_u64(w, e->cookie);
+	}
 }
 
 static void iommu_json(struct isc_output *o, const struct isc_iommu_view *v,
 		       const struct isc_verdict *cls)
 {
 	const struct isc_iommu_event *e = &v->ev;
-	struct json_object *j = task_record("iommu", e->hdr.ts_ns, e->pid, e->tid, e->comm);
+	struct isc_jw *w = task_record(o, "iommu", e->hdr.ts_ns, e->pid, e->tid, e->comm);
 	char dom[24];
 
-	add_str(j, "op", v->op);
-	add_str(j, "hook", v->hook);
-	add_u64(j, "cgroup_id", e->cgroup_id);
-	add_str(j, "device", v->device[0] ? v->device : NULL);
+	jw__str(w, JW_K("op"), v->op);
+	jw__str(w, JW_K("hook"), v->hook);
+	jw__u64(w, JW_K("cgroup_id"), e->cgroup_id);
+	jw__str(w, JW_K("device"), v->device[0] ? v->device : NULL);
 	if (v->group >= 0)
-		add_i64(j, "group", v->group);
+		jw__i64(w, JW_K("group"), v->group);
 	else
-		add_str(j, "group", NULL);
+		jw__str(w, JW_K("group"), NULL);
 	if (e->domain) {
 		snprintf(dom, sizeof(dom), "0x%llx", (unsigned long long)e->domain);
-		add_str(j, "domain", dom);
-		add_u64(j, "domain_type", e->domain_type);
+		jw__str(w, JW_K("domain"), dom);
+		jw__u64(w, JW_K("domain_type"), e->domain_type);
 	} else {
-		add_str(j, "domain", NULL);
+		jw__str(w, JW_K("domain"), NULL);
 	}
 	if (e->ief & ISC_IEF_RET) {
-		add_i64(j, "ret", e->ret);
-		add_str(j, "errno", errno_name(e->ret));
+		jw__i64(w, JW_K("ret"), e->ret);
+		jw__str(w, JW_K("errno"), errno_name(e->ret));
 	}
 	if (e->op == ISC_IOMMU_INVALIDATE || e->op == ISC_IOMMU_FAULT ||
 	    e->op == ISC_IOMMU_FAULT_RESPONSE) {
-		add_u64(j, "iova", e->iova);
+		jw__u64(w, JW_K("iova"), e->iova);
 		if (e->op == ISC_IOMMU_INVALIDATE && !(e->ief & ISC_IEF_ENTRIES))
-			add_u64(j, "size", e->size);
+			jw__u64(w, JW_K("size"), e->size);
 	}
 	if (e->op == ISC_IOMMU_FAULT || e->op == ISC_IOMMU_FAULT_RESPONSE) {
-		add_str(j, "access", e->ief & ISC_IEF_WRITE ? "write" : "read");
+		jw__str(w, JW_K("access"), e->ief & ISC_IEF_WRITE ? "write" : "read");
 		if (e->hook == ISC_IH_DMAR_FAULT)
-			add_u64(j, "fault_reason", e->fault_reason);
+			jw__u64(w, JW_K("fault_reason"), e->fault_reason);
 	}
 	if (e->ief & ISC_IEF_PASID)
-		add_u64(j, "pasid", e->pasid);
+		jw__u64(w, JW_K("pasid"), e->pasid);
 	if (e->ief & ISC_IEF_UAPI) {
-		add_u64(j, "uapi_argsz", e->uapi_argsz);
-		add_u64(j, "uapi_version", e->uapi_version);
+		jw__u64(w, JW_K("uapi_argsz"), e->uapi_argsz);
+		jw__u64(w, JW_K("uapi_version"), e->uapi_version);
 		if (cls)
-			add_verdict(j, cls);
+			add_verdict(w, cls);
 	}
-	iommufd_json(j, e);
-	add_str(j, "in_ioctl", v->in_ioctl ? v->in_ioctl->name : NULL);
+	iommufd_json(w, e);
+	jw__str(w, JW_K("in_ioctl"), v->in_ioctl ? v->in_ioctl->name : NULL);
 	if (v->owner_pid) {
-		add_u64(j, "owner_pid", v->owner_pid);
-		add_str(j, "owner_comm", COMM(v->owner_comm));
+		jw__u64(w, JW_K("owner_pid"), v->owner_pid);
+		jw__str(w, JW_K("owner_comm"), COMM(v->owner_comm));
 	}
-	emit_json(j, o->f);
+	jw__end(w);
+}
+
+/* The columns FD to LAT(us) of an IOMMU record: its op and result. */
+static void iommu_text_columns(struct isc_jw *w, const struct isc_iommu_view *v)
+{
+	const struct isc_iommu_event *e = &v->ev;
+	const char *en = errno_name(e->ret);
+	char op[16], d[24];
+	size_t i;
+
+	for (i = 0; i < sizeof(op) - 1 && v->op[i]; i++)
+		op[i] = (char)toupper((unsigned char)v->op[i]);
+	jw__pad(w, "-", 1, 4, true);
+	jw__putc(w, ' ');
+	jw__pad(w, "iommu", 5, 9, false);
+	jw__putc(w, ' ');
+	jw__pad(w, op, i, 34, false);
+	jw__putc(w, ' ');
+	jw__pad(w, "-", 1, 6, true);
+	jw__putc(w, ' ');
+	jw__pad(w, "-", 1, 20, false);
+	jw__putc(w, ' ');
+	if (!(e->ief & ISC_IEF_RET))
+		jw__pad(w, "-", 1, 8, false);
+	else if (en)
+		jw__pad(w, en, strlen(en) < 23 ? strlen(en) : 23, 8, false);
+	else
+		jw__pad(w, d, fmt_i64(d, e->ret), 8, false);
+	jw__putc(w, ' ');
+	jw__pad(w, "-", 1, 9, true);
 }
 
 static void iommu_text(struct isc_output *o, const struct isc_iommu_view *v,
 		       const struct isc_verdict *cls)
 {
 	const struct isc_iommu_event *e = &v->ev;
-	char when[48], op[16], ret[24];
-	const char *en = errno_name(e->ret);
-	size_t i;
+	struct isc_jw *w = &o->w;
 
 	text_header(o);
-	text_time(o, e->hdr.ts_ns, when, sizeof(when));
-	for (i = 0; i < sizeof(op) - 1 && v->op[i]; i++)
-		op[i] = (char)toupper((unsigned char)v->op[i]);
-	op[i] = '\0';
-	if (!(e->ief & ISC_IEF_RET))
-		snprintf(ret, sizeof(ret), "-");
-	else if (en)
-		snprintf(ret, sizeof(ret), "%s", en);
-	else
-		snprintf(ret, sizeof(ret), "%lld", (long long)e->ret);
-	fprintf(o->f, "%-15s %-7u %-7u %-15s %4s %-9s %-34s %6s %-20s %-8s %9s", when, e->pid,
-		e->tid, COMM(e->comm), "-", "iommu", op, "-", "-", ret, "-");
-	if (v->device[0])
-		fprintf(o->f, " device=%s", v->device);
-	if (v->group >= 0)
-		fprintf(o->f, " group=%d", v->group);
-	if (e->op == ISC_IOMMU_INVALIDATE && !(e->ief & ISC_IEF_ENTRIES))
-		fprintf(o->f, " iova=0x%llx size=0x%llx", (unsigned long long)e->iova,
-			(unsigned long long)e->size);
-	if (e->op == ISC_IOMMU_FAULT || e->op == ISC_IOMMU_FAULT_RESPONSE)
-		fprintf(o->f, " iova=0x%llx access=%s", (unsigned long long)e->iova,
-			e->ief & ISC_IEF_WRITE ? "write" : "read");
-	iommufd_text(o, e);
-	if (e->hook == ISC_IH_DMAR_FAULT)
-		fprintf(o->f, " reason=0x%x", e->fault_reason);
-	if (e->ief & ISC_IEF_PASID)
-		fprintf(o->f, " pasid=%u", e->pasid);
-	if (e->ief & ISC_IEF_UAPI)
-		fprintf(o->f, " uapi_argsz=%u uapi_version=%u", e->uapi_argsz, e->uapi_version);
-	if (v->in_ioctl)
-		fprintf(o->f, " in=%s", v->in_ioctl->name);
-	if (v->owner_pid && v->owner_pid != e->pid)
-		fprintf(o->f, " owner=%u(%s)", v->owner_pid, COMM(v->owner_comm));
-	fprintf(o->f, " via=%s", v->hook);
-	if (cls && cls->classes)
-		fprintf(o->f, " [%s: %s]", classify__primary(cls->classes), cls->explain);
-	fputc('\n', o->f);
+	text_task(o, e->hdr.ts_ns, e->pid, e->tid, e->comm);
+	iommu_text_columns(w, v);
+	if (v->device[0]) {
+		text_key(w, "device");
+		jw__puts(w, v->device);
+	}
+	if (v->group >= 0) {
+		text_key(w, "group");
+		jw__put_i64(w, v->group);
+	}
+	if (e->op == ISC_IOMMU_INVALIDATE && !(e->ief & ISC_IEF_ENTRIES)) {
+		text_key(w, "iova");
+		jw__put_hex(w, e->iova);
+		text_key(w, "size");
+		jw__put_hex(w, e->size);
+	}
+	if (e->op == ISC_IOMMU_FAULT || e->op == ISC_IOMMU_FAULT_RESPONSE) {
+		text_key(w, "iova");
+		jw__put_hex(w, e->iova);
+		text_key(w, "access");
+		jw__puts(w, e->ief & ISC_IEF_WRITE ? "write" : "read");
+	}
+	iommufd_text(w, e);
+	if (e->hook == ISC_IH_DMAR_FAULT) {
+		text_key(w, "reason");
+		jw__put_hex(w, e->fault_reason);
+	}
+	if (e->ief & ISC_IEF_PASID) {
+		text_key(w, "pasid");
+		jw__put_u64(w, e->pasid);
+	}
+	if (e->ief & ISC_IEF_UAPI) {
+		text_key(w, "uapi_argsz");
+		jw__put_u64(w, e->uapi_argsz);
+		text_key(w, "uapi_version");
+		jw__put_u64(w, e->uapi_version);
+	}
+	if (v->in_ioctl) {
+		text_key(w, "in");
+		jw__puts(w, v->in_ioctl->name);
+	}
+	if (v->owner_pid && v->owner_pid != e->pid) {
+		text_key(w, "owner");
+		jw__put_u64(w, v->owner_pid);
+		jw__putc(w, '(');
+		jw__puts(w, COMM(v->owner_comm));
+		jw__putc(w, ')');
+	}
+	text_key(w, "via");
+	jw__puts(w, v->hook);
+	text_verdict(w, cls);
+	jw__line(w);
 }
 
 static const char *enforce_hook_name(int hook)
@@ -487,7 +649,7 @@ void output__deny(struct isc_output *o, const struct isc_deny_view *v, const cha
 	const char *reason = policy__reason_name(e->reason);
 	const char *en = e->err ? strerrorname_np(e->err) : NULL;
 	char flags[128], later[128], cmd[16], when[48], rule[300];
-	struct json_object *j;
+	struct isc_jw *w;
 
 	snprintf(cmd, sizeof(cmd), "0x%x", e->cmd);
 	if (v->desc) {
@@ -505,32 +667,32 @@ void output__deny(struct isc_output *o, const struct isc_deny_view *v, const cha
 			 "set unclassified deny (the default)" : e->reason == ISC_DENY_NO_POLICY ?
 			 "no policy in the slot" : "built-in (catalog)");
 	if (o->json) {
-		j = task_record(v->race ? "race" : "deny", e->hdr.ts_ns, e->pid, e->tid, e->comm);
-		add_u64(j, "uid", e->uid);
-		add_u64(j, "cgroup_id", e->cgroup_id);
-		add_str(j, "ioctl", name ? name : cmd);
-		add_u64(j, "cmd", e->cmd);
-		add_str(j, "fd_kind", catalog__kind_name(e->fd_kind));
-		add_u64(j, "argsz", e->argsz);
-		add_u64(j, "flags", e->flags);
-		add_str(j, "flags_names", flags[0] ? flags : NULL);
-		add_u64(j, "bad_flags", e->bad);
-		add_str(j, "reason", reason);
-		add_str(j, "rule", rule);
-		add_u64(j, "generation", e->generation);
-		add_str(j, "hook", enforce_hook_name(e->hook));
-		add_u64(j, "suppressed", e->suppressed);
+		w = task_record(o, v->race ? "race" : "deny", e->hdr.ts_ns, e->pid, e->tid, e->comm);
+		jw__u64(w, JW_K("uid"), e->uid);
+		jw__u64(w, JW_K("cgroup_id"), e->cgroup_id);
+		jw__str(w, JW_K("ioctl"), name ? name : cmd);
+		jw__u64(w, JW_K("cmd"), e->cmd);
+		jw__str(w, JW_K("fd_kind"), catalog__kind_name(e->fd_kind));
+		jw__u64(w, JW_K("argsz"), e->argsz);
+		jw__u64(w, JW_K("flags"), e->flags);
+		jw__str(w, JW_K("flags_names"), flags[0] ? flags : NULL);
+		jw__u64(w, JW_K("bad_flags"), e->bad);
+		jw__str(w, JW_K("reason"), reason);
+		jw__str(w, JW_K("rule"), rule);
+		jw__u64(w, JW_K("generation"), e->generation);
+		jw__str(w, JW_K("hook"), enforce_hook_name(e->hook));
+		jw__u64(w, JW_K("suppressed"), e->suppressed);
 		if (v->race) {
-			add_u64(j, "flags_later", e->flags_later);
-			json_object_object_add(j, "killed", json_object_new_boolean(e->killed));
+			jw__u64(w, JW_K("flags_later"), e->flags_later);
+			jw__bool(w, JW_K("killed"), e->killed);
 		} else {
-			add_str(j, "action", e->audit_only ? "audit" : "deny");
-			add_str(j, "errno", en);
+			jw__str(w, JW_K("action"), e->audit_only ? "audit" : "deny");
+			jw__str(w, JW_K("errno"), en);
 		}
-		emit_json(j, o->f);
+		jw__end(w);
 		return;
 	}
-	text_time(o, e->hdr.ts_ns, when, sizeof(when));
+	text_time(o, e->hdr.ts_ns, when);
 	if (e->suppressed)
 		snprintf(rule + strlen(rule), sizeof(rule) - strlen(rule), "; %u like it before not logged (log-rate)", e->suppressed);
 	if (v->race)
@@ -560,11 +722,13 @@ void output__map_stats(struct isc_output *o, const struct isc_map_key *k,
 		       const struct isc_map_stats *st)
 {
 	const struct isc_ioctl_desc *d = catalog__lookup(k->cmd, k->fd_kind);
-	struct json_object *j;
+	struct isc_jw *w = &o->w;
 	char cmd[16];
 
 	snprintf(cmd, sizeof(cmd), "0x%x", k->cmd);
 	if (!o->json) {
+		/* after the records before it, where both reach one place */
+		fflush(o->f);
 		fprintf(stderr,
 			"iommuscope: %u (%s) in %s: %llu maps, %llu bytes; %llu unmaps, %llu bytes\n",
 			k->tgid, COMM(st->comm), d ? d->name : cmd, (unsigned long long)st->map_calls,
@@ -572,52 +736,56 @@ void output__map_stats(struct isc_output *o, const struct isc_map_key *k,
 			(unsigned long long)st->unmap_bytes);
 		return;
 	}
-	j = json_object_new_object();
-	add_str(j, "type", "iommu_map");
-	add_u64(j, "pid", k->tgid);
-	add_str(j, "comm", COMM(st->comm));
-	add_str(j, "ioctl", d ? d->name : cmd);
-	add_u64(j, "map_calls", st->map_calls);
-	add_u64(j, "map_bytes", st->map_bytes);
-	add_u64(j, "unmap_calls", st->unmap_calls);
-	add_u64(j, "unmap_bytes", st->unmap_bytes);
-	emit_json(j, o->f);
+	jw__begin(w);
+	jw__str(w, JW_K("type"), "iommu_map");
+	jw__u64(w, JW_K("pid"), k->tgid);
+	jw__str(w, JW_K("comm"), COMM(st->comm));
+	jw__str(w, JW_K("ioctl"), d ? d->name : cmd);
+	jw__u64(w, JW_K("map_calls"), st->map_calls);
+	jw__u64(w, JW_K("map_bytes"), st->map_bytes);
+	jw__u64(w, JW_K("unmap_calls"), st->unmap_calls);
+	jw__u64(w, JW_K("unmap_bytes"), st->unmap_bytes);
+	jw__end(w);
 }
 
 void output__drops(struct isc_output *o, uint64_t new_drops, uint64_t total)
 {
-	struct json_object *j;
+	struct isc_jw *w = &o->w;
 
 	if (!o->json) {
+		/* after the records before it, where both reach one place */
+		fflush(o->f);
 		fprintf(stderr, "iommuscope: warning: %llu events lost (ring buffer full), %llu in all\n",
 			(unsigned long long)new_drops, (unsigned long long)total);
 		return;
 	}
-	j = json_object_new_object();
-	add_str(j, "type", "drops");
-	add_u64(j, "count", new_drops);
-	add_u64(j, "total", total);
-	emit_json(j, o->f);
+	jw__begin(w);
+	jw__str(w, JW_K("type"), "drops");
+	jw__u64(w, JW_K("count"), new_drops);
+	jw__u64(w, JW_K("total"), total);
+	jw__end(w);
 }
 
 void output__summary(struct isc_output *o, const struct isc_summary *s)
 {
-	struct json_object *j;
+	struct isc_jw *w = &o->w;
 
 	if (!o->json) {
+		/* after the records before it, where both reach one place */
+		fflush(o->f);
 		fprintf(stderr,
 			"iommuscope: %llu events, %llu dropped, %llu invalid, mode %s, %.1f s\n",
 			(unsigned long long)s->events, (unsigned long long)s->drops,
 			(unsigned long long)s->invalid, s->mode, s->duration_ns / 1e9);
 		return;
 	}
-	j = json_object_new_object();
-	add_str(j, "type", "summary");
-	add_str(j, "mode", s->mode);
-	add_u64(j, "events", s->events);
-	add_u64(j, "drops", s->drops);
-	add_u64(j, "invalid", s->invalid);
-	add_u64(j, "inflight_full", s->inflight_full);
-	add_u64(j, "duration_ns", s->duration_ns);
-	emit_json(j, o->f);
+	jw__begin(w);
+	jw__str(w, JW_K("type"), "summary");
+	jw__str(w, JW_K("mode"), s->mode);
+	jw__u64(w, JW_K("events"), s->events);
+	jw__u64(w, JW_K("drops"), s->drops);
+	jw__u64(w, JW_K("invalid"), s->invalid);
+	jw__u64(w, JW_K("inflight_full"), s->inflight_full);
+	jw__u64(w, JW_K("duration_ns"), s->duration_ns);
+	jw__end(w);
 }

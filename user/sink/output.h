@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include "classify.h"
 #include "decode.h"
+#include "jsonw.h"
 
 struct isc_output {
 	bool json;
 	FILE *f;
 	int64_t mono_to_real_ns;	/* add to a kernel timestamp for wall time */
 	bool header_done;
+	struct isc_jw w;		/* the record being written */
 };
 
 struct isc_summary {
