@@ -250,7 +250,11 @@ traffic() {
 	wait_screen 'CALLS/s|COMM\*'
 	# resize: the view follows the new size
 	tm resize-window -t top -x 120 -y 30 2>/dev/null || tm resize-pane -t top -x 120 -y 30
-	sleep 1
+	# (redrawn on KEY_RESIZE: give a loaded host time)
+	for _ in $(seq 50); do
+		[ "$(screen | wc -l)" -eq 30 ] && screen | tail -n 1 | grep -q 'q quit' && break
+		sleep 0.1
+	done
 	[ "$(screen | wc -l)" -eq 30 ]
 	screen | tail -n 1 | grep -q 'q quit'
 	# quit: exit 0, the terminal's modes as before, nothing left over
