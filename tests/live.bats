@@ -20,9 +20,11 @@ setup() {
 	CLIENT=${ISC_CLIENT:-.output/tests/vfio_client}
 	T=$BATS_TEST_TMPDIR
 	TRACE_PID=
+	DECOY_PIN=
 }
 
 teardown() {
+	[ -z "$DECOY_PIN" ] || rm -f "$DECOY_PIN"
 	if [ -n "$TRACE_PID" ] && kill -0 "$TRACE_PID" 2>/dev/null; then
 		kill -CONT "$TRACE_PID" 2>/dev/null
 		kill -KILL "$TRACE_PID" 2>/dev/null
@@ -307,6 +309,11 @@ events_of() {
 		"$T/own.json"
 	jq -e '.bpf_programs | map(select(.name | startswith("tp_enter_ioctl"))) | length == 1 and
 		.[0].run_cnt >= 5' "$T/own.json"
+	# full names (the kernel keeps 15 chars; the BTF has the rest): the
+	# typed entry by its own, every program known, none cut at 15
+	jq -e '.bpf_programs | map(select(.name == "tp_enter_ioctl_btf")) | length == 1 and
+		.[0].attach == "tp/syscalls/sys_enter_ioctl"' "$T/own.json"
+	jq -e 'all(.bpf_programs[]; .attach != null and (.name | length) != 15)' "$T/own.json"
 	# the IOMMU core's map/unmap programs are there too, not run here
 	jq -e '.bpf_programs | map(select(.name == "iommu_map_tp")) | length == 1 and
 		.[0].attach == "tp_btf/map" and ((.[0].run_cnt == 0) == (.[0].avg_ns == null))' \
@@ -317,6 +324,29 @@ events_of() {
 	jq -e --slurpfile o "$T/own.json" '[.bpf_programs[].id] - [$o[0].bpf_programs[].id]
 		== [.bpf_programs[].id] and .bpf_stats_enabled == false' "$T/after.json"
 	[ "$(cat "$BPF_STATS_SYSCTL")" = 0 ]
+}
+
+@test "probe: another tool's program sharing the first 15 chars of one of iommuscope's is not taken for it" {
+	local bpftool id
+	bpftool=$(command -v bpftool || echo /usr/sbin/bpftool)
+	[ -x "$bpftool" ] || skip "bpftool missing"
+	command -v clang >/dev/null || skip "clang missing"
+	# the kernel names it tp_enter_ioctl_, as it does tp_enter_ioctl_btf
+	cat >"$T/decoy.bpf.c" <<-'EOF'
+	#define SEC(n) __attribute__((section(n), used))
+	SEC("tp/syscalls/sys_enter_ioctl") int tp_enter_ioctl_decoy(void *ctx) { return 0; }
+	char _license[] SEC("license") = "GPL";
+	EOF
+	clang -g -O2 -target bpf -c "$T/decoy.bpf.c" -o "$T/decoy.bpf.o"
+	DECOY_PIN=/sys/fs/bpf/isc_test_decoy_$$
+	"$bpftool" prog load "$T/decoy.bpf.o" "$DECOY_PIN"
+	id=$("$bpftool" prog show pinned "$DECOY_PIN" -j | jq .id)
+	"$bpftool" prog show id "$id" -j | jq -e '.name == "tp_enter_ioctl_decoy"' ||
+		skip "bpftool shows no full name here: no program BTF"
+	"$BIN" probe --json >"$T/probe.json"
+	"$BIN" probe >"$T/probe.txt"
+	jq -e --argjson d "$id" '[.bpf_programs[].id] | index($d) == null' "$T/probe.json"
+	! grep -qE "^  $id " "$T/probe.txt"
 }
 
 @test "trace without --bpf-stats: nothing counted, probe says off" {

@@ -46,10 +46,12 @@ struct bpf_object;
  * -ENOMEM. */
 int progstats__names_add(struct isc_prog_names *l, const struct bpf_object *obj);
 void progstats__names_free(struct isc_prog_names *l);
-/* Every BPF program loaded on this host whose name (the kernel's 15
- * chars) and type are in l, handed to fn; ps->name and ps->attach are
- * l's when only one entry matches, else the kernel's name and "". 0 or
- * -errno. */
+/* Every BPF program loaded on this host whose name and type are in l,
+ * handed to fn; ps->name and ps->attach are l's when only one entry
+ * matches, else the program's name and "". The name is the kernel's (15
+ * chars at most) or, where that is cut and the program has BTF, its
+ * function's full name (as bpftool's), which must then be l's exactly.
+ * 0 or -errno. */
 int progstats__running(const struct isc_prog_names *l,
 		       void (*fn)(const struct isc_prog_stat *ps, void *ctx), void *ctx);
 
