@@ -124,6 +124,35 @@ header_line() {
 	header_line 3 "$T/top.out" | grep -q '^faults '
 }
 
+@test "top --json --bpf-stats: every snapshot carries the fourth header line's figures" {
+	start_top --json -n 2 -d 1s --bpf-stats --mode tracepoint "${CLASSIFY[@]}"
+	(while :; do "$CLIENT" --loops 5 >/dev/null; sleep 0.1; done) &
+	PIDS+=($!)
+	wait "$TOP_PID"
+	! grep -q warning "$T/top.err"
+	[ "$(grep -c '^{' "$T/top.out")" -eq 2 ]
+	jq -s -e 'all(.[]; .bpf_stats_enabled == true and .bpf_program_count >= 4
+		and .bpf_runs > 0 and .bpf_run_time_ns > 0
+		and (.bpf_cpu_percent | type) == "number" and .bpf_cpu_percent >= 0
+		and (.agent_cpu_percent | type) == "number" and .agent_rss_bytes > 1048576)' "$T/top.out"
+	# the last interval had calls: a rate and an average
+	tail -n 1 "$T/top.out" | jq -e '.bpf_runs_per_s > 0 and .bpf_avg_run_ns > 0
+		and .bpf_avg_run_ns < 1000000'
+	# counters since the load only grow
+	jq -s -e '.[1].bpf_runs >= .[0].bpf_runs' "$T/top.out"
+}
+
+@test "top --json without --bpf-stats, the sysctl 0: reported off, no rates" {
+	set_bpf_stats_sysctl 0
+	"$BIN" probe --json | jq -e '.bpf_stats_enabled == false' ||
+		skip "statistics on: another session holds them"
+	start_top --json -n 1 -d 500ms --mode tracepoint "${CLASSIFY[@]}"
+	wait "$TOP_PID"
+	tail -n 1 "$T/top.out" | jq -e '.bpf_stats_enabled == false and .bpf_program_count >= 4
+		and .bpf_runs_per_s == null and .bpf_avg_run_ns == null and .bpf_cpu_percent == null
+		and .agent_rss_bytes > 0'
+}
+
 @test "top -b without --bpf-stats: off while the sysctl is 0, on once it is 1 (then restored)" {
 	set_bpf_stats_sysctl 0
 	start_top -b -n 3 -d 1s --mode tracepoint "${CLASSIFY[@]}"

@@ -159,13 +159,12 @@ static char *bytes_iec(uint64_t n, char *buf, size_t len)
 static void cost_line(const struct isc_top_snap *sn, char *buf, size_t len)
 {
 	const struct isc_top_cost *c = &sn->cost;
-	double iv = sn->interval_ns ? (double)sn->interval_ns : 0;
 	char runs[16], rss[16], agent[64] = "";
 	int n = 0;
 
 	if (c->agent_ok)
 		snprintf(agent, sizeof(agent), "agent cpu %.1f%%  rss %s",
-			 iv ? c->d_agent_cpu_ns * 100.0 / iv : 0.0,
+			 top_snap__cpu_pct(sn, c->d_agent_cpu_ns),
 			 bytes_iec(c->agent.rss_bytes, rss, sizeof(rss)));
 	if (!c->bpf_stats) {
 		snprintf(buf, len, "bpf stats off (--bpf-stats)  progs %d  %s", c->nr_progs, agent);
@@ -181,7 +180,7 @@ static void cost_line(const struct isc_top_snap *sn, char *buf, size_t len)
 	else
 		n += snprintf(buf + n, len - n, "-");
 	if ((size_t)n < len)
-		snprintf(buf + n, len - n, "  cpu %.1f%%  %s", iv ? c->d_run_ns * 100.0 / iv : 0.0,
+		snprintf(buf + n, len - n, "  cpu %.1f%%  %s", top_snap__cpu_pct(sn, c->d_run_ns),
 			 agent);
 }
 

@@ -456,6 +456,11 @@ double top_snap__rate(const struct isc_top_snap *sn, uint64_t delta)
 	return sn->interval_ns ? (double)delta * 1e9 / (double)sn->interval_ns : 0.0;
 }
 
+double top_snap__cpu_pct(const struct isc_top_snap *sn, uint64_t ns)
+{
+	return sn->interval_ns ? (double)ns * 100.0 / (double)sn->interval_ns : 0.0;
+}
+
 static const struct isc_top_counts *lat_counts(const struct isc_top_row *r)
 {
 	return r->d.calls ? &r->d : &r->tot;

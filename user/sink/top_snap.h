@@ -104,6 +104,8 @@ int top_snap__sample(struct isc_top_state *st);
 const char *top_snap__class_name(int cls);	/* "older-struct", ... */
 /* Per second over the interval. */
 double top_snap__rate(const struct isc_top_snap *sn, uint64_t delta);
+/* CPU time ns over the interval, as a share of one CPU in per cent. */
+double top_snap__cpu_pct(const struct isc_top_snap *sn, uint64_t ns);
 /* Latency in ns of the interval's calls (all calls so far when none in
  * the interval): the average, and the upper bound of the log2 bucket
  * holding the 99th percentile. 0 when there is no call at all. */
