@@ -22,6 +22,7 @@ teardown() {
 	for p in "${PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null || true
 	done
+	restore_bpf_stats_sysctl
 	true
 }
 
@@ -161,6 +162,71 @@ odd_clients() {
 	run promtool check metrics <"$T/m"
 	echo "$output"
 	[ "$status" -eq 0 ]
+}
+
+# metric_value NAME{LABELS} FILE: the sample's value (empty if absent).
+metric_value() {
+	awk -v m="$1" '$1 == m { print $2 }' "$2"
+}
+
+@test "export --bpf-stats: per-program runs and run time, the process's CPU and memory, promtool clean" {
+	start_export --listen "127.0.0.1:$PORT" --interval 200ms --bpf-stats --mode tracepoint \
+		"${CLASSIFY[@]}"
+	! grep -q warning "$T/export.err"
+	"$CLIENT" --loops 5 >/dev/null
+	exit_runs=
+	for _ in $(seq 50); do
+		metrics >"$T/m" || true
+		exit_runs=$(metric_value 'iommuscope_bpf_program_runs_total{program="tp_exit_ioctl",attach="tp/syscalls/sys_exit_ioctl"}' "$T/m")
+		[ "${exit_runs:-0}" -ge 5 ] && break
+		sleep 0.1
+	done
+	grep -E '^iommuscope_bpf_|^process_' "$T/m"
+	[ "$exit_runs" -ge 5 ]
+	grep -qx 'iommuscope_bpf_stats_enabled 1' "$T/m"
+	grep -qx '# TYPE iommuscope_bpf_stats_enabled gauge' "$T/m"
+	for f in runs_total run_seconds_total recursion_misses_total; do
+		grep -qx "# TYPE iommuscope_bpf_program_$f counter" "$T/m"
+	done
+	grep -qE '^iommuscope_bpf_program_runs_total\{program="tp_enter_ioctl(_btf)?",attach="tp/syscalls/sys_enter_ioctl"\} [1-9][0-9]*$' "$T/m"
+	secs=$(metric_value 'iommuscope_bpf_program_run_seconds_total{program="tp_exit_ioctl",attach="tp/syscalls/sys_exit_ioctl"}' "$T/m")
+	awk -v s="$secs" 'BEGIN { exit !(s > 0 && s < 1) }'
+	grep -qE '^iommuscope_bpf_program_recursion_misses_total\{program="tp_exit_ioctl",attach="tp/syscalls/sys_exit_ioctl"\} 0$' "$T/m"
+	grep -qE '^iommuscope_bpf_program_runs_total\{program="iommu_map_tp",attach="tp_btf/map"\} [0-9]+$' "$T/m"
+	grep -qx '# TYPE process_cpu_seconds_total counter' "$T/m"
+	grep -qx '# TYPE process_resident_memory_bytes gauge' "$T/m"
+	grep -qE '^process_cpu_seconds_total [0-9]+\.[0-9]+$' "$T/m"
+	rss=$(metric_value process_resident_memory_bytes "$T/m")
+	[ "$rss" -gt 1000000 ]
+	if command -v promtool >/dev/null; then
+		run promtool check metrics <"$T/m"
+		echo "$output"
+		[ "$status" -eq 0 ]
+	fi
+	stop_session "$EXPORT_PID"
+	[ "$session_status" -eq 0 ]
+}
+
+@test "export without --bpf-stats: the gauge follows the sysctl, counters stand still while it is 0" {
+	set_bpf_stats_sysctl 0
+	start_export --listen "127.0.0.1:$PORT" --interval 200ms --mode tracepoint "${CLASSIFY[@]}"
+	"$CLIENT" --loops 5 >/dev/null
+	sleep 0.5
+	metrics >"$T/m0"
+	grep -qx 'iommuscope_bpf_stats_enabled 0' "$T/m0"
+	[ "$(grep -c '^iommuscope_bpf_program_runs_total{' "$T/m0")" -ge 2 ]
+	! grep -E '^iommuscope_bpf_program_runs_total\{.*\} [1-9]' "$T/m0"
+	grep -q '^process_resident_memory_bytes [1-9]' "$T/m0"
+	set_bpf_stats_sysctl 1
+	"$CLIENT" --loops 5 >/dev/null
+	for _ in $(seq 30); do
+		metrics >"$T/m1" || true
+		grep -qE '^iommuscope_bpf_program_runs_total\{program="tp_exit_ioctl",.*\} [1-9]' "$T/m1" && break
+		sleep 0.1
+	done
+	grep -qx 'iommuscope_bpf_stats_enabled 1' "$T/m1"
+	grep -qE '^iommuscope_bpf_program_runs_total\{program="tp_exit_ioctl",.*\} [1-9]' "$T/m1"
+	restore_bpf_stats_sysctl
 }
 
 @test "export: idle connections from one address do not block a scrape from another" {

@@ -91,3 +91,21 @@ outeq() {
 		<<<"$out")
 	[ -n "$n" ] && [ "$n" -ge "$2" ]
 }
+
+# The sysctl kernel.bpf_stats_enabled: set_bpf_stats_sysctl VALUE keeps
+# the value it had, which restore_bpf_stats_sysctl (in teardown) puts back.
+BPF_STATS_SYSCTL=/proc/sys/kernel/bpf_stats_enabled
+set_bpf_stats_sysctl() {
+	[ -n "${BPF_STATS_WAS:-}" ] || BPF_STATS_WAS=$(cat "$BPF_STATS_SYSCTL")
+	echo "$1" >"$BPF_STATS_SYSCTL"
+}
+restore_bpf_stats_sysctl() {
+	[ -z "${BPF_STATS_WAS:-}" ] || echo "$BPF_STATS_WAS" >"$BPF_STATS_SYSCTL"
+	BPF_STATS_WAS=
+}
+
+# probe_prog_runs FILE: "name run_cnt type avg_ns" of every program in a
+# probe --json output's bpf_programs.
+probe_prog_runs() {
+	jq -r '.bpf_programs[] | "\(.name) \(.run_cnt) \(.type) \(.avg_ns)"' "$1"
+}

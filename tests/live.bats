@@ -20,9 +20,11 @@ setup() {
 	CLIENT=${ISC_CLIENT:-.output/tests/vfio_client}
 	T=$BATS_TEST_TMPDIR
 	TRACE_PID=
+	DECOY_PIN=
 }
 
 teardown() {
+	[ -z "$DECOY_PIN" ] || rm -f "$DECOY_PIN"
 	if [ -n "$TRACE_PID" ] && kill -0 "$TRACE_PID" 2>/dev/null; then
 		kill -CONT "$TRACE_PID" 2>/dev/null
 		kill -KILL "$TRACE_PID" 2>/dev/null
@@ -282,4 +284,83 @@ events_of() {
 	"$CLIENT" >"$T/manifest"
 	stop_trace
 	compare_with_manifest "$T/manifest" "$(events_of vfio_client)"
+}
+
+@test "trace --bpf-stats: probe lists the session's programs with their runs; off again after the stop" {
+	[ "$(cat "$BPF_STATS_SYSCTL")" = 0 ] || skip "kernel.bpf_stats_enabled is 1: statistics on anyway"
+	"$BIN" probe --json >"$T/before.json"
+	jq -e '.bpf_stats_enabled == false' "$T/before.json"
+	start_trace --json --bpf-stats --mode tracepoint "${CLASSIFY[@]}"
+	"$CLIENT" --loops 5 >/dev/null
+	"$BIN" probe --json >"$T/during.json"
+	"$BIN" probe >"$T/during.txt"
+	stop_trace
+	[ "$trace_status" -eq 0 ]
+	! grep -q warning "$T/trace.err"
+	"$BIN" probe --json >"$T/after.json"
+	# the session's programs: those loaded during it only
+	jq --slurpfile b "$T/before.json" '.bpf_programs |= map(select(.id as $i
+		| $b[0].bpf_programs | map(.id) | index($i) | not))' "$T/during.json" >"$T/own.json"
+	probe_prog_runs "$T/own.json"
+	jq -e '.bpf_stats_enabled' "$T/own.json"
+	jq -e '.bpf_programs | map(select(.name == "tp_exit_ioctl")) | length == 1 and
+		(.[0] | .type == "tracepoint" and .attach == "tp/syscalls/sys_exit_ioctl" and
+		 .run_cnt >= 5 and .run_time_ns > 0 and .avg_ns > 0 and .recursion_misses == 0)' \
+		"$T/own.json"
+	jq -e '.bpf_programs | map(select(.name | startswith("tp_enter_ioctl"))) | length == 1 and
+		.[0].run_cnt >= 5' "$T/own.json"
+	# full names (the kernel keeps 15 chars; the BTF has the rest): the
+	# typed entry by its own, every program known, none cut at 15
+	jq -e '.bpf_programs | map(select(.name == "tp_enter_ioctl_btf")) | length == 1 and
+		.[0].attach == "tp/syscalls/sys_enter_ioctl"' "$T/own.json"
+	jq -e 'all(.bpf_programs[]; .attach != null and (.name | length) != 15)' "$T/own.json"
+	# the IOMMU core's map/unmap programs are there too, not run here
+	jq -e '.bpf_programs | map(select(.name == "iommu_map_tp")) | length == 1 and
+		.[0].attach == "tp_btf/map" and ((.[0].run_cnt == 0) == (.[0].avg_ns == null))' \
+		"$T/own.json"
+	grep -qx 'bpf stats       on' "$T/during.txt"
+	grep -qE '^  [0-9]+ +tp_exit_ioctl +tracepoint runs [1-9][0-9]*  avg [0-9]+ ns$' "$T/during.txt"
+	# stop: its programs and its hold on the statistics are gone
+	jq -e --slurpfile o "$T/own.json" '[.bpf_programs[].id] - [$o[0].bpf_programs[].id]
+		== [.bpf_programs[].id] and .bpf_stats_enabled == false' "$T/after.json"
+	[ "$(cat "$BPF_STATS_SYSCTL")" = 0 ]
+}
+
+@test "probe: another tool's program sharing the first 15 chars of one of iommuscope's is not taken for it" {
+	local bpftool id
+	bpftool=$(command -v bpftool || echo /usr/sbin/bpftool)
+	[ -x "$bpftool" ] || skip "bpftool missing"
+	command -v clang >/dev/null || skip "clang missing"
+	# the kernel names it tp_enter_ioctl_, as it does tp_enter_ioctl_btf
+	cat >"$T/decoy.bpf.c" <<-'EOF'
+	#define SEC(n) __attribute__((section(n), used))
+	SEC("tp/syscalls/sys_enter_ioctl") int tp_enter_ioctl_decoy(void *ctx) { return 0; }
+	char _license[] SEC("license") = "GPL";
+	EOF
+	clang -g -O2 -target bpf -c "$T/decoy.bpf.c" -o "$T/decoy.bpf.o"
+	DECOY_PIN=/sys/fs/bpf/isc_test_decoy_$$
+	"$bpftool" prog load "$T/decoy.bpf.o" "$DECOY_PIN"
+	id=$("$bpftool" prog show pinned "$DECOY_PIN" -j | jq .id)
+	"$bpftool" prog show id "$id" -j | jq -e '.name == "tp_enter_ioctl_decoy"' ||
+		skip "bpftool shows no full name here: no program BTF"
+	"$BIN" probe --json >"$T/probe.json"
+	"$BIN" probe >"$T/probe.txt"
+	jq -e --argjson d "$id" '[.bpf_programs[].id] | index($d) == null' "$T/probe.json"
+	! grep -qE "^  $id " "$T/probe.txt"
+}
+
+@test "trace without --bpf-stats: nothing counted, probe says off" {
+	[ "$(cat "$BPF_STATS_SYSCTL")" = 0 ] || skip "kernel.bpf_stats_enabled is 1: statistics on anyway"
+	"$BIN" probe --json >"$T/before.json"
+	start_trace --json --mode tracepoint "${CLASSIFY[@]}"
+	"$CLIENT" --loops 5 >/dev/null
+	"$BIN" probe --json >"$T/during.json"
+	"$BIN" probe >"$T/during.txt"
+	stop_trace
+	jq --slurpfile b "$T/before.json" '.bpf_programs |= map(select(.id as $i
+		| $b[0].bpf_programs | map(.id) | index($i) | not))' "$T/during.json" >"$T/own.json"
+	probe_prog_runs "$T/own.json"
+	jq -e '.bpf_stats_enabled == false and (.bpf_programs | length >= 2) and
+		all(.bpf_programs[]; .run_cnt == 0 and .avg_ns == null)' "$T/own.json"
+	grep -q '^bpf stats       off' "$T/during.txt"
 }

@@ -22,6 +22,7 @@ teardown() {
 		kill -KILL "$p" 2>/dev/null || true
 	done
 	tmux -L "$SOCK" kill-server 2>/dev/null || true
+	restore_bpf_stats_sysctl
 	true
 }
 
@@ -100,6 +101,85 @@ start_top() {
 	grep -E '^ +0x3bfe +iommufd' "$T/top.out"
 }
 
+# header_line N FILE: line N (1-4) of the last snapshot's header in a -b output.
+header_line() {
+	awk -v n="$1" '/^iommutop - kernel/ { i = 0; h = "" } { i++; if (i == n) h = $0 }
+		END { print h }' "$2"
+}
+
+@test "top -b --bpf-stats: the fourth header line, the programs' runs and this process's cost" {
+	start_top -b -n 2 -d 1s --bpf-stats --mode tracepoint "${CLASSIFY[@]}"
+	# calls in every interval
+	(while :; do "$CLIENT" --loops 5 >/dev/null; sleep 0.1; done) &
+	PIDS+=($!)
+	wait "$TOP_PID"
+	! grep -q warning "$T/top.err"
+	line=$(header_line 4 "$T/top.out")
+	echo "$line"
+	[[ "$line" =~ ^bpf\ ([0-9]+)\ progs\ \ runs/s\ ([0-9.]+[KMGTP]?)\ \ avg\ ([0-9]+)\ ns\ \ cpu\ [0-9.]+%\ \ agent\ cpu\ [0-9.]+%\ \ rss\ [0-9.]+(K|M|G)iB$ ]]
+	# the two tracepoint programs and the IOMMU core's map/unmap
+	[ "${BASH_REMATCH[1]}" -ge 4 ]
+	[ "${BASH_REMATCH[2]}" != 0 ]
+	[ "${BASH_REMATCH[3]}" -gt 0 ]
+	header_line 3 "$T/top.out" | grep -q '^faults '
+}
+
+@test "top --json --bpf-stats: every snapshot carries the fourth header line's figures" {
+	start_top --json -n 2 -d 1s --bpf-stats --mode tracepoint "${CLASSIFY[@]}"
+	(while :; do "$CLIENT" --loops 5 >/dev/null; sleep 0.1; done) &
+	PIDS+=($!)
+	wait "$TOP_PID"
+	! grep -q warning "$T/top.err"
+	[ "$(grep -c '^{' "$T/top.out")" -eq 2 ]
+	jq -s -e 'all(.[]; .bpf_stats_enabled == true and .bpf_program_count >= 4
+		and .bpf_runs > 0 and .bpf_run_time_ns > 0
+		and (.bpf_cpu_percent | type) == "number" and .bpf_cpu_percent >= 0
+		and (.agent_cpu_percent | type) == "number" and .agent_rss_bytes > 1048576)' "$T/top.out"
+	# the last interval had calls: a rate and an average
+	tail -n 1 "$T/top.out" | jq -e '.bpf_runs_per_s > 0 and .bpf_avg_run_ns > 0
+		and .bpf_avg_run_ns < 1000000'
+	# counters since the load only grow
+	jq -s -e '.[1].bpf_runs >= .[0].bpf_runs' "$T/top.out"
+}
+
+@test "top --json without --bpf-stats, the sysctl 0: reported off, no rates" {
+	set_bpf_stats_sysctl 0
+	"$BIN" probe --json | jq -e '.bpf_stats_enabled == false' ||
+		skip "statistics on: another session holds them"
+	start_top --json -n 1 -d 500ms --mode tracepoint "${CLASSIFY[@]}"
+	wait "$TOP_PID"
+	tail -n 1 "$T/top.out" | jq -e '.bpf_stats_enabled == false and .bpf_program_count >= 4
+		and .bpf_runs_per_s == null and .bpf_avg_run_ns == null and .bpf_cpu_percent == null
+		and .agent_rss_bytes > 0'
+}
+
+@test "top -b without --bpf-stats: off while the sysctl is 0, on once it is 1 (then restored)" {
+	set_bpf_stats_sysctl 0
+	start_top -b -n 3 -d 1s --mode tracepoint "${CLASSIFY[@]}"
+	"$CLIENT" --loops 5 >/dev/null
+	# the first two snapshots with the sysctl off, the third with it on
+	for _ in $(seq 30); do [ "$(grep -c '^iommutop - kernel' "$T/top.out")" -ge 2 ] && break; sleep 0.1; done
+	set_bpf_stats_sysctl 1
+	"$CLIENT" --loops 5 >/dev/null
+	wait "$TOP_PID"
+	restore_bpf_stats_sysctl
+	grep '^bpf ' "$T/top.out"
+	[ "$(grep -c '^bpf stats off (--bpf-stats)  progs [0-9]\+  agent cpu [0-9.]\+%  rss [0-9.]\+[KMG]iB$' \
+		"$T/top.out")" -eq 2 ]
+	header_line 4 "$T/top.out" | grep -qE '^bpf [0-9]+ progs  runs/s [0-9.]+[KMGTP]?  avg '
+}
+
+@test "top --bpf-stats where the kernel refuses them (no CAP_SYS_ADMIN): one warning, reported off" {
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+	[ "$(cat "$BPF_STATS_SYSCTL")" = 0 ] || skip "kernel.bpf_stats_enabled is 1: statistics on anyway"
+	setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin \
+		"$BIN" top -b -n 1 -d 500ms --bpf-stats --mode tracepoint >"$T/top.out" 2>"$T/top.err"
+	cat "$T/top.err"
+	[ "$(grep -c 'warning: --bpf-stats: cannot turn on BPF run-time statistics: Operation not permitted; reported as off' "$T/top.err")" -eq 1 ]
+	[ "$(grep -c warning "$T/top.err")" -eq 1 ]
+	header_line 4 "$T/top.out" | grep -q '^bpf stats off (--bpf-stats)'
+}
+
 @test "top: bad arguments are one-line usage errors (exit 2)" {
 	for args in "--delay 0" "--delay 2h" "--sort bogus" "-n 0" "--iterations x" "extra"; do
 		# shellcheck disable=SC2086
@@ -153,6 +233,9 @@ traffic() {
 		$T/iommutop -d 500ms --mode tracepoint ${CLASSIFY[*]} 2>$T/top.err; \
 		echo exit=\$? > $T/top.rc; stty -a > $T/stty.after; sleep 30"
 	wait_screen '^iommutop - kernel .* mode tracepoint'
+	# four header lines, a blank one, the column titles
+	screen | sed -n 4p | grep -q '^bpf stats off (--bpf-stats)\|^bpf [0-9]* progs'
+	screen | sed -n 6p | grep -qE '^ +PID COMM +FD/DEVICE'
 	# both processes, the busiest first (sorted by calls/s)
 	wait_screen 'zz_busy_client'
 	wait_screen 'vfio_client'
@@ -196,7 +279,11 @@ traffic() {
 	wait_screen 'CALLS/s|COMM\*'
 	# resize: the view follows the new size
 	tm resize-window -t top -x 120 -y 30 2>/dev/null || tm resize-pane -t top -x 120 -y 30
-	sleep 1
+	# (redrawn on KEY_RESIZE: give a loaded host time)
+	for _ in $(seq 50); do
+		[ "$(screen | wc -l)" -eq 30 ] && screen | tail -n 1 | grep -q 'q quit' && break
+		sleep 0.1
+	done
 	[ "$(screen | wc -l)" -eq 30 ]
 	screen | tail -n 1 | grep -q 'q quit'
 	# quit: exit 0, the terminal's modes as before, nothing left over

@@ -21,6 +21,59 @@ static char *esc(const char *in)
 	return out;
 }
 
+/* export__render of sn as a string (freed by the caller). */
+static char *render(const struct isc_top_snap *sn)
+{
+	struct isc_top_info info = { .kernel = "6.18", .mode = "tracepoint" };
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	export__render(f, &info, sn);
+	fclose(f);
+	return out;
+}
+
+/* Does page hold line (a whole line)? */
+static bool has_line(const char *page, const char *line)
+{
+	size_t n = strlen(line);
+	const char *p = page;
+
+	while (p && (p = strstr(p, line))) {
+		if ((p == page || p[-1] == '\n') && p[n] == '\n')
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* A sample with two programs, statistics on, 2 s after the previous. */
+static void cost_snap(struct isc_top_snap *sn)
+{
+	struct isc_top_cost *c = &sn->cost;
+
+	memset(sn, 0, sizeof(*sn));
+	sn->interval_ns = 2000000000ull;
+	c->bpf_stats = true;
+	c->nr_progs = 2;
+	c->progs[0] = (struct isc_prog_stat){ .name = "tp_enter_ioctl_btf",
+					      .attach = "tp/syscalls/sys_enter_ioctl",
+					      .run_cnt = 2400000, .run_time_ns = 1500000000,
+					      .recursion_misses = 3 };
+	c->progs[1] = (struct isc_prog_stat){ .name = "iommu_map_tp", .attach = "tp_btf/map" };
+	c->runs = 2400000;
+	c->run_ns = 1500000000;
+	c->d_runs = 2400000;		/* 1.2M/s */
+	c->d_run_ns = 744000000;	/* 310 ns each, 37.2 % of a CPU */
+	c->agent_ok = true;
+	c->agent.cpu_ns = 1250000000;
+	c->agent.rss_bytes = 12897485;	/* 12.3 MiB */
+	c->d_agent_cpu_ns = 8000000;	/* 0.4 % */
+}
+
 #define ESC_EQ(in, want, what)                                                 \
 	do {                                                                   \
 		char *got = esc(in);                                           \
@@ -71,6 +124,67 @@ int main(void)
 		ESC_EQ("\xe2\x82z", FFFD FFFD "z", "3-byte sequence cut by ASCII");
 		ESC_EQ("\xc3\"", FFFD "\\\"", "cut sequence, then a quote still escaped");
 		ESC_EQ("\xff\\\n", FFFD "\\\\\\n", "invalid byte, backslash, newline");
+	}
+	TEST(render_cost_metrics) {
+		struct isc_top_snap sn;
+		char *page;
+
+		cost_snap(&sn);
+		page = render(&sn);
+		ASSERT_TRUE(page && has_line(page, "# TYPE iommuscope_bpf_stats_enabled gauge"),
+			    "stats gauge");
+		ASSERT_TRUE(page && has_line(page, "iommuscope_bpf_stats_enabled 1"), "on");
+		ASSERT_TRUE(page && has_line(page, "# TYPE iommuscope_bpf_program_runs_total counter"),
+			    "runs counter");
+		ASSERT_TRUE(page && has_line(page, "iommuscope_bpf_program_runs_total{program="
+					     "\"tp_enter_ioctl_btf\",attach=\"tp/syscalls/"
+					     "sys_enter_ioctl\"} 2400000"), "runs, full name");
+		ASSERT_TRUE(page && has_line(page, "iommuscope_bpf_program_run_seconds_total{program="
+					     "\"tp_enter_ioctl_btf\",attach=\"tp/syscalls/"
+					     "sys_enter_ioctl\"} 1.500000000"), "run time in seconds");
+		ASSERT_TRUE(page && has_line(page, "iommuscope_bpf_program_recursion_misses_total{"
+					     "program=\"tp_enter_ioctl_btf\",attach=\"tp/syscalls/"
+					     "sys_enter_ioctl\"} 3"), "recursion misses");
+		ASSERT_TRUE(page && has_line(page, "iommuscope_bpf_program_runs_total{program="
+					     "\"iommu_map_tp\",attach=\"tp_btf/map\"} 0"),
+			    "a program that never ran");
+		ASSERT_TRUE(page && has_line(page, "# TYPE iommuscope_bpf_program_run_seconds_total "
+					     "counter"), "seconds counter");
+		ASSERT_TRUE(page && has_line(page, "# TYPE iommuscope_bpf_program_recursion_misses_"
+					     "total counter"), "misses counter");
+		ASSERT_TRUE(page && has_line(page, "# TYPE process_cpu_seconds_total counter"),
+			    "process collector CPU");
+		ASSERT_TRUE(page && has_line(page, "process_cpu_seconds_total 1.25"), "CPU seconds");
+		ASSERT_TRUE(page && has_line(page, "# TYPE process_resident_memory_bytes gauge"),
+			    "process collector RSS");
+		ASSERT_TRUE(page && has_line(page, "process_resident_memory_bytes 12897485"), "RSS");
+		free(page);
+		sn.cost.bpf_stats = false;
+		sn.cost.agent_ok = false;
+		page = render(&sn);
+		ASSERT_TRUE(page && has_line(page, "iommuscope_bpf_stats_enabled 0"), "off");
+		ASSERT_TRUE(page && !strstr(page, "process_cpu_seconds_total"),
+			    "no process metrics without /proc/self/stat");
+		free(page);
+	}
+	TEST(top_header_cost_line) {
+		struct isc_top_info info = { .kernel = "6.18", .mode = "tracepoint" };
+		struct isc_top_snap sn;
+		char line[256];
+
+		cost_snap(&sn);
+		top__header(&info, &sn, ISC_TOP_HEADER_LINES - 1, line, sizeof(line));
+		ASSERT_STREQ(line, "bpf 2 progs  runs/s 1.2M  avg 310 ns  cpu 37.2%  agent cpu 0.4%  "
+			     "rss 12.3MiB", "statistics on");
+		sn.cost.bpf_stats = false;
+		top__header(&info, &sn, ISC_TOP_HEADER_LINES - 1, line, sizeof(line));
+		ASSERT_STREQ(line, "bpf stats off (--bpf-stats)  progs 2  agent cpu 0.4%  rss 12.3MiB",
+			     "statistics off");
+		sn.cost.bpf_stats = true;
+		sn.cost.d_runs = sn.cost.d_run_ns = 0;
+		top__header(&info, &sn, ISC_TOP_HEADER_LINES - 1, line, sizeof(line));
+		ASSERT_STREQ(line, "bpf 2 progs  runs/s 0  avg -  cpu 0.0%  agent cpu 0.4%  "
+			     "rss 12.3MiB", "no run in the interval");
 	}
 	TEST(bcrypt_hash_check) {
 		ASSERT_EQ(webconfig__check_hash(HASH), 0, "htpasswd -B hash");

@@ -95,5 +95,26 @@ int main(void)
 		got[fmt_u64(got, 0)] = '\0';
 		ASSERT_STREQ(got, "0", "zero");
 	}
+	TEST(proc_stat_parse) {
+		/* a comm with ") (" and spaces: only the last ')' ends it */
+		static const char line[] =
+			"4242 (a) (b c) R 1 4242 4242 0 -1 4194560 1234 0 0 0 "
+			"150 25 0 0 20 0 3 0 987654321 123456789012 3000 18446744073709551615 1 1 0\n";
+		uint64_t ticks = 0, pages = 0;
+
+		ASSERT_EQ(proc_stat_parse(line, &ticks, &pages), 0, "parsed");
+		ASSERT_EQ(ticks, 175, "utime 150 + stime 25");
+		ASSERT_EQ(pages, 3000, "rss field 24");
+		ASSERT_EQ(proc_stat_parse("4242 (a) (b c R 1", &ticks, &pages), -EINVAL,
+			  "cut short");
+		ASSERT_EQ(proc_stat_parse("4242 no parenthesis", &ticks, &pages), -EINVAL,
+			  "no comm");
+	}
+	TEST(proc_self_usage) {
+		struct isc_proc_usage u = {};
+
+		ASSERT_EQ(proc_self_usage(&u), 0, "read");
+		ASSERT_TRUE(u.rss_bytes > 0, "a running process has resident memory");
+	}
 	return harness_done("test_util");
 }

@@ -65,6 +65,9 @@ int cmd_opts__parse(struct isc_session_opts *o, int c, const char *arg)
 	case ISC_OPT_NO_IOMMU:
 		o->lo.no_iommu = true;
 		return 1;
+	case ISC_OPT_BPF_STATS:
+		o->lo.bpf_stats = true;
+		return 1;
 	case ISC_OPT_CLASSIFY:
 		if (o->nr_classify == ISC_MAX_CLASSIFY) {
 			isc_err("at most %d --classify options", ISC_MAX_CLASSIFY);

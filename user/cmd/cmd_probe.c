@@ -8,6 +8,7 @@
 #include "profile.h"
 #include "catalog.h"
 #include "commands.h"
+#include "enforce.h"
 #include "loader.h"
 #include "util.h"
 
@@ -100,6 +101,76 @@ static void abi_json(struct json_object *j, const struct isc_abi *a)
 		json_object_put(ext);
 }
 
+/* iommuscope's programs loaded on this host now (other sessions'), with
+ * their run statistics: fn for each. 0 or -errno. */
+static int running_progs(void (*fn)(const struct isc_prog_stat *ps, void *ctx), void *ctx)
+{
+	struct isc_prog_names l = {};
+	int err;
+
+	loader__quiet(true);
+	err = loader__prog_names(&l) ?: enforcer__prog_names(&l);
+	loader__quiet(false);
+	if (!err)
+		err = progstats__running(&l, fn, ctx);
+	progstats__names_free(&l);
+	return err;
+}
+
+static void prog_text(const struct isc_prog_stat *ps, void *ctx)
+{
+	++*(int *)ctx;
+	printf("  %-6u %-32s %-10s runs %llu", ps->id, ps->name, ps->type,
+	       (unsigned long long)ps->run_cnt);
+	if (ps->run_cnt)
+		printf("  avg %llu ns", (unsigned long long)(ps->run_time_ns / ps->run_cnt));
+	printf("\n");
+}
+
+static void progs_text(void)
+{
+	bool on = progstats__on();
+	int n = 0;
+
+	printf("bpf stats       %s\n", on ? "on" : "off (kernel.bpf_stats_enabled=0, no holder; "
+					       "--bpf-stats turns them on for a session)");
+	printf("bpf programs    iommuscope's loaded now (other sessions'):\n");
+	if (running_progs(prog_text, &n))
+		printf("  cannot list the loaded BPF programs\n");
+	else if (!n)
+		printf("  none\n");
+}
+
+static void prog_json(const struct isc_prog_stat *ps, void *ctx)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int64(ps->id));
+	json_object_object_add(o, "name", json_object_new_string(ps->name));
+	json_object_object_add(o, "attach", ps->attach[0] ? json_object_new_string(ps->attach) :
+							  NULL);
+	json_object_object_add(o, "type", json_object_new_string(ps->type));
+	json_object_object_add(o, "run_cnt", json_object_new_uint64(ps->run_cnt));
+	json_object_object_add(o, "run_time_ns", json_object_new_uint64(ps->run_time_ns));
+	json_object_object_add(o, "recursion_misses",
+			       json_object_new_uint64(ps->recursion_misses));
+	json_object_object_add(o, "avg_ns", ps->run_cnt ? json_object_new_uint64(
+						    ps->run_time_ns / ps->run_cnt) : NULL);
+	json_object_array_add(ctx, o);
+}
+
+static void progs_json(struct json_object *j)
+{
+	struct json_object *progs = json_object_new_array();
+
+	json_object_object_add(j, "bpf_stats_enabled", json_object_new_boolean(progstats__on()));
+	if (running_progs(prog_json, progs)) {
+		json_object_put(progs);
+		progs = NULL;
+	}
+	json_object_object_add(j, "bpf_programs", progs);
+}
+
 static void probe_text(const struct isc_probe *p, const struct isc_abi *a)
 {
 	const struct isc_kernel *k = &p->kernel;
@@ -149,6 +220,7 @@ static void probe_text(const struct isc_probe *p, const struct isc_abi *a)
 				       "LRU hash by thread id (no task storage for tracepoints)");
 	printf("mode            %s (%s)\n",
 	       p->mode == ISC_MODE_AUTO ? "none" : loader__mode_name(p->mode), p->mode_reason);
+	progs_text();
 }
 
 static void probe_json(const struct isc_probe *p, const struct isc_abi *a)
@@ -214,6 +286,7 @@ static void probe_json(const struct isc_probe *p, const struct isc_abi *a)
 				  json_object_new_string(loader__mode_name(p->mode)));
 	json_object_object_add(j, "mode_reason", json_object_new_string(p->mode_reason));
 	abi_json(j, a);
+	progs_json(j);
 	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
 	json_object_put(j);
 }

@@ -281,6 +281,52 @@ size_t fmt_hex(char *out, uint64_t v)
 	return sizeof(tmp) - n;
 }
 
+int proc_stat_parse(const char *line, uint64_t *ticks, uint64_t *rss_pages)
+{
+	const char *p = strrchr(line, ')');
+	uint64_t v[25] = {};
+	int field;
+	char *end;
+
+	if (!p)
+		return -EINVAL;
+	/* after the comm: state (field 3), then numbers up to rss (24) */
+	p++;
+	for (field = 3; field <= 24; field++) {
+		while (*p == ' ')
+			p++;
+		if (!*p || *p == '\n')
+			return -EINVAL;
+		if (field == 3) {
+			p++;
+			continue;
+		}
+		v[field] = strtoull(p, &end, 10);
+		if (end == p)
+			return -EINVAL;
+		p = end;
+	}
+	*ticks = v[14] + v[15];
+	*rss_pages = v[24];
+	return 0;
+}
+
+int proc_self_usage(struct isc_proc_usage *u)
+{
+	long hz = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	uint64_t ticks, pages;
+	char buf[1024];
+	ssize_t n = read_text_file("/proc/self/stat", buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	if (hz <= 0 || page <= 0 || proc_stat_parse(buf, &ticks, &pages))
+		return -EINVAL;
+	u->cpu_ns = ticks * (1000000000ull / hz);
+	u->rss_bytes = pages * page;
+	return 0;
+}
+
 uint64_t monotonic_ns(void)
 {
 	struct timespec ts;

@@ -54,6 +54,18 @@ size_t fmt_hex(char *out, uint64_t v);
 /* "%lld": at most 20 bytes */
 size_t fmt_i64(char *out, int64_t v);
 
+/* This process's CPU time (user + system) and resident memory. */
+struct isc_proc_usage {
+	uint64_t cpu_ns;
+	uint64_t rss_bytes;
+};
+/* From a line of /proc/PID/stat: fields 14 and 15 (utime, stime, in clock
+ * ticks) and 24 (rss, in pages), counted after the last ')' since the
+ * command name may hold spaces and parentheses. 0 or -EINVAL. */
+int proc_stat_parse(const char *line, uint64_t *ticks, uint64_t *rss_pages);
+/* One read of /proc/self/stat. 0 or -errno. */
+int proc_self_usage(struct isc_proc_usage *u);
+
 uint64_t monotonic_ns(void);
 /* Add to a CLOCK_MONOTONIC time (the kernel's timestamps) for wall time. */
 int64_t mono_to_real_ns(void);

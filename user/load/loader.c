@@ -148,6 +148,9 @@ struct isc_session {
 	enum isc_mode mode;
 	bool lsm_entry;
 	int stats_fd;
+	int bpf_stats_fd;	/* BPF_ENABLE_STATS, held for the session; -1 */
+	bool bpf_stats_asked;	/* --bpf-stats, and the kernel said yes */
+	bool bpf_stats_other;	/* on at the start by someone else's fd */
 };
 
 /* The object holding which's hooks (ISC_OBJ_IOCTL: tracing or counting),
@@ -824,6 +827,23 @@ static int session_fill(struct isc_session *s, const struct isc_probe *p,
 	return err;
 }
 
+/* --bpf-stats: on for the session's life (before any capability drop:
+ * BPF_ENABLE_STATS needs CAP_SYS_ADMIN); a failure is a warning. */
+static void bpf_stats_start(struct isc_session *s, const struct isc_loader_opts *o)
+{
+	int err;
+
+	if (!o->bpf_stats) {
+		s->bpf_stats_other = !progstats__sysctl() && progstats__on();
+		return;
+	}
+	err = progstats__enable(&s->bpf_stats_fd);
+	if (err)
+		isc_warn("--bpf-stats: cannot turn on BPF run-time statistics: %s; reported as off",
+			 strerror(-err));
+	s->bpf_stats_asked = !err;
+}
+
 int loader__start(struct isc_session **sp, struct isc_probe *p, const struct isc_loader_opts *o)
 {
 	bool want[ISC_HK_MAX] = {};
@@ -836,6 +856,7 @@ int loader__start(struct isc_session **sp, struct isc_probe *p, const struct isc
 		isc_err("out of memory");
 		return -ENOMEM;
 	}
+	s->bpf_stats_fd = -1;
 	err = choose_hooks(s, p, o, want) ?: session_open(s, p, o, want);
 	if (err)
 		goto fail;
@@ -853,6 +874,7 @@ int loader__start(struct isc_session **sp, struct isc_probe *p, const struct isc
 		goto fail;
 	}
 	s->stats_fd = obj_map_fd(objs_obj(&s->objs, ISC_OBJ_IOCTL), "stats");
+	bpf_stats_start(s, o);
 	*sp = s;
 	return 0;
 fail:
@@ -1024,10 +1046,60 @@ uint64_t loader__stat(struct isc_session *s, int idx)
 	return sum;
 }
 
+bool loader__bpf_stats(const struct isc_session *s)
+{
+	if (s->bpf_stats_fd >= 0)
+		return true;
+	/* asked and the sysctl had them on, or someone else's fd: on while
+	 * the sysctl is (the other fd cannot be seen) */
+	return progstats__sysctl() || (s->bpf_stats_other && !s->bpf_stats_asked);
+}
+
+int loader__prog_stats(const struct isc_session *s, struct isc_prog_stat *out, int max)
+{
+	struct bpf_object *objs[] = { objs_obj(&s->objs, ISC_OBJ_IOCTL),
+				      objs_obj(&s->objs, ISC_OBJ_IOMMU) };
+	struct bpf_program *prog;
+	size_t k;
+	int n = 0;
+
+	for (k = 0; k < ARRAY_SIZE(objs); k++) {
+		if (!objs[k])
+			continue;
+		bpf_object__for_each_program(prog, objs[k]) {
+			int fd = bpf_program__fd(prog);
+
+			if (fd < 0 || n == max || progstats__read(fd, &out[n]))
+				continue;
+			snprintf(out[n].name, sizeof(out[n].name), "%s", bpf_program__name(prog));
+			snprintf(out[n].attach, sizeof(out[n].attach), "%s",
+				 bpf_program__section_name(prog));
+			n++;
+		}
+	}
+	return n;
+}
+
+int loader__prog_names(struct isc_prog_names *l)
+{
+	struct isc_objs o = {
+		.ioctl = ioctl_bpf__open(), .top = top_bpf__open(), .iommu = iommu_bpf__open(),
+	};
+	int err = -ENOMEM;
+
+	if (o.ioctl && o.top && o.iommu)
+		err = progstats__names_add(l, o.ioctl->obj) ?: progstats__names_add(l, o.top->obj) ?:
+		      progstats__names_add(l, o.iommu->obj);
+	objs_destroy(&o);
+	return err;
+}
+
 void loader__stop(struct isc_session *s)
 {
 	if (!s)
 		return;
 	objs_destroy(&s->objs);
+	if (s->bpf_stats_fd >= 0)
+		close(s->bpf_stats_fd);
 	free(s);
 }

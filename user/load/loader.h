@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "kernel.h"
+#include "progstats.h"
 
 enum isc_mode {
 	ISC_MODE_AUTO,
@@ -64,6 +65,8 @@ struct isc_loader_opts {
 	bool counting;		/* count in the kernel (bpf/top.bpf.c): no
 				 * ioctl records, only IOMMU-core ones */
 	const struct isc_abi *abi;	/* counting: the catalog maps' kernel */
+	bool bpf_stats;		/* programs' run statistics on for the session
+				 * (a warning, and off, if they cannot be) */
 };
 
 struct isc_abi;
@@ -118,6 +121,15 @@ int loader__map_stats(struct isc_session *s,
 		      void *ctx);
 /* Sum of a per-CPU counter (enum isc_stat). */
 uint64_t loader__stat(struct isc_session *s, int idx);
+/* The kernel counts the programs' runs and run time now (--bpf-stats, the
+ * sysctl, or another holder at the start). */
+bool loader__bpf_stats(const struct isc_session *s);
+/* The session's loaded programs, up to max into out: name, section,
+ * id and the kernel's counts. How many. */
+int loader__prog_stats(const struct isc_session *s, struct isc_prog_stat *out, int max);
+/* The programs of the ioctl, counting and IOMMU-core objects into l (the
+ * enforce object's: enforcer__prog_names). 0 or -errno. */
+int loader__prog_names(struct isc_prog_names *l);
 /* Detach, unload and free s (NULL: nothing). */
 void loader__stop(struct isc_session *s);
 /* libbpf messages go through here; warnings shown with -v only while

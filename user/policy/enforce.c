@@ -673,3 +673,15 @@ const char *enforcer__describe(char *buf, size_t len)
 		 st.policy[0] ? "" : " built-in");
 	return buf;
 }
+
+int enforcer__prog_names(struct isc_prog_names *l)
+{
+	struct enforce_bpf *skel = enforce_bpf__open();
+	int err;
+
+	if (!skel)
+		return -errno;
+	err = progstats__names_add(l, skel->obj);
+	enforce_bpf__destroy(skel);
+	return err;
+}

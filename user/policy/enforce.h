@@ -85,6 +85,8 @@ int enforcer__deny_counts(void (*fn)(const struct isc_deny_key *k,
 uint64_t enforcer__stat(const struct isc_enforcer *e, int idx);
 /* Release this process's hold. Pins stay unless unpin. */
 void enforcer__stop(struct isc_enforcer *e, bool unpin);
+/* The enforce object's programs into l (progstats__running). 0 or -errno. */
+int enforcer__prog_names(struct isc_prog_names *l);
 /* Remove every pin: enforcement ends unless a loader still runs. 1 if
  * there were pins, 0 if none, -errno. */
 int enforcer__unpin(void);

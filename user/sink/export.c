@@ -177,6 +177,49 @@ static void latency(FILE *f, const struct isc_top_snap *sn)
 	}
 }
 
+/* What iommuscope costs: its BPF programs (counted while BPF statistics
+ * are on) and this process, under the process collector's names. */
+static void cost(FILE *f, const struct isc_top_cost *c)
+{
+	static const char *const names[] = {
+		"iommuscope_bpf_program_runs_total", "iommuscope_bpf_program_run_seconds_total",
+		"iommuscope_bpf_program_recursion_misses_total",
+	};
+	static const char *const help[] = {
+		"Runs of the BPF program while BPF statistics were on (--bpf-stats).",
+		"Time spent in the BPF program while BPF statistics were on (--bpf-stats).",
+		"Runs of the BPF program skipped: it was already running on the CPU.",
+	};
+	size_t k;
+	int i;
+
+	family(f, "iommuscope_bpf_stats_enabled", "gauge",
+	       "1 while the kernel counts the BPF programs' runs and run time.");
+	fprintf(f, "iommuscope_bpf_stats_enabled %d\n", c->bpf_stats);
+	for (k = 0; k < ARRAY_SIZE(names); k++) {
+		family(f, names[k], "counter", help[k]);
+		for (i = 0; i < c->nr_progs; i++) {
+			const struct isc_prog_stat *p = &c->progs[i];
+
+			fprintf(f, "%s{", names[k]);
+			label(f, "program", p->name, false);
+			label(f, "attach", p->attach, true);
+			if (k == 1)
+				fprintf(f, "} %.9f\n", p->run_time_ns / 1e9);
+			else
+				fprintf(f, "} %llu\n", (unsigned long long)(k ? p->recursion_misses :
+										 p->run_cnt));
+		}
+	}
+	if (!c->agent_ok)
+		return;
+	family(f, "process_cpu_seconds_total", "counter",
+	       "Total user and system CPU time spent in seconds.");
+	fprintf(f, "process_cpu_seconds_total %.2f\n", c->agent.cpu_ns / 1e9);
+	family(f, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+	fprintf(f, "process_resident_memory_bytes %llu\n", (unsigned long long)c->agent.rss_bytes);
+}
+
 void export__render(FILE *f, const struct isc_top_info *info, const struct isc_top_snap *sn)
 {
 	static const struct {
@@ -236,6 +279,7 @@ void export__render(FILE *f, const struct isc_top_info *info, const struct isc_t
 	fprintf(f, "iommuscope_uncounted_calls_total %llu\n", (unsigned long long)sn->not_counted);
 	family(f, "iommuscope_processes", "gauge", "Processes with VFIO/iommufd activity.");
 	fprintf(f, "iommuscope_processes %d\n", sn->nr_procs);
+	cost(f, &sn->cost);
 }
 
 /* ---- the address ---- */

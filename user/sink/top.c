@@ -106,6 +106,30 @@ static void counts_json(struct json_object *o, const struct isc_top_snap *sn,
 	}
 }
 
+/* The fourth header line's figures: what the BPF programs and this
+ * process cost (the rates, average and BPF CPU null while statistics are
+ * off; the average null without runs in the interval). */
+static void cost_json(struct json_object *o, const struct isc_top_snap *sn)
+{
+	const struct isc_top_cost *c = &sn->cost;
+	bool on = c->bpf_stats;
+
+	json_object_object_add(o, "bpf_stats_enabled", json_object_new_boolean(on));
+	add_u64(o, "bpf_program_count", (uint64_t)c->nr_progs);
+	add_u64(o, "bpf_runs", c->runs);
+	add_u64(o, "bpf_run_time_ns", c->run_ns);
+	json_object_object_add(o, "bpf_runs_per_s", on ? json_object_new_double(
+					top_snap__rate(sn, c->d_runs)) : NULL);
+	json_object_object_add(o, "bpf_avg_run_ns", on && c->d_runs ? json_object_new_uint64(
+					c->d_run_ns / c->d_runs) : NULL);
+	json_object_object_add(o, "bpf_cpu_percent", on ? json_object_new_double(
+					top_snap__cpu_pct(sn, c->d_run_ns)) : NULL);
+	json_object_object_add(o, "agent_cpu_percent", c->agent_ok ? json_object_new_double(
+					top_snap__cpu_pct(sn, c->d_agent_cpu_ns)) : NULL);
+	json_object_object_add(o, "agent_rss_bytes", c->agent_ok ? json_object_new_uint64(
+					c->agent.rss_bytes) : NULL);
+}
+
 static void print_json(struct top_ctx *t)
 {
 	const struct isc_top_snap *sn = &t->run.st.cur;
@@ -123,6 +147,7 @@ static void print_json(struct top_ctx *t)
 	json_object_object_add(j, "enforce", json_object_new_string(t->run.info.enforce));
 	add_u64(j, "drops", sn->drops);
 	add_u64(j, "not_counted", sn->not_counted);
+	cost_json(j, sn);
 	{
 		struct json_object *tot = json_object_new_object();
 

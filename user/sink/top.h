@@ -41,7 +41,7 @@ void top__order(const struct isc_top_snap *sn, int sort, int *order);
 void top__order_rows(const struct isc_top_snap *sn, int sort, int first, int n, int *order);
 
 /* Header lines (ISC_TOP_HEADER_LINES of them). */
-#define ISC_TOP_HEADER_LINES 3
+#define ISC_TOP_HEADER_LINES 4
 void top__header(const struct isc_top_info *info, const struct isc_top_snap *sn, int line,
 		 char *buf, size_t len);
 void top__columns(int sort, char *buf, size_t len);

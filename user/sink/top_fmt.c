@@ -139,6 +139,51 @@ static char *duration(uint64_t ns, char *buf, size_t len)
 	return buf;
 }
 
+/* 512B, 12.3KiB, 4.5MiB */
+static char *bytes_iec(uint64_t n, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	int u = 0;
+
+	while (v >= 1023.95 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f%s" : "%.0f%s", v, units[u]);
+	return buf;
+}
+
+/* The last header line: what the BPF programs and this process cost
+ * (CPU as a share of one CPU over the interval). */
+static void cost_line(const struct isc_top_snap *sn, char *buf, size_t len)
+{
+	const struct isc_top_cost *c = &sn->cost;
+	char runs[16], rss[16], agent[64] = "";
+	int n = 0;
+
+	if (c->agent_ok)
+		snprintf(agent, sizeof(agent), "agent cpu %.1f%%  rss %s",
+			 top_snap__cpu_pct(sn, c->d_agent_cpu_ns),
+			 bytes_iec(c->agent.rss_bytes, rss, sizeof(rss)));
+	if (!c->bpf_stats) {
+		snprintf(buf, len, "bpf stats off (--bpf-stats)  progs %d  %s", c->nr_progs, agent);
+		return;
+	}
+	n = snprintf(buf, len, "bpf %d progs  runs/s %s  avg ", c->nr_progs,
+		     human(top_snap__rate(sn, c->d_runs), runs, sizeof(runs)));
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (c->d_runs)
+		n += snprintf(buf + n, len - n, "%llu ns",
+			      (unsigned long long)(c->d_run_ns / c->d_runs));
+	else
+		n += snprintf(buf + n, len - n, "-");
+	if ((size_t)n < len)
+		snprintf(buf + n, len - n, "  cpu %.1f%%  %s", top_snap__cpu_pct(sn, c->d_run_ns),
+			 agent);
+}
+
 void top__header(const struct isc_top_info *info, const struct isc_top_snap *sn, int line,
 		 char *buf, size_t len)
 {
@@ -160,6 +205,9 @@ void top__header(const struct isc_top_info *info, const struct isc_top_snap *sn,
 			 (unsigned long long)sn->all.tot.denials,
 			 human(top_snap__rate(sn, d->map_bytes), c, sizeof(c)),
 			 human(top_snap__rate(sn, d->unmap_bytes), a, sizeof(a)));
+		break;
+	case 3:
+		cost_line(sn, buf, len);
 		break;
 	default:
 		snprintf(buf, len,

@@ -375,6 +375,31 @@ static int build_procs(struct isc_top_state *st, struct isc_top_snap *sn)
 	return 0;
 }
 
+/* The programs' runs and this process's CPU and memory, and how they
+ * moved since prev. */
+static void cost_sample(struct isc_session *s, struct isc_top_cost *c,
+			const struct isc_top_cost *prev, bool first)
+{
+	int i;
+
+	c->bpf_stats = loader__bpf_stats(s);
+	c->nr_progs = loader__prog_stats(s, c->progs, ISC_TOP_MAX_PROGS);
+	c->runs = c->run_ns = 0;
+	for (i = 0; i < c->nr_progs; i++) {
+		c->runs += c->progs[i].run_cnt;
+		c->run_ns += c->progs[i].run_time_ns;
+	}
+	c->agent_ok = !proc_self_usage(&c->agent);
+	if (first)
+		return;
+	/* a counter that went back (stats turned off and on do not reset
+	 * them, but be safe): nothing moved */
+	c->d_runs = c->runs >= prev->runs ? c->runs - prev->runs : 0;
+	c->d_run_ns = c->run_ns >= prev->run_ns ? c->run_ns - prev->run_ns : 0;
+	if (c->agent_ok && prev->agent_ok && c->agent.cpu_ns >= prev->agent.cpu_ns)
+		c->d_agent_cpu_ns = c->agent.cpu_ns - prev->agent.cpu_ns;
+}
+
 int top_snap__sample(struct isc_top_state *st)
 {
 	static const struct isc_top_counts zero;
@@ -421,6 +446,7 @@ int top_snap__sample(struct isc_top_state *st)
 		return err;
 	sn->drops = loader__stat(st->s, ISC_STAT_DROPS);
 	sn->not_counted = loader__stat(st->s, ISC_STAT_TOP_FULL);
+	cost_sample(st->s, &sn->cost, &st->prev.cost, !st->prev.mono_ns);
 	forget_gone(st, now);
 	return 0;
 }
@@ -428,6 +454,11 @@ int top_snap__sample(struct isc_top_state *st)
 double top_snap__rate(const struct isc_top_snap *sn, uint64_t delta)
 {
 	return sn->interval_ns ? (double)delta * 1e9 / (double)sn->interval_ns : 0.0;
+}
+
+double top_snap__cpu_pct(const struct isc_top_snap *sn, uint64_t ns)
+{
+	return sn->interval_ns ? (double)ns * 100.0 / (double)sn->interval_ns : 0.0;
 }
 
 static const struct isc_top_counts *lat_counts(const struct isc_top_row *r)

@@ -51,6 +51,19 @@ struct isc_top_recent {			/* a mismatch counter that moved */
 };
 
 #define ISC_TOP_RECENT 1024
+#define ISC_TOP_MAX_PROGS 64
+
+/* What iommuscope itself costs, as of a sample. */
+struct isc_top_cost {
+	bool bpf_stats;			/* the kernel counts the programs' runs */
+	int nr_progs;			/* the session's loaded programs */
+	struct isc_prog_stat progs[ISC_TOP_MAX_PROGS];
+	uint64_t runs, run_ns;		/* summed over them, since their load */
+	uint64_t d_runs, d_run_ns;	/* in the interval */
+	bool agent_ok;			/* /proc/self/stat read */
+	struct isc_proc_usage agent;	/* this process */
+	uint64_t d_agent_cpu_ns;
+};
 
 struct isc_top_snap {
 	uint64_t mono_ns;
@@ -62,6 +75,7 @@ struct isc_top_snap {
 	struct isc_top_row all;		/* everything */
 	uint64_t drops;			/* IOMMU-core records lost */
 	uint64_t not_counted;		/* calls lost: top_stats full */
+	struct isc_top_cost cost;
 };
 
 struct isc_top_state {
@@ -90,6 +104,8 @@ int top_snap__sample(struct isc_top_state *st);
 const char *top_snap__class_name(int cls);	/* "older-struct", ... */
 /* Per second over the interval. */
 double top_snap__rate(const struct isc_top_snap *sn, uint64_t delta);
+/* CPU time ns over the interval, as a share of one CPU in per cent. */
+double top_snap__cpu_pct(const struct isc_top_snap *sn, uint64_t ns);
 /* Latency in ns of the interval's calls (all calls so far when none in
  * the interval): the average, and the upper bound of the log2 bucket
  * holding the 99th percentile. 0 when there is no call at all. */

@@ -397,6 +397,10 @@ static void filter_key(struct isc_top_tui *ui, int ch)
 
 /* A key in the list or the detail view; r is the selected line's row
  * (NULL if none). false: the user quit. */
+/* The list's lines on one screen: all but the header, the blank line,
+ * the column titles and the key help. */
+#define PAGE_LINES (LINES - ISC_TOP_HEADER_LINES - 3)
+
 static bool view_key(struct isc_top_tui *ui, const struct isc_top_snap *sn,
 		     const struct isc_top_row *r, int ch)
 {
@@ -413,10 +417,10 @@ static bool view_key(struct isc_top_tui *ui, const struct isc_top_snap *sn,
 		select_line(ui, sn, ui->sel + 1);
 		break;
 	case KEY_PPAGE:
-		select_line(ui, sn, ui->sel - (LINES - 6));
+		select_line(ui, sn, ui->sel - PAGE_LINES);
 		break;
 	case KEY_NPAGE:
-		select_line(ui, sn, ui->sel + (LINES - 6));
+		select_line(ui, sn, ui->sel + PAGE_LINES);
 		break;
 	case KEY_HOME:
 		select_line(ui, sn, 0);
