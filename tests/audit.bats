@@ -21,6 +21,7 @@ teardown() {
 	[ -z "$AUDIT_PID" ] || kill -KILL "$AUDIT_PID" 2>/dev/null || true
 	if mountpoint -q "$T/small" 2>/dev/null; then umount "$T/small"; fi
 	[ -z "${SYSLOG_PID:-}" ] || kill "$SYSLOG_PID" 2>/dev/null || true
+	[ -z "${MOD:-}" ] || rmmod "$MOD" 2>/dev/null || true
 	true
 }
 
@@ -291,4 +292,34 @@ cap_field() {
 	# every record of the run is in the one file
 	[ "$(jq -s 'map(select(.event == "new")) | length' "$T/audit.log")" -eq 5 ]
 	[ -d "$T/audit.log.1" ]
+}
+
+@test "audit: a module loaded and unloaded while auditing is noticed both times" {
+	[ -r /proc/modules ] || skip "this kernel has no loadable modules"
+	MOD=
+	for m in veth dummy; do
+		[ -d "/sys/module/$m" ] && continue
+		modinfo "$m" >/dev/null 2>&1 && { MOD=$m; break; }
+	done
+	[ -n "$MOD" ] || skip "no harmless module (veth, dummy) to load"
+	start_audit -v
+	n0=$(grep -c '^iommuscope: modules changed' "$T/audit.err" || true)
+	# dummy with no interfaces: nothing appears but the module
+	modprobe "$MOD" numdummies=0 2>/dev/null || modprobe "$MOD"
+	for _ in $(seq 100); do
+		[ "$(grep -c '^iommuscope: modules changed' "$T/audit.err")" -gt "$n0" ] && break
+		sleep 0.1
+	done
+	n1=$(grep -c '^iommuscope: modules changed' "$T/audit.err" || true)
+	rmmod "$MOD"
+	MOD=
+	for _ in $(seq 100); do
+		[ "$(grep -c '^iommuscope: modules changed' "$T/audit.err")" -gt "$n1" ] && break
+		sleep 0.1
+	done
+	n2=$(grep -c '^iommuscope: modules changed' "$T/audit.err" || true)
+	stop_audit
+	[ "$audit_status" -eq 0 ]
+	[ "$n1" -gt "$n0" ]
+	[ "$n2" -gt "$n1" ]
 }

@@ -455,3 +455,58 @@ tls_setup() {
 	done
 	grep -q 'iommuscope_ioctl_calls_total{.*comm="vfio_client"' "$T/m"
 }
+
+wait_serving() {
+	for _ in $(seq 50); do
+		grep -q "serving http://127.0.0.1:$PORT/metrics" "$T/export.err" && break
+		sleep 0.1
+	done
+	grep -q "serving http://127.0.0.1:$PORT/metrics" "$T/export.err"
+}
+
+@test "export: the page is rendered when scraped, from the last sample: a scrape after a change shows it" {
+	start_export --listen "127.0.0.1:$PORT" --interval 200ms --mode tracepoint "${CLASSIFY[@]}"
+	wait_serving
+	# the first scrape: the sample taken at start, nothing of the client yet
+	metrics >"$T/m1"
+	grep -q '^iommuscope_info{kernel=' "$T/m1"
+	grep -q '^iommuscope_processes 0$' "$T/m1"
+	sleep 1
+	metrics >"$T/m2"
+	cmp "$T/m1" "$T/m2"
+	"$CLIENT" --loops 2 >/dev/null
+	# five intervals later, one scrape (no retries): not the page of m2
+	sleep 1
+	metrics >"$T/m3"
+	grep -E '^iommuscope_ioctl_calls_total\{.*comm="vfio_client",ioctl="VFIO_IOMMU_MAP_DMA",fd_kind="container".*\} 4$' "$T/m3"
+	# scrapes of one sample share a page; every later one has the client too
+	for _ in 1 2 3; do
+		metrics >"$T/m4"
+		grep -qE '^iommuscope_ioctl_calls_total\{.*ioctl="VFIO_IOMMU_MAP_DMA",fd_kind="container".*\} 4$' "$T/m4"
+	done
+	stop_session "$EXPORT_PID" INT
+	[ "$session_status" -eq 0 ]
+}
+
+@test "export: a signal caught by an HTTP thread ends the session at once, however long the interval" {
+	start_export --listen "127.0.0.1:$PORT" --interval 1h --mode tracepoint "${CLASSIFY[@]}"
+	wait_serving
+	tid=
+	for t in /proc/"$EXPORT_PID"/task/*; do
+		[ "${t##*/}" = "$EXPORT_PID" ] || { tid=${t##*/}; break; }
+	done
+	[ -n "$tid" ]
+	# tgkill(2): SIGINT to that thread, not to the process
+	perl -e 'syscall(234, $ARGV[0] + 0, $ARGV[1] + 0, 2) == 0 or die "tgkill: $!\n"' "$EXPORT_PID" "$tid"
+	for _ in $(seq 100); do
+		kill -0 "$EXPORT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$EXPORT_PID" 2>/dev/null; then
+		echo "still running 10 s after SIGINT"
+		false
+	fi
+	session_status=0
+	wait "$EXPORT_PID" || session_status=$?
+	[ "$session_status" -eq 0 ]
+}

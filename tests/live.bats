@@ -125,6 +125,23 @@ events_of() {
 		"$T/trace.out"
 }
 
+@test "the tail of a burst is printed while the trace runs (within the reader's 100 ms poll)" {
+	# calls within 1 ms of the last wakeup do not wake the reader
+	# (bpf/ioctl.bpf.c): its own poll must read them, not the next call
+	cp "$CLIENT" "$T/burst_client"
+	start_trace -c burst_client "${CLASSIFY[@]}"
+	"$T/burst_client" --loops 50 >/dev/null
+	for _ in $(seq 50); do
+		[ "$(grep -c burst_client "$T/trace.out")" -ge 950 ] && break
+		sleep 0.1
+	done
+	n=$(grep -c burst_client "$T/trace.out")
+	stop_trace
+	[ "$trace_status" -eq 0 ]
+	[ "$n" -eq 950 ]
+	[ "$(grep -c burst_client "$T/trace.out")" -eq 950 ]
+}
+
 @test "--duration stops by itself with a summary" {
 	run timeout 30 "$BIN" trace --json -d 1 "${CLASSIFY[@]}"
 	[ "$status" -eq 0 ]

@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <linux/netlink.h>
 #include <bpf/btf.h>
 #include "catalog.h"
 #include "kernel.h"
@@ -306,6 +308,42 @@ uint64_t kernel__modules_hash(void)
 	for (i = 0; i < n; i++)
 		h = (h ^ (unsigned char)buf[i]) * 1099511628211ull;
 	return h;
+}
+
+int kernel__modules_watch(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };	/* the kernel's */
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			NETLINK_KOBJECT_UEVENT), err;
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* "ACTION@DEVPATH\0KEY=VALUE\0...": a module's kobject is /module/NAME. */
+bool kernel__modules_event(int fd)
+{
+	char buf[512];
+	const char *at;
+	bool seen = false;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return seen || errno == ENOBUFS;	/* ENOBUFS: some were lost */
+		buf[n] = '\0';
+		at = strchr(buf, '@');
+		seen |= at && !strncmp(at + 1, "/module/", 8);
+	}
 }
 
 static void scan_nodes(struct isc_kernel *k)

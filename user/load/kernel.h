@@ -62,6 +62,13 @@ int kernel__kinds(const struct isc_kernel *k, int *kinds);
 bool kernel__same_classifiers(const struct isc_classifier *was, int nr, const struct isc_kernel *k);
 /* A hash of /proc/modules: it changes when modules come and go. */
 uint64_t kernel__modules_hash(void);
+/* A socket that turns readable when a module comes or goes (the kernel's
+ * uevents, NETLINK_KOBJECT_UEVENT; no privilege needed), non-blocking; or
+ * -errno. kernel__modules_event: read all that is queued; true if one of
+ * them was a module's (or some were lost). Neither replaces the hash: a
+ * module leaving is announced while /proc/modules still lists it. */
+int kernel__modules_watch(void);
+bool kernel__modules_event(int fd);
 /* Add a classifier for an extra char device (for tests and odd setups):
  * "PATH=KIND". 0 or -errno with a message printed. */
 int kernel__add_classify(struct isc_kernel *k, const char *spec);

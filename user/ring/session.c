@@ -1,16 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include "rawfile.h"
 #include "session.h"
 #include "util.h"
 
 static volatile sig_atomic_t exiting, hup;
+/* The self-pipe: a signal (in whichever thread it lands) or a stop ends
+ * the loop's wait at once, however long its timeout. -1: none, the loop
+ * then waits 100 ms at most. */
+static int wake[2] = { -1, -1 };
+
+static void wake_loop(void)
+{
+	int saved = errno;
+	ssize_t n = wake[1] >= 0 ? write(wake[1], "", 1) : 0;
+
+	(void)n;	/* full: a wake-up is pending anyway */
+	errno = saved;
+}
+
+static void wake_drain(void)
+{
+	char buf[64];
+
+	while (wake[0] >= 0 && read(wake[0], buf, sizeof(buf)) > 0)
+		;
+}
 
 static void on_signal(int sig)
 {
@@ -18,17 +41,22 @@ static void on_signal(int sig)
 		hup = 1;
 	else
 		exiting = 1;
+	wake_loop();
 }
 
 void session__stop(void)
 {
 	exiting = 1;
+	wake_loop();
 }
 
 void session__signals(bool catch_hup)
 {
 	struct sigaction sa = {};
 
+	if (wake[0] < 0 && pipe2(wake, O_CLOEXEC | O_NONBLOCK))
+		wake[0] = wake[1] = -1;
+	wake_drain();
 	exiting = hup = 0;
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -55,6 +83,10 @@ struct run {
 	FILE *raw;
 	int raw_err;		/* errno of the first failed write */
 	uint64_t drops, mods;	/* as last seen by periodic */
+	int uev;		/* module uevents (kernel__modules_watch); -1: none,
+				 * the modules hash is compared every tick */
+	uint64_t mods_due;	/* when to compare the modules hash; 0: no need */
+	uint64_t last_records;	/* when a wait last consumed records */
 	struct isc_iommu_state iommu;
 	struct isc_caps_tracker caps;
 };
@@ -192,12 +224,24 @@ static void modules_changed(struct run *r)
 		isc_info("modules changed: classifiers and kernel ABI refreshed");
 }
 
-/* Once a second: drops, map totals, module changes (for objects of our
- * own), the sink's tick. */
+/* The modules hash against the last one; true if it changed (refreshed). */
+static bool modules_check(struct run *r)
+{
+	uint64_t h = kernel__modules_hash();
+
+	if (h == r->mods)
+		return false;
+	r->mods = h;
+	modules_changed(r);
+	return true;
+}
+
+/* Once a tick: drops, map totals, module changes (for objects of our own,
+ * when no uevents tell of them), the sink's tick. */
 static void periodic(struct run *r)
 {
 	const struct isc_sink *k = r->sink;
-	uint64_t v, h;
+	uint64_t v;
 
 	if (r->s) {
 		v = loader__stat(r->s, ISC_STAT_DROPS);
@@ -208,42 +252,73 @@ static void periodic(struct run *r)
 		}
 		if (k->map_stats)
 			loader__map_stats(r->s, map_stats_cb, (void *)k);
-		h = kernel__modules_hash();
-		if (h != r->mods) {
-			r->mods = h;
-			modules_changed(r);
-		}
+		if (r->uev < 0)
+			modules_check(r);
 	}
 	if (k->tick)
 		k->tick(k->ctx);
 }
 
-/* Up to timeout_ms for records (consumed) or the sink's input (handed
- * over). Without an input, the plain ring buffer poll. */
-static int wait_records(struct ring_buffer *rb, const struct isc_sink *k, int timeout_ms)
-{
-	struct pollfd pfd[2] = { { .fd = -1 }, { .fd = -1 } };
-	int n;
+#define MS 1000000ull
 
-	if (!k->input) {
-		if (rb)
-			return ring_buffer__poll(rb, timeout_ms);
-		return poll(NULL, 0, timeout_ms) < 0 ? -errno : 0;
-	}
-	if (rb)
-		pfd[0] = (struct pollfd){ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = k->input_fd, .events = POLLIN };
-	n = poll(pfd, 2, timeout_ms);
+/* A module uevent: compare the hash in 100 ms (a modprobe's burst of
+ * modules is one refresh). */
+static void modules_event(struct run *r)
+{
+	if (kernel__modules_event(r->uev) && !r->mods_due)
+		r->mods_due = monotonic_ns() + 100 * MS;
+}
+
+/* Up to timeout_ms for records (consumed), the sink's input (handed
+ * over), a wake-up (a signal, a stop) or a module uevent. */
+static int wait_records(struct run *r, int timeout_ms)
+{
+	const struct isc_sink *k = r->sink;
+	struct pollfd pfd[4] = {
+		{ .fd = r->rb ? ring_buffer__epoll_fd(r->rb) : -1, .events = POLLIN },
+		{ .fd = k->input ? k->input_fd : -1, .events = POLLIN },
+		{ .fd = wake[0], .events = POLLIN },
+		{ .fd = r->uev, .events = POLLIN },
+	};
+	int n = poll(pfd, 4, timeout_ms);
+
 	if (n < 0)
 		return -errno;
-	if (pfd[0].revents & POLLIN) {
-		n = ring_buffer__consume(rb);
+	/* also on a timeout: records that woke nobody (no syscall if none) */
+	if (r->rb) {
+		n = ring_buffer__consume(r->rb);
 		if (n < 0)
 			return n;
+		if (n > 0)
+			r->last_records = monotonic_ns();
 	}
-	if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))
+	if (k->input && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
 		k->input(k->ctx);
+	if (pfd[2].revents & POLLIN)
+		wake_drain();
+	if (pfd[3].revents & (POLLIN | POLLERR))	/* POLLERR: an overrun */
+		modules_event(r);
 	return 0;
+}
+
+/* poll's timeout: until the next tick, the end of the duration or a
+ * modules check (rounded up to a ms: never early); 100 ms at most for a
+ * sink with rounds, without the wake pipe, and for 100 ms after records
+ * came: a record submitted within the kernel's wakeup gap wakes nobody
+ * (bpf/ioctl.bpf.c, wakeup_flag), this poll reads it. */
+static int loop_timeout(const struct run *r, uint64_t start, uint64_t last, uint64_t now)
+{
+	const struct isc_session_opts *o = r->o;
+	uint64_t due = last + (o->tick_ns ? o->tick_ns : 1000 * MS);
+
+	if (o->duration_ns && start + o->duration_ns < due)
+		due = start + o->duration_ns;
+	if (r->mods_due && r->mods_due < due)
+		due = r->mods_due;
+	if ((r->sink->round || wake[0] < 0 || now - r->last_records < 100 * MS) &&
+	    now + 100 * MS < due)
+		due = now + 100 * MS;
+	return due > now ? (int)((due - now + MS - 1) / MS) : 0;
 }
 
 /* The ring buffer reader over fds (none: a reader that only waits). */
@@ -266,18 +341,23 @@ static int run_reader(struct run *r, const int *fds, int nr_fds)
 }
 
 /* Until a signal, the duration or a failure (printed): records, the
- * sink's input and rounds, ticks. 0 or -errno. */
+ * sink's input and rounds, module changes, ticks. 0 or -errno. */
 static int run_loop(struct run *r, uint64_t start)
 {
 	const struct isc_session_opts *o = r->o;
 	const struct isc_sink *k = r->sink;
-	uint64_t last = start, now;
+	uint64_t last = start, now = start;
 	int err;
 
-	if (r->s)
+	if (r->s) {
+		r->uev = kernel__modules_watch();	/* first: no change unseen */
+		if (r->uev < 0)
+			isc_info("no module uevents (%s): /proc/modules read every tick",
+				 strerror(-r->uev));
 		r->mods = kernel__modules_hash();
+	}
 	while (!exiting) {
-		err = wait_records(r->rb, k, 100);
+		err = wait_records(r, loop_timeout(r, start, last, now));
 		if (r->raw_err) {
 			isc_err("failed to write the trace file: %s", strerror(r->raw_err));
 			return -r->raw_err;
@@ -296,7 +376,11 @@ static int run_loop(struct run *r, uint64_t start)
 		now = monotonic_ns();
 		if (o->duration_ns && now - start >= o->duration_ns)
 			break;
-		if (now - last >= (o->tick_ns ? o->tick_ns : 1000000000ull)) {
+		/* a module leaving is announced while still listed: again 1 s
+		 * after every change seen */
+		if (r->mods_due && now >= r->mods_due)
+			r->mods_due = modules_check(r) ? now + 1000 * MS : 0;
+		if (now - last >= (o->tick_ns ? o->tick_ns : 1000 * MS)) {
 			last = now;
 			periodic(r);
 		}
@@ -378,6 +462,7 @@ static struct run *run_new(const struct isc_session_opts *o, const struct isc_si
 	r->o = o;
 	r->sink = sink;
 	r->res = res;
+	r->uev = -1;
 	return r;
 }
 
@@ -387,6 +472,8 @@ static void run_free(struct run *r)
 		return;
 	ring_buffer__free(r->rb);
 	loader__stop(r->s);
+	if (r->uev >= 0)
+		close(r->uev);
 	free(r);
 }
 
@@ -464,7 +551,7 @@ int session__replay(const char *path, const struct isc_sink *sink,
 {
 	static char buf[ISC_RAW_MAX_RECORD] __attribute__((aligned(8)));
 	struct isc_raw_header h;
-	struct run r = { .sink = sink, .res = res };
+	struct run r = { .sink = sink, .res = res, .uev = -1 };
 	uint64_t off;
 	FILE *f;
 	long n;

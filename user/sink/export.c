@@ -4,7 +4,10 @@
  * format (version 0.0.4) on /metrics. HTTP is libmicrohttpd's: a small,
  * well-kept library (GNU, in Debian) that handles the protocol, its
  * limits and timeouts in its own thread; here only the page is made. The
- * page is rendered once per sample and served as is to every scrape.
+ * counters are sampled every interval; the page is rendered from the last
+ * sample by the first scrape that finds it older than that sample, and
+ * served as is to every later scrape of the same sample: nobody scraping,
+ * nothing rendered.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -327,7 +330,11 @@ int export__parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_
 
 struct export_ctx {
 	struct isc_top_run run;		/* first: the sink's ctx for top__iommu */
+	/* held by the loop while it samples (run.info, run.st.cur) and by a
+	 * scrape while it renders them or copies the page */
 	pthread_mutex_t lock;
+	uint64_t sampled;	/* samples taken */
+	uint64_t rendered;	/* the sample the page shows (0: none yet) */
 	char *page;		/* the last rendering */
 	size_t page_len;
 	struct isc_export_opts opt;
@@ -339,12 +346,16 @@ struct export_ctx {
 
 static void *http_start(int fd, struct export_ctx *x, const char *where);
 
+/* The page of the last sample, rendered if it is not yet; x->lock held. */
 static void render(struct export_ctx *x)
 {
 	char *page = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&page, &len);
+	FILE *f;
 
+	if (x->rendered == x->sampled)
+		return;
+	f = open_memstream(&page, &len);
 	if (!f)
 		return;
 	export__render(f, &x->run.info, &x->run.st.cur);
@@ -352,11 +363,10 @@ static void render(struct export_ctx *x)
 		free(page);
 		return;
 	}
-	pthread_mutex_lock(&x->lock);
 	free(x->page);
 	x->page = page;
 	x->page_len = len;
-	pthread_mutex_unlock(&x->lock);
+	x->rendered = x->sampled;
 }
 
 static void export_started(void *ctx, struct isc_session *s, const struct isc_session_result *res)
@@ -364,7 +374,7 @@ static void export_started(void *ctx, struct isc_session *s, const struct isc_se
 	struct export_ctx *x = ctx;
 
 	top__started(&x->run, s, res->probe);
-	render(x);
+	x->sampled = 1;
 	/* Loaded and attached: from here on only CAP_BPF (map reads, and
 	 * classifier updates on module changes, before 5.19). The HTTP
 	 * threads start after the drop and never hold more; a drop that
@@ -390,8 +400,12 @@ static void export_tick(void *ctx)
 {
 	struct export_ctx *x = ctx;
 
-	if (x->run.st.s && top__sample(&x->run))
-		render(x);
+	if (!x->run.st.s)
+		return;
+	pthread_mutex_lock(&x->lock);
+	if (top__sample(&x->run))
+		x->sampled++;
+	pthread_mutex_unlock(&x->lock);
 }
 
 #ifndef ISC_NO_HTTP
@@ -491,6 +505,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		status = MHD_HTTP_METHOD_NOT_ALLOWED;
 	} else if (!strcmp(url, "/metrics")) {
 		pthread_mutex_lock(&x->lock);
+		render(x);
 		r = text_response(x, x->page ?: "", x->page ? x->page_len : 0,
 				  MHD_RESPMEM_MUST_COPY);
 		pthread_mutex_unlock(&x->lock);
