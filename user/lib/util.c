@@ -224,39 +224,65 @@ const char *str_escape_quoted(const char *s, size_t max, char *out, size_t len)
 	return escape(s, max, out, len, true);
 }
 
+static const char digit_pairs[] =
+	"00010203040506070809101112131415161718192021222324"
+	"25262728293031323334353637383940414243444546474849"
+	"50515253545556575859606162636465666768697071727374"
+	"75767778798081828384858687888990919293949596979899";
+
+static inline void put2(char *o, uint32_t d)
+{
+	memcpy(o, digit_pairs + 2 * d, 2);
+}
+
+/* Exactly 8 digits of x < 10^8, leading zeros included. */
+static inline void put8(char *o, uint32_t x)
+{
+	uint32_t hi = x / 10000, lo = x % 10000;
+
+	put2(o, hi / 100);
+	put2(o + 2, hi % 100);
+	put2(o + 4, lo / 100);
+	put2(o + 6, lo % 100);
+}
+
+/* x < 10^8 in as many digits as it has: 32-bit divisions only. */
+static size_t fmt_u27(char *out, uint32_t x)
+{
+	size_t len = x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10000 ? 4 :
+		     x < 100000 ? 5 : x < 1000000 ? 6 : x < 10000000 ? 7 : 8;
+	size_t i = len;
+
+	while (x >= 100) {
+		i -= 2;
+		put2(out + i, x % 100);
+		x /= 100;
+	}
+	if (x >= 10)
+		put2(out, x);
+	else
+		out[0] = (char)('0' + x);
+	return len;
+}
+
+/* In chunks of 8 digits (a timestamp or an address: 14-20 digits): two or
+ * three 64-bit divisions, the rest in 32 bits. */
 size_t fmt_u64(char *out, uint64_t v)
 {
-	static const char pairs[] =
-		"00010203040506070809101112131415161718192021222324"
-		"25262728293031323334353637383940414243444546474849"
-		"50515253545556575859606162636465666768697071727374"
-		"75767778798081828384858687888990919293949596979899";
-	static const uint64_t pow10[20] = {
-		1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
-		100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,
-		1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
-		1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
-		1000000000000000000ULL, 10000000000000000000ULL,
-	};
-	/* digits: log10 from the bit length (1233 / 4096 ~ log10(2)) */
-	size_t t = (size_t)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
-	size_t len = t + 1 - (v < pow10[t]) + (v == 0), i;
+	size_t n;
 
-	i = len;
-	while (v >= 100) {
-		unsigned int d = (unsigned int)(v % 100) * 2;
-
-		v /= 100;
-		out[--i] = pairs[d + 1];
-		out[--i] = pairs[d];
+	if (v < 100000000)
+		return fmt_u27(out, (uint32_t)v);
+	if (v < 10000000000000000ULL) {
+		n = fmt_u27(out, (uint32_t)(v / 100000000));
+		put8(out + n, (uint32_t)(v % 100000000));
+		return n + 8;
 	}
-	if (v >= 10) {
-		out[--i] = pairs[v * 2 + 1];
-		out[--i] = pairs[v * 2];
-	} else {
-		out[--i] = (char)('0' + v);
-	}
-	return len;
+	n = fmt_u27(out, (uint32_t)(v / 10000000000000000ULL));
+	v %= 10000000000000000ULL;
+	put8(out + n, (uint32_t)(v / 100000000));
+	put8(out + n + 8, (uint32_t)(v % 100000000));
+	return n + 16;
 }
 
 size_t fmt_i64(char *out, int64_t v)

@@ -346,28 +346,6 @@ struct export_ctx {
 
 static void *http_start(int fd, struct export_ctx *x, const char *where);
 
-/* The page of the last sample, rendered if it is not yet; x->lock held. */
-static void render(struct export_ctx *x)
-{
-	char *page = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	if (x->rendered == x->sampled)
-		return;
-	f = open_memstream(&page, &len);
-	if (!f)
-		return;
-	export__render(f, &x->run.info, &x->run.st.cur);
-	if (fclose(f)) {
-		free(page);
-		return;
-	}
-	free(x->page);
-	x->page = page;
-	x->page_len = len;
-	x->rendered = x->sampled;
-}
 
 static void export_started(void *ctx, struct isc_session *s, const struct isc_session_result *res)
 {
@@ -409,6 +387,29 @@ static void export_tick(void *ctx)
 }
 
 #ifndef ISC_NO_HTTP
+/* The page of the last sample, rendered if it is not yet; x->lock held. */
+static void render(struct export_ctx *x)
+{
+	char *page = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (x->rendered == x->sampled)
+		return;
+	f = open_memstream(&page, &len);
+	if (!f)
+		return;
+	export__render(f, &x->run.info, &x->run.st.cur);
+	if (fclose(f)) {
+		free(page);
+		return;
+	}
+	free(x->page);
+	x->page = page;
+	x->page_len = len;
+	x->rendered = x->sampled;
+}
+
 static struct MHD_Response *text_response(const struct export_ctx *x, const char *s, size_t len,
 					  enum MHD_ResponseMemoryMode m)
 {

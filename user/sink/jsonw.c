@@ -108,6 +108,18 @@ static void jw__escape(struct isc_jw *w, const char *s, size_t len)
 			for (j = 0; j < 8; j++)
 				o = jw__escape_byte(o, (unsigned char)s[i + j]);
 		}
+		if (i < chunk) {
+			/* the last 1-7 bytes, padded with clean ones: copied
+			 * at once when none needs an escape */
+			uint64_t x = 0x6161616161616161ULL;
+
+			memcpy(&x, s + i, chunk - i);
+			if (jw__clean8(x)) {
+				memcpy(o, s + i, chunk - i);
+				o += chunk - i;
+				i = chunk;
+			}
+		}
 		for (; i < chunk; i++)
 			o = jw__escape_byte(o, (unsigned char)s[i]);
 		w->n = (size_t)(o - w->buf);
