@@ -3,7 +3,8 @@
 # judged against every other kernel's 'probe --json' ('check --against'),
 # with the differences that really exist between them, and nothing else;
 # and where the later kernel judged the profile live in its guest, the same
-# verdict. Run by scripts/test-guest.sh after the last kernel.
+# verdict; and the fleet matrix over every kernel's probe at once. Run by
+# scripts/test-guest.sh after the last kernel.
 
 setup() {
 	OUT=${ISC_GUEST_OUT:?}
