@@ -3,7 +3,8 @@
 # judged against every other kernel's 'probe --json' ('check --against'),
 # with the differences that really exist between them, and nothing else;
 # and where the later kernel judged the profile live in its guest, the same
-# verdict. Run by scripts/test-guest.sh after the last kernel.
+# verdict; and the fleet matrix over every kernel's probe at once. Run by
+# scripts/test-guest.sh after the last kernel.
 
 setup() {
 	OUT=${ISC_GUEST_OUT:?}
@@ -90,4 +91,34 @@ expected() {
 		done
 	done
 	[ "$n" -ge 1 ]
+}
+
+@test "check --against every kernel's probe: the fleet matrix, 5.10 the only host that rejects" {
+	local against=() a b n
+	for b in $KERNELS; do
+		against+=(--against "$OUT/$b/probe.json")
+	done
+	n=$(wc -w <<<"$KERNELS")
+	for a in $KERNELS; do
+		run "$BIN" check --json "$OUT/$a/profile.json" "${against[@]}"
+		# rows named by their directory: the kernel
+		got=$(jq -s -c '.[:-1] | map("\(.host) \(.verdict)")' <<<"$output")
+		want=$(for b in $KERNELS; do
+			if [ "$b" = 5.10 ] && [ "$a" != 5.10 ]; then echo "$b rejected"; else echo "$b fine"; fi
+		done | jq -R . | jq -s -c .)
+		[ "$got" = "$want" ] || { echo "profile $a: got $got, want $want"; false; }
+		if [ "$a" != 5.10 ] && [[ " $KERNELS " == *" 5.10 "* ]]; then
+			[ "$status" -eq 3 ]
+		else
+			[ "$status" -eq 0 ]
+		fi
+		jq -s -e --argjson n "$n" '.[-1] | .type == "summary" and .hosts == $n' <<<"$output"
+		# each row holds what the pair's check finds (the kernel itself: nothing)
+		for b in $KERNELS; do
+			row=$(jq -s -c --arg b "$b" '.[] | select(.host == $b) | .findings |
+				map("\(.severity) \(.ioctl // .extension) \(.argsz) \(.flags)") | sort' <<<"$output")
+			if [ "$a" = "$b" ]; then pair='[]'; else pair=$(findings "$a" "$b"); fi
+			[ "$row" = "$pair" ] || { echo "profile $a on $b: matrix $row, pair $pair"; false; }
+		done
+	done
 }

@@ -109,3 +109,19 @@ restore_bpf_stats_sysctl() {
 probe_prog_runs() {
 	jq -r '.bpf_programs[] | "\(.name) \(.run_cnt) \(.type) \(.avg_ns)"' "$1"
 }
+
+# start_prometheus CONFIG PORT: Debian's prometheus on 127.0.0.1:PORT with
+# CONFIG, its data in $T/tsdb, until it is ready. PROM_PID is its pid.
+start_prometheus() {
+	prometheus --config.file="$1" --storage.tsdb.path="$T/tsdb" \
+		--web.listen-address="127.0.0.1:$2" >"$T/prom.log" 2>&1 &
+	PROM_PID=$!
+	for _ in $(seq 100); do
+		curl -sf "http://127.0.0.1:$2/-/ready" >/dev/null && return 0
+		kill -0 "$PROM_PID" 2>/dev/null || break
+		sleep 0.2
+	done
+	echo "prometheus did not start:"
+	cat "$T/prom.log"
+	return 1
+}

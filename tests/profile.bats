@@ -1,12 +1,16 @@
 #!/usr/bin/env bats
 # profile / check on any host: a real profile recorded in the 6.1 guest and
 # real 'probe --json' outputs of the 5.10, 6.12 and iommufd guests
-# (tests/profiles/),
-# and a corpus of malformed profiles, each refused with one clear error.
+# (tests/profiles/), the probes of every guest kernel for the fleet matrix
+# (tests/probes/), and a corpus of malformed profiles, each refused with one
+# clear error.
+
+bats_require_minimum_version 1.5.0
 
 setup() {
 	BIN=${ISC_BIN:-.output/iommuscope}
 	P=tests/profiles
+	F=tests/probes
 }
 
 @test "check --against 5.10: the 6.1 workload would be degraded and rejected there (exit 3)" {
@@ -101,4 +105,80 @@ LIST
 	run "$BIN" profile record -d 1
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"-o FILE is required"* ]]
+}
+
+@test "check --against DIR: a matrix of the guest kernels, 5.10 rejects the 6.1 workload (exit 3)" {
+	run --separate-stderr "$BIN" check "$P/workload-6.1.json" --against "$F"
+	[ "$status" -eq 3 ]
+	printf '%s\n' "${lines[@]}"
+	[ "${#lines[@]}" -eq 7 ]
+	[[ "${lines[0]}" == "HOST    KERNEL  BACKEND  VERDICT  REJECTED DEGRADED NOTES  REASON" ]]
+	# one row per probe, sorted by file name; the reason: the worst finding's
+	[[ "${lines[1]}" == "5.10    5.10    vfio     rejected        2        1     0  VFIO_DEVICE_FEATURE (device) argsz=16 flags=0x10001: unknown-ioctl here, not on 6.1.0-50-amd64: VFIO_DEVICE_FEATURE MIGRATION (index 1) needs Linux >= 5.18 (ENOTTY)" ]]
+	[[ "${lines[2]}" == "6.1     6.1     vfio     fine            0        0     0  -" ]]
+	[[ "${lines[3]}" == "6.12    6.12    vfio     fine            0        0     1  VFIO_DEVICE_GET_INFO (device) argsz=20 flags=0x0: older-struct here"* ]]
+	[[ "${lines[4]}" == "7.2     7.2     vfio     fine            0        0     1  "* ]]
+	[[ "${lines[5]}" == "7.3     7.3     vfio     fine            0        0     1  "* ]]
+	[[ "${lines[6]}" == "iommufd 7.2     iommufd  fine            0        0     1  "* ]]
+	[ "$stderr" = "iommuscope: 27 recorded calls (from 6.1.0-50-amd64) checked against 6 hosts: 1 rejected, 0 degraded, 5 fine" ]
+	# only hosts that take it: exit 0
+	run "$BIN" check "$P/workload-6.1.json" -a "$F/6.12.json" -a "$F/7.3.json" -a "$F/iommufd.json"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"checked against 3 hosts: 0 rejected, 0 degraded, 3 fine"* ]]
+}
+
+@test "check --against DIR --json: per host the verdict and exactly the findings of a single-host check" {
+	run --separate-stderr "$BIN" check --json "$P/workload-6.1.json" --against "$F"
+	[ "$status" -eq 3 ]
+	[ -z "$stderr" ]
+	jq -s -e '.[:-1] | map(.host) == ["5.10", "6.1", "6.12", "7.2", "7.3", "iommufd"]' <<<"$output"
+	jq -s -e '.[:-1] | map(.verdict) == ["rejected", "fine", "fine", "fine", "fine", "fine"]' <<<"$output"
+	jq -s -e '.[0] | .type == "host" and .file == "tests/probes/5.10.json" and .kernel == "5.10"
+		and .backend == "vfio" and .rejected == 2 and .degraded == 1 and .notes == 0
+		and (.reason | test("MIGRATION \\(index 1\\) needs Linux >= 5.18"))' <<<"$output"
+	jq -s -e '.[-1] == {"type": "summary", "calls": 27, "hosts": 6, "rejected": 1,
+		"degraded": 0, "fine": 5, "compatible": false}' <<<"$output"
+	# the same judge as one host at a time
+	for h in 5.10 6.1 6.12 7.2 7.3 iommufd; do
+		one=$("$BIN" check --json "$P/workload-6.1.json" --against "$F/$h.json" | jq -s -c '.[:-1]')
+		all=$(jq -s -c --arg h "$h" '.[] | select(.host == $h) | .findings' <<<"$output")
+		[ "$one" = "$all" ] || { echo "$h: alone $one, in the matrix $all"; false; }
+	done
+}
+
+@test "check --against twice the same file name: rows named by their directory" {
+	mkdir -p "$BATS_TEST_TMPDIR/old" "$BATS_TEST_TMPDIR/new"
+	cp "$F/5.10.json" "$BATS_TEST_TMPDIR/old/probe.json"
+	cp "$F/7.3.json" "$BATS_TEST_TMPDIR/new/probe.json"
+	run --separate-stderr "$BIN" check "$P/workload-6.1.json" -a "$BATS_TEST_TMPDIR/old/probe.json" \
+		-a "$BATS_TEST_TMPDIR/new/probe.json"
+	[ "$status" -eq 3 ]
+	[[ "${lines[1]}" == "old  5.10    vfio     rejected"* ]]
+	[[ "${lines[2]}" == "new  7.3     vfio     fine"* ]]
+	# a directory holding one probe is a matrix too
+	run --separate-stderr "$BIN" check "$P/workload-6.1.json" -a "$BATS_TEST_TMPDIR/new"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "HOST  "* && "${lines[1]}" == "probe "* ]]
+}
+
+@test "check --against: a missing file, an empty directory, a file that is not a probe: one line, exit 2, nothing printed" {
+	mkdir -p "$BATS_TEST_TMPDIR/empty" "$BATS_TEST_TMPDIR/mixed"
+	cp "$F/6.1.json" "$F/7.3.json" "$P/workload-6.1.json" "$BATS_TEST_TMPDIR/mixed/"
+	touch "$BATS_TEST_TMPDIR/empty/notes.txt"
+	bad() {
+		run --separate-stderr "$BIN" check "$@"
+		[ "$status" -eq 2 ] || { echo "$*: status $status"; false; }
+		[ -z "$output" ] || { echo "$*: printed $output"; false; }
+		[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	}
+	bad "$P/workload-6.1.json" -a "$F" -a "$BATS_TEST_TMPDIR/none.json"
+	[ "$stderr" = "iommuscope: error: cannot read probe $BATS_TEST_TMPDIR/none.json: No such file or directory" ]
+	bad "$P/workload-6.1.json" -a "$BATS_TEST_TMPDIR/empty"
+	[ "$stderr" = "iommuscope: error: $BATS_TEST_TMPDIR/empty: no probe files (*.json) in this directory" ]
+	bad --json "$P/workload-6.1.json" -a "$BATS_TEST_TMPDIR/mixed"
+	[ "$stderr" = "iommuscope: error: $BATS_TEST_TMPDIR/mixed/workload-6.1.json: not the output of 'iommuscope probe --json'" ]
+	bad "$P/workload-6.1.json" -a "$F" -a "$P/bad/not-object.json"
+	[[ "$stderr" == *"bad/not-object.json: not the output of 'iommuscope probe --json'" ]]
+	bad "$P/bad/syntax.json" -a "$F"
+	[[ "$stderr" == "iommuscope: error: $P/bad/syntax.json:4:3: "* ]]
 }

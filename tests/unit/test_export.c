@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The exporter's label escaper (valid UTF-8 out, whatever comes in) and
- * the web config's bcrypt checks. */
+/* The exporter's label escaper (valid UTF-8 out, whatever comes in), the
+ * host's ABI facts, and the web config's bcrypt checks. */
 #include <stdlib.h>
+#include <string.h>
+#include "abi.h"
 #include "export.h"
+#include "kernel.h"
 #include <time.h>
 #include <unistd.h>
 #include "harness.h"
@@ -86,6 +89,41 @@ static void cost_snap(struct isc_top_snap *sn)
 #define HASH "$2y$04$GCrecJmCoirbKLMwrq0D5OCjInnJ48YixNYRRLQJCDj2LLkgGKMFm"
 /* the same salt and digest, the $2b$ prefix; and variants of it */
 #define H2B "$2b$10$FlRYB.YVFcwrr2puWtaOC.vtTsBFKslmrN3Jo2k7iguDMi2Pj7Qrm"
+
+/* export__render_abi() of a host described as in a probe file. */
+static char *abi_page(const char *probe, const struct isc_kernel *k)
+{
+	struct isc_abi a;
+	char backend[16], *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (abi__from_probe_buf(&a, probe, "unit", backend, sizeof(backend)))
+		return NULL;
+	f = open_memstream(&out, &len);
+	if (f) {
+		export__render_abi(f, &a, k);
+		fclose(f);
+	}
+	abi__free(&a);
+	return out;
+}
+
+/* Is line (a whole line) in page? */
+static bool has_line(const char *page, const char *line)
+{
+	size_t n = strlen(line);
+	const char *p;
+
+	for (p = page; p && (p = strstr(p, line)); p += n)
+		if ((p == page || p[-1] == '\n') && p[n] == '\n')
+			return true;
+	return false;
+}
+
+#define PROBE_510 "{\"kernel\": \"5.10.0-32-amd64\", \"container_backend\": \"vfio\", " \
+	"\"struct_sizes\": {\"VFIO_DEVICE_GET_INFO\": {\"struct\": \"vfio_device_info\", " \
+	"\"size\": 20, \"source\": \"btf\"}}, \"extensions\": {\"TYPE1v2\": 1, \"UNMAP_ALL\": 0}}"
 
 int main(void)
 {
@@ -185,6 +223,42 @@ int main(void)
 		top__header(&info, &sn, ISC_TOP_HEADER_LINES - 1, line, sizeof(line));
 		ASSERT_STREQ(line, "bpf 2 progs  runs/s 0  avg -  cpu 0.0%  agent cpu 0.4%  "
 			     "rss 12.3MiB", "no run in the interval");
+	}
+	TEST(abi_info_metrics) {
+		struct isc_kernel k = { .release = "5.10.0-32-amd64", .backend = ISC_BACKEND_VFIO,
+					.dev_container = true, .bpf_lsm = true };
+		char *m = abi_page(PROBE_510, &k), want[320], hv[16];
+
+		ASSERT_TRUE(m, "rendered");
+		snprintf(want, sizeof(want), "iommuscope_host_info{kernel=\"5.10.0-32-amd64\","
+			 "version=\"5.10\",container_backend=\"vfio\",vfio_container=\"true\","
+			 "iommufd=\"false\",bpf_lsm=\"true\",module_btf=\"false\",catalog_headers="
+			 "\"%s\",kernel_newer_than_catalog=\"false\"} 1",
+			 abi__version_str(catalog__headers_checked(), hv, sizeof(hv)));
+		ASSERT_TRUE(has_line(m, want), "host_info: one series, value 1");
+		ASSERT_TRUE(has_line(m, "iommuscope_abi_struct_size_bytes{ioctl=\"VFIO_DEVICE_GET_INFO\","
+				     "struct=\"vfio_device_info\",source=\"btf\"} 20"), "a size from BTF");
+		ASSERT_TRUE(has_line(m, "iommuscope_abi_struct_size_bytes{ioctl=\"VFIO_IOMMU_MAP_DMA\","
+				     "struct=\"vfio_iommu_type1_dma_map\",source=\"catalog\"} 32"),
+			    "a size from the catalog's history");
+		ASSERT_TRUE(has_line(m, "iommuscope_abi_struct_size_bytes{ioctl=\"IOMMU_IOAS_ALLOC\","
+				     "struct=\"iommu_ioas_alloc\",source=\"unknown\"} 0"),
+			    "an ioctl 5.10 does not have: 0");
+		ASSERT_TRUE(has_line(m, "iommuscope_abi_extension_supported{extension=\"TYPE1v2\"} 1") &&
+			    has_line(m, "iommuscope_abi_extension_supported{extension=\"UNMAP_ALL\"} 0"),
+			    "the extensions' answers");
+		ASSERT_TRUE(!strstr(m, "extension=\"VADDR\""), "an extension not asked: no series");
+		ASSERT_TRUE(has_line(m, "iommuscope_abi_device_feature_supported{feature=\"PCI_VF_TOKEN\","
+				     "index=\"0\"} 1") &&
+			    has_line(m, "iommuscope_abi_device_feature_supported{feature=\"MIGRATION\","
+				     "index=\"1\"} 0"), "features: 5.7's yes, 5.18's no");
+		free(m);
+		m = abi_page("{\"kernel\": \"6.12.9-amd64\"}", &k);
+		ASSERT_TRUE(m && !strstr(m, "iommuscope_abi_extension_supported{"),
+			    "no container asked: no extension series");
+		ASSERT_TRUE(m && has_line(m, "iommuscope_abi_device_feature_supported{"
+					  "feature=\"MIGRATION\",index=\"1\"} 1"), "6.12 has MIGRATION");
+		free(m);
 	}
 	TEST(bcrypt_hash_check) {
 		ASSERT_EQ(webconfig__check_hash(HASH), 0, "htpasswd -B hash");

@@ -297,7 +297,7 @@ static void classify_feature(const struct isc_abi *a, const struct isc_ioctl_vie
 		not_in_catalog(a, v, out, what);
 		return;
 	}
-	if (f->since && a->version && f->since > a->version) {
+	if (!abi__has_feature(a, f)) {
 		abi__version_str(f->since, ver, sizeof(ver));
 		out->classes |= ISC_CLS(ISC_CLS_UNKNOWN_IOCTL);
 		say(out, "VFIO_DEVICE_FEATURE %s (index %u) needs Linux >= %s (ENOTTY)", f->name, idx,

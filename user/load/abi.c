@@ -137,6 +137,11 @@ const char *abi__size_src_name(enum isc_size_src s)
 	}
 }
 
+bool abi__has_feature(const struct isc_abi *a, const struct isc_feature_desc *f)
+{
+	return !(f->since && a->version && f->since > a->version);
+}
+
 const char *abi__ext_name(int id)
 {
 	const struct isc_ext_desc *e = id > 0 && id < ISC_MAX_EXT ? catalog__ext(id) : NULL;

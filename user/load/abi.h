@@ -44,6 +44,10 @@ uint32_t abi__catalog_size(const struct isc_ioctl_desc *d, uint16_t version);
 /* The kernel's size of d's struct (BTF first, else catalog history). */
 uint32_t abi__size(const struct isc_abi *a, const struct isc_ioctl_desc *d);
 const char *abi__size_src_name(enum isc_size_src s);
+/* Does a kernel of a's version have VFIO_DEVICE_FEATURE sub-feature f?
+ * From the catalog's release of f; a row not verified (since 0) or an
+ * unknown kernel version: yes. */
+bool abi__has_feature(const struct isc_abi *a, const struct isc_feature_desc *f);
 /* The catalog's name of extension id ("TYPE1v2"), NULL if none. */
 const char *abi__ext_name(int id);
 /* The id of an extension by its catalog name, -1 if unknown. */

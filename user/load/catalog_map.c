@@ -100,7 +100,7 @@ int catalog_map__fill_features(int map_fd, const struct isc_abi *a)
 		v = 0;
 		if (f)
 			v = ISC_FEATF_CATALOG;
-		if (f && !(f->since && a->version && f->since > a->version))
+		if (f && abi__has_feature(a, f))
 			v |= ISC_FEATF_KNOWN | f->ops;
 		if (bpf_map_update_elem(map_fd, &i, &v, BPF_ANY))
 			return -errno;

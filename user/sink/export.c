@@ -21,7 +21,9 @@
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #endif
+#include "abi.h"
 #include "catalog.h"
+#include "kernel.h"
 #include "privs.h"
 #include "export.h"
 #include "session.h"
@@ -285,6 +287,71 @@ void export__render(FILE *f, const struct isc_top_info *info, const struct isc_t
 	cost(f, &sn->cost);
 }
 
+/* ---- the host's ABI: what a fleet query compares ---- */
+
+static void host_info(FILE *f, const struct isc_abi *a, const struct isc_kernel *k)
+{
+	char v[16];
+
+	family(f, "iommuscope_host_info", "gauge",
+	       "The kernel and its VFIO/iommufd setup, as learnt at start (value 1).");
+	fprintf(f, "iommuscope_host_info{");
+	label(f, "kernel", k->release, false);
+	label(f, "version", abi__version_str(a->version, v, sizeof(v)), false);
+	label(f, "container_backend", kernel__backend_name(k->backend), false);
+	label(f, "vfio_container", k->dev_container ? "true" : "false", false);
+	label(f, "iommufd", k->dev_iommufd ? "true" : "false", false);
+	label(f, "bpf_lsm", k->bpf_lsm ? "true" : "false", false);
+	label(f, "module_btf", k->module_btf[0] ? "true" : "false", false);
+	label(f, "catalog_headers", abi__version_str(catalog__headers_checked(), v, sizeof(v)),
+	      false);
+	label(f, "kernel_newer_than_catalog", catalog__kernel_newer(a->version) ? "true" : "false",
+	      true);
+	fprintf(f, "} 1\n");
+}
+
+void export__render_abi(FILE *f, const struct isc_abi *a, const struct isc_kernel *k)
+{
+	const struct isc_ioctl_desc *ds = catalog__ioctls(&(size_t){ 0 });
+	const struct isc_feature_desc *fd;
+	char idx[8];
+	size_t i;
+	int e;
+
+	host_info(f, a, k);
+	family(f, "iommuscope_abi_struct_size_bytes", "gauge",
+	       "Size of each catalog ioctl's struct on this kernel, 0: the ioctl is not in it.");
+	for (i = 0; i < a->nr; i++) {
+		if (!ds[i].struct_name)
+			continue;
+		fprintf(f, "iommuscope_abi_struct_size_bytes{");
+		label(f, "ioctl", ds[i].name, false);
+		label(f, "struct", ds[i].struct_name + 7, false);	/* "struct foo" */
+		label(f, "source", abi__size_src_name(a->size_src[i]), true);
+		fprintf(f, "} %u\n", a->size[i]);
+	}
+	family(f, "iommuscope_abi_extension_supported", "gauge",
+	       "VFIO_CHECK_EXTENSION's answer on /dev/vfio/vfio (absent: no container to ask).");
+	for (e = 1; a->ext_known && e < ISC_MAX_EXT; e++) {
+		if (!abi__ext_name(e) || a->ext[e] < 0)
+			continue;
+		fprintf(f, "iommuscope_abi_extension_supported{");
+		label(f, "extension", abi__ext_name(e), true);
+		fprintf(f, "} %d\n", a->ext[e]);
+	}
+	family(f, "iommuscope_abi_device_feature_supported", "gauge",
+	       "VFIO_DEVICE_FEATURE sub-features of this kernel's release (the catalog's).");
+	for (i = 0; i < ISC_MAX_FEATURES; i++) {
+		if (!(fd = catalog__feature(i)))
+			continue;
+		snprintf(idx, sizeof(idx), "%u", fd->index);
+		fprintf(f, "iommuscope_abi_device_feature_supported{");
+		label(f, "feature", fd->name, false);
+		label(f, "index", idx, true);
+		fprintf(f, "} %d\n", abi__has_feature(a, fd));
+	}
+}
+
 /* ---- the address ---- */
 
 int export__parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
@@ -337,6 +404,7 @@ struct export_ctx {
 	uint64_t rendered;	/* the sample the page shows (0: none yet) */
 	char *page;		/* the last rendering */
 	size_t page_len;
+	char *abi_page;		/* export__render_abi(), once at start */
 	struct isc_export_opts opt;
 	struct isc_web_config wc;	/* --web.config.file */
 	int fd;				/* the listening socket */
@@ -347,11 +415,27 @@ struct export_ctx {
 static void *http_start(int fd, struct export_ctx *x, const char *where);
 
 
+/* The ABI does not change while the session runs: rendered once. */
+static void abi_render(struct export_ctx *x, const struct isc_session_result *res)
+{
+	size_t len = 0;
+	FILE *f = open_memstream(&x->abi_page, &len);
+
+	if (!f)
+		return;
+	export__render_abi(f, &res->abi, &res->probe->kernel);
+	if (fclose(f)) {
+		free(x->abi_page);
+		x->abi_page = NULL;
+	}
+}
+
 static void export_started(void *ctx, struct isc_session *s, const struct isc_session_result *res)
 {
 	struct export_ctx *x = ctx;
 
 	top__started(&x->run, s, res->probe);
+	abi_render(x, res);
 	x->sampled = 1;
 	/* Loaded and attached: from here on only CAP_BPF (map reads, and
 	 * classifier updates on module changes, before 5.19). The HTTP
@@ -400,6 +484,8 @@ static void render(struct export_ctx *x)
 	if (!f)
 		return;
 	export__render(f, &x->run.info, &x->run.st.cur);
+	if (x->abi_page)
+		fputs(x->abi_page, f);
 	if (fclose(f)) {
 		free(page);
 		return;
@@ -668,6 +754,7 @@ bool export__close(void)
 	if (x->running)
 		top_snap__free(&x->run.st);
 	free(x->page);
+	free(x->abi_page);
 	if (x->fd >= 0)
 		close(x->fd);
 	pthread_mutex_destroy(&x->lock);

@@ -33,6 +33,11 @@ bool export__close(void);
 
 /* The text exposition format (0.0.4) of one sample. */
 void export__render(FILE *f, const struct isc_top_info *info, const struct isc_top_snap *sn);
+struct isc_abi;
+struct isc_kernel;
+/* The host's ABI facts (iommuscope_host_info, iommuscope_abi_*): the
+ * kernel, its struct sizes, extensions and DEVICE_FEATURE sub-features. */
+void export__render_abi(FILE *f, const struct isc_abi *a, const struct isc_kernel *k);
 /* "127.0.0.1:9477", "[::1]:9477": numeric address and port. 0 or -EINVAL. */
 int export__parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len);
 
