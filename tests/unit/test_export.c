@@ -109,18 +109,6 @@ static char *abi_page(const char *probe, const struct isc_kernel *k)
 	return out;
 }
 
-/* Is line (a whole line) in page? */
-static bool has_line(const char *page, const char *line)
-{
-	size_t n = strlen(line);
-	const char *p;
-
-	for (p = page; p && (p = strstr(p, line)); p += n)
-		if ((p == page || p[-1] == '\n') && p[n] == '\n')
-			return true;
-	return false;
-}
-
 #define PROBE_510 "{\"kernel\": \"5.10.0-32-amd64\", \"container_backend\": \"vfio\", " \
 	"\"struct_sizes\": {\"VFIO_DEVICE_GET_INFO\": {\"struct\": \"vfio_device_info\", " \
 	"\"size\": 20, \"source\": \"btf\"}}, \"extensions\": {\"TYPE1v2\": 1, \"UNMAP_ALL\": 0}}"

@@ -232,7 +232,7 @@ static const char digit_pairs[] =
 
 static inline void put2(char *o, uint32_t d)
 {
-	memcpy(o, digit_pairs + 2 * d, 2);
+	memcpy(o, digit_pairs + (size_t)d * 2, 2);
 }
 
 /* Exactly 8 digits of x < 10^8, leading zeros included. */
