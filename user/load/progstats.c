@@ -38,9 +38,11 @@ bool progstats__on(void)
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	char pkt[64] = {};
+	char pkt[64] = {}, out[64];
+	/* data_out given: the kernel may copy the packet back (valgrind
+	 * flags a NULL there) */
 	LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = pkt, .data_size_in = sizeof(pkt),
-		    .repeat = 1);
+		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
 	struct isc_prog_stat ps = {};
 	bool on = false;
 	int fd;
