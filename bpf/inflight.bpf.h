@@ -84,15 +84,15 @@ static __always_inline struct isc_inflight *slot_get(__u32 tid, bool create)
 	return bpf_map_lookup_elem(&inflight, &tid);
 }
 
-/* The slot's map volume into map_stats, keyed by its call (the slot's
- * thread is the current one). */
+/* The slot's map volume into map_stats, keyed by its call. */
 static __always_inline void inflight_flush(struct isc_inflight *s)
 {
-	struct isc_map_key key = { .tgid = bpf_get_current_pid_tgid() >> 32 };
+	struct isc_map_key key = {};
 	struct isc_map_stats *st, zero = {};
 
 	if (!(s->vol.map_calls | s->vol.unmap_calls))
 		return;
+	key.tgid = s->ev.pid;	/* the call's process (a stale slot's tid may be reused) */
 	key.cmd = s->ev.cmd;
 	key.fd_kind = s->ev.fd_kind;
 	st = bpf_map_lookup_elem(&map_stats, &key);

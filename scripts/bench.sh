@@ -391,24 +391,29 @@ guest_table() {
 }
 
 # progs DIR TOOL OP: the tool's BPF programs over one loop in the guest (run
-# count per call, ns per call, ns per run), from progs-TOOL-OP.json; the
-# three most expensive per call are kept in PROGS_TOP for the verdicts
+# count per call, ns per call, ns per run): the difference of
+# progs-TOOL-OP.json and .pre.json by program, over the loop's calls and its
+# warm-up (a tenth, at least one); the three most expensive per call are
+# kept in PROGS_TOP for the verdicts
 progs() {
-	local j=$1/progs-$2-$3.json n
+	local j=$1/progs-$2-$3.json pre=$1/progs-$2-$3.pre.json n d
 	PROGS_TOP=""
-	n=$(awk '{ print $3 }' "$1/progs-$2-$3.loop" 2>/dev/null)
-	if [ -z "$n" ] || ! jq -e '.bpf_programs | length > 0' "$j" >/dev/null 2>&1; then
+	n=$(awk '{ w = int($3 / 10); print $3 + (w ? w : 1) }' "$1/progs-$2-$3.loop" 2>/dev/null)
+	if [ -z "$n" ] || ! jq -e '.bpf_programs | length > 0' "$j" >/dev/null 2>&1 ||
+		! jq -e '.bpf_programs' "$pre" >/dev/null 2>&1; then
 		echo "  $2 $3: no per-program figures (see errors.txt in $1)"
 		return 0
 	fi
-	echo "  $2, $3 ($n calls; kernel.bpf_stats_enabled=1, untimed):"
-	jq -r --argjson n "$n" '.bpf_programs | map(select(.run_cnt > 0))
-		| sort_by(-.run_time_ns)[] | [.name, .run_cnt / $n, .run_time_ns / $n,
-		(if .run_cnt > 0 then .run_time_ns / .run_cnt else 0 end)] | @tsv' "$j" |
-		awk -F'\t' '{ printf "    %-28s %8.2f runs/call %10.1f ns/call %10.1f ns/run\n", $1, $2, $3, $4 }'
-	PROGS_TOP=$(jq -r --argjson n "$n" '[.bpf_programs[] | select(.run_cnt > 0)]
-		| sort_by(-.run_time_ns)[:3] | map("\(.name) \(.run_time_ns / $n | floor) ns/call")
-		| join(", ")' "$j")
+	d=$(jq -c --slurpfile pre "$pre" '[.bpf_programs[] as $p
+		| ($pre[0].bpf_programs | map(select(.id == $p.id))[0] // {run_cnt: 0, run_time_ns: 0}) as $b
+		| {name: $p.name, run_cnt: ($p.run_cnt - $b.run_cnt),
+		   run_time_ns: ($p.run_time_ns - $b.run_time_ns)} | select(.run_cnt > 0)]' "$j")
+	echo "  $2, $3 ($n calls with the warm-up; kernel.bpf_stats_enabled=1, untimed):"
+	jq -r --argjson n "$n" 'sort_by(-.run_time_ns)[] | [.name, .run_cnt / $n, .run_time_ns / $n,
+		.run_time_ns / .run_cnt] | @tsv' <<<"$d" |
+		awk -F'\t' '{ printf "    %-32s %8.2f runs/call %12.1f ns/call %10.1f ns/run\n", $1, $2, $3, $4 }'
+	PROGS_TOP=$(jq -r --argjson n "$n" 'sort_by(-.run_time_ns)[:3]
+		| map("\(.name) \(.run_time_ns / $n | floor) ns/call") | join(", ")' <<<"$d")
 }
 
 # guest_verdicts OP: top <= 1.5x, trace <= 3x the floor, with the programs

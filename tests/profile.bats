@@ -182,3 +182,18 @@ LIST
 	bad "$P/bad/syntax.json" -a "$F"
 	[[ "$stderr" == "iommuscope: error: $P/bad/syntax.json:4:3: "* ]]
 }
+
+@test "check --against: files of one name are told apart by their directory, or their whole path at /" {
+	d=$(mktemp -d)
+	top=/isc-bats-$$.json
+	cp "$F/6.12.json" "$top"
+	mkdir "$d/hostb"
+	cp "$F/7.3.json" "$d/hostb/isc-bats-$$.json"
+	run --separate-stderr "$BIN" check "$P/workload-6.1.json" -a "$top" -a "$d/hostb/isc-bats-$$.json"
+	rm -rf "$d" "$top"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "${lines[@]}"
+	# a file at / has no directory to name it by: its whole path
+	[[ "${lines[1]}" == "$top "* ]]
+	[[ "${lines[2]}" == "hostb "* ]]
+}

@@ -9,8 +9,10 @@
 # dma1g (1 GiB MAP+UNMAP: must not get measurably slower).
 # Then one untimed round per tool with kernel.bpf_stats_enabled=1: the run
 # count and run time of each of the tool's BPF programs over one loop,
-# "$RESULTS/progs-TOOL-OP.json" (iommuscope probe --json, taken while the
-# tool still runs), which bench.sh turns into ns per call per program.
+# "$RESULTS/progs-TOOL-OP.pre.json" and "progs-TOOL-OP.json" (iommuscope
+# probe --json before and after the loop, while the tool still runs), which
+# bench.sh turns into ns per call per program. The loop's warm-up calls are
+# counted in them too (a tenth of N, at least one).
 # bench.conf sets ROUNDS, N_API, N_DMA, N_DMA1G.
 set -u
 R=$RESULTS
@@ -97,6 +99,10 @@ if echo 1 >/proc/sys/kernel/bpf_stats_enabled; then
 	for c in top trace; do
 		for op in api dma dma1g; do
 			start "$c" || continue
+			# warmed up (the loop's own warm-up runs too), then the
+			# programs' counts before and after the loop
+			./bench_loop api -n 100 >/dev/null
+			./iommuscope probe --json >"$R/progs-$c-$op.pre.json" 2>>"$R/errors.txt"
 			case $op in
 			api) ./bench_loop api -n "$N_API" ;;
 			dma) ./bench_loop dma -n "$N_DMA" -g "$GROUP" ;;

@@ -145,12 +145,63 @@ static void compare(const char *what, int rounds, int members, bool big)
 	free(buf);
 }
 
+/* A repeated key whose new value does not fit in what is left of the
+ * buffer: the record is spilt while that value is being written. It must
+ * stay valid JSON whose last value of the key is the new one. */
+static void spill_in_replacement(bool nested)
+{
+	static char pad[12000], val[2000];
+	static struct isc_jw w;
+	struct json_object *o, *a;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int i;
+
+	memset(pad, 'p', sizeof(pad) - 1);
+	memset(val, 'v', sizeof(val) - 1);
+	val[0] = '/';	/* escaped: the value grows */
+	jw__init(&w, f);
+	jw__begin(&w);
+	jw__str(&w, JW_K("a"), "old");
+	jw__str(&w, JW_D("k/\x01"), "first");
+	jw__str(&w, JW_K("pad"), pad);
+	if (nested) {
+		jw__arr_begin(&w, JW_K("a"));
+		for (i = 0; i < 4; i++)
+			jw__str(&w, JW_NONE, val);
+		jw__arr_end(&w);
+	} else {
+		jw__str(&w, JW_D("k/\x01"), val);
+	}
+	jw__end(&w);
+	fclose(f);
+	o = json_tokener_parse(buf);
+	ASSERT_TRUE(o != NULL, nested ? "array replacing: valid JSON" : "string replacing: valid JSON");
+	if (nested) {
+		ASSERT_TRUE(json_object_object_get_ex(o, "a", &a) && json_object_is_type(a, json_type_array) &&
+			    json_object_array_length(a) == 4, "the key's last value is the new array");
+	} else {
+		ASSERT_TRUE(json_object_object_get_ex(o, "k/\x01", &a) &&
+			    !strcmp(json_object_get_string(a), val),
+			    "the key's last value is the new string");
+		ASSERT_TRUE(strstr(buf, "\"k\\/\\u0001\":\"\\/vvv") != NULL,
+			    "the key written again is escaped");
+	}
+	json_object_put(o);
+	free(buf);
+}
+
 int main(void)
 {
 	TEST(jsonw_as_json_c) {
 		compare("small objects, repeated keys", 20000, 6, false);
 		compare("many members", 2000, 40, false);
 		compare("a record larger than the buffer", 50, 3, true);
+	}
+	TEST(jsonw_spill_in_replacement) {
+		spill_in_replacement(false);
+		spill_in_replacement(true);
 	}
 	TEST(jsonw_key_literal) {
 		char *buf = NULL;

@@ -182,7 +182,9 @@ static void label_at(struct check_host *h, int tier)
 
 	base = base ? base + 1 : h->path;
 	n = strlen(base);
-	if (tier == 1 && base - h->path >= 2) {
+	if (tier == 1 && base - h->path < 2)
+		tier = 2;	/* no parent directory to name it by */
+	if (tier == 1) {
 		for (dir = base - 1; dir > h->path && dir[-1] != '/'; dir--)
 			;
 		n = base - 1 - dir;

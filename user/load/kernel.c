@@ -298,15 +298,27 @@ int kernel__kinds(const struct isc_kernel *k, int *kinds)
 	return n;
 }
 
+/* Names, sizes and states of the loaded modules: not their use counts,
+ * which any user moves by opening /dev/vfio/vfio. */
 uint64_t kernel__modules_hash(void)
 {
 	char buf[65536];
 	uint64_t h = 1469598103934665603ull;
 	ssize_t n, i;
+	int field = 0;
 
 	n = read_text_file("/proc/modules", buf, sizeof(buf));
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)buf[i]) * 1099511628211ull;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c == '\n')
+			field = 0;
+		else if (c == ' ')
+			field++;
+		/* name size refcount deps state offset */
+		if (field == 0 || field == 1 || field == 4 || c == '\n')
+			h = (h ^ c) * 1099511628211ull;
+	}
 	return h;
 }
 
@@ -332,18 +344,28 @@ bool kernel__modules_event(int fd)
 	char buf[512];
 	const char *at;
 	bool seen = false;
+	struct sockaddr_nl from;
+	socklen_t len;
 	ssize_t n;
+	int i;
 
-	for (;;) {
-		n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	/* at most 64 a call: a stream of uevents cannot hold the loop */
+	for (i = 0; i < 64; i++) {
+		len = sizeof(from);
+		memset(&from, 0, sizeof(from));
+		n = recvfrom(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT, (struct sockaddr *)&from, &len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return seen || errno == ENOBUFS;	/* ENOBUFS: some were lost */
+		/* the kernel's own (port 0) only: not another process's */
+		if (len >= sizeof(from) && from.nl_family == AF_NETLINK && from.nl_pid)
+			continue;
 		buf[n] = '\0';
 		at = strchr(buf, '@');
 		seen |= at && !strncmp(at + 1, "/module/", 8);
 	}
+	return seen;
 }
 
 static void scan_nodes(struct isc_kernel *k)

@@ -86,6 +86,7 @@ struct run {
 	int uev;		/* module uevents (kernel__modules_watch); -1: none,
 				 * the modules hash is compared every tick */
 	uint64_t mods_due;	/* when to compare the modules hash; 0: no need */
+	unsigned int ticks;	/* periodic() calls */
 	uint64_t last_records;	/* when a wait last consumed records */
 	struct isc_iommu_state iommu;
 	struct isc_caps_tracker caps;
@@ -211,6 +212,7 @@ static void modules_changed(struct run *r)
 
 	kernel__refresh(&p->kernel);
 	abi__learn(&r->res->abi, p->kernel.release, false);
+	r->res->abi_gen++;
 	if (r->raw && !r->raw_err) {
 		n = rawfile__write_abi(r->raw, &r->res->abi);
 		if (n < 0)
@@ -252,7 +254,9 @@ static void periodic(struct run *r)
 		}
 		if (k->map_stats)
 			loader__map_stats(r->s, map_stats_cb, (void *)k);
-		if (r->uev < 0)
+		/* every tick without uevents; every 30 with them, in case
+		 * they never come (a namespace the kernel does not send to) */
+		if (r->uev < 0 || ++r->ticks % 30 == 0)
 			modules_check(r);
 	}
 	if (k->tick)
@@ -301,15 +305,21 @@ static int wait_records(struct run *r, int timeout_ms)
 	return 0;
 }
 
+/* The sink's tick: 1 s unless it asked for another. */
+static uint64_t tick_ns(const struct isc_session_opts *o)
+{
+	return o->tick_ns ? o->tick_ns : 1000 * MS;
+}
+
 /* poll's timeout: until the next tick, the end of the duration or a
  * modules check (rounded up to a ms: never early); 100 ms at most for a
  * sink with rounds, without the wake pipe, and for 100 ms after records
  * came: a record submitted within the kernel's wakeup gap wakes nobody
  * (bpf/ioctl.bpf.c, wakeup_flag), this poll reads it. */
-static int loop_timeout(const struct run *r, uint64_t start, uint64_t last, uint64_t now)
+static int loop_timeout(const struct run *r, uint64_t start, uint64_t last)
 {
 	const struct isc_session_opts *o = r->o;
-	uint64_t due = last + (o->tick_ns ? o->tick_ns : 1000 * MS);
+	uint64_t due = last + tick_ns(o), now = monotonic_ns();
 
 	if (o->duration_ns && start + o->duration_ns < due)
 		due = start + o->duration_ns;
@@ -357,7 +367,7 @@ static int run_loop(struct run *r, uint64_t start)
 		r->mods = kernel__modules_hash();
 	}
 	while (!exiting) {
-		err = wait_records(r, loop_timeout(r, start, last, now));
+		err = wait_records(r, loop_timeout(r, start, last));
 		if (r->raw_err) {
 			isc_err("failed to write the trace file: %s", strerror(r->raw_err));
 			return -r->raw_err;
@@ -380,7 +390,7 @@ static int run_loop(struct run *r, uint64_t start)
 		 * after every change seen */
 		if (r->mods_due && now >= r->mods_due)
 			r->mods_due = modules_check(r) ? now + 1000 * MS : 0;
-		if (now - last >= (o->tick_ns ? o->tick_ns : 1000 * MS)) {
+		if (now - last >= tick_ns(o)) {
 			last = now;
 			periodic(r);
 		}

@@ -73,6 +73,7 @@ struct isc_session_result {
 	struct isc_probe *probe;	/* what was probed (valid until session__free) */
 	struct isc_abi abi;		/* the kernel's ABI as learnt at start */
 	uint64_t raw_bytes;		/* written to o->raw */
+	uint64_t abi_gen;		/* abi and kernel re-learnt (module changes) */
 	int64_t mono_to_real_ns;	/* replay: the recording host's clock offset */
 	char release[65];		/* replay: the recording host's kernel */
 	bool option_refused;		/* a --classify entry was refused */

@@ -404,7 +404,9 @@ struct export_ctx {
 	uint64_t rendered;	/* the sample the page shows (0: none yet) */
 	char *page;		/* the last rendering */
 	size_t page_len;
-	char *abi_page;		/* export__render_abi(), once at start */
+	char *abi_page;		/* export__render_abi(), at start and after module changes */
+	const struct isc_session_result *res;
+	uint64_t abi_gen;	/* res->abi_gen of abi_page */
 	struct isc_export_opts opt;
 	struct isc_web_config wc;	/* --web.config.file */
 	int fd;				/* the listening socket */
@@ -415,12 +417,18 @@ struct export_ctx {
 static void *http_start(int fd, struct export_ctx *x, const char *where);
 
 
-/* The ABI does not change while the session runs: rendered once. */
+/* The host's ABI: at start, and again when a module change made the
+ * session re-learn it (x->lock held once the HTTP threads run). */
 static void abi_render(struct export_ctx *x, const struct isc_session_result *res)
 {
 	size_t len = 0;
-	FILE *f = open_memstream(&x->abi_page, &len);
+	FILE *f;
 
+	free(x->abi_page);
+	x->abi_page = NULL;
+	x->res = res;
+	x->abi_gen = res->abi_gen;
+	f = open_memstream(&x->abi_page, &len);
 	if (!f)
 		return;
 	export__render_abi(f, &res->abi, &res->probe->kernel);
@@ -467,6 +475,10 @@ static void export_tick(void *ctx)
 	pthread_mutex_lock(&x->lock);
 	if (top__sample(&x->run))
 		x->sampled++;
+	if (x->res && x->res->abi_gen != x->abi_gen) {
+		abi_render(x, x->res);	/* a module came or went */
+		x->sampled++;
+	}
 	pthread_mutex_unlock(&x->lock);
 }
 

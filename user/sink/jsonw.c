@@ -22,29 +22,50 @@ void jw__init(struct isc_jw *w, FILE *f)
 	w->rep = -1;
 }
 
-/* Writes out what the buffer holds: only a record larger than the buffer
- * gets here. Keys before this point are no longer replaced in place. */
+static char *jw__escape_byte(char *o, unsigned char c);
+
+/* A key written out again, escaped, after a spill cut it from its value. */
+static void jw__spill_key(struct isc_jw *w, const char *k, size_t klen)
+{
+	char tmp[256], *o = tmp;
+	size_t i;
+
+	*o++ = ',';
+	*o++ = '"';
+	for (i = 0; i < klen; i++) {
+		if (o - tmp > (ptrdiff_t)sizeof(tmp) - 8) {
+			fwrite(tmp, 1, (size_t)(o - tmp), w->f);
+			o = tmp;
+		}
+		o = jw__escape_byte(o, (unsigned char)k[i]);
+	}
+	*o++ = '"';
+	*o++ = ':';
+	fwrite(tmp, 1, (size_t)(o - tmp), w->f);
+}
+
+/*
+ * Writes out what the buffer holds: only a record larger than the buffer
+ * gets here. Keys before this point are no longer replaced in place. A
+ * value that was replacing an earlier one (begun at vstart) cannot go to
+ * that place any more: the key is written again before it (the record then
+ * holds the key twice, the last value being the one that counts).
+ */
 static void jw__spill(struct isc_jw *w)
 {
 	int r = w->rep;
+	size_t keep = r >= 0 ? w->vstart : w->n;
 
-	fwrite(w->buf, 1, w->n, w->f);
-	w->n = 0;
+	fwrite(w->buf, 1, keep, w->f);
+	if (r >= 0) {
+		jw__spill_key(w, w->key[r].k, w->key[r].klen);
+		memmove(w->buf, w->buf + keep, w->n - keep);
+	}
+	w->n -= keep;
 	w->nk = 0;
 	w->full = false;
 	w->seen[0] = w->seen[1] = 0;
 	w->rep = -1;
-	if (r >= 0) {
-		/* the value it was to replace is gone: a second key */
-		const struct isc_jw_key *k = &w->key[r];
-
-		w->buf[w->n++] = ',';
-		w->buf[w->n++] = '"';
-		memcpy(w->buf + w->n, k->k, k->klen);
-		w->n += k->klen;
-		w->buf[w->n++] = '"';
-		w->buf[w->n++] = ':';
-	}
 }
 
 static inline void jw__reserve(struct isc_jw *w, size_t need)
