@@ -149,8 +149,9 @@ struct isc_session {
 	bool lsm_entry;
 	int stats_fd;
 	int bpf_stats_fd;	/* BPF_ENABLE_STATS, held for the session; -1 */
-	bool bpf_stats_asked;	/* --bpf-stats, and the kernel said yes */
-	bool bpf_stats_other;	/* on at the start by someone else's fd */
+	int bpf_stats_other;	/* on by someone else's fd when first asked
+				 * (loader__bpf_stats); -1: not asked yet, 0
+				 * with --bpf-stats (its own fd or the sysctl) */
 };
 
 /* The object holding which's hooks (ISC_OBJ_IOCTL: tracing or counting),
@@ -833,15 +834,13 @@ static void bpf_stats_start(struct isc_session *s, const struct isc_loader_opts 
 {
 	int err;
 
-	if (!o->bpf_stats) {
-		s->bpf_stats_other = !progstats__sysctl() && progstats__on();
+	if (!o->bpf_stats)
 		return;
-	}
+	s->bpf_stats_other = 0;
 	err = progstats__enable(&s->bpf_stats_fd);
 	if (err)
 		isc_warn("--bpf-stats: cannot turn on BPF run-time statistics: %s; reported as off",
 			 strerror(-err));
-	s->bpf_stats_asked = !err;
 }
 
 int loader__start(struct isc_session **sp, struct isc_probe *p, const struct isc_loader_opts *o)
@@ -857,6 +856,7 @@ int loader__start(struct isc_session **sp, struct isc_probe *p, const struct isc
 		return -ENOMEM;
 	}
 	s->bpf_stats_fd = -1;
+	s->bpf_stats_other = -1;
 	err = choose_hooks(s, p, o, want) ?: session_open(s, p, o, want);
 	if (err)
 		goto fail;
@@ -1046,13 +1046,17 @@ uint64_t loader__stat(struct isc_session *s, int idx)
 	return sum;
 }
 
-bool loader__bpf_stats(const struct isc_session *s)
+bool loader__bpf_stats(struct isc_session *s)
 {
 	if (s->bpf_stats_fd >= 0)
 		return true;
-	/* asked and the sysctl had them on, or someone else's fd: on while
-	 * the sysctl is (the other fd cannot be seen) */
-	return progstats__sysctl() || (s->bpf_stats_other && !s->bpf_stats_asked);
+	if (progstats__sysctl())
+		return true;
+	/* someone else's fd cannot be seen: a test run, once, when a sink
+	 * first reports it (sessions that never do load nothing for it) */
+	if (s->bpf_stats_other < 0)
+		s->bpf_stats_other = progstats__on();
+	return s->bpf_stats_other;
 }
 
 int loader__prog_stats(const struct isc_session *s, struct isc_prog_stat *out, int max)

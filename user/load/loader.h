@@ -122,8 +122,8 @@ int loader__map_stats(struct isc_session *s,
 /* Sum of a per-CPU counter (enum isc_stat). */
 uint64_t loader__stat(struct isc_session *s, int idx);
 /* The kernel counts the programs' runs and run time now (--bpf-stats, the
- * sysctl, or another holder at the start). */
-bool loader__bpf_stats(const struct isc_session *s);
+ * sysctl, or another holder when first asked). */
+bool loader__bpf_stats(struct isc_session *s);
 /* The session's loaded programs, up to max into out: name, section,
  * id and the kernel's counts. How many. */
 int loader__prog_stats(const struct isc_session *s, struct isc_prog_stat *out, int max);
