@@ -131,6 +131,7 @@ usage_error() {
 	[ "$status" -eq 0 ]
 	jq -e '
 		(.kernel | type == "string") and
+		(.hostname == null or (.hostname | type == "string")) and
 		(.vmlinux_btf | type == "boolean") and
 		(.bpf_lsm | type == "boolean") and
 		(.module_btf | type == "string") and
@@ -146,6 +147,8 @@ usage_error() {
 	' <<<"$output"
 	# the release is the running kernel's
 	[ "$(jq -r .kernel <<<"$output")" = "$(uname -r)" ]
+	# and the host's name, where it is one (a guest's "(none)" is not)
+	[ "$(jq -r .hostname <<<"$output")" = "$(uname -n)" ]
 	# a hook that did not attach always says why
 	jq -e '.hooks | map(select(.attached | not)) | all(.reason | type == "string" and length > 0)' <<<"$output"
 	# the newest uapi headers the catalog was checked against (ISC_HEADERS)

@@ -161,6 +161,32 @@ LIST
 	[[ "${lines[0]}" == "HOST  "* && "${lines[1]}" == "probe "* ]]
 }
 
+@test "check --against: rows named by the probes' hostnames; a name two probes share falls back to their files" {
+	d=$BATS_TEST_TMPDIR
+	jq '.hostname = "hv-a.example"' "$F/5.10.json" >"$d/x.json"
+	jq '.hostname = "hv-b"' "$F/7.3.json" >"$d/y.json"
+	jq '.hostname = "hv-b"' "$F/6.12.json" >"$d/z.json"
+	run --separate-stderr "$BIN" check "$P/workload-6.1.json" -a "$d/x.json" -a "$d/y.json"
+	[ "$status" -eq 3 ]
+	[[ "${lines[1]}" == "hv-a.example 5.10    vfio     rejected"* ]]
+	[[ "${lines[2]}" == "hv-b         7.3     vfio     fine"* ]]
+	run --separate-stderr "$BIN" check --json "$P/workload-6.1.json" -a "$d/x.json" -a "$d/y.json" -a "$d/z.json"
+	jq -s -e '.[:-1] | map([.host, .hostname]) == [["hv-a.example", "hv-a.example"], ["y", "hv-b"], ["z", "hv-b"]]' <<<"$output"
+	# a probe without the field (older, or a host with no name): null, named by its file
+	run --separate-stderr "$BIN" check --json "$P/workload-6.1.json" -a "$F/7.3.json" -a "$d/x.json"
+	jq -s -e '.[0] | .host == "7.3" and .hostname == null' <<<"$output"
+}
+
+@test "check --against: a hostname that is not one (control characters, spaces, over-long, not a string): one line, exit 2" {
+	for h in '"a\nb"' '"web 01"' '"a..b"' '"-"' '""' '5' "\"$(printf 'a%.0s' {1..64})\"" '"a\u001b[31m"'; do
+		jq ".hostname = $h" "$F/7.3.json" >"$BATS_TEST_TMPDIR/h.json"
+		run --separate-stderr "$BIN" check "$P/workload-6.1.json" -a "$F/6.1.json" -a "$BATS_TEST_TMPDIR/h.json"
+		[ "$status" -eq 2 ] || { echo "$h: status $status"; false; }
+		[ -z "$output" ]
+		[ "$stderr" = "iommuscope: error: $BATS_TEST_TMPDIR/h.json: \"hostname\" is not a host name (letters, digits, '-', '_', '.')" ]
+	done
+}
+
 @test "check --against: a missing file, an empty directory, a file that is not a probe: one line, exit 2, nothing printed" {
 	mkdir -p "$BATS_TEST_TMPDIR/empty" "$BATS_TEST_TMPDIR/mixed"
 	cp "$F/6.1.json" "$F/7.3.json" "$P/workload-6.1.json" "$BATS_TEST_TMPDIR/mixed/"

@@ -18,14 +18,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char backend[16], *buf = malloc(size + 1);
+	struct isc_probe_host ph;
+	char *buf = malloc(size + 1);
 	struct isc_abi a = {};
 
 	if (!buf)
 		return 0;
 	memcpy(buf, data, size);
 	buf[size] = '\0';
-	if (!abi__from_probe_buf(&a, buf, "fuzz", backend, sizeof(backend)))
+	if (!abi__from_probe_buf(&a, buf, "fuzz", &ph))
 		abi__size(&a, catalog__by_name("VFIO_DEVICE_GET_INFO"));
 	abi__free(&a);
 	free(buf);

@@ -94,11 +94,12 @@ static void cost_snap(struct isc_top_snap *sn)
 static char *abi_page(const char *probe, const struct isc_kernel *k)
 {
 	struct isc_abi a;
-	char backend[16], *out = NULL;
+	struct isc_probe_host ph;
+	char *out = NULL;
 	size_t len = 0;
 	FILE *f;
 
-	if (abi__from_probe_buf(&a, probe, "unit", backend, sizeof(backend)))
+	if (abi__from_probe_buf(&a, probe, "unit", &ph))
 		return NULL;
 	f = open_memstream(&out, &len);
 	if (f) {

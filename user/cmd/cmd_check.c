@@ -40,7 +40,7 @@ struct check_host {
 	char label[128];		/* the matrix's row name */
 	int tier;			/* how label is made: label_at() */
 	bool dup;			/* another row has the same label */
-	char backend[16];
+	struct isc_probe_host ph;	/* the probe's backend and hostname */
 	struct isc_abi abi;
 	int counts[3];
 	int worst;		/* profile__check's: 0 nothing, else severity + 1 */
@@ -173,28 +173,36 @@ static int hosts_add_arg(struct check_run *r, const char *arg)
 	return 0;
 }
 
-/* A row's name at tier 0: the file's name without ".json"; 1: its
- * directory's name (.../HOST/probe.json); 2: the path as given. */
+/* A row's name at tier 0: the hostname the probe gives; 1: the file's
+ * name without ".json"; 2: its directory's name (.../HOST/probe.json); 3:
+ * the path as given. */
+enum { LABEL_HOSTNAME, LABEL_FILE, LABEL_DIR, LABEL_PATH };
+
 static void label_at(struct check_host *h, int tier)
 {
 	const char *base = strrchr(h->path, '/'), *dir = h->path;
 	size_t n;
 
+	if (tier == LABEL_HOSTNAME && h->ph.hostname[0]) {
+		snprintf(h->label, sizeof(h->label), "%s", h->ph.hostname);
+		return;
+	}
+	tier = tier == LABEL_HOSTNAME ? LABEL_FILE : tier;
 	base = base ? base + 1 : h->path;
 	n = strlen(base);
-	if (tier == 1 && base - h->path < 2)
-		tier = 2;	/* no parent directory to name it by */
-	if (tier == 1) {
+	if (tier == LABEL_DIR && base - h->path < 2)
+		tier = LABEL_PATH;	/* no parent directory to name it by */
+	if (tier == LABEL_DIR) {
 		for (dir = base - 1; dir > h->path && dir[-1] != '/'; dir--)
 			;
 		n = base - 1 - dir;
-	} else if (tier == 0 && n > 5 && !strcmp(base + n - 5, ".json")) {
+	} else if (tier == LABEL_FILE && n > 5 && !strcmp(base + n - 5, ".json")) {
 		n -= 5;
 	}
-	if (tier == 2 || !n)
+	if (tier == LABEL_PATH || !n)
 		snprintf(h->label, sizeof(h->label), "%s", h->path);
 	else
-		snprintf(h->label, sizeof(h->label), "%.*s", (int)n, tier == 1 ? dir : base);
+		snprintf(h->label, sizeof(h->label), "%.*s", (int)n, tier == LABEL_DIR ? dir : base);
 }
 
 /* Row names, unique: a name files share moves each of them a tier up. */
@@ -214,7 +222,7 @@ static void hosts_label(struct check_run *r)
 				if (!strcmp(a->label, b->label))
 					a->dup = b->dup = true;
 		for (a = r->h; a < r->h + r->nr; a++) {
-			if (a->dup && a->tier < 2) {
+			if (a->dup && a->tier < LABEL_PATH) {
 				a->tier++;
 				again = true;
 			}
@@ -241,7 +249,7 @@ static int hosts_load(struct check_run *r)
 	}
 	for (i = 0; i < r->nr; i++) {
 		h = &r->h[i];
-		if (abi__from_probe_file(&h->abi, h->path, h->backend, sizeof(h->backend)))
+		if (abi__from_probe_file(&h->abi, h->path, &h->ph))
 			return ISC_EXIT_USAGE;
 	}
 	hosts_label(r);
@@ -298,9 +306,11 @@ static struct json_object *host_json(const struct check_host *h)
 	json_object_object_add(j, "type", json_object_new_string("host"));
 	json_object_object_add(j, "host", json_object_new_string(h->label));
 	json_object_object_add(j, "file", json_object_new_string(h->path));
+	json_object_object_add(j, "hostname", h->ph.hostname[0] ?
+			       json_object_new_string(h->ph.hostname) : NULL);
 	json_object_object_add(j, "kernel", json_object_new_string(
 				       abi__version_str(h->abi.version, v, sizeof(v))));
-	json_object_object_add(j, "backend", json_object_new_string(h->backend));
+	json_object_object_add(j, "backend", json_object_new_string(h->ph.backend));
 	json_object_object_add(j, "verdict", json_object_new_string(verdict_name(h->worst)));
 	json_object_object_add(j, "rejected", json_object_new_int(h->counts[ISC_SEV_REJECTED]));
 	json_object_object_add(j, "degraded", json_object_new_int(h->counts[ISC_SEV_DEGRADED]));
@@ -332,7 +342,7 @@ static void print_matrix(const struct check_run *r, const struct isc_profile *p)
 			continue;
 		}
 		printf("%-*s %-7s %-8s %-8s %8d %8d %5d  %s\n", w, h->label,
-		       abi__version_str(h->abi.version, v, sizeof(v)), h->backend,
+		       abi__version_str(h->abi.version, v, sizeof(v)), h->ph.backend,
 		       verdict_name(h->worst), h->counts[ISC_SEV_REJECTED],
 		       h->counts[ISC_SEV_DEGRADED], h->counts[ISC_SEV_NOTE], host_reason(h));
 	}

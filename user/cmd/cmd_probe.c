@@ -177,6 +177,8 @@ static void probe_text(const struct isc_probe *p, const struct isc_abi *a)
 	int i, n, kinds[ISC_FD_KIND_MAX];
 	char ways[512];
 
+	printf("hostname        %s\n", abi__hostname_ok(k->hostname) ? k->hostname :
+					"none (not a host name: not in probe --json)");
 	printf("kernel          %s\n", k->release);
 	printf("vmlinux BTF     %s\n", yes(k->vmlinux_btf));
 	printf("module BTF      %s\n", k->module_btf[0] ? k->module_btf :
@@ -231,6 +233,8 @@ static void probe_json(const struct isc_probe *p, const struct isc_abi *a)
 	struct json_object *cls = json_object_new_array();
 	int i;
 
+	json_object_object_add(j, "hostname", abi__hostname_ok(k->hostname) ?
+			       json_object_new_string(k->hostname) : NULL);
 	json_object_object_add(j, "kernel", json_object_new_string(k->release));
 	json_object_object_add(j, "vmlinux_btf", json_object_new_boolean(k->vmlinux_btf));
 	json_object_object_add(j, "module_btf", json_object_new_string(k->module_btf));

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -164,9 +165,9 @@ static bool get(struct json_object *o, const char *k, enum json_type t, struct j
 }
 
 static int abi_from_probe(struct isc_abi *a, struct json_object *j, const char *path,
-			  char *backend, size_t len);
+			  struct isc_probe_host *ph);
 
-int abi__from_probe_file(struct isc_abi *a, const char *path, char *backend, size_t len)
+int abi__from_probe_file(struct isc_abi *a, const char *path, struct isc_probe_host *ph)
 {
 	struct json_object *j = json_object_from_file(path);
 	int ret;
@@ -175,13 +176,13 @@ int abi__from_probe_file(struct isc_abi *a, const char *path, char *backend, siz
 		isc_err("%s: not the output of 'iommuscope probe --json'", path);
 		return -1;
 	}
-	ret = abi_from_probe(a, j, path, backend, len);
+	ret = abi_from_probe(a, j, path, ph);
 	json_object_put(j);
 	return ret;
 }
 
-int abi__from_probe_buf(struct isc_abi *a, const char *buf, const char *name, char *backend,
-			size_t len)
+int abi__from_probe_buf(struct isc_abi *a, const char *buf, const char *name,
+			struct isc_probe_host *ph)
 {
 	struct json_object *j = json_tokener_parse(buf);
 	int ret;
@@ -190,13 +191,47 @@ int abi__from_probe_buf(struct isc_abi *a, const char *buf, const char *name, ch
 		isc_err("%s: not the output of 'iommuscope probe --json'", name);
 		return -1;
 	}
-	ret = abi_from_probe(a, j, name, backend, len);
+	ret = abi_from_probe(a, j, name, ph);
 	json_object_put(j);
 	return ret;
 }
 
+bool abi__hostname_ok(const char *s)
+{
+	size_t n = 0, label = 0;
+
+	for (; s[n]; n++) {
+		bool alnum = isalnum((unsigned char)s[n]);
+
+		if (s[n] == '.' && label && isalnum((unsigned char)s[n - 1]))
+			label = 0;
+		else if ((alnum || ((s[n] == '-' || s[n] == '_') && label)) && ++label <= 63)
+			continue;
+		else
+			return false;
+	}
+	return n && n <= 253 && label && isalnum((unsigned char)s[n - 1]);
+}
+
+/* The probe's "hostname" (absent in older probes: ""). */
+static int probe_hostname(struct json_object *j, const char *path, struct isc_probe_host *ph)
+{
+	struct json_object *v;
+
+	ph->hostname[0] = 0;
+	if (!json_object_object_get_ex(j, "hostname", &v) || !v)
+		return 0;	/* an older probe, or a host with none */
+	if (!json_object_is_type(v, json_type_string) ||
+	    !abi__hostname_ok(json_object_get_string(v))) {
+		isc_err("%s: \"hostname\" is not a host name (letters, digits, '-', '_', '.')", path);
+		return -1;
+	}
+	snprintf(ph->hostname, sizeof(ph->hostname), "%s", json_object_get_string(v));
+	return 0;
+}
+
 static int abi_from_probe(struct isc_abi *a, struct json_object *j, const char *path,
-			  char *backend, size_t len)
+			  struct isc_probe_host *ph)
 {
 	struct json_object *v, *sizes = NULL, *ext;
 	const struct isc_ioctl_desc *ds;
@@ -208,6 +243,8 @@ static int abi_from_probe(struct isc_abi *a, struct json_object *j, const char *
 		isc_err("%s: not the output of 'iommuscope probe --json'", path);
 		return -1;
 	}
+	if (probe_hostname(j, path, ph))
+		return -1;
 	ds = catalog__ioctls(&nr);
 	memset(a, 0, sizeof(*a));
 	a->version = abi__parse_release(json_object_get_string(v));
@@ -219,10 +256,10 @@ static int abi_from_probe(struct isc_abi *a, struct json_object *j, const char *
 		abi__free(a);
 		return -1;
 	}
-	snprintf(backend, len, "%s", get(j, "container_backend", json_type_string, &v) ?
-		 json_object_get_string(v) : "?");
-	a->backend = !strcmp(backend, "iommufd") ? ISC_BACKEND_IOMMUFD :
-		     !strcmp(backend, "vfio") ? ISC_BACKEND_VFIO : ISC_BACKEND_NONE;
+	snprintf(ph->backend, sizeof(ph->backend), "%s",
+		 get(j, "container_backend", json_type_string, &v) ? json_object_get_string(v) : "?");
+	a->backend = !strcmp(ph->backend, "iommufd") ? ISC_BACKEND_IOMMUFD :
+		     !strcmp(ph->backend, "vfio") ? ISC_BACKEND_VFIO : ISC_BACKEND_NONE;
 	get(j, "struct_sizes", json_type_object, &sizes);
 	for (k = 0; k < nr; k++) {
 		struct json_object *e, *s;

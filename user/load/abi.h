@@ -52,9 +52,19 @@ bool abi__has_feature(const struct isc_abi *a, const struct isc_feature_desc *f)
 const char *abi__ext_name(int id);
 /* The id of an extension by its catalog name, -1 if unknown. */
 int abi__ext_by_name(const char *name);
+/* What a probe file says of its host besides the ABI. */
+struct isc_probe_host {
+	char backend[16];	/* "vfio", "iommufd", "none"; "?" if not said */
+	char hostname[256];	/* "" in probes older than the field */
+};
+
 /* Load the ABI of another host from its 'iommuscope probe --json' output. */
-int abi__from_probe_file(struct isc_abi *a, const char *path, char *backend, size_t len);
-int abi__from_probe_buf(struct isc_abi *a, const char *buf, const char *name, char *backend,
-			size_t len);
+int abi__from_probe_file(struct isc_abi *a, const char *path, struct isc_probe_host *ph);
+int abi__from_probe_buf(struct isc_abi *a, const char *buf, const char *name,
+			struct isc_probe_host *ph);
+/* A host name as a probe may carry one: dot-separated RFC 1123 labels of
+ * 1-63 letters, digits, '-' and '_' (as systemd allows), each beginning and
+ * ending with a letter or digit; at most 253 bytes. */
+bool abi__hostname_ok(const char *s);
 
 #endif /* ISC_ABI_H */

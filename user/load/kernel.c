@@ -451,8 +451,10 @@ void kernel__probe(struct isc_kernel *k)
 	char *p;
 
 	memset(k, 0, sizeof(*k));
-	if (!uname(&u))
+	if (!uname(&u)) {
 		snprintf(k->release, sizeof(k->release), "%s", u.release);
+		snprintf(k->hostname, sizeof(k->hostname), "%s", u.nodename);
+	}
 	k->vmlinux_btf = !access("/sys/kernel/btf/vmlinux", R_OK);
 	if (read_text_file("/sys/kernel/security/lsm", k->lsm, sizeof(k->lsm)) >= 0) {
 		k->lsm_known = true;

@@ -32,6 +32,7 @@ struct isc_classifier {
 
 struct isc_kernel {
 	char release[65];
+	char hostname[65];	/* uname's nodename: names the host in a fleet */
 	bool vmlinux_btf;
 	char module_btf[128];	/* vfio/iommufd modules with BTF, comma list */
 	bool module_btf_any;	/* /sys/kernel/btf has any module entry */
