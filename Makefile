@@ -72,7 +72,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(abspath .)/%,%,$(2))";
 endif
 
 .PHONY: all clean deps print-ldlibs print-lib-objs print-includes demo install test test-unit test-cli test-live \
-	test-guest check-catalog check-cold check-man asan valgrind fuzz lint check-funclen check-headers \
+	test-guest test-package check-catalog check-cold check-man asan valgrind fuzz lint check-funclen check-headers \
 	bench bench-bins
 all: $(BIN) $(OUTPUT)/iommutop
 
@@ -142,6 +142,11 @@ test-live: all $(CLIENT)
 
 test-guest:
 	$(Q)scripts/test-guest.sh
+
+# the Debian package built from a copy of the tree, lintian, installed, run
+# and purged (root; docs/packaging.md)
+test-package: all
+	$(Q)ISC_BIN=$(BIN) bats tests/package.bats
 
 # the guest test bed's cold-cache steps, run on a warm cache too
 check-cold:
