@@ -5,6 +5,9 @@
 # if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
+# the test dependencies first ('make deps' installs only the build's); as
+# non-root with some missing, deps.sh names them in one line
+scripts/deps.sh --test || exit 1
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 pass=0 fail=0 skip=0 rc=0
