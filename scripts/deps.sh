@@ -38,8 +38,9 @@ build_depends() {
 runtime=(
 	# the Makefile (gcc links the user space; clang compiles the BPF)
 	make gcc
-	# dpkg-buildpackage -us -uc -b (debhelper is in Build-Depends)
-	dpkg-dev
+	# dpkg-buildpackage -us -uc -b, which checks for build-essential (debhelper
+	# is in Build-Depends; Rules-Requires-Root: no, so no fakeroot)
+	dpkg-dev build-essential
 )
 mapfile -t -O ${#runtime[@]} runtime < <(build_depends)
 
