@@ -4,6 +4,7 @@
 # lintian, and (root) install, run, units disabled, purge, nothing left.
 
 SRC=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+ISC_BIN=${ISC_BIN:-$SRC/.output/iommuscope}
 
 # The tree as git has it (tracked and untracked, not ignored: no .output),
 # or, outside a checkout, everything but the build outputs.
