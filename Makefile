@@ -6,7 +6,8 @@
 #   make              build $(OUTPUT)/iommuscope (+ iommutop alias)
 #   make STATIC=1     a static binary (for the guest test bed)
 #   make test         unit, CLI, live host and guest tests
-#   make deps         install what a fresh Debian machine lacks (root)
+#   make deps         install what building and running need (root)
+#   make test-deps    ... and what the tests need ('make test' runs it)
 #   make demo         a VFIO workload traced live in a QEMU guest
 #   make bench        overhead against the floor, bpftrace and strace (prints)
 #   make V=1          show every command
@@ -72,7 +73,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(abspath .)/%,%,$(2))";
 endif
 
 .PHONY: all clean deps print-ldlibs print-lib-objs print-includes demo install test test-unit test-cli test-live \
-	test-guest check-catalog check-cold check-man asan valgrind fuzz lint check-funclen check-headers \
+	test-guest test-deps test-package check-catalog check-cold check-man asan valgrind fuzz lint check-funclen check-headers \
 	bench bench-bins
 all: $(BIN) $(OUTPUT)/iommutop
 
@@ -142,6 +143,11 @@ test-live: all $(CLIENT)
 
 test-guest:
 	$(Q)scripts/test-guest.sh
+
+# the dependency split, then the Debian package built from a copy of the
+# tree, lintian, installed, run and purged (root; docs/packaging.md)
+test-package: all
+	$(Q)ISC_BIN=$(BIN) bats tests/deps.bats tests/package.bats
 
 # the guest test bed's cold-cache steps, run on a warm cache too
 check-cold:
@@ -261,6 +267,9 @@ install: all
 deps:
 	$(Q)scripts/deps.sh
 
+test-deps:
+	$(Q)scripts/deps.sh --test
+
 # the link libraries, objects and include flags, for scripts that link
 # against the objects (fuzz.sh)
 print-ldlibs:
@@ -271,6 +280,7 @@ print-includes:
 	@echo $(INCLUDES)
 
 demo:
+	$(Q)scripts/deps.sh --test
 	$(Q)scripts/demo.sh
 
 clean:

@@ -224,12 +224,12 @@ part12() {
 	if [ $have_bpftrace = 1 ]; then
 		VERDICTS+=("$(verdict "$(ge "$R_BT" 1)" "bpftrace one-liner costs >= top: ${R_BT}x ($bt ns vs $tp ns)")")
 	else
-		VERDICTS+=("SKIP  bpftrace >= top: bpftrace not installed (make deps)")
+		VERDICTS+=("SKIP  bpftrace >= top: bpftrace not installed (make test-deps)")
 	fi
 	if [ $have_strace = 1 ]; then
 		VERDICTS+=("$(verdict "$(ge "$R_ST" 50)" "strace costs >= 50x trace: ${R_ST}x ($st ns vs $tr ns)")")
 	else
-		VERDICTS+=("SKIP  strace >= 50x trace: strace not installed (make deps)")
+		VERDICTS+=("SKIP  strace >= 50x trace: strace not installed (make test-deps)")
 	fi
 	local ok=1 d
 	for d in "$tctop" "$tctr"; do

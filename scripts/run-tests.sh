@@ -5,12 +5,15 @@
 # if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
+# the test dependencies first ('make deps' installs only the build's); as
+# non-root with some missing, deps.sh names them in one line
+scripts/deps.sh --test || exit 1
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 pass=0 fail=0 skip=0 rc=0
 times=()
 
-for stage in lint check-headers check-cold test-unit test-cli test-live asan valgrind fuzz test-guest; do
+for stage in lint check-headers check-cold test-unit test-cli test-package test-live asan valgrind fuzz test-guest; do
 	t0=$(date +%s.%N)
 	make --no-print-directory "$stage" 2>&1 | tee "$log/$stage"
 	st=${PIPESTATUS[0]}

@@ -26,7 +26,7 @@ if [ "${ISC_GUEST_SKIP:-0}" = 1 ]; then
 fi
 for tool in qemu-system-x86_64 busybox cpio; do
 	command -v "$tool" >/dev/null || [ -x "/bin/$tool" ] || {
-		echo "guest: $tool missing: run 'make deps' as root" >&2
+		echo "guest: $tool missing: run 'make test-deps' as root" >&2
 		exit 1
 	}
 done

@@ -83,7 +83,7 @@ metrics() {
 }
 
 @test "a real Prometheus server scrapes the exporter and its query API has the series" {
-	command -v prometheus >/dev/null || skip "prometheus not installed (make deps)"
+	command -v prometheus >/dev/null || skip "prometheus not installed (make test-deps)"
 	start_export --listen "127.0.0.1:$PORT" --interval 200ms --mode tracepoint "${CLASSIFY[@]}"
 	cat >"$T/prometheus.yml" <<-EOF
 	global:
@@ -142,7 +142,7 @@ odd_clients() {
 }
 
 @test "export: a command name that is not UTF-8 is replaced, promtool check metrics is clean" {
-	command -v promtool >/dev/null || skip "promtool not installed (make deps: prometheus)"
+	command -v promtool >/dev/null || skip "promtool not installed (make test-deps: prometheus)"
 	odd_clients
 	start_export --listen "127.0.0.1:$PORT" --interval 200ms --mode tracepoint "${CLASSIFY[@]}"
 	"$BADNAME" --loops 2 >/dev/null
@@ -288,7 +288,7 @@ metric_value() {
 # A self-signed certificate for 127.0.0.1, a bcrypt hash of "s3cret" for
 # user prom (htpasswd -B, apache2-utils), and the web config using them.
 tls_setup() {
-	command -v htpasswd >/dev/null || skip "htpasswd not installed (make deps: apache2-utils)"
+	command -v htpasswd >/dev/null || skip "htpasswd not installed (make test-deps: apache2-utils)"
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
 		-days 1 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null
 	HASH=$(htpasswd -nbBC 10 prom s3cret | cut -d: -f2)
@@ -357,7 +357,7 @@ tls_setup() {
 }
 
 @test "a real Prometheus scrapes the exporter over TLS with basic auth, names not UTF-8 included" {
-	command -v prometheus >/dev/null || skip "prometheus not installed (make deps)"
+	command -v prometheus >/dev/null || skip "prometheus not installed (make test-deps)"
 	tls_setup
 	odd_clients
 	start_export --listen "127.0.0.1:$PORT" --interval 200ms --mode tracepoint \

@@ -46,7 +46,7 @@ dashboard_queries() {
 }
 
 @test "rules: promtool check rules, and their unit tests pass" {
-	command -v promtool >/dev/null || skip "promtool not installed (make deps: prometheus)"
+	command -v promtool >/dev/null || skip "promtool not installed (make test-deps: prometheus)"
 	run promtool check rules "$RULES"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -78,7 +78,7 @@ dashboard_queries() {
 
 @test "export: the host's ABI as info metrics, as 'probe --json' sees it; promtool check metrics" {
 	need_root
-	command -v promtool >/dev/null || skip "promtool not installed (make deps: prometheus)"
+	command -v promtool >/dev/null || skip "promtool not installed (make test-deps: prometheus)"
 	"$BIN" probe --json >"$T/probe.json"
 	start_export --listen "127.0.0.1:$PORT" --interval 200ms --mode tracepoint
 	for _ in $(seq 30); do
@@ -119,7 +119,7 @@ dashboard_queries() {
 
 @test "a real Prometheus with the shipped rules: every dashboard query returns data" {
 	need_root
-	command -v prometheus >/dev/null || skip "prometheus not installed (make deps)"
+	command -v prometheus >/dev/null || skip "prometheus not installed (make test-deps)"
 	# --linger: the client's series stay while the queries run
 	start_export --listen "127.0.0.1:$PORT" --interval 200ms --linger 10m --mode tracepoint "${CLASSIFY[@]}"
 	cp "$RULES" "$T/rules.yml"

@@ -94,7 +94,7 @@ if [[ $CHECK != 1 && $REFRESH != 1 ]] && complete && [[ $(<"$KDIR/key") == *" co
 fi
 
 for t in make gcc flex bison bc pahole rsync cpio xz objcopy; do
-    command -v "$t" >/dev/null || die "$t not found (run 'make deps' as root: scripts/guest/deps.txt)"
+    command -v "$t" >/dev/null || die "$t not found (run 'make test-deps' as root: scripts/guest/deps.txt)"
 done
 [[ -f /usr/include/libelf.h ]] || die "libelf.h missing (Debian package libelf-dev)"
 [[ -f /usr/include/openssl/ssl.h ]] || die "openssl headers missing (Debian package libssl-dev)"
