@@ -250,9 +250,16 @@ PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+# contrib/: the Prometheus rules (and their promtool unit tests) and the
+# Grafana dashboard, for the monitoring host to take (iommuscope-export(8))
+CONTRIBDIR ?= $(PREFIX)/share/iommuscope
+CONTRIB := $(wildcard contrib/prometheus/*.yml contrib/grafana/*.json)
 install: all
 	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONTRIBDIR)/prometheus $(DESTDIR)$(CONTRIBDIR)/grafana
+	$(Q)for f in $(CONTRIB); do \
+		install -m 0644 $$f $(DESTDIR)$(CONTRIBDIR)/$${f#contrib/} || exit 1; \
+	done
 	$(Q)install -m 0750 $(BIN) $(DESTDIR)$(SBINDIR)/iommuscope
 	$(Q)ln -sf iommuscope $(DESTDIR)$(SBINDIR)/iommutop
 	$(Q)install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/

@@ -17,6 +17,17 @@ setup() {
 	"$D/usr/sbin/iommuscope" --version
 }
 
+@test "install: contrib's Prometheus rules, their tests and the Grafana dashboard, readable by all" {
+	local f n=0
+	for f in contrib/prometheus/*.yml contrib/grafana/*.json; do
+		cmp "$f" "$D/usr/share/iommuscope/${f#contrib/}"
+		[ "$(stat -c %a "$D/usr/share/iommuscope/${f#contrib/}")" = 644 ]
+		n=$((n + 1))
+	done
+	[ "$n" -eq 3 ]
+	[ "$(find "$D/usr/share/iommuscope" -type f | wc -l)" -eq "$n" ]
+}
+
 @test "install: every man page of docs/ in its section's directory" {
 	local n=0 p sec
 	for p in "$BATS_TEST_DIRNAME"/../docs/*.[58]; do

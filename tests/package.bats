@@ -127,6 +127,10 @@ need_root() {
 	for u in iommuscope-audit iommuscope-enforce; do
 		grep -qE " \./(usr/)?lib/systemd/system/$u\.service$" <<<"$c" || { echo "no $u.service"; false; }
 	done
+	for p in "$SRC"/contrib/prometheus/*.yml "$SRC"/contrib/grafana/*.json; do
+		p=${p#"$SRC"/contrib/}
+		grep -qE " \./usr/share/iommuscope/${p//./\\.}$" <<<"$c" || { echo "no $p"; false; }
+	done
 	[ "$(dpkg-deb -f "$DEB" Version)" = "$(sed -n '1s/^iommuscope (\([^)]*\)).*/\1/p' "$SRC/debian/changelog")" ]
 	dpkg-deb --ctrl-tarfile "$DEB" | tar -xOf - ./conffiles | grep -qx /etc/iommuscope/policy
 	# ${shlibs:Depends}: the binary is dynamic, against Debian's libraries
