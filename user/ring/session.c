@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "rawfile.h"
 #include "session.h"
+#include "vm.h"
 #include "util.h"
 
 static volatile sig_atomic_t exiting, hup;
@@ -111,6 +112,23 @@ static void late_verdicts(struct run *r, bool all, const struct isc_ioctl_view *
 	}
 }
 
+/* The caller's VM into vm, resolved once per cgroup and process (vm.h);
+ * false if -V leaves the record out. Offline (replay) nothing is known:
+ * vm stays empty. */
+static bool vm_of(struct run *r, uint32_t pid, uint64_t cgid, struct isc_vm *vm)
+{
+	struct isc_session_result *res = r->res;
+
+	if (!res->vms)
+		return true;
+	*vm = *vm_cache__get(res->vms, pid, cgid);
+	if (r->o && r->o->vm && !vm__match(vm, r->o->vm)) {
+		res->vm_filtered++;
+		return false;
+	}
+	return true;
+}
+
 /* An enforce record: a race alert or a refusal, to the sink. */
 static int deliver_deny(struct run *r, void *data, size_t size)
 {
@@ -120,6 +138,8 @@ static int deliver_deny(struct run *r, void *data, size_t size)
 
 	if (err)
 		return err;
+	if (!vm_of(r, v.ev.pid, v.ev.cgroup_id, &v.vm))
+		return 0;
 	if (v.race && k->race)
 		k->race(k->ctx, &v);
 	else if (!v.race && k->deny)
@@ -136,6 +156,8 @@ static int deliver_ioctl(struct run *r, void *data, size_t size)
 
 	if (err)
 		return err;
+	if (!vm_of(r, v.ev.pid, v.ev.cgroup_id, &v.vm))
+		return 0;
 	classify__ioctl(&r->res->abi, &v, &cls);
 	if (k->ioctl)
 		k->ioctl(k->ctx, &v, &cls);
@@ -153,6 +175,8 @@ static int deliver_iommu(struct run *r, void *data, size_t size)
 	if (err)
 		return err;
 	iommu_state__update(&r->iommu, &v);
+	if (!vm_of(r, v.ev.pid, v.ev.cgroup_id, &v.vm))
+		return 0;
 	classify__iommu(&r->res->abi, &v, &cls);
 	if (k->iommu)
 		k->iommu(k->ctx, &v, &cls);
@@ -476,10 +500,20 @@ static struct run *run_new(const struct isc_session_opts *o, const struct isc_si
 	return r;
 }
 
+/* A live session's VM resolver (none: the records carry no VM). */
+static void run_vms(struct run *r)
+{
+	r->res->vms = vm_cache__new();
+	if (!r->res->vms)
+		isc_warn("out of memory: records carry no VM");
+}
+
 static void run_free(struct run *r)
 {
 	if (!r)
 		return;
+	vm_cache__free(r->res->vms);
+	r->res->vms = NULL;
 	ring_buffer__free(r->rb);
 	loader__stop(r->s);
 	if (r->uev >= 0)
@@ -514,6 +548,7 @@ int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
 			isc_err("out of memory");
 		goto out;
 	}
+	run_vms(r);
 	err = run_load(r);
 	if (err)
 		goto out;
@@ -543,6 +578,7 @@ int session__read(const int *fds, int nr_fds, const struct isc_session_opts *o,
 	r = run_new(o, sink, res);
 	if (!r)
 		return -ENOMEM;
+	run_vms(r);
 	err = run_reader(r, fds, nr_fds);
 	if (err)
 		goto out;
