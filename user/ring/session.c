@@ -112,8 +112,9 @@ static void late_verdicts(struct run *r, bool all, const struct isc_ioctl_view *
 	}
 }
 
-/* The caller's VM into vm, resolved once per cgroup and process (vm.h);
- * false if -V leaves the record out. Offline (replay) nothing is known:
+/* The caller's VM into vm, resolved once per cgroup and process (vm.h;
+ * cgid 0: the process's own cgroup; pid 0: none known); false if -V
+ * leaves the record out. Offline (replay) nothing is known:
  * vm stays empty. */
 static bool vm_of(struct run *r, uint32_t pid, uint64_t cgid, struct isc_vm *vm)
 {
@@ -121,7 +122,8 @@ static bool vm_of(struct run *r, uint32_t pid, uint64_t cgid, struct isc_vm *vm)
 
 	if (!res->vms)
 		return true;
-	*vm = *vm_cache__get(res->vms, pid, cgid);
+	if (pid)
+		*vm = cgid ? *vm_cache__get(res->vms, pid, cgid) : *vm_cache__pid(res->vms, pid);
 	if (r->o && r->o->vm && !vm__match(vm, r->o->vm)) {
 		res->vm_filtered++;
 		return false;
@@ -175,7 +177,9 @@ static int deliver_iommu(struct run *r, void *data, size_t size)
 	if (err)
 		return err;
 	iommu_state__update(&r->iommu, &v);
-	if (!vm_of(r, v.ev.pid, v.ev.cgroup_id, &v.vm))
+	/* a fault comes in interrupt context: the device owner's VM */
+	if (v.ev.op == ISC_IOMMU_FAULT || !v.ev.pid
+	    ? !vm_of(r, v.owner_pid, 0, &v.vm) : !vm_of(r, v.ev.pid, v.ev.cgroup_id, &v.vm))
 		return 0;
 	classify__iommu(&r->res->abi, &v, &cls);
 	if (k->iommu)

@@ -329,22 +329,36 @@ static bool is_cgroup2(const char *dir)
 	return !statfs(dir, &s) && s.f_type == CGROUP2_SUPER_MAGIC;
 }
 
+/* The first cgroup2 mount in /proc/self/mounts into root; 0 or -1. */
+static int cgroup2_root(char *root, size_t size)
+{
+	char line[512], dir[256], type[32];
+	FILE *f = fopen("/proc/self/mounts", "re");
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	while (ret && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %255s %31s", dir, type) == 2 && !strcmp(type, "cgroup2") &&
+		    strlen(dir) < size && is_cgroup2(dir)) {
+			snprintf(root, size, "%s", dir);
+			ret = 0;
+		}
+	fclose(f);
+	return ret;
+}
+
 struct isc_vm_cache *vm_cache__new(void)
 {
-	static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
 	struct isc_vm_cache *c = calloc(1, sizeof(*c));
-	size_t i;
 
 	if (!c)
 		return NULL;
 	c->root_fd = -1;
-	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
-		if (!is_cgroup2(roots[i]))
-			continue;
-		snprintf(c->root, sizeof(c->root), "%s", roots[i]);
-		c->root_fd = open(roots[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		break;
-	}
+	if (cgroup2_root(c->root, sizeof(c->root)))
+		c->root[0] = '\0';	/* no cgroup2: the command line only */
+	else
+		c->root_fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return c;
 }
 

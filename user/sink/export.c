@@ -442,7 +442,7 @@ static void export_started(void *ctx, struct isc_session *s, const struct isc_se
 {
 	struct export_ctx *x = ctx;
 
-	top__started(&x->run, s, res->probe);
+	top__started(&x->run, s, res);
 	abi_render(x, res);
 	x->sampled = 1;
 	/* Loaded and attached: from here on only CAP_BPF (map reads, and
