@@ -30,7 +30,7 @@ enum {
 	"  -p, --pid PID           only this process (thread group id)\n"	\
 	"  -c, --comm COMM         only tasks with this command name (15 chars max)\n" \
 	"  -V, --vm NAME           only callers of this VM, pod or unit: the name\n"	\
-	"                          exactly as the vm field shows it (docs/vm.md)\n" \
+	"                          exactly as the vm field shows it\n"		\
 	"  -d, --duration TIME     stop after TIME (10, 10s, 500ms, 2m)\n"	\
 	"  -m, --mode MODE         auto (default), full or tracepoint\n"	\
 	"      --ringbuf-size MIB  ring buffer size in MiB, a power of 2 (default 4)\n" \

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Who a caller belongs to, from its cgroup path and QEMU's -name (vm.h,
- * docs/vm.md). */
+ * iommuscope(8), VM NAMES). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

@@ -3,8 +3,8 @@
  * Who a caller belongs to: the VM (libvirt domain, KubeVirt VMI, QEMU
  * -name), the pod, or else the systemd unit, derived from the cgroup path
  * of the record's cgroup id and the process's command line, as the host
- * has them (docs/vm.md). Resolved once per cgroup id (and once per process
- * for QEMU's -name) in bounded caches; never per call.
+ * has them (iommuscope(8), VM NAMES). Resolved once per cgroup id (and
+ * once per process for QEMU's -name) in bounded caches; never per call.
  *
  * A name is made safe once, here: bytes 0x21-0x7e stay except '"' and
  * '\', every other byte (space, control, non-ASCII, quote, backslash) is

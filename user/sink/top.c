@@ -130,7 +130,8 @@ static void cost_json(struct json_object *o, const struct isc_top_snap *sn)
 					c->agent.rss_bytes) : NULL);
 }
 
-/* A process's VM as trace prints it (docs/vm.md): absent when unknown. */
+/* A process's VM as trace prints it (iommuscope(8), VM NAMES): absent
+ * when unknown. */
 static void vm_json(struct json_object *o, const struct isc_vm *vm)
 {
 	if (vm->source == ISC_VM_NONE)
