@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Who a caller belongs to, from its cgroup path and QEMU's -name (vm.h,
  * iommuscope(8), VM NAMES). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -431,6 +432,54 @@ static int handle_path(struct isc_vm_cache *c, uint64_t id, char *path, size_t s
 	return 0;
 }
 
+#define WALK_MAX_DEPTH	16
+#define WALK_MAX_DIRS	65536
+
+/* The directory below dir (path: its name below the root, len bytes)
+ * whose inode is id, depth first: bpftrace's cgroup_path walk, for a
+ * process without CAP_DAC_READ_SEARCH (the exporter drops it) when the
+ * caller has exited. true with path holding it; *budget bounds the walk. */
+static bool walk_find(int dir, uint64_t id, char *path, size_t len, size_t size, int depth,
+		      long *budget)
+{
+	struct dirent *de;
+	struct stat st;
+	bool found = false;
+	DIR *d = fdopendir(dir);
+	int sub;
+
+	if (!d) {
+		close(dir);
+		return false;
+	}
+	while (!found && --*budget > 0 && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.' || len + n + 2 > size)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		path[len] = '/';
+		memcpy(path + len + 1, de->d_name, n + 1);
+		if ((uint64_t)st.st_ino == id)
+			found = true;
+		else if (depth < WALK_MAX_DEPTH &&
+			 (sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+			found = walk_find(sub, id, path, len + n + 1, size, depth + 1, budget);
+	}
+	closedir(d);
+	return found;
+}
+
+static int walk_path(struct isc_vm_cache *c, uint64_t id, char *path, size_t size)
+{
+	long budget = WALK_MAX_DIRS;
+	int fd = openat(c->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	path[0] = '\0';
+	return fd >= 0 && walk_find(fd, id, path, 0, size, 0, &budget) ? 0 : -1;
+}
+
 /* The cgroup's part, read once per id: pid's path if it is that cgroup,
  * else the handle's. known: the path already read (vm_cache__pid). */
 static const struct isc_vm *cgroup_vm(struct isc_vm_cache *c, uint32_t pid, uint64_t id,
@@ -447,7 +496,7 @@ static const struct isc_vm *cgroup_vm(struct isc_vm_cache *c, uint32_t pid, uint
 		snprintf(path, sizeof(path), "%s", known);
 	else if (c->root_fd >= 0)
 		ok = (!proc_cgroup(c, pid, path, sizeof(path)) && path_id(c, path) == id) ||
-		     !handle_path(c, id, path, sizeof(path));
+		     !handle_path(c, id, path, sizeof(path)) || !walk_path(c, id, path, sizeof(path));
 	if (ok)
 		vm__from_cgroup(path, &s->vm);
 	else
