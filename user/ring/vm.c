@@ -156,11 +156,15 @@ static bool pod_component(const char *c, bool systemd, char *pod, size_t size)
 	if (!n || n >= size || n > 36)
 		return false;
 	for (i = 0; i < n; i++) {
-		char ch = p[i] == '_' ? '-' : p[i];
+		char ch = p[i];
 
+		if (ch == '_')
+			ch = '-';
+		else if (ch >= 'A' && ch <= 'F')
+			ch = (char)(ch - 'A' + 'a');
 		if (hexval(ch) < 0 && ch != '-')
 			return false;
-		pod[i] = (char)(ch >= 'A' && ch <= 'F' ? ch + 32 : ch);
+		pod[i] = ch;
 	}
 	pod[n] = '\0';
 	return true;
@@ -232,7 +236,7 @@ static bool name_element(const char *el, bool first, char *out, size_t size)
 /* QEMU's option syntax: elements split at ',', ",," a comma. */
 static bool name_value(const char *v, char *out, size_t size)
 {
-	char el[ISC_VM_NAME_LEN * 2];
+	char el[ISC_VM_NAME_LEN * 2] = "";
 	size_t n = 0;
 	bool first = true;
 
