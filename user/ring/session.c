@@ -226,8 +226,12 @@ static int on_raw_record(void *ctx, void *data, size_t size)
 
 static void map_stats_cb(const struct isc_map_key *key, const struct isc_map_stats *st, void *ctx)
 {
-	const struct isc_sink *k = ctx;
+	struct run *r = ctx;
+	const struct isc_sink *k = r->sink;
 
+	/* -V: a process's totals only if it is the VM's */
+	if (r->o->vm && r->res->vms && !vm__match(vm_cache__pid(r->res->vms, key->tgid), r->o->vm))
+		return;
 	k->map_stats(k->ctx, key, st);
 }
 
@@ -281,7 +285,7 @@ static void periodic(struct run *r)
 			r->drops = v;
 		}
 		if (k->map_stats)
-			loader__map_stats(r->s, map_stats_cb, (void *)k);
+			loader__map_stats(r->s, map_stats_cb, r);
 		/* every tick without uevents; every 30 with them, in case
 		 * they never come (a namespace the kernel does not send to) */
 		if (r->uev < 0 || ++r->ticks % 30 == 0)
