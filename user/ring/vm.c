@@ -390,10 +390,10 @@ static int proc_cgroup(struct isc_vm_cache *c, uint32_t pid, char *path, size_t 
 	c->reads++;
 	if (read_text_file(f, buf, sizeof(buf)) <= 0)
 		return -1;
-	p = strncmp(buf, "0::", 3) ? strstr(buf, "\n0::") : buf - 1;
+	p = strncmp(buf, "0::", 3) ? strstr(buf, "\n0::") : buf;
 	if (!p)
 		return -1;
-	p += 4;
+	p += *p == '\n' ? 4 : 3;
 	p[strcspn(p, "\n")] = '\0';
 	snprintf(path, size, "%s", p);
 	return 0;
