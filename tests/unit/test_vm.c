@@ -259,6 +259,15 @@ static void resolver(void)
 	for (i = 0; i < 1000; i++)
 		vm_cache__pid(c, (uint32_t)getpid());
 	ASSERT_EQ(vm_cache__reads(c), reads, "asked again: nothing read");
+	/* one process, records from two cgroups in turn (a QEMU's vCPU
+	 * threads have their own): each cgroup and the command line read
+	 * once, not at every change */
+	vm_cache__get(c, (uint32_t)getpid(), 1);
+	vm_cache__get(c, (uint32_t)getpid(), 2);
+	reads = vm_cache__reads(c);
+	for (i = 0; i < 1000; i++)
+		vm_cache__get(c, (uint32_t)getpid(), 1 + (i & 1));
+	ASSERT_EQ(vm_cache__reads(c), reads, "alternating cgroups: nothing read again");
 	vm_cache__free(c);
 }
 

@@ -315,7 +315,9 @@ struct cg_slot {
 
 struct pid_slot {
 	uint32_t pid;		/* 0: empty */
-	uint64_t cgid;
+	uint64_t cgid;		/* of the last record: libvirt puts a QEMU's
+				 * vCPU threads in cgroups of their own */
+	char qemu[ISC_VM_NAME_LEN * 2];	/* its -name, raw; "" none */
 	struct isc_vm vm;
 };
 
@@ -509,25 +511,38 @@ static const struct isc_vm *cgroup_vm(struct isc_vm_cache *c, uint32_t pid, uint
 }
 
 /* A process's entry: its cgroup's part and its own -name. */
+/* The process's -name (vm__qemu_name) into s->qemu, read once. */
+static void pid_cmdline(struct isc_vm_cache *c, struct pid_slot *s)
+{
+	char f[64], buf[8192];
+	ssize_t n;
+	int fd;
+
+	s->qemu[0] = '\0';
+	snprintf(f, sizeof(f), "/proc/%u/cmdline", s->pid);
+	c->reads++;
+	fd = open(f, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0 || !vm__qemu_name(buf, (size_t)n, s->qemu, sizeof(s->qemu)))
+		s->qemu[0] = '\0';
+}
+
+/* A process's entry for a record from cgroup cgid: the cgroup's part and
+ * the process's own -name (read when the process is new to the slot). */
 static const struct isc_vm *pid_fill(struct isc_vm_cache *c, struct pid_slot *s, uint32_t pid,
 				     uint64_t cgid, const char *known)
 {
-	char f[64], buf[8192], name[ISC_VM_NAME_LEN * 2];
-	ssize_t n;
-	int fd;
+	bool same = s->pid == pid && pid;
 
 	s->pid = pid;
 	s->cgid = cgid;
 	s->vm = *cgroup_vm(c, pid, cgid, known);
-	snprintf(f, sizeof(f), "/proc/%u/cmdline", pid);
-	c->reads++;
-	fd = open(f, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return &s->vm;
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n > 0 && vm__qemu_name(buf, (size_t)n, name, sizeof(name)))
-		vm__combine(&s->vm, name);
+	if (!same)
+		pid_cmdline(c, s);
+	vm__combine(&s->vm, s->qemu);
 	return &s->vm;
 }
 
