@@ -151,24 +151,29 @@ start() {
 
 @test "top: the process is named by its VM after it exited; -V shows only it" {
 	mkcg "$LIBVIRT"
-	start counting top top --json -n 1 -d 3s --mode tracepoint "${CLASSIFY[@]}"
+	# a snapshot at the stop (SIGINT), after both clients exited
+	start counting top top --json -d 1h --mode tracepoint "${CLASSIFY[@]}"
 	T2=$T/b
 	mkdir "$T2"
-	T=$T2 start_session counting top top -b -n 1 -d 3s -V web01 --mode tracepoint "${CLASSIFY[@]}"
+	T=$T2 start_session counting top top -b -d 1h -V web01 --mode tracepoint "${CLASSIFY[@]}"
 	SESSIONS+=("$SESSION_PID")
 	other=$SESSION_PID
 	in_cg "$LIBVIRT" "$CLIENT" >/dev/null
 	"$CLIENT" >/dev/null
-	wait "${SESSIONS[0]}"
-	wait "$other"
-	vm=$(jq -c '.processes | map(select(.comm == "vfio_client")) | group_by(.vm != "web01")' "$T/top.out")
+	stop_session "${SESSIONS[0]}"
+	[ "$session_status" -eq 0 ]
+	stop_session "$other"
+	[ "$session_status" -eq 0 ]
+	tail -n 1 "$T/top.out" >"$T/last"
+	vm=$(jq -c '.processes | map(select(.comm == "vfio_client")) | group_by(.vm != "web01")' "$T/last")
 	jq -e 'length == 2 and (.[0] | length == 1) and (.[1] | length == 1)' <<<"$vm"
 	jq -e '.[0][0] | .vm == "web01" and .vm_source == "libvirt" and .calls == 19 and .exited' <<<"$vm"
 	jq -e '.[1][0] | .calls == 19 and .exited' <<<"$vm"
 	vmpid=$(jq '.[0][0].pid' <<<"$vm")
 	# batch: the process line's FD/DEVICE column, and nobody else
 	grep -E "^ +$vmpid vfio_client \(exited\) +vm:web01 " "$T2/top.out"
-	[ "$(grep -cE '^ +[0-9]+ ' "$T2/top.out")" -eq 1 ]
+	# and no other process in any snapshot
+	[ "$(grep -E '^ +[0-9]+ ' "$T2/top.out" | grep -vc ' vm:web01 ')" -eq 0 ]
 }
 
 @test "export: the vm label on the client's series; promtool check metrics is clean" {
@@ -184,6 +189,20 @@ start() {
 	if command -v promtool >/dev/null; then
 		promtool check metrics <"$T/page"
 	fi
+}
+
+@test "export -V: only that VM's series" {
+	command -v curl >/dev/null || skip "no curl"
+	mkcg "$LIBVIRT"
+	port=$((20000 + RANDOM % 20000))
+	start exporting export export --listen "127.0.0.1:$port" -i 200ms -V web01 --mode tracepoint "${CLASSIFY[@]}"
+	in_cg "$LIBVIRT" "$CLIENT" >/dev/null
+	"$CLIENT" >/dev/null
+	sleep 1
+	curl -sf "http://127.0.0.1:$port/metrics" >"$T/page"
+	[ "$(grep -cE '^iommuscope_ioctl_calls_total\{.*comm="vfio_client",vm="web01",' "$T/page")" -gt 10 ]
+	[ "$(grep -E '^iommuscope_ioctl_calls_total\{' "$T/page" | grep -vc 'vm="web01"')" -eq 0 ]
+	grep -E '^iommuscope_processes 1$' "$T/page"
 }
 
 @test "-V: an empty or over-long name is a usage error; trace -w and -r refuse it" {

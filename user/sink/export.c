@@ -809,6 +809,7 @@ int export__open(const struct isc_export_opts *o, struct isc_session_opts *so,
 	sink->started = export_started;
 	so->tick_ns = o->interval;
 	top_snap__init(&x->run.st, o->linger);
+	x->run.st.vm_filter = so->vm;	/* -V: that VM's series only */
 	x->running = true;
 	return 0;
 }
