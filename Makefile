@@ -139,7 +139,7 @@ test-cli: all
 
 test-live: all $(CLIENT)
 	$(Q)ISC_BIN=$(BIN) ISC_CLIENT=$(CLIENT) bats tests/live.bats tests/audit.bats tests/badinput.bats \
-		tests/top.bats tests/export.bats tests/fleet.bats tests/policy.bats
+		tests/top.bats tests/export.bats tests/fleet.bats tests/policy.bats tests/vm.bats
 
 test-guest:
 	$(Q)scripts/test-guest.sh

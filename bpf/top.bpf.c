@@ -250,6 +250,7 @@ static __always_inline int top_exit(__s64 ret)
 	key.cmd = e->cmd;
 	key.dev = e->top_dev;
 	key.fd_kind = e->fd_kind;
+	key.cgroup_id = bpf_get_current_cgroup_id();
 	cls = e->top_classes;
 	/* not in the catalog and not answered: unknown-ioctl after all */
 	if ((cls & TC(ISC_TC_NEWER_KERNEL)) && ISC_RET_UNANSWERED(ret))

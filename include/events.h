@@ -307,6 +307,7 @@ struct isc_top_key {
 	__u32 dev;		/* the file's char device (kernel dev_t), 0 if none */
 	__u8 fd_kind;
 	__u8 __pad[3];
+	__u64 cgroup_id;	/* the caller's cgroup2 id: names its VM after it exits */
 };
 
 struct isc_top_val {

@@ -43,6 +43,7 @@ cp tests/guest/payload/run.sh tests/guest/lib.sh "$top/.output-static/iommuscope
 	"$top/.output-static/workload/enforce_client32" "$payload/"
 cp -r tests/guest/enforce "$payload/enforce"
 cp -r tests/guest/modules "$payload/modules"
+cp -r tests/guest/vm "$payload/vm"
 cp -r tests/policies/bad "$payload/policies-bad"
 # 5.10 only: the IOMMU UAPI test module and its client (tests/guest/uapi)
 case " $kernels " in *" 5.10 "*)
@@ -125,7 +126,8 @@ for k in $kernels; do
 	done
 	# overlay: the enforce tests' exe rule on an overlayfs executable
 	boot "$k" "$k" "$payload" 720 --modules overlay -- tests/guest.bats tests/guest-enforce.bats \
-		tests/guest-modules.bats $([ "$k" = 5.10 ] && echo tests/guest-uapi.bats)
+		tests/guest-modules.bats tests/guest-vm.bats \
+		$([ "$k" = 5.10 ] && echo tests/guest-uapi.bats)
 done
 # One more boot of the first kernel with BPF LSM left out of lsm=: enforce
 # must refuse with the fix, trace must keep working.

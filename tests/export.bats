@@ -50,8 +50,8 @@ metrics() {
 	grep -q '^# TYPE iommuscope_ioctl_calls_total counter$' "$T/m"
 	grep -q '^# TYPE iommuscope_ioctl_latency_seconds histogram$' "$T/m"
 	grep -q '^iommuscope_info{kernel="[^"]*",mode="tracepoint",' "$T/m"
-	grep -E '^iommuscope_ioctl_calls_total\{pid="[0-9]+",comm="vfio_client",ioctl="VFIO_IOMMU_MAP_DMA",fd_kind="container",device="[^"]*"\} 4$' "$T/m"
-	grep -E '^iommuscope_ioctl_mismatches_total\{.*comm="vfio_client",ioctl="VFIO_IOMMU_MAP_DMA",.*class="truncated"\} 2$' "$T/m"
+	grep -E '^iommuscope_ioctl_calls_total\{pid="[0-9]+",comm="vfio_client",vm="[^"]*",ioctl="VFIO_IOMMU_MAP_DMA",fd_kind="container",device="[^"]*"\} 4$' "$T/m"
+	grep -E '^iommuscope_ioctl_mismatches_total\{.*comm="vfio_client",vm="[^"]*",ioctl="VFIO_IOMMU_MAP_DMA",.*class="truncated"\} 2$' "$T/m"
 	grep -E '^iommuscope_ioctl_latency_seconds_count\{.*ioctl="VFIO_IOMMU_MAP_DMA".*\} 4$' "$T/m"
 	grep -E '^iommuscope_ioctl_latency_seconds_bucket\{.*ioctl="VFIO_IOMMU_MAP_DMA".*le="\+Inf"\} 4$' "$T/m"
 	# every family announced once, each sample after its TYPE line
@@ -150,13 +150,13 @@ odd_clients() {
 	# until a sample has both (the interval is 200 ms)
 	for _ in $(seq 50); do
 		metrics >"$T/m"
-		grep -q 'comm="q' "$T/m" && grep -q 'vfio",ioctl="VFIO_IOMMU_MAP_DMA",.*} 4$' "$T/m" &&
+		grep -q 'comm="q' "$T/m" && grep -qE 'vfio",vm="[^"]*",ioctl="VFIO_IOMMU_MAP_DMA",.*\} 4$' "$T/m" &&
 			break
 		sleep 0.1
 	done
 	# the invalid bytes as U+FFFD each, the rest kept; \ and " escaped
-	grep -E '^iommuscope_ioctl_calls_total\{pid="[0-9]+",comm="'$'\xef\xbf\xbd\xef\xbf\xbd''vfio",ioctl="VFIO_IOMMU_MAP_DMA",fd_kind="container",device="[^"]*"\} 4$' "$T/m"
-	grep -F 'comm="q\"b\\n",ioctl="VFIO_IOMMU_MAP_DMA"' "$T/m"
+	grep -E '^iommuscope_ioctl_calls_total\{pid="[0-9]+",comm="'$'\xef\xbf\xbd\xef\xbf\xbd''vfio",vm="[^"]*",ioctl="VFIO_IOMMU_MAP_DMA",fd_kind="container",device="[^"]*"\} 4$' "$T/m"
+	grep -E 'comm="q\\"b\\\\n",vm="[^"]*",ioctl="VFIO_IOMMU_MAP_DMA"' "$T/m"
 	# no byte of the page is invalid UTF-8
 	iconv -f UTF-8 -t UTF-8 "$T/m" >/dev/null
 	run promtool check metrics <"$T/m"
@@ -482,7 +482,7 @@ wait_serving() {
 	# five intervals later, one scrape (no retries): not the page of m2
 	sleep 1
 	metrics >"$T/m3"
-	grep -E '^iommuscope_ioctl_calls_total\{.*comm="vfio_client",ioctl="VFIO_IOMMU_MAP_DMA",fd_kind="container".*\} 4$' "$T/m3"
+	grep -E '^iommuscope_ioctl_calls_total\{.*comm="vfio_client",vm="[^"]*",ioctl="VFIO_IOMMU_MAP_DMA",fd_kind="container".*\} 4$' "$T/m3"
 	# scrapes of one sample share a page; every later one has the client too
 	for _ in 1 2 3; do
 		metrics >"$T/m4"

@@ -201,6 +201,26 @@ static struct json_object *task_record(const char *type, uint64_t ts_ns, uint32_
 	return j;
 }
 
+/* The caller's VM (added with the vm fields; known only live). */
+static void ref_add_vm(struct json_object *j, const struct isc_vm *vm)
+{
+	if (!vm->source)
+		return;
+	add_str(j, "vm", vm->name);
+	add_str(j, "vm_source", vm__source_name(vm->source));
+	if (vm->pod[0])
+		add_str(j, "vm_pod", vm->pod);
+}
+
+static void ref_print_vm(FILE *f, const struct isc_vm *vm)
+{
+	if (!vm->source)
+		return;
+	fprintf(f, " vm=%s vm_source=%s", vm->name, vm__source_name(vm->source));
+	if (vm->pod[0])
+		fprintf(f, " vm_pod=%s", vm->pod);
+}
+
 static void add_verdict(struct json_object *j, const struct isc_verdict *cls)
 {
 	struct json_object *all = json_object_new_array();
@@ -230,6 +250,7 @@ static void ioctl_json(struct ref_output *o, const struct isc_ioctl_view *v,
 	int i;
 
 	add_u64(j, "cgroup_id", e->cgroup_id);
+	ref_add_vm(j, &v->vm);
 	if (e->iof & ISC_IOF_NO_FD)
 		add_str(j, "fd", NULL);
 	else
@@ -377,6 +398,7 @@ static void ioctl_text(struct ref_output *o, const struct isc_ioctl_view *v,
 								   sizeof(str)));
 	for (i = 0; i < v->nr_fields; i++)
 		fprintf(o->f, " %s=0x%llx", v->field_keys[i], (unsigned long long)v->field_vals[i]);
+	ref_print_vm(o->f, &v->vm);
 	fputc('\n', o->f);
 }
 
@@ -399,13 +421,16 @@ void ref_output__mismatch(struct ref_output *o, const struct isc_ioctl_view *v,
 	if (!o->json) {
 		text_header(o);
 		text_time(o, e->hdr.ts_ns, when, sizeof(when));
-		fprintf(o->f, "%-15s %-7u %-7u %-15s %4d %-9s %-34s %6u %-20s %-8s %9s [%s: %s]\n",
+		fprintf(o->f, "%-15s %-7u %-7u %-15s %4d %-9s %-34s %6u %-20s %-8s %9s [%s: %s]",
 			when, e->pid, e->tid, COMM(e->comm), e->fd, catalog__kind_name(e->fd_kind),
 			v->desc ? v->desc->name : "?", v->argsz, "-", "MISMATCH", "-",
 			classify__primary(cls->classes), cls->explain);
+		ref_print_vm(o->f, &v->vm);
+		fputc('\n', o->f);
 		return;
 	}
 	j = task_record("mismatch", e->hdr.ts_ns, e->pid, e->tid, e->comm);
+	ref_add_vm(j, &v->vm);
 	add_i64(j, "fd", e->fd);
 	add_str(j, "fd_kind", catalog__kind_name(e->fd_kind));
 	add_u64(j, "cmd", e->cmd);
@@ -481,6 +506,7 @@ static void iommu_json(struct ref_output *o, const struct isc_iommu_view *v,
 	add_str(j, "op", v->op);
 	add_str(j, "hook", v->hook);
 	add_u64(j, "cgroup_id", e->cgroup_id);
+	ref_add_vm(j, &v->vm);
 	add_str(j, "device", v->device[0] ? v->device : NULL);
 	if (v->group >= 0)
 		add_i64(j, "group", v->group);
@@ -570,6 +596,7 @@ static void iommu_text(struct ref_output *o, const struct isc_iommu_view *v,
 	fprintf(o->f, " via=%s", v->hook);
 	if (cls && cls->classes)
 		fprintf(o->f, " [%s: %s]", classify__primary(cls->classes), cls->explain);
+	ref_print_vm(o->f, &v->vm);
 	fputc('\n', o->f);
 }
 
@@ -616,6 +643,7 @@ void ref_output__deny(struct ref_output *o, const struct isc_deny_view *v, const
 		j = task_record(v->race ? "race" : "deny", e->hdr.ts_ns, e->pid, e->tid, e->comm);
 		add_u64(j, "uid", e->uid);
 		add_u64(j, "cgroup_id", e->cgroup_id);
+		ref_add_vm(j, &v->vm);
 		add_str(j, "ioctl", name ? name : cmd);
 		add_u64(j, "cmd", e->cmd);
 		add_str(j, "fd_kind", catalog__kind_name(e->fd_kind));
@@ -642,17 +670,19 @@ void ref_output__deny(struct ref_output *o, const struct isc_deny_view *v, const
 	if (e->suppressed)
 		snprintf(rule + strlen(rule), sizeof(rule) - strlen(rule), "; %u like it before not logged (log-rate)", e->suppressed);
 	if (v->race)
-		fprintf(o->f, "%s RACE %s[%u/%u] uid %u %s on %s fd: flags %s at the check, %s at the %s: %s%s\n",
+		fprintf(o->f, "%s RACE %s[%u/%u] uid %u %s on %s fd: flags %s at the check, %s at the %s: %s%s",
 			when, COMM(e->comm), e->pid, e->tid, e->uid, name ? name : cmd,
 			catalog__kind_name(e->fd_kind), flags[0] ? flags : "0",
 			later[0] ? later : "0", enforce_hook_name(e->hook), reason,
 			e->killed ? " -> SIGKILL" : "");
 	else
-		fprintf(o->f, "%s %s %s[%u/%u] uid %u %s on %s fd: argsz %u flags %s bad 0x%x: %s (%s)%s%s\n",
+		fprintf(o->f, "%s %s %s[%u/%u] uid %u %s on %s fd: argsz %u flags %s bad 0x%x: %s (%s)%s%s",
 			when, e->audit_only ? "AUDIT" : "DENY", COMM(e->comm), e->pid, e->tid, e->uid,
 			name ? name : cmd, catalog__kind_name(e->fd_kind), e->argsz,
 			flags[0] ? flags : "0", e->bad, reason, rule, en ? " -> " : "",
 			en ? en : (e->audit_only ? " -> allowed (audit only)" : ""));
+	ref_print_vm(o->f, &v->vm);
+	fputc('\n', o->f);
 }
 
 void ref_output__iommu(struct ref_output *o, const struct isc_iommu_view *v,

@@ -194,6 +194,47 @@ int main(void)
 			    "no process metrics without /proc/self/stat");
 		free(page);
 	}
+	TEST(vm_label_cap) {
+		/* ISC_EXPORT_MAX_VMS + 3 processes of distinct VMs, one of none:
+		 * the first names in byte order (a hostile one first) keep
+		 * their label, the three last are folded and counted */
+		enum { N = ISC_EXPORT_MAX_VMS + 4 };
+		static struct isc_top_row procs[N];
+		struct isc_top_snap sn = { .nr_procs = N, .procs = procs };
+		char line[256], *page;
+		int i;
+
+		for (i = 0; i < N; i++) {
+			procs[i].key.tgid = 100 + i;
+			snprintf(procs[i].comm, sizeof(procs[i].comm), "qemu");
+			procs[i].tot.faults = 1;
+			procs[i].vm.source = ISC_VM_LIBVIRT;
+			snprintf(procs[i].vm.name, sizeof(procs[i].vm.name), "vm%03d", N - i);
+		}
+		procs[0].vm.source = ISC_VM_NONE;
+		procs[0].vm.name[0] = '\0';
+		vm__sanitize("a\"} 1\n\\", 7, procs[1].vm.name, sizeof(procs[1].vm.name));
+		page = render(&sn);
+		ASSERT_TRUE(page && has_line(page, "iommuscope_vm_label_folded_processes 3"),
+			    "three processes folded");
+		ASSERT_TRUE(page && has_line(page, "iommuscope_iommu_faults_total{pid=\"100\","
+					     "comm=\"qemu\",vm=\"\"} 1"), "no VM: empty label");
+		ASSERT_TRUE(page && has_line(page, "iommuscope_iommu_faults_total{pid=\"101\","
+					     "comm=\"qemu\",vm=\"a\\\\x22}\\\\x201\\\\x0a\\\\x5c\"} 1"),
+			    "a hostile name: its escapes, their backslashes escaped");
+		snprintf(line, sizeof(line), "iommuscope_iommu_faults_total{pid=\"%d\",comm=\"qemu\","
+			 "vm=\"(other)\"} 1", 100 + 2);
+		ASSERT_TRUE(page && has_line(page, line), "the last name in byte order folded");
+		snprintf(line, sizeof(line), "iommuscope_iommu_faults_total{pid=\"%d\",comm=\"qemu\","
+			 "vm=\"vm001\"} 1", 100 + N - 1);
+		ASSERT_TRUE(page && has_line(page, line), "the first kept");
+		free(page);
+		sn.nr_procs = 3;
+		page = render(&sn);
+		ASSERT_TRUE(page && has_line(page, "iommuscope_vm_label_folded_processes 0"),
+			    "few VMs: none folded");
+		free(page);
+	}
 	TEST(top_header_cost_line) {
 		struct isc_top_info info = { .kernel = "6.18", .mode = "tracepoint" };
 		struct isc_top_snap sn;

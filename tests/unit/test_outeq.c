@@ -7,7 +7,9 @@
  *
  *   seeds      the seed records of tests/fuzz/seeds.h, decoded and classified
  *   mutations  ISC_OUTEQ_N (default 15000) deterministic mutations of each
- *              seed (xorshift, fixed seed): hostile names, every ioctl and
+ *              seed (xorshift, fixed seed): hostile names (VM names from
+ *              hostile cgroup paths and QEMU -name, user/ring/vm.c's
+ *              derivation), every ioctl and
  *              IOMMU record flag combination, rets and latencies at the
  *              edges, every catalog command, random verdicts; that each
  *              case was reached is checked (it takes N >= 4096)
@@ -677,6 +679,8 @@ static const unsigned char cov_bytes[] = { '/', '"', '\\', 0x01, 0x1f, 0x7f, 0x8
 static struct {
 	bool iof[64], ief[4096], ret[6], comm_byte[sizeof(cov_bytes)], *cmd;
 	long comm_nul, fd_field, data_type_twice, lat_tie, lat_2p53, caps0, no_cls;
+	bool vm_source[ISC_VM_SOURCES];
+	long vm_escaped;
 } cov;
 
 static void cover_comm(const char *comm)
@@ -739,6 +743,9 @@ static void check_coverage(void)
 	CHECK(cov.lat_tie > 0 && cov.lat_2p53 > 0, "latencies on a %%9.1f tie and past 2^53");
 	CHECK(cov.caps0 > 0, "capability chains walked and empty");
 	CHECK(cov.no_cls > 0, "calls printed without a verdict");
+	ASSERT_TRUE(all_set(cov.vm_source, ARRAY_LEN(cov.vm_source)),
+		    "records without a VM and with one of every source");
+	CHECK(cov.vm_escaped > 0, "VM names with escaped bytes");
 }
 
 /* An ioctl as trace prints it (classified), and as a late mismatch;
@@ -810,6 +817,35 @@ static void emit_deny(struct set *s, const struct isc_deny_view *v, bool vary)
 	}
 }
 
+/* A caller's VM as the live session derives it (user/ring/vm.c), from a
+ * cgroup path and a QEMU -name with hostile bytes in the name; or none. */
+static void rnd_vm(struct isc_vm *vm)
+{
+	static const char *const paths[] = {
+		"/machine.slice/machine-qemu\\x2d3\\x2d%s.scope/libvirt/vcpu0",
+		"/machine/qemu-7-%s.libvirt-qemu/emulator",
+		"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod0d2c_%s.slice/x.scope",
+		"/kubepods/burstable/pod0d2c-aa%s/abc",
+		"/system.slice/%s.service",
+		"/user.slice/user-1000.slice/%s.scope",
+	};
+	char raw[40], path[256], cmd[96];
+	int n;
+
+	fill_str(raw, sizeof(raw) - 1);
+	raw[sizeof(raw) - 1] = '\0';
+	snprintf(path, sizeof(path), PICK(paths), raw);
+	vm__from_cgroup(chance(5) ? "/" : path, vm);
+	if (chance(3)) {
+		n = snprintf(cmd, sizeof(cmd), "qemu-system-x86_64%c-name%cguest=%s,debug-threads=on",
+			     0, 0, raw);
+		if (vm__qemu_name(cmd, (size_t)n + 1, raw, sizeof(raw)))
+			vm__combine(vm, raw);
+	}
+	cov.vm_source[vm->source] = true;
+	cov.vm_escaped += strstr(vm->name, "\\x") != NULL;
+}
+
 /* A raw record (as the ring buffer hands it over) decoded and printed:
  * 0, or the decoder's error (nothing printed). */
 static int feed(struct set *s, const void *rec, size_t len, const struct isc_abi *abi, bool vary)
@@ -821,14 +857,20 @@ static int feed(struct set *s, const void *rec, size_t len, const struct isc_abi
 
 	if (err == ISC_EV_IOCTL) {
 		err = decode__ioctl(rec, len, &iv);
+		if (!err && vary && chance(2))
+			rnd_vm(&iv.vm);
 		if (!err)
 			emit_ioctl(s, &iv, abi, vary);
 	} else if (err == ISC_EV_IOMMU) {
 		err = decode__iommu(rec, len, &mv);
+		if (!err && vary && chance(2))
+			rnd_vm(&mv.vm);
 		if (!err)
 			emit_iommu(s, &mv, abi, vary);
 	} else if (err == ISC_EV_DENY) {
 		err = decode__deny(rec, len, &dv);
+		if (!err && vary && chance(2))
+			rnd_vm(&dv.vm);
 		if (!err)
 			emit_deny(s, &dv, vary);
 	}

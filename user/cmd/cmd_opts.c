@@ -4,6 +4,7 @@
 #include "cmd_opts.h"
 #include "commands.h"
 #include "util.h"
+#include "vm.h"
 
 static int parse_mode(struct isc_session_opts *o, const char *arg)
 {
@@ -20,7 +21,7 @@ static int parse_mode(struct isc_session_opts *o, const char *arg)
 	return 1;
 }
 
-/* The options that only take a value: -p, -c, -d, --ringbuf-size. */
+/* The options that only take a value: -p, -c, -V, -d, --ringbuf-size. */
 static int parse_value(struct isc_session_opts *o, int c, const char *arg)
 {
 	uint64_t v;
@@ -39,6 +40,13 @@ static int parse_value(struct isc_session_opts *o, int c, const char *arg)
 			return -1;
 		}
 		o->lo.comm = arg;
+		return 1;
+	case 'V':
+		if (!*arg || strlen(arg) >= ISC_VM_NAME_LEN) {
+			isc_err("invalid --vm '%s': 1 to %d characters", arg, ISC_VM_NAME_LEN - 1);
+			return -1;
+		}
+		o->vm = arg;
 		return 1;
 	case 'd':
 		if (parse_duration_ns(arg, &o->duration_ns)) {

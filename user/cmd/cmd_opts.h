@@ -9,7 +9,7 @@
 #include <getopt.h>
 #include "session.h"
 
-#define ISC_LIVE_SHORT "p:c:d:m:v"
+#define ISC_LIVE_SHORT "p:c:V:d:m:v"
 enum {
 	ISC_OPT_RINGBUF = 0x100, ISC_OPT_CLASSIFY, ISC_OPT_NO_IOMMU, ISC_OPT_BPF_STATS,
 	ISC_OPT_FIRST_FREE
@@ -17,6 +17,7 @@ enum {
 #define ISC_LIVE_LONG							\
 	{ "pid", required_argument, NULL, 'p' },				\
 	{ "comm", required_argument, NULL, 'c' },			\
+	{ "vm", required_argument, NULL, 'V' },				\
 	{ "duration", required_argument, NULL, 'd' },			\
 	{ "mode", required_argument, NULL, 'm' },			\
 	{ "ringbuf-size", required_argument, NULL, ISC_OPT_RINGBUF },	\
@@ -28,6 +29,8 @@ enum {
 #define ISC_LIVE_HELP							\
 	"  -p, --pid PID           only this process (thread group id)\n"	\
 	"  -c, --comm COMM         only tasks with this command name (15 chars max)\n" \
+	"  -V, --vm NAME           only callers of this VM, pod or unit: the name\n"	\
+	"                          exactly as the vm field shows it\n"		\
 	"  -d, --duration TIME     stop after TIME (10, 10s, 500ms, 2m)\n"	\
 	"  -m, --mode MODE         auto (default), full or tracepoint\n"	\
 	"      --ringbuf-size MIB  ring buffer size in MiB, a power of 2 (default 4)\n" \

@@ -251,6 +251,10 @@ int cmd_trace(int argc, char **argv)
 		isc_err("trace: -w writes undecoded records: no %s with it", a.rpath ? "-r" : "--json");
 		return ISC_EXIT_USAGE;
 	}
+	if (a.wpath && so.vm) {
+		isc_err("trace: -w writes undecoded records: no --vm with it");
+		return ISC_EXIT_USAGE;
+	}
 	if (a.rpath && a.nr_session) {
 		isc_err("trace: -r reads a file: only --json goes with it");
 		return ISC_EXIT_USAGE;

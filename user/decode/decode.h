@@ -9,6 +9,7 @@
 #include "catalog.h"
 #include "events.h"
 #include "policy.h"
+#include "vm.h"
 
 #define ISC_MAX_FIELDS 8
 
@@ -36,6 +37,7 @@ struct isc_ioctl_view {
 	int nr_fields;
 	const char *field_keys[ISC_MAX_FIELDS];
 	uint64_t field_vals[ISC_MAX_FIELDS];
+	struct isc_vm vm;		/* the caller's VM (session.c); none offline */
 };
 
 struct isc_iommu_view {
@@ -47,12 +49,14 @@ struct isc_iommu_view {
 	int group;			/* -1 if not known */
 	uint32_t owner_pid;		/* process that bound the group, 0 if unknown */
 	char owner_comm[ISC_COMM_LEN];
+	struct isc_vm vm;		/* the caller's VM (session.c); none offline */
 };
 
 struct isc_deny_view {
 	struct isc_deny_event ev;	/* a validated copy */
 	const struct isc_ioctl_desc *desc;	/* NULL: not in the catalog */
 	bool race;			/* a flags-changed-after-check alert */
+	struct isc_vm vm;		/* the caller's VM (session.c); none offline */
 };
 
 enum isc_decode_err {

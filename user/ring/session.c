@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "rawfile.h"
 #include "session.h"
+#include "vm.h"
 #include "util.h"
 
 static volatile sig_atomic_t exiting, hup;
@@ -111,6 +112,25 @@ static void late_verdicts(struct run *r, bool all, const struct isc_ioctl_view *
 	}
 }
 
+/* The caller's VM into vm, resolved once per cgroup and process (vm.h;
+ * cgid 0: the process's own cgroup; pid 0: none known); false if -V
+ * leaves the record out. Offline (replay) nothing is known:
+ * vm stays empty. */
+static bool vm_of(struct run *r, uint32_t pid, uint64_t cgid, struct isc_vm *vm)
+{
+	struct isc_session_result *res = r->res;
+
+	if (!res->vms)
+		return true;
+	if (pid)
+		*vm = cgid ? *vm_cache__get(res->vms, pid, cgid) : *vm_cache__pid(res->vms, pid);
+	if (r->o && r->o->vm && !vm__match(vm, r->o->vm)) {
+		res->vm_filtered++;
+		return false;
+	}
+	return true;
+}
+
 /* An enforce record: a race alert or a refusal, to the sink. */
 static int deliver_deny(struct run *r, void *data, size_t size)
 {
@@ -120,6 +140,8 @@ static int deliver_deny(struct run *r, void *data, size_t size)
 
 	if (err)
 		return err;
+	if (!vm_of(r, v.ev.pid, v.ev.cgroup_id, &v.vm))
+		return 0;
 	if (v.race && k->race)
 		k->race(k->ctx, &v);
 	else if (!v.race && k->deny)
@@ -136,6 +158,8 @@ static int deliver_ioctl(struct run *r, void *data, size_t size)
 
 	if (err)
 		return err;
+	if (!vm_of(r, v.ev.pid, v.ev.cgroup_id, &v.vm))
+		return 0;
 	classify__ioctl(&r->res->abi, &v, &cls);
 	if (k->ioctl)
 		k->ioctl(k->ctx, &v, &cls);
@@ -153,6 +177,10 @@ static int deliver_iommu(struct run *r, void *data, size_t size)
 	if (err)
 		return err;
 	iommu_state__update(&r->iommu, &v);
+	/* a fault comes in interrupt context: the device owner's VM */
+	if (v.ev.op == ISC_IOMMU_FAULT || !v.ev.pid
+	    ? !vm_of(r, v.owner_pid, 0, &v.vm) : !vm_of(r, v.ev.pid, v.ev.cgroup_id, &v.vm))
+		return 0;
 	classify__iommu(&r->res->abi, &v, &cls);
 	if (k->iommu)
 		k->iommu(k->ctx, &v, &cls);
@@ -198,8 +226,12 @@ static int on_raw_record(void *ctx, void *data, size_t size)
 
 static void map_stats_cb(const struct isc_map_key *key, const struct isc_map_stats *st, void *ctx)
 {
-	const struct isc_sink *k = ctx;
+	struct run *r = ctx;
+	const struct isc_sink *k = r->sink;
 
+	/* -V: a process's totals only if it is the VM's */
+	if (r->o->vm && r->res->vms && !vm__match(vm_cache__pid(r->res->vms, key->tgid), r->o->vm))
+		return;
 	k->map_stats(k->ctx, key, st);
 }
 
@@ -253,7 +285,7 @@ static void periodic(struct run *r)
 			r->drops = v;
 		}
 		if (k->map_stats)
-			loader__map_stats(r->s, map_stats_cb, (void *)k);
+			loader__map_stats(r->s, map_stats_cb, r);
 		/* every tick without uevents; every 30 with them, in case
 		 * they never come (a namespace the kernel does not send to) */
 		if (r->uev < 0 || ++r->ticks % 30 == 0)
@@ -476,10 +508,20 @@ static struct run *run_new(const struct isc_session_opts *o, const struct isc_si
 	return r;
 }
 
+/* A live session's VM resolver (none: the records carry no VM). */
+static void run_vms(struct run *r)
+{
+	r->res->vms = vm_cache__new();
+	if (!r->res->vms)
+		isc_warn("out of memory: records carry no VM");
+}
+
 static void run_free(struct run *r)
 {
 	if (!r)
 		return;
+	vm_cache__free(r->res->vms);
+	r->res->vms = NULL;
 	ring_buffer__free(r->rb);
 	loader__stop(r->s);
 	if (r->uev >= 0)
@@ -514,6 +556,7 @@ int session__run(const struct isc_session_opts *o, const struct isc_sink *sink,
 			isc_err("out of memory");
 		goto out;
 	}
+	run_vms(r);
 	err = run_load(r);
 	if (err)
 		goto out;
@@ -543,6 +586,7 @@ int session__read(const int *fds, int nr_fds, const struct isc_session_opts *o,
 	r = run_new(o, sink, res);
 	if (!r)
 		return -ENOMEM;
+	run_vms(r);
 	err = run_reader(r, fds, nr_fds);
 	if (err)
 		goto out;

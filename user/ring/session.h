@@ -29,6 +29,7 @@ struct isc_session_opts {
 	FILE *raw;			/* trace -w: write the records here as they
 					 * come (user/ring/tracefile.h), no sink calls
 					 * but drops */
+	const char *vm;			/* -V: only callers of this VM (vm.h) */
 };
 
 /* The defaults: every mode, a 4 MiB ring buffer, no filter. */
@@ -77,6 +78,10 @@ struct isc_session_result {
 	int64_t mono_to_real_ns;	/* replay: the recording host's clock offset */
 	char release[65];		/* replay: the recording host's kernel */
 	bool option_refused;		/* a --classify entry was refused */
+	/* live sessions: who a caller belongs to (vm.h), for sinks whose rows
+	 * come from maps (iommutop, export); NULL offline */
+	struct isc_vm_cache *vms;
+	uint64_t vm_filtered;		/* records left out by -V */
 };
 
 /* SIGINT and SIGTERM end the session from here on (and SIGHUP, with hup,

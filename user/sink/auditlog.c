@@ -41,6 +41,7 @@ struct entry {
 	char name[48];
 	char comm[ISC_ESCAPED_LEN(ISC_COMM_LEN)];
 	char cgroup[256];
+	struct isc_vm vm;	/* part of the key: one entry per VM */
 	uint32_t pid;
 	struct isc_verdict cls;
 	bool has_argsz, has_flags;
@@ -144,6 +145,12 @@ static int format_json(const struct entry *e, const char *what, char **out)
 	S("comm", e->comm);
 	S("exe", e->exe);
 	S("cgroup", e->cgroup);
+	if (e->vm.source != ISC_VM_NONE) {
+		S("vm", e->vm.name);
+		S("vm_source", vm__source_name(e->vm.source));
+		if (e->vm.pod[0])
+			S("vm_pod", e->vm.pod);
+	}
 	S("fd_kind", catalog__kind_name(e->fd_kind));
 	S("ioctl", e->name[0] ? e->name : NULL);
 	U("cmd", e->cmd);
@@ -199,6 +206,7 @@ static const char *text_field(const char *s, char *buf, size_t len)
 static int format_text(const struct entry *e, const char *what, char **out)
 {
 	char t[80], ret[24], exe[PATH_MAX + 64], cg[sizeof(e->cgroup) * 2];
+	char vm[ISC_VM_TEXT_LEN] = "";
 	const char *en = errno_str(e->ret);
 
 	if (en)
@@ -207,10 +215,14 @@ static int format_text(const struct entry *e, const char *what, char **out)
 		snprintf(ret, sizeof(ret), "-");
 	else
 		snprintf(ret, sizeof(ret), "%lld", (long long)e->ret);
-	return asprintf(out, "%s %s %s[%u] exe=%s cgroup=%s %s %s %s argsz=%u flags=0x%x ret=%s "
+	/* the name is safe as it is (vm.h) */
+	if (e->vm.source != ISC_VM_NONE)
+		snprintf(vm, sizeof(vm), " vm=%s vm_source=%s%s%s", e->vm.name,
+			 vm__source_name(e->vm.source), e->vm.pod[0] ? " vm_pod=" : "", e->vm.pod);
+	return asprintf(out, "%s %s %s[%u] exe=%s cgroup=%s%s %s %s %s argsz=%u flags=0x%x ret=%s "
 			"count=%llu: %s%s%s",
 			iso_time(e->last_ns, t, sizeof(t)), what, e->comm, e->pid,
-			text_field(e->exe, exe, sizeof(exe)), text_field(e->cgroup, cg, sizeof(cg)),
+			text_field(e->exe, exe, sizeof(exe)), text_field(e->cgroup, cg, sizeof(cg)), vm,
 			catalog__kind_name(e->fd_kind), e->name[0] ? e->name : "?",
 			classify__primary(e->classes), e->argsz, e->flags, ret,
 			(unsigned long long)e->count, e->cls.explain,
@@ -324,7 +336,7 @@ static struct entry *evict(struct isc_auditlog *l)
 }
 
 static void record(struct isc_auditlog *l, bool count_call, uint32_t pid, const char *comm,
-		   uint64_t ts,
+		   const struct isc_vm *vm, uint64_t ts,
 		   uint32_t cmd, uint8_t kind, const char *name, bool has_argsz, uint32_t argsz,
 		   bool has_flags, uint32_t flags, int64_t ret, const struct isc_verdict *cls)
 {
@@ -345,6 +357,7 @@ static void record(struct isc_auditlog *l, bool count_call, uint32_t pid, const 
 		e = &l->e[i];
 		if (e->cmd == cmd && e->fd_kind == kind && e->classes == cls->classes &&
 		    e->argsz == argsz && e->flags == flags && e->ret == ret && !strcmp(e->exe, p->exe) &&
+		    e->vm.source == vm->source && !strcmp(e->vm.name, vm->name) &&
 		    !strncmp(e->name, name ? name : "", sizeof(e->name) - 1)) {
 			e->count++;
 			e->last_ns = now;
@@ -372,6 +385,7 @@ fill:
 	memset(e, 0, sizeof(*e));
 	snprintf(e->exe, sizeof(e->exe), "%s", p->exe);
 	snprintf(e->cgroup, sizeof(e->cgroup), "%s", p->cgroup);
+	e->vm = *vm;
 	str_escape(comm, ISC_COMM_LEN, e->comm, sizeof(e->comm));
 	snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
 	e->cmd = cmd;
@@ -394,7 +408,7 @@ void auditlog__ioctl(struct isc_auditlog *l, const struct isc_ioctl_view *v,
 {
 	const struct isc_ioctl_event *e = &v->ev;
 
-	record(l, !late, e->pid, e->comm, e->hdr.ts_ns, e->cmd, e->fd_kind,
+	record(l, !late, e->pid, e->comm, &v->vm, e->hdr.ts_ns, e->cmd, e->fd_kind,
 	       v->desc ? v->desc->name : NULL, v->has_argsz, v->argsz, v->has_flags, v->flags,
 	       e->ret, cls);
 }
@@ -406,7 +420,7 @@ void auditlog__iommu(struct isc_auditlog *l, const struct isc_iommu_view *v,
 
 	if (!cls->classes)
 		return;
-	record(l, false, e->pid, e->comm, e->hdr.ts_ns, e->in_cmd, e->in_kind, v->hook, true,
+	record(l, false, e->pid, e->comm, &v->vm, e->hdr.ts_ns, e->in_cmd, e->in_kind, v->hook, true,
 	       e->uapi_argsz, false, 0, e->ief & ISC_IEF_RET ? e->ret : NO_RET, cls);
 }
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "classify.h"
+#include "vm.h"
 
 struct isc_auditlog;
 

@@ -101,13 +101,64 @@ static void label(FILE *f, const char *name, const char *v, bool last)
 	fputs(last ? "\"" : "\",", f);
 }
 
+/*
+ * The vm label's values: the first ISC_EXPORT_MAX_VMS distinct VM names of
+ * the sample in byte order keep theirs, the others are folded into
+ * ISC_EXPORT_VM_OTHER (iommuscope_vm_label_folded_processes says how many
+ * processes); "" for a process of no known VM. Chosen once per page
+ * (export__render, serialized by its caller).
+ */
+static struct {
+	int nr;
+	const char *kept[ISC_EXPORT_MAX_VMS];
+	int folded;			/* processes folded */
+} vm_labels;
+
+static const char vm_other[] = ISC_EXPORT_VM_OTHER;
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static const char *vm_label(const struct isc_vm *vm)
+{
+	const char *n = vm->name;
+
+	if (vm->source == ISC_VM_NONE)
+		return "";
+	return bsearch(&n, vm_labels.kept, vm_labels.nr, sizeof(n), name_cmp) ? n : vm_other;
+}
+
+static void vm_labels_choose(const struct isc_top_snap *sn)
+{
+	const char **all = calloc(sn->nr_procs + 1, sizeof(*all));
+	int i, n = 0;
+
+	vm_labels.nr = vm_labels.folded = 0;
+	if (!all)
+		return;	/* every VM folded, and counted so */
+	for (i = 0; i < sn->nr_procs; i++)
+		if (sn->procs[i].vm.source != ISC_VM_NONE)
+			all[n++] = sn->procs[i].vm.name;
+	if (n)
+		qsort(all, n, sizeof(*all), name_cmp);
+	for (i = 0; i < n && vm_labels.nr < ISC_EXPORT_MAX_VMS; i++)
+		if (!vm_labels.nr || strcmp(vm_labels.kept[vm_labels.nr - 1], all[i]))
+			vm_labels.kept[vm_labels.nr++] = all[i];
+	for (i = 0; i < sn->nr_procs; i++)
+		vm_labels.folded += vm_label(&sn->procs[i].vm) == vm_other;
+	free(all);
+}
+
 static void row_labels(FILE *f, const struct isc_top_row *r, bool proc)
 {
 	char pid[16], name[48];
 
 	snprintf(pid, sizeof(pid), "%u", r->key.tgid);
 	label(f, "pid", pid, false);
-	label(f, "comm", r->comm, proc);
+	label(f, "comm", r->comm, false);
+	label(f, "vm", vm_label(&r->vm), proc);
 	if (proc)
 		return;
 	top__row_name(r, name, sizeof(name));
@@ -235,9 +286,11 @@ void export__render(FILE *f, const struct isc_top_info *info, const struct isc_t
 		{ "iommuscope_iommu_invalidations_total",
 		  "IOTLB invalidations of the process's domains." },
 	};
+	char help[128];
 	size_t k;
 	int i, c;
 
+	vm_labels_choose(sn);
 	family(f, "iommuscope_info", "gauge", "The kernel, hook mode and enforcement state.");
 	fprintf(f, "iommuscope_info{");
 	label(f, "kernel", info->kernel, false);
@@ -284,6 +337,10 @@ void export__render(FILE *f, const struct isc_top_info *info, const struct isc_t
 	fprintf(f, "iommuscope_uncounted_calls_total %llu\n", (unsigned long long)sn->not_counted);
 	family(f, "iommuscope_processes", "gauge", "Processes with VFIO/iommufd activity.");
 	fprintf(f, "iommuscope_processes %d\n", sn->nr_procs);
+	snprintf(help, sizeof(help), "Processes whose VM label was folded into vm=\"%s\" "
+		 "(more than %d VMs).", vm_other, ISC_EXPORT_MAX_VMS);
+	family(f, "iommuscope_vm_label_folded_processes", "gauge", help);
+	fprintf(f, "iommuscope_vm_label_folded_processes %d\n", vm_labels.folded);
 	cost(f, &sn->cost);
 }
 
@@ -442,7 +499,7 @@ static void export_started(void *ctx, struct isc_session *s, const struct isc_se
 {
 	struct export_ctx *x = ctx;
 
-	top__started(&x->run, s, res->probe);
+	top__started(&x->run, s, res);
 	abi_render(x, res);
 	x->sampled = 1;
 	/* Loaded and attached: from here on only CAP_BPF (map reads, and
@@ -752,6 +809,7 @@ int export__open(const struct isc_export_opts *o, struct isc_session_opts *so,
 	sink->started = export_started;
 	so->tick_ns = o->interval;
 	top_snap__init(&x->run.st, o->linger);
+	x->run.st.vm_filter = so->vm;	/* -V: that VM's series only */
 	x->running = true;
 	return 0;
 }

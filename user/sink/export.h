@@ -10,6 +10,10 @@
 #include "top.h"
 
 #define ISC_EXPORT_DEFAULT "127.0.0.1:9477"
+/* The vm label: at most this many VM names per page, the others folded
+ * into ISC_EXPORT_VM_OTHER (iommuscope-export(8)) */
+#define ISC_EXPORT_MAX_VMS 64
+#define ISC_EXPORT_VM_OTHER "(other)"
 
 /* What export's command line chose (cmd_export.c). */
 struct isc_export_opts {

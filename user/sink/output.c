@@ -65,6 +65,29 @@ static struct isc_jw *task_record(struct isc_output *o, const char *type, uint64
 	return w;
 }
 
+/* The caller's VM (vm.h; known only live): "vm", "vm_source" and, for a
+ * pod, "vm_pod". The name is made safe where it is derived. */
+static void add_vm(struct isc_jw *w, const struct isc_vm *vm)
+{
+	if (vm->source == ISC_VM_NONE)
+		return;
+	jw__str(w, JW_K("vm"), vm->name);
+	jw__str(w, JW_K("vm_source"), vm__source_name(vm->source));
+	if (vm->pod[0])
+		jw__str(w, JW_K("vm_pod"), vm->pod);
+}
+
+/* The same as text fields: " vm=NAME vm_source=SRC[ vm_pod=UID]", or "". */
+static const char *vm_text(const struct isc_vm *vm, char *buf, size_t len)
+{
+	if (vm->source == ISC_VM_NONE)
+		buf[0] = '\0';
+	else
+		snprintf(buf, len, " vm=%s vm_source=%s%s%s", vm->name,
+			 vm__source_name(vm->source), vm->pod[0] ? " vm_pod=" : "", vm->pod);
+	return buf;
+}
+
 static void add_verdict(struct isc_jw *w, const struct isc_verdict *cls)
 {
 	int c;
@@ -112,6 +135,7 @@ static void ioctl_json(struct isc_output *o, const struct isc_ioctl_view *v,
 	int i;
 
 	jw__u64(w, JW_K("cgroup_id"), e->cgroup_id);
+	add_vm(w, &v->vm);
 	if (e->iof & ISC_IOF_NO_FD)
 		jw__str(w, JW_K("fd"), NULL);
 	else
@@ -324,7 +348,7 @@ static void ioctl_text(struct isc_output *o, const struct isc_ioctl_view *v,
 {
 	const struct isc_ioctl_event *e = &v->ev;
 	struct isc_jw *w = &o->w;
-	char str[ISC_ESCAPED_LEN(ISC_ARG_HEAD)];
+	char str[ISC_ESCAPED_LEN(ISC_ARG_HEAD)], vmt[ISC_VM_TEXT_LEN];
 	int i;
 
 	text_header(o);
@@ -364,6 +388,7 @@ static void ioctl_text(struct isc_output *o, const struct isc_ioctl_view *v,
 		text_key(w, v->field_keys[i]);
 		jw__put_hex(w, v->field_vals[i]);
 	}
+	jw__puts(w, vm_text(&v->vm, vmt, sizeof(vmt)));
 	jw__line(w);
 }
 
@@ -381,18 +406,20 @@ void output__mismatch(struct isc_output *o, const struct isc_ioctl_view *v,
 {
 	const struct isc_ioctl_event *e = &v->ev;
 	struct isc_jw *w;
-	char when[48];
+	char when[48], vmt[ISC_VM_TEXT_LEN];
 
 	if (!o->json) {
 		text_header(o);
 		text_time(o, e->hdr.ts_ns, when);
-		fprintf(o->f, "%-15s %-7u %-7u %-15s %4d %-9s %-34s %6u %-20s %-8s %9s [%s: %s]\n",
+		fprintf(o->f, "%-15s %-7u %-7u %-15s %4d %-9s %-34s %6u %-20s %-8s %9s [%s: %s]%s\n",
 			when, e->pid, e->tid, COMM(e->comm), e->fd, catalog__kind_name(e->fd_kind),
 			v->desc ? v->desc->name : "?", v->argsz, "-", "MISMATCH", "-",
-			classify__primary(cls->classes), cls->explain);
+			classify__primary(cls->classes), cls->explain,
+			vm_text(&v->vm, vmt, sizeof(vmt)));
 		return;
 	}
 	w = task_record(o, "mismatch", e->hdr.ts_ns, e->pid, e->tid, e->comm);
+	add_vm(w, &v->vm);
 	jw__i64(w, JW_K("fd"), e->fd);
 	jw__str(w, JW_K("fd_kind"), catalog__kind_name(e->fd_kind));
 	jw__u64(w, JW_K("cmd"), e->cmd);
@@ -492,6 +519,7 @@ static void iommu_json(struct isc_output *o, const struct isc_iommu_view *v,
 	jw__str(w, JW_K("op"), v->op);
 	jw__str(w, JW_K("hook"), v->hook);
 	jw__u64(w, JW_K("cgroup_id"), e->cgroup_id);
+	add_vm(w, &v->vm);
 	jw__str(w, JW_K("device"), v->device[0] ? v->device : NULL);
 	if (v->group >= 0)
 		jw__i64(w, JW_K("group"), v->group);
@@ -571,6 +599,7 @@ static void iommu_text(struct isc_output *o, const struct isc_iommu_view *v,
 {
 	const struct isc_iommu_event *e = &v->ev;
 	struct isc_jw *w = &o->w;
+	char vmt[ISC_VM_TEXT_LEN];
 
 	text_header(o);
 	text_task(o, e->hdr.ts_ns, e->pid, e->tid, e->comm);
@@ -624,6 +653,7 @@ static void iommu_text(struct isc_output *o, const struct isc_iommu_view *v,
 	text_key(w, "via");
 	jw__puts(w, v->hook);
 	text_verdict(w, cls);
+	jw__puts(w, vm_text(&v->vm, vmt, sizeof(vmt)));
 	jw__line(w);
 }
 
@@ -648,7 +678,7 @@ void output__deny(struct isc_output *o, const struct isc_deny_view *v, const cha
 	const char *name = v->desc ? v->desc->name : NULL;
 	const char *reason = policy__reason_name(e->reason);
 	const char *en = e->err ? strerrorname_np(e->err) : NULL;
-	char flags[128], later[128], cmd[16], when[48], rule[300];
+	char flags[128], later[128], cmd[16], when[48], rule[300], vmt[ISC_VM_TEXT_LEN];
 	struct isc_jw *w;
 
 	snprintf(cmd, sizeof(cmd), "0x%x", e->cmd);
@@ -670,6 +700,7 @@ void output__deny(struct isc_output *o, const struct isc_deny_view *v, const cha
 		w = task_record(o, v->race ? "race" : "deny", e->hdr.ts_ns, e->pid, e->tid, e->comm);
 		jw__u64(w, JW_K("uid"), e->uid);
 		jw__u64(w, JW_K("cgroup_id"), e->cgroup_id);
+		add_vm(w, &v->vm);
 		jw__str(w, JW_K("ioctl"), name ? name : cmd);
 		jw__u64(w, JW_K("cmd"), e->cmd);
 		jw__str(w, JW_K("fd_kind"), catalog__kind_name(e->fd_kind));
@@ -696,17 +727,18 @@ void output__deny(struct isc_output *o, const struct isc_deny_view *v, const cha
 	if (e->suppressed)
 		snprintf(rule + strlen(rule), sizeof(rule) - strlen(rule), "; %u like it before not logged (log-rate)", e->suppressed);
 	if (v->race)
-		fprintf(o->f, "%s RACE %s[%u/%u] uid %u %s on %s fd: flags %s at the check, %s at the %s: %s%s\n",
+		fprintf(o->f, "%s RACE %s[%u/%u] uid %u %s on %s fd: flags %s at the check, %s at the %s: %s%s%s\n",
 			when, COMM(e->comm), e->pid, e->tid, e->uid, name ? name : cmd,
 			catalog__kind_name(e->fd_kind), flags[0] ? flags : "0",
 			later[0] ? later : "0", enforce_hook_name(e->hook), reason,
-			e->killed ? " -> SIGKILL" : "");
+			e->killed ? " -> SIGKILL" : "", vm_text(&v->vm, vmt, sizeof(vmt)));
 	else
-		fprintf(o->f, "%s %s %s[%u/%u] uid %u %s on %s fd: argsz %u flags %s bad 0x%x: %s (%s)%s%s\n",
+		fprintf(o->f, "%s %s %s[%u/%u] uid %u %s on %s fd: argsz %u flags %s bad 0x%x: %s (%s)%s%s%s\n",
 			when, e->audit_only ? "AUDIT" : "DENY", COMM(e->comm), e->pid, e->tid, e->uid,
 			name ? name : cmd, catalog__kind_name(e->fd_kind), e->argsz,
 			flags[0] ? flags : "0", e->bad, reason, rule, en ? " -> " : "",
-			en ? en : (e->audit_only ? " -> allowed (audit only)" : ""));
+			en ? en : (e->audit_only ? " -> allowed (audit only)" : ""),
+			vm_text(&v->vm, vmt, sizeof(vmt)));
 }
 
 void output__iommu(struct isc_output *o, const struct isc_iommu_view *v,

@@ -130,6 +130,19 @@ static void cost_json(struct json_object *o, const struct isc_top_snap *sn)
 					c->agent.rss_bytes) : NULL);
 }
 
+/* A process's VM as trace prints it (iommuscope(8), VM NAMES): absent
+ * when unknown. */
+static void vm_json(struct json_object *o, const struct isc_vm *vm)
+{
+	if (vm->source == ISC_VM_NONE)
+		return;
+	json_object_object_add(o, "vm", json_object_new_string(vm->name));
+	json_object_object_add(o, "vm_source", json_object_new_string(
+		vm__source_name(vm->source)));
+	if (vm->pod[0])
+		json_object_object_add(o, "vm_pod", json_object_new_string(vm->pod));
+}
+
 static void print_json(struct top_ctx *t)
 {
 	const struct isc_top_snap *sn = &t->run.st.cur;
@@ -167,6 +180,7 @@ static void print_json(struct top_ctx *t)
 		json_object_object_add(po, "comm", json_object_new_string(
 			str_escape(p->comm, sizeof(p->comm), comm, sizeof(comm))));
 		json_object_object_add(po, "exited", json_object_new_boolean(p->gone));
+		vm_json(po, &p->vm);
 		counts_json(po, sn, p, true);
 		rows = json_object_new_array();
 		n = top_snap__proc_rows(sn, order[i], &first);
@@ -201,7 +215,7 @@ static void top_started(void *ctx, struct isc_session *s, const struct isc_sessi
 	struct top_ctx *t = ctx;
 
 	/* the first sample is the zero point: rates need two */
-	top__started(&t->run, s, res->probe);
+	top__started(&t->run, s, res);
 	if (t->o.batch)
 		return;
 	t->ui = top_tui__start(t->o.sort, t->o.filter);
@@ -272,10 +286,12 @@ void top__info(struct isc_top_info *info, const struct isc_session *s,
 	enforcer__describe(info->enforce, sizeof(info->enforce));
 }
 
-void top__started(struct isc_top_run *run, struct isc_session *s, const struct isc_probe *p)
+void top__started(struct isc_top_run *run, struct isc_session *s,
+		  const struct isc_session_result *res)
 {
 	run->st.s = s;
-	top__info(&run->info, s, p);
+	run->st.vms = res->vms;
+	top__info(&run->info, s, res->probe);
 	top__sample(run);
 }
 
@@ -329,6 +345,7 @@ void top__sink(const struct isc_top_opts *o, struct isc_session_opts *so, struct
 	}
 	/* an exited process stays on screen (marked) for a few refreshes */
 	top_snap__init(&t->run.st, o->delay_ns * 5);
+	t->run.st.vm_filter = so->vm;
 }
 
 bool top__done(void)

@@ -51,7 +51,7 @@ void top__line(const struct isc_top_snap *sn, const struct isc_top_row *r, bool 
 /* "ioctl fd-kind device" of an ioctl row, "0x3bfe" when not in the catalog. */
 void top__row_name(const struct isc_top_row *r, char *buf, size_t len);
 /* Does process p (or one of its ioctls or devices) match the filter
- * (a substring of the command, pid, ioctl name or device)? */
+ * (a substring of the command, pid, VM, ioctl name or device)? */
 bool top__matches(const struct isc_top_snap *sn, int p, const char *filter);
 
 /* ---- the session (top.c) ---- */
@@ -69,7 +69,9 @@ struct isc_top_run {
 };
 
 /* The sink's started callback: the zero point of the rates. */
-void top__started(struct isc_top_run *run, struct isc_session *s, const struct isc_probe *p);
+struct isc_session_result;
+void top__started(struct isc_top_run *run, struct isc_session *s,
+		  const struct isc_session_result *res);
 /* A new sample; on failure the reason is printed, the session asked to
  * end and false returned. */
 bool top__sample(struct isc_top_run *run);

@@ -269,7 +269,8 @@ void top__line(const struct isc_top_snap *sn, const struct isc_top_row *r, bool 
 		snprintf(name, sizeof(name), "%s%s",
 			 str_escape(r->comm, sizeof(r->comm), comm, sizeof(comm)),
 			 r->gone ? " (exited)" : "");
-		snprintf(fd, sizeof(fd), "-");
+		/* a process has no fd: its VM there (safe as it is, vm.h) */
+		snprintf(fd, sizeof(fd), "%s%.58s", r->vm.source ? "vm:" : "-", r->vm.name);
 	} else {
 		pid[0] = '\0';
 		name[0] = name[1] = ' ';
@@ -311,7 +312,7 @@ bool top__matches(const struct isc_top_snap *sn, int p, const char *filter)
 	char pid[16], name[48];
 	int first, n, i;
 
-	if (!filter || !*filter || strstr(r->comm, filter))
+	if (!filter || !*filter || strstr(r->comm, filter) || strstr(r->vm.name, filter))
 		return true;
 	snprintf(pid, sizeof(pid), "%u", r->key.tgid);
 	if (strstr(pid, filter))

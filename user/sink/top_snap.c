@@ -88,6 +88,7 @@ void top_snap__iommu(struct isc_top_state *st, const struct isc_iommu_view *v)
 			return;
 		r->key.tgid = pid;
 		snprintf(r->comm, sizeof(r->comm), "%s", comm);
+		r->vm = v->vm;	/* the owner's for a fault (session.c) */
 	}
 	switch (v->ev.op) {
 	case ISC_IOMMU_BIND:
@@ -210,6 +211,8 @@ static int key_cmp(const struct isc_top_key *a, const struct isc_top_key *b)
 		return a->fd_kind < b->fd_kind ? -1 : 1;
 	if (a->dev != b->dev)
 		return a->dev < b->dev ? -1 : 1;
+	if (a->cgroup_id != b->cgroup_id)
+		return a->cgroup_id < b->cgroup_id ? -1 : 1;
 	return 0;
 }
 
@@ -333,6 +336,7 @@ static int build_procs(struct isc_top_state *st, struct isc_top_snap *sn)
 			p->key.tgid = r->key.tgid;
 			memcpy(p->comm, r->comm, sizeof(p->comm));
 			p->gone = r->gone;
+			p->vm = r->vm;
 		}
 		add_counts(&p->tot, &r->tot);
 		add_counts(&p->d, &r->d);
@@ -354,6 +358,7 @@ static int build_procs(struct isc_top_state *st, struct isc_top_snap *sn)
 				return -ENOMEM;
 			*q = want;
 			memcpy(q->comm, e->comm, sizeof(q->comm));
+			q->vm = e->vm;
 		}
 		for (k = 0; k < st->prev.nr_procs && !old; k++)
 			if (st->prev.procs[k].key.tgid == e->key.tgid)
@@ -400,6 +405,29 @@ static void cost_sample(struct isc_session *s, struct isc_top_cost *c,
 		c->d_agent_cpu_ns = c->agent.cpu_ns - prev->agent.cpu_ns;
 }
 
+/* Each row's VM, from the session's cache (a process's cgroup is read
+ * once); with -V, the rows of other VMs left out. */
+static void rows_vm(struct isc_top_state *st, struct isc_top_snap *sn)
+{
+	int i, n = 0;
+
+	if (!st->vms)
+		return;
+	for (i = 0; i < sn->nr_rows; i++) {
+		struct isc_top_row *r = &sn->rows[i];
+
+		/* the cgroup the calls came from: still named after an exit */
+		r->vm = r->key.cgroup_id ? *vm_cache__get(st->vms, r->key.tgid, r->key.cgroup_id) :
+			*vm_cache__pid(st->vms, r->key.tgid);
+		if (st->vm_filter && !vm__match(&r->vm, st->vm_filter))
+			continue;
+		if (n != i)
+			sn->rows[n] = *r;
+		n++;
+	}
+	sn->nr_rows = n;
+}
+
 int top_snap__sample(struct isc_top_state *st)
 {
 	static const struct isc_top_counts zero;
@@ -425,6 +453,7 @@ int top_snap__sample(struct isc_top_state *st)
 	if (err)
 		return err;
 	enforcer__deny_counts(deny_row_cb, &mc);	/* -ENOENT: not enforcing */
+	rows_vm(st, sn);
 	if (sn->nr_rows)	/* qsort(NULL, 0) is undefined */
 		qsort(sn->rows, sn->nr_rows, sizeof(*sn->rows), row_cmp);
 	for (i = 0; i < sn->nr_rows; i++) {

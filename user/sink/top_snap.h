@@ -35,6 +35,7 @@ struct isc_top_row {
 	const char *ioctl;		/* catalog name, NULL if unknown */
 	char device[40];		/* "vfio/12", "1:3", "" */
 	bool gone;			/* the process has exited */
+	struct isc_vm vm;		/* the process's VM (vm.h), none offline */
 	struct isc_top_counts tot;	/* since the start */
 	struct isc_top_counts d;	/* in the last interval */
 };
@@ -80,6 +81,8 @@ struct isc_top_snap {
 
 struct isc_top_state {
 	struct isc_session *s;
+	struct isc_vm_cache *vms;	/* the session's (vm.h); NULL: none */
+	const char *vm_filter;		/* -V: only the processes of this VM */
 	uint64_t linger_ns;		/* keep an exited process this long */
 	struct isc_top_snap cur, prev;
 	int nr_ev, cap_ev;		/* IOMMU-core events per process */

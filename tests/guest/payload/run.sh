@@ -84,6 +84,10 @@ traced top counting workload-top \
 	-- top --json -d 1h
 # ---- end of iommutop ----
 
+# The workload inside a libvirt-named VM scope cgroup: trace, -V, audit and
+# top name the VM (tests/guest/vm/run.sh, asserted by tests/guest-vm.bats).
+[ -f vm/run.sh ] && sh vm/run.sh >"$R/vm-run.log" 2>&1
+
 # Enforcement (BPF LSM): tests/guest/enforce/run.sh, asserted by
 # tests/guest-enforce.bats.
 sh enforce/run.sh >"$R/enforce-run.log" 2>&1
