@@ -92,6 +92,29 @@ start() {
 		'map(select(.vm == "web01")) | all(.cgroup_id == $id)' <<<"$ev"
 }
 
+@test "trace: a name a local user gives is not believed (a libvirt-like scope they own, -name of their process)" {
+	# a subtree delegated to uid 65534 (as systemd delegates user@UID.service)
+	# with a VM scope's name made below it
+	mkcg "isc-deleg-$$/machine-qemu\x2d9\x2dfake.scope"
+	chown -R 65534 "$CGROOT/isc-deleg-$$"
+	start tracing trace trace --json --mode tracepoint "${CLASSIFY[@]}"
+	in_cg "isc-deleg-$$/machine-qemu\x2d9\x2dfake.scope" "$CLIENT" >/dev/null
+	# a process calling itself QEMU with -name: root's is believed, another
+	# user's is not
+	bash -c 'exec -a qemu-system-x86_64 "$0" -- -name guest=rootvm,debug-threads=on' "$CLIENT" >/dev/null
+	setpriv --reuid 65534 --regid 65534 --clear-groups \
+		bash -c 'exec -a qemu-system-x86_64 "$0" -- -name guest=fake' "$CLIENT" >/dev/null
+	stop_session "$SESSION_PID"
+	[ "$session_status" -eq 0 ]
+	ev=$(trace_events_of "$T/trace.out" vfio_client)
+	by=$(jq -c 'group_by(.pid) | map({vm: .[0].vm, src: .[0].vm_source, uid: .[0].uid, n: length,
+		same: (map([.vm, .vm_source]) | unique | length)})' <<<"$ev")
+	echo "$by"
+	jq -e 'length == 3 and all(.n == 19 and .same == 1)' <<<"$by"
+	jq -e 'map(select(.vm == "rootvm" and .src == "qemu")) | length == 1' <<<"$by"
+	jq -e 'map(select(.vm == "fake" or .src == "libvirt")) | length == 0' <<<"$by"
+}
+
 @test "trace text: the vm fields end the line" {
 	mkcg "$LIBVIRT"
 	start tracing trace trace --mode tracepoint "${CLASSIFY[@]}"

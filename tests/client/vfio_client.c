@@ -256,7 +256,8 @@ int main(int argc, char **argv)
 	int c, g, d, i, n, loops = 1, k, mix = 0;
 	char line[16];
 
-	for (k = 1; k < argc; k++) {
+	/* after "--": ignored (tests/vm.bats gives it QEMU's -name) */
+	for (k = 1; k < argc && strcmp(argv[k], "--"); k++) {
 		if (!strcmp(argv[k], "--wait")) {
 			fprintf(stderr, "%d\n", getpid());
 			if (!fgets(line, sizeof(line), stdin))
@@ -266,7 +267,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[k], "--loops") && k + 1 < argc) {
 			loops = atoi(argv[++k]);
 		} else {
-			fprintf(stderr, "usage: vfio_client [--wait] [--loops N] [--mix]\n");
+			fprintf(stderr, "usage: vfio_client [--wait] [--loops N] [--mix] [-- IGNORED...]\n");
 			return 2;
 		}
 	}

@@ -188,12 +188,17 @@ static void cgroup_component(const char *c, int kubepods, struct isc_vm *vm, cha
 
 void vm__from_cgroup(const char *path, struct isc_vm *vm)
 {
+	vm__from_cgroup_trusted(path, -1, vm);
+}
+
+void vm__from_cgroup_trusted(const char *path, int trusted, struct isc_vm *vm)
+{
 	char comp[PATH_MAX], unit[ISC_VM_NAME_LEN] = "";
 	int kubepods = 0, depth = 0;
 	const char *p = path, *e;
 
 	memset(vm, 0, sizeof(*vm));
-	while (p && *p) {
+	while (p && *p && (trusted < 0 || depth < trusted)) {
 		while (*p == '/')
 			p++;
 		e = strchr(p, '/');
@@ -317,8 +322,10 @@ struct pid_slot {
 	uint32_t pid;		/* 0: empty */
 	uint64_t cgid;		/* of the last record: libvirt puts a QEMU's
 				 * vCPU threads in cgroups of their own */
+	bool root;		/* the process runs as root (euid 0) */
 	char qemu[ISC_VM_NAME_LEN * 2];	/* its -name, raw; "" none */
-	struct isc_vm vm;
+	struct isc_vm cg;	/* what its cgroup said */
+	struct isc_vm vm;	/* ... with its -name, where believed */
 };
 
 struct isc_vm_cache {
@@ -486,6 +493,40 @@ static int walk_path(struct isc_vm_cache *c, uint64_t id, char *path, size_t siz
 	return fd >= 0 && walk_find(fd, id, path, 0, size, 0, &budget) ? 0 : -1;
 }
 
+/*
+ * How many leading components of path root made: the directories up to and
+ * including the first one owned by another user (systemd's delegation,
+ * user@UID.service: its name is systemd's, what is below it the user's).
+ * A local user can create machine-qemu\x2d1\x2dprod.scope in a delegated
+ * subtree; only names root gave are believed. -1: all of them.
+ */
+static int trusted_depth(const struct isc_vm_cache *c, const char *path)
+{
+	char full[PATH_MAX + 64];
+	const char *p = path, *e;
+	struct stat st;
+	int n, depth = 0;
+
+	n = snprintf(full, sizeof(full), "%s", c->root);
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		e = strchrnul(p, '/');
+		if (n + (e - p) + 2 > (int)sizeof(full))
+			return depth;	/* cannot be looked at: not believed */
+		n += snprintf(full + n, sizeof(full) - n, "/%.*s", (int)(e - p), p);
+		depth++;
+		if (stat(full, &st))
+			return depth - 1;	/* gone: not believed */
+		if (st.st_uid != 0)
+			return depth;
+		p = e;
+	}
+	return -1;
+}
+
 /* The cgroup's part, read once per id: pid's path if it is that cgroup,
  * else the handle's. known: the path already read (vm_cache__pid). */
 static const struct isc_vm *cgroup_vm(struct isc_vm_cache *c, uint32_t pid, uint64_t id,
@@ -504,7 +545,7 @@ static const struct isc_vm *cgroup_vm(struct isc_vm_cache *c, uint32_t pid, uint
 		ok = (!proc_cgroup(c, pid, path, sizeof(path)) && path_id(c, path) == id) ||
 		     !handle_path(c, id, path, sizeof(path)) || !walk_path(c, id, path, sizeof(path));
 	if (ok)
-		vm__from_cgroup(path, &s->vm);
+		vm__from_cgroup_trusted(path, trusted_depth(c, path), &s->vm);
 	else
 		memset(&s->vm, 0, sizeof(s->vm));
 	return &s->vm;
@@ -515,6 +556,7 @@ static const struct isc_vm *cgroup_vm(struct isc_vm_cache *c, uint32_t pid, uint
 static void pid_cmdline(struct isc_vm_cache *c, struct pid_slot *s)
 {
 	char f[64], buf[8192];
+	struct stat st;
 	ssize_t n;
 	int fd;
 
@@ -528,6 +570,33 @@ static void pid_cmdline(struct isc_vm_cache *c, struct pid_slot *s)
 	close(fd);
 	if (n <= 0 || !vm__qemu_name(buf, (size_t)n, s->qemu, sizeof(s->qemu)))
 		s->qemu[0] = '\0';
+	snprintf(f, sizeof(f), "/proc/%u", s->pid);
+	s->root = !stat(f, &st) && st.st_uid == 0;
+}
+
+/*
+ * Is a process's -name believed? Any process can call itself qemu and say
+ * -name guest=prod: only root's, and those in the cgroups libvirt and the
+ * kubelet make for a VM (root's directories), are.
+ */
+static bool qemu_believed(const struct pid_slot *s)
+{
+	return s->root || s->cg.source == ISC_VM_LIBVIRT || s->cg.pod[0];
+}
+
+/* Still the process the slot read? A pid reused in another cgroup is
+ * another process, unless both cgroups are the same VM's (libvirt's
+ * per-vCPU cgroups of one QEMU). A pid reused in the same cgroup is not
+ * told apart: that cgroup's processes are one owner's. */
+static bool same_process(const struct pid_slot *s, uint32_t pid, uint64_t cgid,
+			 const struct isc_vm *cg)
+{
+	if (s->pid != pid || !pid)
+		return false;
+	if (s->cgid == cgid)
+		return true;
+	return s->cg.source == ISC_VM_LIBVIRT && cg->source == ISC_VM_LIBVIRT &&
+	       !strcmp(s->cg.name, cg->name);
 }
 
 /* A process's entry for a record from cgroup cgid: the cgroup's part and
@@ -535,14 +604,16 @@ static void pid_cmdline(struct isc_vm_cache *c, struct pid_slot *s)
 static const struct isc_vm *pid_fill(struct isc_vm_cache *c, struct pid_slot *s, uint32_t pid,
 				     uint64_t cgid, const char *known)
 {
-	bool same = s->pid == pid && pid;
+	const struct isc_vm *cg = cgroup_vm(c, pid, cgid, known);
+	bool same = same_process(s, pid, cgid, cg);
 
 	s->pid = pid;
 	s->cgid = cgid;
-	s->vm = *cgroup_vm(c, pid, cgid, known);
+	s->cg = *cg;
+	s->vm = *cg;
 	if (!same)
 		pid_cmdline(c, s);
-	vm__combine(&s->vm, s->qemu);
+	vm__combine(&s->vm, qemu_believed(s) ? s->qemu : NULL);
 	return &s->vm;
 }
 

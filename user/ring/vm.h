@@ -47,6 +47,10 @@ const char *vm__source_name(int source);
 /* A cgroup2 path ("/machine.slice/...", relative to the hierarchy's root)
  * into vm (cleared first). */
 void vm__from_cgroup(const char *path, struct isc_vm *vm);
+/* The same believing only the first trusted components (-1: all): those
+ * root made (the live resolver stats them; what a user made below a
+ * delegation names nothing). */
+void vm__from_cgroup_trusted(const char *path, int trusted, struct isc_vm *vm);
 /* QEMU's guest name from /proc/PID/cmdline's len bytes (NUL-separated; the
  * first argument's base name must start with "qemu"): -name NAME or
  * -name guest=NAME[,...] (",," a comma), raw into out. true if found. */
