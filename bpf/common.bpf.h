@@ -290,6 +290,67 @@ static __always_inline struct file *fd_file_typed(int fd)
 }
 
 /*
+ * The device behind a device fd: its private_data is the struct
+ * vfio_device until the cdev era, a struct vfio_device_file (->device)
+ * since (6.6, drivers/vfio/vfio.h), and the vfio_device's dev is the
+ * struct device. vfio's types are the vfio module's, so the loader reads
+ * where those two pointers are from that module's BTF
+ * (/sys/kernel/btf/vfio): not CO-RE, whose search of module BTF needs
+ * CAP_SYS_ADMIN. 5.10-5.12 have no module BTF (ISC_VFIO_OFF_GUESS): their
+ * vfio_device starts with a kref, dev after it at 8, or, where 5.13's
+ * layout was backported (Debian's 5.10.223), with dev itself: the first
+ * word tells, a kernel pointer or a small count (the rest of it zeroed by
+ * kzalloc).
+ */
+const volatile __s32 vfio_df_device_off = ISC_VFIO_OFF_NONE;	/* none: private_data is the vfio_device */
+const volatile __s32 vfio_device_dev_off = ISC_VFIO_OFF_NONE;
+
+static __always_inline struct device *vfio_file_dev(struct file *file, bool typed)
+{
+	void *p = KREAD(typed, file, private_data);
+	__s32 off = vfio_device_dev_off;
+	struct device *dev = NULL;
+	__u64 first = 0;
+
+	if (!p || off == ISC_VFIO_OFF_NONE)
+		return NULL;
+	if (vfio_df_device_off >= 0 &&
+	    (bpf_probe_read_kernel(&p, sizeof(p), p + (vfio_df_device_off & 0xfff)) || !p))
+		return NULL;
+	if (off == ISC_VFIO_OFF_GUESS) {
+		if (bpf_probe_read_kernel(&first, sizeof(first), p))
+			return NULL;
+		off = first >> 47 == 0x1ffff ? 0 : 8;	/* x86_64 kernel addresses */
+	}
+	if (bpf_probe_read_kernel(&dev, sizeof(dev), p + (off & 0xfff)))
+		return NULL;
+	return dev;
+}
+
+/* The name and IOMMU group of a device fd's device (the file's kind must be
+ * ISC_FD_DEVICE): true when the name was read. */
+static __always_inline bool vfio_file_id(struct file *file, bool typed, struct isc_dev_id *id)
+{
+	struct device *dev = vfio_file_dev(file, typed);
+	struct iommu_group *grp;
+	const char *name;
+
+	id->iommu_group = -1;
+	id->name[0] = '\0';
+	if (!dev)
+		return false;
+	name = BPF_CORE_READ(dev, kobj.name);
+	if (!name || bpf_probe_read_kernel_str(id->name, sizeof(id->name), name) <= 0) {
+		id->name[0] = '\0';
+		return false;
+	}
+	grp = BPF_CORE_READ(dev, iommu_group);
+	if (grp && bpf_core_field_exists(grp->id))
+		id->iommu_group = BPF_CORE_READ(grp, id);
+	return true;
+}
+
+/*
  * The two tracepoint entry programs of an object: tp_enter_ioctl reads the
  * struct file with probe reads, tp_enter_ioctl_btf with plain loads through
  * bpf_rdonly_cast (6.2+); the loader turns on one (user/load/loader.c,

@@ -240,12 +240,14 @@ static __always_inline bool rule_matches(const struct isc_policy_rule *r,
 	return true;
 }
 
-/* A denial or race record with what every one carries, the rest zero;
+/* A denial or race record with what every one carries, the rest zero
+ * (file: the device fd's, for its device; NULL where there is none);
  * the caller fills its part and submits. NULL (counted) when the log rate
  * leaves it out or the ring buffer is full: reporting never blocks the
  * call. */
-static __always_inline struct isc_deny_event *new_record(__u32 cmd, __u64 arg, __u8 kind,
-							  __u8 hook, __u8 reason, __u32 rate)
+static __always_inline struct isc_deny_event *new_record(struct file *file, __u32 cmd,
+							  __u64 arg, __u8 kind, __u8 hook,
+							  __u8 reason, __u32 rate)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -282,6 +284,9 @@ static __always_inline struct isc_deny_event *new_record(__u32 cmd, __u64 arg, _
 	ev->reason = reason;
 	ev->hook = hook;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	ev->dev.iommu_group = -1;
+	if (file && kind == ISC_FD_DEVICE)	/* the LSM hook's file: typed */
+		vfio_file_id(file, true, &ev->dev);
 	return ev;
 }
 
@@ -291,7 +296,8 @@ static __always_inline int deny_no_policy(__u32 cmd, __u64 arg, __u8 hook)
 	struct isc_deny_event *ev;
 
 	es_inc(ISC_ES_DENIED);
-	ev = new_record(cmd, arg, ISC_FD_UNKNOWN, hook, ISC_DENY_NO_POLICY, ISC_LOG_RATE_DEFAULT);
+	ev = new_record(NULL, cmd, arg, ISC_FD_UNKNOWN, hook, ISC_DENY_NO_POLICY,
+			ISC_LOG_RATE_DEFAULT);
 	if (ev) {
 		ev->err = 1;
 		bpf_ringbuf_submit(ev, 0);
@@ -299,9 +305,9 @@ static __always_inline int deny_no_policy(__u32 cmd, __u64 arg, __u8 hook)
 	return -1;
 }
 
-static __always_inline int deny(const struct isc_policy_entry *e, __u32 cmd, __u64 arg,
-				__u8 kind, __u8 hook, __u8 reason, __u32 argsz, __u32 flags,
-				__u32 bad, __u32 line)
+static __always_inline int deny(struct file *file, const struct isc_policy_entry *e, __u32 cmd,
+				__u64 arg, __u8 kind, __u8 hook, __u8 reason, __u32 argsz,
+				__u32 flags, __u32 bad, __u32 line)
 {
 	bool audit = e->pflags & ISC_PF_AUDIT_ONLY;
 	/* bounded, so the verifier sees an LSM return value in [-4095, 0] */
@@ -312,7 +318,7 @@ static __always_inline int deny(const struct isc_policy_entry *e, __u32 cmd, __u
 		err = 1;	/* EPERM: a refusal must not read as success */
 	es_inc(audit ? ISC_ES_AUDITED : ISC_ES_DENIED);
 	count_denial(cmd, kind);
-	ev = new_record(cmd, arg, kind, hook, reason, e->log_rate);
+	ev = new_record(file, cmd, arg, kind, hook, reason, e->log_rate);
 	if (ev) {
 		ev->argsz = argsz;
 		ev->flags = flags;
@@ -358,13 +364,14 @@ static __always_inline int judge_unclassified(void *inner, __u32 cmd, __u64 arg,
 	e = bpf_map_lookup_elem(inner, &key);
 	if (!e)
 		return 0;
-	return deny(e, cmd, arg, ISC_FD_UNKNOWN, hook, ISC_DENY_UNCLASSIFIED, 0, 0, 0,
+	return deny(NULL, e, cmd, arg, ISC_FD_UNKNOWN, hook, ISC_DENY_UNCLASSIFIED, 0, 0, 0,
 		    e->rules[0].line);
 }
 
 /* A command the catalog has no entry for on this kind of file: the
  * policy's entry for other commands decides. */
-static __always_inline int judge_unlisted(void *inner, __u32 cmd, __u64 arg, __u8 kind, __u8 hook)
+static __always_inline int judge_unlisted(struct file *file, void *inner, __u32 cmd, __u64 arg,
+					  __u8 kind, __u8 hook)
 {
 	struct isc_cat_key key = { .cmd = ISC_POLICY_OTHER_CMD };
 	const struct isc_policy_entry *e;
@@ -372,12 +379,13 @@ static __always_inline int judge_unlisted(void *inner, __u32 cmd, __u64 arg, __u
 	e = bpf_map_lookup_elem(inner, &key);
 	if (!e)
 		return 0;
-	return deny(e, cmd, arg, kind, hook, ISC_DENY_UNKNOWN, 0, 0, 0, e->rules[0].line);
+	return deny(file, e, cmd, arg, kind, hook, ISC_DENY_UNKNOWN, 0, 0, 0, e->rules[0].line);
 }
 
 /* The first rule of e that matches the caller decides: the deny() result,
  * or 1 when the call may go on. */
-static __always_inline int judge_rules(const struct isc_policy_entry *e, __u32 cmd, __u64 arg,
+static __always_inline int judge_rules(struct file *file, const struct isc_policy_entry *e,
+				       __u32 cmd, __u64 arg,
 				       __u8 kind, __u8 hook, __u32 argsz, __u32 flags,
 				       bool have_flags)
 {
@@ -392,21 +400,21 @@ static __always_inline int judge_rules(const struct isc_policy_entry *e, __u32 c
 		if (!rule_matches(r, task))
 			continue;
 		if (r->action == ISC_RA_DENY)
-			return deny(e, cmd, arg, kind, hook, ISC_DENY_RULE, argsz, flags,
+			return deny(file, e, cmd, arg, kind, hook, ISC_DENY_RULE, argsz, flags,
 				    0, r->line);
 		if ((r->match & ISC_PM_SIZE) && (e->cat.cflags & ISC_CATF_SIZED) &&
 		    (argsz < r->min_size || argsz > r->max_size))
-			return deny(e, cmd, arg, kind, hook, ISC_DENY_SIZE, argsz, flags,
+			return deny(file, e, cmd, arg, kind, hook, ISC_DENY_SIZE, argsz, flags,
 				    0, r->line);
 		if (have_flags && (r->match & ISC_PM_FLAGS)) {
 			bad = flags & ~e->cat.index_mask & ~r->allowed;
 			if (bad)
-				return deny(e, cmd, arg, kind, hook, ISC_DENY_FLAGS, argsz,
+				return deny(file, e, cmd, arg, kind, hook, ISC_DENY_FLAGS, argsz,
 					    flags, bad, r->line);
 			bad = one_of_bad(flags, e->cat.one_of[0]) |
 			      one_of_bad(flags, e->cat.one_of[1]);
 			if (bad)
-				return deny(e, cmd, arg, kind, hook, ISC_DENY_ONE_OF,
+				return deny(file, e, cmd, arg, kind, hook, ISC_DENY_ONE_OF,
 					    argsz, flags, bad, r->line);
 		}
 		break;
@@ -467,7 +475,7 @@ static __always_inline int judge(struct file *file, __u32 cmd, __u64 arg, __u8 h
 	key.fd_kind = kind;
 	e = bpf_map_lookup_elem(inner, &key);
 	if (!e)
-		return judge_unlisted(inner, cmd, arg, kind, hook);
+		return judge_unlisted(file, inner, cmd, arg, kind, hook);
 	if (e->cat.cflags & ISC_CATF_SIZED) {
 		if (bpf_probe_read_user(&argsz, sizeof(argsz), (void *)arg))
 			goto unreadable;
@@ -478,7 +486,7 @@ static __always_inline int judge(struct file *file, __u32 cmd, __u64 arg, __u8 h
 			have_flags = true;
 		}
 	}
-	ret = judge_rules(e, cmd, arg, kind, hook, argsz, flags, have_flags);
+	ret = judge_rules(file, e, cmd, arg, kind, hook, argsz, flags, have_flags);
 	if (ret <= 0)
 		return ret;
 	if (have_flags)
@@ -488,7 +496,7 @@ unreadable:
 	es_inc(ISC_ES_UNREADABLE);
 	if (e->pflags & ISC_PF_UNREADABLE_OK)
 		return 0;
-	return deny(e, cmd, arg, kind, hook, ISC_DENY_UNREADABLE, argsz, flags, 0, 0);
+	return deny(file, e, cmd, arg, kind, hook, ISC_DENY_UNREADABLE, argsz, flags, 0, 0);
 }
 
 /* Newer verifiers want an LSM result provably in [-4095, 0]: clamp it
@@ -532,7 +540,7 @@ static __always_inline void race(struct isc_checked *c, __u8 hook, __u32 now)
 		es_inc(ISC_ES_KILLS);
 		killed = true;
 	}
-	ev = new_record(c->cmd, c->arg, c->fd_kind, hook, ISC_RACE, c->log_rate);
+	ev = new_record(NULL, c->cmd, c->arg, c->fd_kind, hook, ISC_RACE, c->log_rate);
 	if (ev) {
 		ev->argsz = c->argsz;
 		ev->flags = c->flags;

@@ -46,7 +46,6 @@ static __always_inline int ioctl_enter(struct file *file, bool typed, __s32 fd, 
 	if (!e)
 		return 0;
 	e->hdr.version = ISC_EVENT_VERSION;
-	e->hdr.size = sizeof(*e);
 	e->hdr.ts_ns = bpf_ktime_get_ns();
 	e->latency_ns = 0;
 	e->cgroup_id = bpf_get_current_cgroup_id();
@@ -69,6 +68,9 @@ static __always_inline int ioctl_enter(struct file *file, bool typed, __s32 fd, 
 		e->iof |= ISC_IOF_ARG_READ;
 	else if (arg > 4096)
 		stat_inc(ISC_STAT_ARG_FAULT);
+	/* device fds only: every other record ends before dev */
+	if (kind == ISC_FD_DEVICE && vfio_file_id(file, typed, &e->dev))
+		e->iof |= ISC_IOF_DEVICE;
 	return 0;
 }
 
@@ -149,12 +151,21 @@ static __always_inline int ioctl_exit(__s64 ret, __u8 hook)
 	e = inflight_live(tid);
 	if (!e)
 		return 0;
-	out = bpf_ringbuf_reserve(&events, sizeof(*out), 0);
+	/* two constant sizes: a device fd's record has dev, no other does */
+	if (e->iof & ISC_IOF_DEVICE) {
+		out = bpf_ringbuf_reserve(&events, ISC_IOCTL_DEV_SIZE, 0);
+		if (out)
+			__builtin_memcpy(out, e, ISC_IOCTL_DEV_SIZE);
+	} else {
+		out = bpf_ringbuf_reserve(&events, ISC_IOCTL_BASE_SIZE, 0);
+		if (out)
+			__builtin_memcpy(out, e, ISC_IOCTL_BASE_SIZE);
+	}
 	if (!out) {
 		stat_inc(ISC_STAT_DROPS);
 		goto forget;
 	}
-	__builtin_memcpy(out, e, sizeof(*out));
+	out->hdr.size = e->iof & ISC_IOF_DEVICE ? ISC_IOCTL_DEV_SIZE : ISC_IOCTL_BASE_SIZE;
 	out->ret = ret;
 	out->exit_hook = hook;
 	now = bpf_ktime_get_ns();

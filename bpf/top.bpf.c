@@ -169,6 +169,54 @@ static __always_inline __u32 classify(__u32 cmd, __u8 kind, __u64 arg)
 	return cls;
 }
 
+static __always_inline int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* "DDDD:BB:DD.F" as domain << 16 | bus << 8 | devfn (ISC_TOP_DEV_PCI):
+ * the key stays small; false for any other name (vfio-platform, mdev). */
+static __always_inline bool pci_pack(const char *n, __u32 *out)
+{
+	__u32 v = 0, slot;
+	int i, h;
+
+	if (n[4] != ':' || n[7] != ':' || n[10] != '.' || n[12] != '\0')
+		return false;
+	for (i = 0; i < 10; i++) {
+		if (i == 4 || i == 7)
+			continue;
+		h = hex_digit(n[i]);
+		if (h < 0)
+			return false;
+		v = v << 4 | h;
+	}
+	slot = v & 0xff;	/* the last two digits read: the slot */
+	h = n[11] - '0';
+	if (slot > 0x1f || h < 0 || h > 7)
+		return false;
+	*out = (v & ~0xffu) | slot << 3 | h;
+	return true;
+}
+
+/* A device fd's PCI address in the key instead of its device number (a
+ * group's device fd has none); e->iof's ISC_IOF_DEVICE says which. */
+static __always_inline void top_device(struct isc_ioctl_event *e, struct file *file, bool typed)
+{
+	__u32 pci;
+
+	e->iof = 0;
+	if (e->fd_kind != ISC_FD_DEVICE || !vfio_file_id(file, typed, &e->dev) ||
+	    !pci_pack(e->dev.name, &pci))
+		return;
+	e->top_dev = pci;
+	e->iof = ISC_IOF_DEVICE;
+}
+
 /* typed: file is a BTF pointer (see KREAD) */
 static __always_inline int top_enter(struct file *file, bool typed, __u32 cmd, __u64 arg,
 				     __u8 kind)
@@ -189,6 +237,7 @@ static __always_inline int top_enter(struct file *file, bool typed, __u32 cmd, _
 	e->cmd = cmd;
 	e->fd_kind = kind;
 	e->top_dev = rdev;
+	top_device(e, file, typed);
 	e->top_classes = classify(cmd, kind, arg);
 	return 0;
 }
@@ -250,6 +299,7 @@ static __always_inline int top_exit(__s64 ret)
 	key.cmd = e->cmd;
 	key.dev = e->top_dev;
 	key.fd_kind = e->fd_kind;
+	key.dev_form = e->iof & ISC_IOF_DEVICE ? ISC_TOP_DEV_PCI : ISC_TOP_DEV_RDEV;
 	key.cgroup_id = bpf_get_current_cgroup_id();
 	cls = e->top_classes;
 	/* not in the catalog and not answered: unknown-ioctl after all */

@@ -12,7 +12,10 @@
 #include <linux/types.h>
 #endif
 
-#define ISC_EVENT_VERSION	2
+#define ISC_EVENT_VERSION	3
+/* The oldest record version the decoder still reads (trace -r of older
+ * captures): version 2 has no device identity (struct isc_dev_id). */
+#define ISC_EVENT_VERSION_MIN	2
 #define ISC_COMM_LEN		16
 /* Bytes of the user struct captured at ioctl entry: the longest fixed head
  * the decoders read is IOMMU_HWPT_ALLOC (48 bytes). */
@@ -70,8 +73,22 @@ enum isc_hook {
 #define ISC_IOF_CAPS		(1u << 3)	/* the reply's capability chain was walked */
 #define ISC_IOF_CAPS_BAD	(1u << 4)	/* ... and it loops or points outside argsz */
 #define ISC_IOF_CAPS_MORE	(1u << 5)	/* ... and has more than ISC_MAX_CAPS */
+#define ISC_IOF_DEVICE		(1u << 6)	/* dev is there (hdr.size ISC_IOCTL_DEV_SIZE) */
 
 #define ISC_MAX_CAPS		8
+
+#define ISC_DEV_NAME_LEN	32
+
+/*
+ * The device behind a device fd (ISC_FD_DEVICE), read at the call from the
+ * file: its vfio_device's struct device, whatever opened it (a group's
+ * VFIO_GROUP_GET_DEVICE_FD, /dev/vfio/devices/vfioN) and whenever.
+ */
+struct isc_dev_id {
+	char name[ISC_DEV_NAME_LEN];	/* dev_name(): "0000:00:02.0"; "" not read */
+	__s32 iommu_group;		/* its IOMMU group's id, -1: none or not read */
+	__u32 __pad;
+};
 
 struct isc_event_hdr {
 	__u16 type;		/* enum isc_event_type */
@@ -110,7 +127,18 @@ struct isc_ioctl_event {
 	__u8 nr_caps;
 	__u8 __pad[3];
 	__u32 caps[ISC_MAX_CAPS];	/* id | version << 16, in chain order */
+	__u32 __pad2;
+	/* Version 3: only records with ISC_IOF_DEVICE (device fds) carry
+	 * dev and are ISC_IOCTL_DEV_SIZE long; the others (MAP_DMA and every
+	 * container, group and iommufd call) end here, ISC_IOCTL_BASE_SIZE
+	 * bytes, the version 2 record. */
+	struct isc_dev_id dev;
 };
+
+#define ISC_IOCTL_BASE_SIZE	200u	/* offsetof(struct isc_ioctl_event, dev) */
+#define ISC_IOCTL_DEV_SIZE	((__u32)sizeof(struct isc_ioctl_event))
+_Static_assert(__builtin_offsetof(struct isc_ioctl_event, dev) == ISC_IOCTL_BASE_SIZE,
+	       "a record without dev is the version 2 record");
 
 /* What the exit reads back from the caller's struct (filled from the
  * catalog), in the "caps_rules" array at ISC_CAT_IDX(cmd, fd kind): argsz
@@ -220,8 +248,6 @@ enum isc_iommu_hook {
 #define ISC_IEF_COUNT		(1u << 10)	/* count is valid */
 #define ISC_IEF_PARENT		(1u << 11)	/* parent is valid */
 
-#define ISC_DEV_NAME_LEN	32
-
 struct isc_iommu_event {
 	struct isc_event_hdr hdr;
 	__u64 cgroup_id;
@@ -304,11 +330,17 @@ enum isc_top_class {		/* mismatch classes judged in the kernel */
 struct isc_top_key {
 	__u32 tgid;
 	__u32 cmd;
-	__u32 dev;		/* the file's char device (kernel dev_t), 0 if none */
+	__u32 dev;		/* the file's char device (kernel dev_t), 0 if none;
+				 * ISC_TOP_DEV_PCI: the device fd's PCI address */
 	__u8 fd_kind;
-	__u8 __pad[3];
+	__u8 dev_form;		/* ISC_TOP_DEV_* */
+	__u8 __pad[2];
 	__u64 cgroup_id;	/* the caller's cgroup2 id: names its VM after it exits */
 };
+
+/* isc_top_key.dev_form */
+#define ISC_TOP_DEV_RDEV	0
+#define ISC_TOP_DEV_PCI		1	/* domain << 16 | bus << 8 | devfn */
 
 struct isc_top_val {
 	__u64 calls;
@@ -328,6 +360,11 @@ enum isc_stat {
 	ISC_STAT_TOP_FULL,	/* top_stats full: a call not counted */
 	ISC_STAT_MAX,
 };
+
+/* Where a device fd's struct device is (bpf/common.bpf.h vfio_file_dev,
+ * set by user/load/loader.c): byte offsets, or these. */
+#define ISC_VFIO_OFF_NONE	(-1)	/* not known: no device */
+#define ISC_VFIO_OFF_GUESS	(-2)	/* no BTF (5.10-5.12): 0 or 8, see vfio_file_dev */
 
 /* Keys of the anon_kinds map: the name an anonymous-inode file was given
  * (include/fdkinds.def ISC_ANON), zero-padded; the file's superblock must

@@ -137,7 +137,16 @@ struct isc_deny_event {
 				 * the log rate since the last one */
 	__u32 __pad2;
 	char comm[ISC_COMM_LEN];
+	__u32 __pad3;		/* a version 2 record ends here (112 bytes) */
+	/* version 3: the device of a device fd (name "" and group -1 for
+	 * any other file, and for a race record) */
+	struct isc_dev_id dev;
 };
+
+/* A version 2 record: the same without dev. */
+#define ISC_DENY_V2_SIZE	112u
+_Static_assert(__builtin_offsetof(struct isc_deny_event, dev) == ISC_DENY_V2_SIZE,
+	       "a deny record without dev is the version 2 record");
 
 /* Per-CPU counters in the "enforce_stats" map. */
 enum isc_enforce_stat {

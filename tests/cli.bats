@@ -167,3 +167,14 @@ usage_error() {
 	[ "$status" -eq 0 ]
 	grep -q "^mode            $mode " <<<"$output"
 }
+
+@test "trace -r reads a capture of the previous record version (2: calls without their device)" {
+	f=$BATS_TEST_DIRNAME/fuzz/corpus/tracefile/vfio_client.isc
+	# the header's records version (bytes 12-15) is 2
+	[ "$(od -An -tu4 -j12 -N4 "$f" | tr -d ' ')" -eq 2 ]
+	run "$BIN" trace -r "$f" --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -s 'map(select(.type == "ioctl")) | length' <<<"$output")" -eq 19 ]
+	jq -s -e 'map(select(.fd_kind == "device")) | length == 6' <<<"$output"
+	jq -s -e 'all(has("device") or has("iommu_group") | not)' <<<"$output"
+}

@@ -327,3 +327,14 @@ records() {
 	[ "$(cat "$D/pindir-fresh-mkdir.rc")" -ne 0 ]
 	[ "$(cat "$D/pindir-fresh-stop.rc")" -eq 0 ]
 }
+
+@test "$ISC_GUEST_KERNEL: a denial on the device fd names edu and its IOMMU group (64- and 32-bit)" {
+	bdf=$(jq -r .bdf "$D/../env.json")
+	group=$(jq -r .group "$D/../env.json")
+	[ "$(records kptr '.type == "deny" and .ioctl == "VFIO_DEVICE_SET_IRQS" and .fd_kind == "device"' |
+		jq -s --arg b "$bdf" --argjson g "$group" \
+		'map(select(.device == $b and .iommu_group == $g)) | length')" -eq 2 ]
+	# a denial on another kind of fd names none
+	[ "$(records kptr '.type == "deny" and .fd_kind != "device" and has("device")' | wc -l)" -eq 0 ]
+	[ "$(records kptr '.type == "deny" and .fd_kind == "container"' | wc -l)" -gt 0 ]
+}

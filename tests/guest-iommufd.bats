@@ -335,3 +335,12 @@ show_console() {
 	jq -e 'map(select(.cmd == 15253 and .fd_kind == "compat-container"))[0]
 		| .errno == "ENOTTY" and .classes == ["unknown-ioctl"]' <<<"$ev"
 }
+
+@test "iommufd: every call on the VFIO cdev (before and after BIND_IOMMUFD) names edu and its IOMMU group" {
+	device_records "$D/trace-edu.jsonl" iommufd_workloa 5
+	jq -s -e 'map(select(.type == "ioctl" and .comm == "iommufd_workloa"
+		and .name == "VFIO_DEVICE_BIND_IOMMUFD")) | length > 0 and all(has("device"))' \
+		"$D/trace-edu.jsonl"
+	# the compat container's workload: its device fd comes from a group
+	device_records "$D/trace-edu.jsonl" vfio_workload 5
+}

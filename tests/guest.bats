@@ -323,3 +323,43 @@ iommu_vars() {
 		     and ([.ioctls[] | select(.ioctl == "VFIO_IOMMU_MAP_DMA") | .map_bytes] | add)
 			 == 2101248)'
 }
+
+# ---- the device behind device fds (the group's VFIO_GROUP_GET_DEVICE_FD) ----
+
+@test "$ISC_GUEST_KERNEL: every call on the device fd names edu and its IOMMU group (full, tracepoint, trace -r)" {
+	device_records "$D/trace-full.jsonl" vfio_workload 10
+	device_records "$D/trace-tracepoint.jsonl" vfio_workload 10
+	device_records "$D/trace-r.jsonl" vfio_workload 10
+}
+
+@test "$ISC_GUEST_KERNEL: a device fd opened before the tracer started names edu too" {
+	[ "$(cat "$D/workload-preopen.rc")" -eq 0 ] || { tail -n 20 "$D/workload-preopen.log"; false; }
+	[ "$(cat "$D/trace-preopen.rc")" -eq 0 ] || { cat "$D/trace-preopen.err"; false; }
+	device_records "$D/trace-preopen.jsonl" vfio_workload 5
+	# the fd was opened before: its VFIO_GROUP_GET_DEVICE_FD is not in the trace
+	wpid=$(jq -s 'map(select(.event == "start"))[0].pid' "$D/manifest-preopen.jsonl")
+	jq -s -e --argjson p "$wpid" 'map(select(.type == "ioctl" and .pid == $p)) as $r
+		| ($r | map(select(.name == "VFIO_GROUP_GET_DEVICE_FD")) | length == 0)
+		and ($r | map(select(.fd_kind == "device")) | length >= 5)' "$D/trace-preopen.jsonl"
+}
+
+@test "$ISC_GUEST_KERNEL: iommutop's device column: edu's address on device-fd rows, vfio/GROUP on group rows" {
+	bdf=$(jq -r .bdf "$D/env.json")
+	group=$(jq -r .group "$D/env.json")
+	tail -n 1 "$D/top.jsonl" | jq -e --arg b "$bdf" --argjson g "$group" '
+		[.processes[] | select(.comm == "vfio_workload") | .ioctls[]] as $r
+		| ($r | map(select(.fd_kind == "device"))) as $d
+		| ($d | length) > 3 and ($d | all(.device == $b and .iommu_group == $g))
+		and ($r | map(select(.fd_kind == "group")) | length > 0
+		     and all(.device == "vfio/\($g)" and .iommu_group == $g))'
+}
+
+@test "$ISC_GUEST_KERNEL: audit entries of calls on the device fd name edu" {
+	bdf=$(jq -r .bdf "$D/env.json")
+	group=$(jq -r .group "$D/env.json")
+	jq -s -e --arg b "$bdf" --argjson g "$group" '
+		map(select(.type == "audit" and .comm == "vfio_workload")) as $a
+		| ($a | map(select(.fd_kind == "device"))) as $d
+		| ($d | length) > 0 and ($d | all(.device == $b and .iommu_group == $g))
+		and ($a | map(select(.fd_kind != "device")) | all(has("device") | not))' "$D/audit.jsonl"
+}

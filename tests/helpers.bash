@@ -125,3 +125,23 @@ start_prometheus() {
 	cat "$T/prom.log"
 	return 1
 }
+
+# device_records FILE COMM MIN: every ioctl record of COMM in FILE (trace
+# JSON) on a device fd names edu ($ISC_GUEST_DIR/env.json's bdf and group),
+# at least MIN of them; no record on another kind of fd has a device.
+device_records() {
+	local env=${ISC_GUEST_DIR:?}/env.json
+	jq -s -e --arg c "$2" --arg b "$(jq -r .bdf "$env")" --argjson g "$(jq -r .group "$env")" \
+		--argjson n "$3" '
+		map(select(.type == "ioctl" and .comm == $c)) as $r
+		| ($r | map(select(.fd_kind == "device"))) as $d
+		| ($d | length) >= $n
+		and ($d | all(.device == $b and .iommu_group == $g))
+		and ($r | map(select(.fd_kind != "device")) | all(has("device") or has("iommu_group") | not))' \
+		"$1" || {
+		echo "$1: device records of $2:"
+		jq -c --arg c "$2" 'select(.type == "ioctl" and .comm == $c)
+			| {fd_kind, name, device, iommu_group}' "$1" | sort | uniq -c | head -20
+		false
+	}
+}

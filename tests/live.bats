@@ -62,6 +62,11 @@ events_of() {
 		   has("latency_ns") and .hook == "tracepoint" and .latency_ns > 0)' <<<"$ev"
 	# in call order, one thread
 	jq -e '[.[].ts_ns] == ([.[].ts_ns] | sort) and ([.[].tid] | unique | length) == 1' <<<"$ev"
+	# /dev/full stands in for a device fd, but no vfio_device is behind it
+	# (no vfio module here: nothing says where one would be): no device
+	# fields, rather than whatever its private_data points at
+	jq -e 'map(select(.fd_kind == "device")) | length > 0' <<<"$ev"
+	jq -e 'all(has("device") or has("iommu_group") | not)' <<<"$ev"
 	# the kernel's cgroup id of the client is its cgroup2 directory's inode
 	cgroot=$(findmnt -t cgroup2 -n -o TARGET | head -n 1)
 	if [ -n "$cgroot" ]; then

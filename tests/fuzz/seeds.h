@@ -25,6 +25,7 @@ static inline void isc_seeds(isc_seed_fn put, void *ctx)
 		.hdr = { ISC_EV_IOCTL, ISC_EVENT_VERSION, sizeof(e), 1 },
 		.pid = 1, .tid = 1, .fd = 3, .entry_hook = ISC_HOOK_TP, .exit_hook = ISC_HOOK_TP,
 		.arg_len = ISC_ARG_HEAD, .iof = ISC_IOF_ARG_READ | ISC_IOF_ARGSZ_OUT, .comm = "qemu",
+		.dev = { "0000:00:02.0", 5 },
 	};
 	struct isc_iommu_event m = {
 		.hdr = { ISC_EV_IOMMU, ISC_EVENT_VERSION, sizeof(m), 1 },
@@ -54,9 +55,19 @@ static inline void isc_seeds(isc_seed_fn put, void *ctx)
 		e.caps[0] = 1 | 1 << 16;
 		e.caps[1] = 3 | 1 << 16;
 		e.iof |= ISC_IOF_CAPS;
+		/* only a device fd's record carries its device */
+		e.iof &= ~ISC_IOF_DEVICE;
+		if (e.fd_kind == ISC_FD_DEVICE)
+			e.iof |= ISC_IOF_DEVICE;
+		e.hdr.size = e.fd_kind == ISC_FD_DEVICE ? ISC_IOCTL_DEV_SIZE : ISC_IOCTL_BASE_SIZE;
 		snprintf(name, sizeof(name), "ioctl-%zu", i);
-		put(ctx, name, &e, sizeof(e));
+		put(ctx, name, &e, e.hdr.size);
 	}
+	/* a version 2 record (an older capture): no device part */
+	e.hdr.version = 2;
+	e.hdr.size = ISC_IOCTL_BASE_SIZE;
+	e.iof &= ~ISC_IOF_DEVICE;
+	put(ctx, "ioctl-v2", &e, e.hdr.size);
 	put(ctx, "bind", &m, sizeof(m));
 	m.op = ISC_IOMMU_FAULT;
 	m.hook = ISC_IH_DMAR_FAULT;
@@ -77,7 +88,23 @@ static inline void isc_seeds(isc_seed_fn put, void *ctx)
 	m.uapi_argsz = 24;
 	m.pasid = 5;
 	put(ctx, "page-response", &m, sizeof(m));
+	d.dev.iommu_group = -1;
 	put(ctx, "deny", &d, sizeof(d));
+	/* on a device fd: its device; and a version 2 one, without */
+	d.fd_kind = ISC_FD_DEVICE;
+	d.cmd = 0x3b6f;
+	memcpy(d.dev.name, "0000:00:02.0", 13);
+	d.dev.iommu_group = 5;
+	put(ctx, "deny-device", &d, sizeof(d));
+	d.hdr.version = 2;
+	d.hdr.size = ISC_DENY_V2_SIZE;
+	put(ctx, "deny-v2", &d, d.hdr.size);
+	d.hdr.version = ISC_EVENT_VERSION;
+	d.hdr.size = sizeof(d);
+	d.fd_kind = ISC_FD_CONTAINER;
+	d.cmd = 0x3b71;
+	memset(&d.dev, 0, sizeof(d.dev));
+	d.dev.iommu_group = -1;
 	d.reason = ISC_RACE;
 	d.hook = ISC_EH_HANDLER;
 	d.err = 0;

@@ -241,6 +241,18 @@ static void add_verdict(struct json_object *j, const struct isc_verdict *cls)
 		add_str(j, "built_against", cls->built_against);
 }
 
+/* a device fd's device (events.h struct isc_dev_id) */
+static void add_device(struct json_object *j, const struct isc_dev_id *d)
+{
+	char name[ISC_ESCAPED_LEN(ISC_DEV_NAME_LEN)];
+
+	add_str(j, "device", ref_str_escape(d->name, sizeof(d->name), name, sizeof(name)));
+	if (d->iommu_group >= 0)
+		add_i64(j, "iommu_group", d->iommu_group);
+	else
+		add_str(j, "iommu_group", NULL);
+}
+
 static void ioctl_json(struct ref_output *o, const struct isc_ioctl_view *v,
 		       const struct isc_verdict *cls)
 {
@@ -256,6 +268,8 @@ static void ioctl_json(struct ref_output *o, const struct isc_ioctl_view *v,
 	else
 		add_i64(j, "fd", e->fd);
 	add_str(j, "fd_kind", catalog__kind_name(e->fd_kind));
+	if (v->has_device)
+		add_device(j, &e->dev);
 	add_u64(j, "cmd", e->cmd);
 	add_str(j, "name", v->desc ? v->desc->name : NULL);
 	if (v->has_argsz)
@@ -376,6 +390,14 @@ static void ioctl_text(struct ref_output *o, const struct isc_ioctl_view *v,
 	fprintf(o->f, "%-15s %-7u %-7u %-15s %4s %-9s %-34s %6s %-20s %-8s %9.1f", when, e->pid,
 		e->tid, COMM(e->comm), fd, catalog__kind_name(e->fd_kind), name, argsz, flags, ret,
 		e->latency_ns / 1000.0);
+	if (v->has_device) {
+		fprintf(o->f, " device=\"%s\" iommu_group=",
+			ref_str_escape_quoted(e->dev.name, sizeof(e->dev.name), str, sizeof(str)));
+		if (e->dev.iommu_group >= 0)
+			fprintf(o->f, "%d", e->dev.iommu_group);
+		else
+			fputc('-', o->f);
+	}
 	if (v->has_argsz_out)
 		fprintf(o->f, " argsz_out=%u%s", v->argsz_out,
 			v->has_argsz && v->argsz_out > v->argsz ? "(needs more room)" : "");
@@ -621,7 +643,8 @@ void ref_output__deny(struct ref_output *o, const struct isc_deny_view *v, const
 	const char *name = v->desc ? v->desc->name : NULL;
 	const char *reason = policy__reason_name(e->reason);
 	const char *en = e->err ? strerrorname_np(e->err) : NULL;
-	char flags[128], later[128], cmd[16], when[48], rule[300];
+	char flags[128], later[128], cmd[16], when[48], rule[300], dev[160] = "";
+	char dname[ISC_ESCAPED_LEN(ISC_DEV_NAME_LEN)];
 	struct json_object *j;
 
 	snprintf(cmd, sizeof(cmd), "0x%x", e->cmd);
@@ -647,6 +670,8 @@ void ref_output__deny(struct ref_output *o, const struct isc_deny_view *v, const
 		add_str(j, "ioctl", name ? name : cmd);
 		add_u64(j, "cmd", e->cmd);
 		add_str(j, "fd_kind", catalog__kind_name(e->fd_kind));
+		if (v->has_device)
+			add_device(j, &e->dev);
 		add_u64(j, "argsz", e->argsz);
 		add_u64(j, "flags", e->flags);
 		add_str(j, "flags_names", flags[0] ? flags : NULL);
@@ -675,10 +700,17 @@ void ref_output__deny(struct ref_output *o, const struct isc_deny_view *v, const
 			catalog__kind_name(e->fd_kind), flags[0] ? flags : "0",
 			later[0] ? later : "0", enforce_hook_name(e->hook), reason,
 			e->killed ? " -> SIGKILL" : "");
-	else
-		fprintf(o->f, "%s %s %s[%u/%u] uid %u %s on %s fd: argsz %u flags %s bad 0x%x: %s (%s)%s%s",
+	if (v->has_device && e->dev.iommu_group >= 0)
+		snprintf(dev, sizeof(dev), " %s (iommu group %d)",
+			 ref_str_escape(e->dev.name, sizeof(e->dev.name), dname, sizeof(dname)),
+			 e->dev.iommu_group);
+	else if (v->has_device)
+		snprintf(dev, sizeof(dev), " %s",
+			 ref_str_escape(e->dev.name, sizeof(e->dev.name), dname, sizeof(dname)));
+	if (!v->race)
+		fprintf(o->f, "%s %s %s[%u/%u] uid %u %s on %s fd%s: argsz %u flags %s bad 0x%x: %s (%s)%s%s",
 			when, e->audit_only ? "AUDIT" : "DENY", COMM(e->comm), e->pid, e->tid, e->uid,
-			name ? name : cmd, catalog__kind_name(e->fd_kind), e->argsz,
+			name ? name : cmd, catalog__kind_name(e->fd_kind), dev, e->argsz,
 			flags[0] ? flags : "0", e->bad, reason, rule, en ? " -> " : "",
 			en ? en : (e->audit_only ? " -> allowed (audit only)" : ""));
 	ref_print_vm(o->f, &v->vm);

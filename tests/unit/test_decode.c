@@ -144,5 +144,101 @@ int main(void)
 		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), 0, "comm without NUL");
 		ASSERT_EQ(strlen(v.ev.comm), ISC_COMM_LEN - 1, "comm terminated");
 	}
+	TEST(device_fd) {
+		e = make(VFIO_DEVICE_RESET, ISC_FD_DEVICE, NULL, 0);
+		e.iof |= ISC_IOF_DEVICE;
+		e.hdr.size = ISC_IOCTL_DEV_SIZE;
+		memcpy(e.dev.name, "0000:00:02.0", 13);
+		e.dev.iommu_group = 5;
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), ISC_DEC_OK, "decodes");
+		ASSERT_TRUE(v.has_device, "has the device");
+		j = to_json(&v);
+		ASSERT_STREQ(jstr(j, "device"), "0000:00:02.0", "json device");
+		ASSERT_EQ(jint(j, "iommu_group"), 5, "json iommu_group");
+		json_object_put(j);
+		e.dev.iommu_group = -1;
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), ISC_DEC_OK, "no group decodes");
+		j = to_json(&v);
+		ASSERT_TRUE(jnull(j, "iommu_group"), "no group: iommu_group null");
+		json_object_put(j);
+	}
+	TEST(device_name_escaped) {
+		e = make(VFIO_DEVICE_RESET, ISC_FD_DEVICE, NULL, 0);
+		e.iof |= ISC_IOF_DEVICE;
+		e.hdr.size = ISC_IOCTL_DEV_SIZE;
+		memset(e.dev.name, 'x', sizeof(e.dev.name));	/* no NUL */
+		memcpy(e.dev.name, "a\"b\\c\001\377", 7);
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), ISC_DEC_OK, "decodes");
+		ASSERT_EQ(strlen(v.ev.dev.name), ISC_DEV_NAME_LEN - 1, "name terminated");
+		j = to_json(&v);
+		ASSERT_TRUE(j != NULL, "still one JSON object");
+		ASSERT_TRUE(!strncmp(jstr(j, "device"), "a\"b\\\\c\\x01\\xffxx", 16),
+			    "quote kept (JSON-escaped), backslash and bytes escaped");
+		json_object_put(j);
+	}
+	TEST(device_absent) {
+		/* a device fd whose device could not be read: the short record */
+		e = make(VFIO_DEVICE_RESET, ISC_FD_DEVICE, NULL, 0);
+		e.hdr.size = ISC_IOCTL_BASE_SIZE;
+		ASSERT_EQ(decode__ioctl(&e, ISC_IOCTL_BASE_SIZE, &v), ISC_DEC_OK, "short decodes");
+		ASSERT_TRUE(!v.has_device, "no device");
+		ASSERT_EQ(v.ev.dev.iommu_group, -1, "group -1");
+		j = to_json(&v);
+		ASSERT_TRUE(!json_object_object_get_ex(j, "device", NULL), "no device key");
+		ASSERT_TRUE(!json_object_object_get_ex(j, "iommu_group", NULL), "no group key");
+		json_object_put(j);
+		/* the flag without the device part is not believed */
+		e.iof |= ISC_IOF_DEVICE;
+		memcpy(e.dev.name, "0000:00:02.0", 13);
+		ASSERT_EQ(decode__ioctl(&e, ISC_IOCTL_BASE_SIZE, &v), ISC_DEC_OK, "flag, short");
+		ASSERT_TRUE(!v.has_device && !v.ev.dev.name[0], "short record: no device");
+		/* a size between the two is neither */
+		e.hdr.size = ISC_IOCTL_BASE_SIZE + 8;
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), ISC_DEC_SHORT, "odd size");
+	}
+	TEST(version2_sizes_frozen) {
+		/* the sizes of version 2 records (iommuscope before device
+		 * identity): captures of that version must keep decoding */
+		ASSERT_EQ(ISC_IOCTL_BASE_SIZE, 200, "v2 ioctl record");
+		ASSERT_EQ(ISC_DENY_V2_SIZE, 112, "v2 deny record");
+		ASSERT_EQ(sizeof(struct isc_iommu_event), 200, "iommu record unchanged");
+	}
+	TEST(version2_record) {
+		e = make(VFIO_IOMMU_MAP_DMA, ISC_FD_CONTAINER, &map, sizeof(map));
+		e.hdr.version = 2;
+		e.hdr.size = ISC_IOCTL_BASE_SIZE;
+		ASSERT_EQ(decode__ioctl(&e, ISC_IOCTL_BASE_SIZE, &v), ISC_DEC_OK, "v2 decodes");
+		ASSERT_STREQ(v.desc ? v.desc->name : NULL, "VFIO_IOMMU_MAP_DMA", "v2 name");
+		ASSERT_EQ(v.field_vals[1], 0x100000, "v2 iova");
+		ASSERT_TRUE(!v.has_device, "v2: no device");
+		e.hdr.size = ISC_IOCTL_DEV_SIZE;
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), ISC_DEC_SHORT, "v2 has no device part");
+		e.hdr.version = 1;
+		e.hdr.size = ISC_IOCTL_BASE_SIZE;
+		ASSERT_EQ(decode__ioctl(&e, sizeof(e), &v), ISC_DEC_VERSION, "v1 refused");
+	}
+	TEST(deny_device) {
+		struct isc_deny_event d = {
+			.hdr = { ISC_EV_DENY, ISC_EVENT_VERSION, sizeof(d), 1 },
+			.cmd = VFIO_DEVICE_RESET, .fd_kind = ISC_FD_DEVICE, .reason = ISC_DENY_RULE,
+			.hook = ISC_EH_FILE_IOCTL, .err = 1, .comm = "qemu",
+			.dev = { "0000:00:02.0", 5 },
+		};
+		struct isc_deny_view dv;
+		struct sink k;
+
+		ASSERT_EQ(decode__deny(&d, sizeof(d), &dv), ISC_DEC_OK, "deny decodes");
+		ASSERT_TRUE(dv.has_device, "deny has the device");
+		output__deny(sink_open(&k), &dv, NULL);
+		j = sink_json(&k);
+		ASSERT_STREQ(jstr(j, "device"), "0000:00:02.0", "deny json device");
+		ASSERT_EQ(jint(j, "iommu_group"), 5, "deny json iommu_group");
+		json_object_put(j);
+		d.hdr.version = 2;
+		ASSERT_EQ(decode__deny(&d, sizeof(d), &dv), ISC_DEC_SHORT, "v2 deny is shorter");
+		d.hdr.size = ISC_DENY_V2_SIZE;
+		ASSERT_EQ(decode__deny(&d, ISC_DENY_V2_SIZE, &dv), ISC_DEC_OK, "v2 deny decodes");
+		ASSERT_TRUE(!dv.has_device && dv.ev.dev.iommu_group == -1, "v2 deny: no device");
+	}
 	return harness_done("test_decode");
 }

@@ -550,7 +550,7 @@ static void mut_ioctl(struct isc_ioctl_event *e, uint64_t i)
 	const struct isc_ioctl_desc *d;
 	int k;
 
-	e->iof = (uint32_t)(i % 64) | (chance(16) ? (uint32_t)rnd() & ~63u : 0);
+	e->iof = (uint32_t)(i % 128) | (chance(16) ? (uint32_t)rnd() & ~127u : 0);
 	pick_cmd(i / 64, &e->cmd, &e->fd_kind);
 	d = catalog__lookup(e->cmd, e->fd_kind);
 	e->arg_len = chance(4) ? (uint8_t)below(ISC_ARG_HEAD + 1) : ISC_ARG_HEAD;
@@ -677,10 +677,11 @@ static const char *rnd_policy(void)
 static const unsigned char cov_bytes[] = { '/', '"', '\\', 0x01, 0x1f, 0x7f, 0x80, 0xff };
 
 static struct {
-	bool iof[64], ief[4096], ret[6], comm_byte[sizeof(cov_bytes)], *cmd;
+	bool iof[128], ief[4096], ret[6], comm_byte[sizeof(cov_bytes)], *cmd;
 	long comm_nul, fd_field, data_type_twice, lat_tie, lat_2p53, caps0, no_cls;
 	bool vm_source[ISC_VM_SOURCES];
 	long vm_escaped;
+	long dev_byte[sizeof(cov_bytes)], dev_v2, dev_no_group, deny_dev;
 } cov;
 
 static void cover_comm(const char *comm)
@@ -694,13 +695,26 @@ static void cover_comm(const char *comm)
 		cov.comm_nul++;
 }
 
+static void cover_device(bool there, const struct isc_dev_id *d)
+{
+	size_t n = strnlen(d->name, ISC_DEV_NAME_LEN), k;
+
+	if (!there)
+		return;
+	for (k = 0; k < sizeof(cov_bytes); k++)
+		cov.dev_byte[k] += memchr(d->name, cov_bytes[k], n) != NULL;
+	cov.dev_no_group += d->iommu_group < 0;
+}
+
 static void cover_ioctl(const struct isc_ioctl_view *v, const struct isc_verdict *cls)
 {
 	static const int64_t edges[] = { 0, -1, -4095, -4096, INT64_MIN, 1LL << 40 };
 	size_t k;
 	int i;
 
-	cov.iof[v->ev.iof % 64] = true;
+	cov.iof[v->ev.iof % 128] = true;
+	cover_device(v->has_device, &v->ev.dev);
+	cov.dev_v2 += v->ev.hdr.version == 2 && (v->ev.iof & ISC_IOF_DEVICE);
 	for (k = 0; k < ARRAY_LEN(edges); k++)
 		cov.ret[k] |= v->ev.ret == edges[k];
 	cover_comm(v->ev.comm);
@@ -731,6 +745,8 @@ static bool all_set(const bool *b, size_t n)
 
 static void check_coverage(void)
 {
+	size_t k;
+
 	ASSERT_TRUE(all_set(cov.iof, ARRAY_LEN(cov.iof)), "every ISC_IOF_* combination");
 	ASSERT_TRUE(all_set(cov.ief, ARRAY_LEN(cov.ief)), "every ISC_IEF_* combination");
 	ASSERT_TRUE(all_set(cov.ret, ARRAY_LEN(cov.ret)), "ret 0, -1, -4095, -4096, INT64_MIN, 2^40");
@@ -746,6 +762,11 @@ static void check_coverage(void)
 	ASSERT_TRUE(all_set(cov.vm_source, ARRAY_LEN(cov.vm_source)),
 		    "records without a VM and with one of every source");
 	CHECK(cov.vm_escaped > 0, "VM names with escaped bytes");
+	for (k = 0; k < sizeof(cov_bytes); k++)
+		CHECK(cov.dev_byte[k] > 0, "device names with byte 0x%02x", cov_bytes[k]);
+	CHECK(cov.dev_v2 > 0, "version 2 records that say ISC_IOF_DEVICE (no device part)");
+	CHECK(cov.dev_no_group > 0, "devices without an IOMMU group");
+	CHECK(cov.deny_dev > 0, "denials on a device");
 }
 
 /* An ioctl as trace prints it (classified), and as a late mismatch;
@@ -810,6 +831,8 @@ static void emit_deny(struct set *s, const struct isc_deny_view *v, bool vary)
 {
 	struct rec r = { .kind = R_DENY, .dv = v, .policy = vary ? rnd_policy() : POLICY };
 
+	cov.deny_dev += v->has_device;
+	cover_device(v->has_device, &v->ev.dev);
 	set_rec(s, &r);
 	if (!vary) {
 		r.policy = NULL;
@@ -924,14 +947,32 @@ static void seeds_set(const struct isc_abi *abis)
 	set_end(&s);
 }
 
+/* The device part (events.h struct isc_dev_id): there or not (the record's
+ * size says), any name bytes, any group; now and then a version 2 record. */
+static void mut_device(struct seed *m, struct isc_dev_id *d, uint32_t full, uint32_t v2)
+{
+	static const int32_t groups[] = { -1, 0, 5, INT32_MAX, INT32_MIN };
+
+	memset(d, 0, sizeof(*d));
+	if (!chance(4))
+		fill_str(d->name, ISC_DEV_NAME_LEN);
+	d->iommu_group = chance(2) ? PICK(groups) : (int32_t)rnd();
+	m->len = chance(3) ? v2 : full;
+	m->u.hdr.size = (uint32_t)m->len;
+	m->u.hdr.version = chance(8) ? 2 : ISC_EVENT_VERSION;
+}
+
 static void mutate(struct seed *m, uint64_t i)
 {
-	if (m->u.hdr.type == ISC_EV_IOCTL)
+	if (m->u.hdr.type == ISC_EV_IOCTL) {
 		mut_ioctl(&m->u.e, i);
-	else if (m->u.hdr.type == ISC_EV_IOMMU)
+		mut_device(m, &m->u.e.dev, ISC_IOCTL_DEV_SIZE, ISC_IOCTL_BASE_SIZE);
+	} else if (m->u.hdr.type == ISC_EV_IOMMU) {
 		mut_iommu(&m->u.m, i);
-	else
+	} else {
 		mut_deny(&m->u.d, i);
+		mut_device(m, &m->u.d.dev, sizeof(m->u.d), ISC_DENY_V2_SIZE);
+	}
 }
 
 /* now and then, bytes flipped anywhere (as a fuzzer would) */

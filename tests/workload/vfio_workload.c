@@ -168,6 +168,7 @@ struct wl {
 	bool skip_fault;
 	bool force_intx;
 	bool catalog_rows;
+	const char *wait_path;		/* --wait-after-open */
 	char reason[256];
 	struct target t;
 };
@@ -1262,6 +1263,22 @@ static bool setup_iommu(struct wl *wl, struct session *s)
 	return true;
 }
 
+/* --wait-after-open PATH: the device fd is open; say so (PATH.open) and
+ * wait, at most two minutes, for PATH to appear before any call on it (a
+ * tracer started meanwhile sees an fd opened before it). */
+static void wait_after_open(const char *path)
+{
+	char ready[512];
+	int fd, i;
+
+	snprintf(ready, sizeof(ready), "%s.open", path);
+	fd = open(ready, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0)
+		close(fd);
+	for (i = 0; i < 1200 && access(path, F_OK); i++)
+		usleep(100000);
+}
+
 static bool setup_device(struct wl *wl, struct session *s)
 {
 	struct vfio_region_info region, bar0_info;
@@ -1279,6 +1296,8 @@ static bool setup_device(struct wl *wl, struct session *s)
 		return false;
 	s->device = c.ret;
 	ev_fd(wl, "open", NULL, s->device, "device");
+	if (wl->wait_path)
+		wait_after_open(wl->wait_path);
 
 	/* Too small for cap_offset first (pre-5.10 layout), then the real size. */
 	if (do_device_info(wl, s, DEVICE_INFO_OLD_SZ, false, "probe_small",
@@ -1733,9 +1752,12 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: vfio_workload [--group N | --bdf DDDD:BB:DD.F] "
 		"[--manifest FILE] [--skip-fault] [--loop N] [--intx] [--catalog-rows]\n"
+		"       [--wait-after-open PATH]\n"
 		"Drives the QEMU edu device (1234:11e8) through VFIO and writes one "
 		"JSON line per ioctl to FILE (default: stdout).\n"
-		"--catalog-rows: after the set-up, only the 7.1-7.3 catalog rows' calls.\n");
+		"--catalog-rows: after the set-up, only the 7.1-7.3 catalog rows' calls.\n"
+		"--wait-after-open PATH: with the device fd open, create PATH.open and "
+		"wait for PATH.\n");
 }
 
 static bool parse_int(const char *s, long min, long max, long *out)
@@ -1761,6 +1783,7 @@ int main(int argc, char **argv)
 		{ "loop", required_argument, NULL, 'l' },
 		{ "intx", no_argument, NULL, 'i' },
 		{ "catalog-rows", no_argument, NULL, 'r' },
+		{ "wait-after-open", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1773,7 +1796,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	memset(&wl, 0, sizeof(wl));
-	while ((opt = getopt_long(argc, argv, "g:b:m:sl:irh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "g:b:m:sl:irw:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'g':
 			if (!parse_int(optarg, 0, INT_MAX, &v)) {
@@ -1803,6 +1826,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			wl.catalog_rows = true;
+			break;
+		case 'w':
+			wl.wait_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include "decode.h"
@@ -22,7 +23,7 @@ int decode__type(const void *data, size_t size)
 	memcpy(&h, data, sizeof(h));
 	if (h.size < sizeof(h) || h.size > size)
 		return ISC_DEC_SHORT;
-	if (h.version != ISC_EVENT_VERSION)
+	if (h.version < ISC_EVENT_VERSION_MIN || h.version > ISC_EVENT_VERSION)
 		return ISC_DEC_VERSION;
 	if (h.type != ISC_EV_IOCTL && h.type != ISC_EV_IOMMU && h.type != ISC_EV_DENY)
 		return ISC_DEC_TYPE;
@@ -30,21 +31,38 @@ int decode__type(const void *data, size_t size)
 }
 
 /* Check a record's header against the type and layout expected, then copy
- * it whole (ring-buffer memory is not trusted beyond this point). */
-static int copy_record(const void *data, size_t size, int type, void *dst, size_t len)
+ * it whole (ring-buffer memory is not trusted beyond this point). A record
+ * may be len bytes or, where short_len is not 0, short_len (a version 2
+ * record, a version 3 one without its device part): the rest of dst is
+ * zeroed. */
+static int copy_record(const void *data, size_t size, int type, void *dst, size_t len,
+		       size_t short_len)
 {
 	int t = decode__type(data, size);
+	uint32_t n;
 
 	if (t < 0)
 		return t;
 	if (t != type)
 		return ISC_DEC_TYPE;
-	if (size < len)
+	memcpy(&n, (const char *)data + offsetof(struct isc_event_hdr, size), sizeof(n));
+	if (n != len && (!short_len || n != short_len))
 		return ISC_DEC_SHORT;
-	memcpy(dst, data, len);
-	if (((const struct isc_event_hdr *)dst)->size != len)
-		return ISC_DEC_SHORT;
+	memset(dst, 0, len);
+	memcpy(dst, data, n);
 	return ISC_DEC_OK;
+}
+
+/* The device part of a record: its name made a string, absent (group -1)
+ * where the record has none. */
+static bool dev_id_take(struct isc_dev_id *d, bool there)
+{
+	d->name[ISC_DEV_NAME_LEN - 1] = '\0';
+	if (there && d->name[0])
+		return true;
+	memset(d, 0, sizeof(*d));
+	d->iommu_group = -1;
+	return false;
 }
 
 /* "0000:00:03.0 vf_token=UUID": the token is a shared secret. */
@@ -86,6 +104,27 @@ static void decode_caps(struct isc_ioctl_view *v, const struct isc_ioctl_desc *d
 		v->caps_error = "more capabilities than recorded";
 }
 
+/* An ioctl record, checked: version 2 records, and version 3 ones of files
+ * other than device fds, end before dev. */
+static int copy_ioctl(const void *data, size_t size, struct isc_ioctl_view *v)
+{
+	struct isc_ioctl_event *e = &v->ev;
+	int err;
+
+	err = copy_record(data, size, ISC_EV_IOCTL, e, ISC_IOCTL_DEV_SIZE, ISC_IOCTL_BASE_SIZE);
+	if (!err && e->hdr.version < 3 && e->hdr.size != ISC_IOCTL_BASE_SIZE)
+		err = ISC_DEC_SHORT;
+	if (err)
+		return err;
+	if (e->arg_len > ISC_ARG_HEAD || e->fd_kind >= ISC_FD_KIND_MAX ||
+	    e->entry_hook > ISC_HOOK_LSM || e->exit_hook > ISC_HOOK_LSM)
+		return ISC_DEC_BAD;
+	e->comm[ISC_COMM_LEN - 1] = '\0';
+	v->has_device = dev_id_take(&e->dev, (e->iof & ISC_IOF_DEVICE) &&
+				    e->hdr.size == ISC_IOCTL_DEV_SIZE);
+	return ISC_DEC_OK;
+}
+
 int decode__ioctl(const void *data, size_t size, struct isc_ioctl_view *v)
 {
 	const struct isc_ioctl_desc *d;
@@ -94,13 +133,9 @@ int decode__ioctl(const void *data, size_t size, struct isc_ioctl_view *v)
 	int err;
 
 	memset(v, 0, sizeof(*v));
-	err = copy_record(data, size, ISC_EV_IOCTL, e, sizeof(*e));
+	err = copy_ioctl(data, size, v);
 	if (err)
 		return err;
-	if (e->arg_len > ISC_ARG_HEAD || e->fd_kind >= ISC_FD_KIND_MAX ||
-	    e->entry_hook > ISC_HOOK_LSM || e->exit_hook > ISC_HOOK_LSM)
-		return ISC_DEC_BAD;
-	e->comm[ISC_COMM_LEN - 1] = '\0';
 	/* fexit sees the fops handler's own return: an unknown command is
 	 * -ENOIOCTLCMD there (iommufd_fops_ioctl), which vfs_ioctl() turns into
 	 * the -ENOTTY user space gets. */
@@ -182,7 +217,7 @@ int decode__iommu(const void *data, size_t size, struct isc_iommu_view *v)
 	int err;
 
 	memset(v, 0, sizeof(*v));
-	err = copy_record(data, size, ISC_EV_IOMMU, e, sizeof(*e));
+	err = copy_record(data, size, ISC_EV_IOMMU, e, sizeof(*e), 0);
 	if (err)
 		return err;
 	if (!e->op || e->op >= sizeof(iommu_ops) / sizeof(iommu_ops[0]) || !e->hook ||
@@ -209,7 +244,10 @@ int decode__deny(const void *data, size_t size, struct isc_deny_view *v)
 	int err;
 
 	memset(v, 0, sizeof(*v));
-	err = copy_record(data, size, ISC_EV_DENY, e, sizeof(*e));
+	/* version 2: no dev */
+	err = copy_record(data, size, ISC_EV_DENY, e, sizeof(*e), ISC_DENY_V2_SIZE);
+	if (!err && (e->hdr.version < 3) != (e->hdr.size == ISC_DENY_V2_SIZE))
+		err = ISC_DEC_SHORT;
 	if (err)
 		return err;
 	if (!e->reason || e->reason >= ISC_DENY_REASON_MAX || e->fd_kind >= ISC_FD_KIND_MAX ||
@@ -217,6 +255,7 @@ int decode__deny(const void *data, size_t size, struct isc_deny_view *v)
 	    e->killed > 1)
 		return ISC_DEC_BAD;
 	e->comm[ISC_COMM_LEN - 1] = 0;
+	v->has_device = dev_id_take(&e->dev, true);
 	v->race = e->reason == ISC_RACE;
 	v->desc = catalog__lookup(e->cmd, e->fd_kind);
 	return ISC_DEC_OK;

@@ -16,6 +16,8 @@
 struct isc_ioctl_view {
 	struct isc_ioctl_event ev;	/* a validated copy */
 	const struct isc_ioctl_desc *desc;	/* NULL: not in the catalog */
+	bool has_device;		/* ev.dev: a device fd's device (else
+					 * name "", group -1) */
 	bool has_argsz;
 	uint32_t argsz;
 	bool has_flags;
@@ -55,6 +57,7 @@ struct isc_iommu_view {
 struct isc_deny_view {
 	struct isc_deny_event ev;	/* a validated copy */
 	const struct isc_ioctl_desc *desc;	/* NULL: not in the catalog */
+	bool has_device;		/* ev.dev, as for an ioctl */
 	bool race;			/* a flags-changed-after-check alert */
 	struct isc_vm vm;		/* the caller's VM (session.c); none offline */
 };

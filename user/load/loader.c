@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -309,6 +310,73 @@ static int slots_setup(struct bpf_object *obj)
 		return bpf_map__set_max_entries(inflight, 1);
 	return bpf_map__set_type(slots, BPF_MAP_TYPE_ARRAY) ?: bpf_map__set_map_flags(slots, 0) ?:
 	       bpf_map__set_max_entries(slots, 1);
+}
+
+/* The byte offset of a pointer member of a struct in the kernel's BTF
+ * (vmlinux or a VFIO/iommufd module's), -1 if there is none. */
+static int32_t btf_ptr_member(const struct isc_btfs *b, const char *type, const char *member)
+{
+	const struct btf_member *m;
+	const struct btf_type *t;
+	struct btf *btf;
+	int id, i;
+
+	btf = kernel__btfs_find(b, type, BTF_KIND_STRUCT, &id, NULL);
+	if (!btf)
+		return -1;
+	t = btf__type_by_id(btf, id);
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		if (strcmp(btf__name_by_offset(btf, m->name_off), member))
+			continue;
+		if (btf_member_bitfield_size(t, i) ||
+		    !btf_is_ptr(btf__type_by_id(btf, btf__resolve_type(btf, m->type))))
+			return -1;
+		return (int32_t)(btf_member_bit_offset(t, i) / 8);
+	}
+	return -1;
+}
+
+/* 5.10-5.12 have no module BTF: the BPF side tells their two layouts of
+ * struct vfio_device apart (bpf/common.bpf.h vfio_file_dev). */
+static int32_t legacy_dev_off(void)
+{
+	unsigned long ma, mi;
+	struct utsname u;
+	char *end;
+
+	if (uname(&u))
+		return ISC_VFIO_OFF_NONE;
+	ma = strtoul(u.release, &end, 10);
+	if (*end != '.')
+		return ISC_VFIO_OFF_NONE;
+	mi = strtoul(end + 1, &end, 10);
+	return ma == 5 && mi >= 10 && mi < 13 ? ISC_VFIO_OFF_GUESS : ISC_VFIO_OFF_NONE;
+}
+
+void loader__vfio_layout(struct isc_vfio_layout *l)
+{
+	struct isc_btfs b;
+
+	kernel__btfs_load(&b);
+	l->device_dev_off = btf_ptr_member(&b, "vfio_device", "dev");
+	l->df_device_off = l->device_dev_off >= 0 ?
+			   btf_ptr_member(&b, "vfio_device_file", "device") : -1;
+	kernel__btfs_free(&b);
+	if (l->device_dev_off < 0)
+		l->device_dev_off = legacy_dev_off();
+}
+
+/* The objects that name devices (every one with common.bpf.h) */
+static void vfio_layout_set(struct bpf_object *obj, const struct isc_vfio_layout *l)
+{
+	int32_t *df = rodata_var(obj, "vfio_df_device_off", sizeof(*df));
+	int32_t *dev = rodata_var(obj, "vfio_device_dev_off", sizeof(*dev));
+
+	if (df && dev) {
+		*df = l->df_device_off;
+		*dev = l->device_dev_off;
+	}
 }
 
 /* The load-time filters, the same in every object (common.bpf.h); obj
@@ -786,14 +854,19 @@ static int choose_hooks(struct isc_session *s, const struct isc_probe *p,
 static int session_open(struct isc_session *s, const struct isc_probe *p,
 			const struct isc_loader_opts *o, const bool *want)
 {
+	struct isc_vfio_layout vl;
 	enum isc_obj failed;
 	int err, k;
 
 	err = objs_open(&s->objs, want, o->ringbuf_bytes,
 			o->counting ? ISC_OPEN_COUNT : ISC_OPEN_TRACE, &failed);
+	if (!err)
+		loader__vfio_layout(&vl);
 	for (k = 0; !err && k < 2; k++) {
 		failed = k;
 		err = filters_set(objs_obj(&s->objs, k), o);
+		if (!err && objs_obj(&s->objs, k))
+			vfio_layout_set(objs_obj(&s->objs, k), &vl);
 	}
 	if (!err)
 		err = tp_entry_pick(objs_obj(&s->objs, ISC_OBJ_IOCTL), p->tp_typed, s->lsm_entry);

@@ -76,6 +76,13 @@ struct isc_session;
 /* Tracepoint programs may use task storage: the in-flight slots live there
  * (bpf/inflight.bpf.h) instead of in an LRU hash. Probed once. */
 bool loader__task_slots(void);
+/* Where a device fd's struct device is (bpf/common.bpf.h vfio_file_dev),
+ * from the running kernel's vfio module BTF; -1: not known. */
+struct isc_vfio_layout {
+	int32_t df_device_off;		/* struct vfio_device_file.device, -1: none */
+	int32_t device_dev_off;		/* struct vfio_device.dev, or ISC_VFIO_OFF_* */
+};
+void loader__vfio_layout(struct isc_vfio_layout *l);
 const char *loader__hook_name(enum isc_hook_id id);	/* "fentry", "bind", ... */
 const char *loader__hook_target(enum isc_hook_id id);
 const char *loader__mode_name(enum isc_mode m);

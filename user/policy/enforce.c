@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include "enforce.skel.h"
 #include "enforce.h"
+#include "loader.h"
 #include "util.h"
 
 /* The maps pinned, by the skeleton's names (a missing one does not
@@ -260,6 +261,7 @@ static struct enforce_bpf *open_enforce(struct isc_enforcer *e, const struct isc
 					uint32_t ringbuf_bytes)
 {
 	struct enforce_bpf *skel = enforce_bpf__open();
+	struct isc_vfio_layout vl;
 	struct bpf_program *prog;
 	bool fentry;
 
@@ -281,6 +283,9 @@ static struct enforce_bpf *open_enforce(struct isc_enforcer *e, const struct isc
 	 * inflight_nr counts the calls waiting for a race recheck). */
 	bpf_map__set_max_entries(skel->maps.stats, 1);
 	bpf_map__set_max_entries(skel->maps.events, ringbuf_bytes);
+	loader__vfio_layout(&vl);
+	skel->rodata->vfio_df_device_off = vl.df_device_off;
+	skel->rodata->vfio_device_dev_off = vl.device_dev_off;
 	return skel;
 }
 

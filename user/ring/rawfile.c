@@ -148,9 +148,12 @@ int rawfile__read_header(FILE *f, const char *path, struct isc_raw_header *h,
 		isc_err("%s: not an iommuscope trace file (written by 'iommuscope trace -w')", path);
 		return -1;
 	}
-	if (h->version != ISC_RAW_VERSION || h->event_version != ISC_EVENT_VERSION) {
-		isc_err("%s: file format %u, records version %u; this iommuscope reads %u and %u",
-			path, h->version, h->event_version, ISC_RAW_VERSION, ISC_EVENT_VERSION);
+	/* records of an older version read as they were (decode.c) */
+	if (h->version != ISC_RAW_VERSION || h->event_version < ISC_EVENT_VERSION_MIN ||
+	    h->event_version > ISC_EVENT_VERSION) {
+		isc_err("%s: file format %u, records version %u; this iommuscope reads %u and %u to %u",
+			path, h->version, h->event_version, ISC_RAW_VERSION, ISC_EVENT_VERSION_MIN,
+			ISC_EVENT_VERSION);
 		return -1;
 	}
 	catalog__ioctls(&nr);

@@ -39,6 +39,7 @@ struct entry {
 	int64_t ret;
 	/* the rest */
 	char name[48];
+	struct isc_dev_id dev;		/* a device fd's device (name "": none) */
 	char comm[ISC_ESCAPED_LEN(ISC_COMM_LEN)];
 	char cgroup[256];
 	struct isc_vm vm;	/* part of the key: one entry per VM */
@@ -130,7 +131,7 @@ static void jstr(struct json_object *j, const char *k, const char *v)
 static int format_json(const struct entry *e, const char *what, char **out)
 {
 	struct json_object *j = json_object_new_object(), *cl = json_object_new_array();
-	char t1[80], t2[80];
+	char t1[80], t2[80], dev[ISC_ESCAPED_LEN(ISC_DEV_NAME_LEN)];
 	int c;
 
 #define S(k, v) jstr(j, k, v)
@@ -154,6 +155,13 @@ static int format_json(const struct entry *e, const char *what, char **out)
 	S("fd_kind", catalog__kind_name(e->fd_kind));
 	S("ioctl", e->name[0] ? e->name : NULL);
 	U("cmd", e->cmd);
+	if (e->dev.name[0]) {
+		S("device", str_escape(e->dev.name, sizeof(e->dev.name), dev, sizeof(dev)));
+		if (e->dev.iommu_group >= 0)
+			I("iommu_group", e->dev.iommu_group);
+		else
+			S("iommu_group", NULL);
+	}
 	S("class", classify__primary(e->classes));
 	for (c = 0; c < ISC_CLS_MAX; c++)
 		if (e->classes & ISC_CLS(c))
@@ -203,9 +211,26 @@ static const char *text_field(const char *s, char *buf, size_t len)
 	return buf;
 }
 
+/* " device=NAME iommu_group=N" of an entry on a device fd (no group: no
+ * iommu_group), "" else. */
+static void text_device(const struct entry *e, char *buf, size_t len)
+{
+	char name[ISC_ESCAPED_LEN(ISC_DEV_NAME_LEN)], f[sizeof(name) * 2];
+
+	buf[0] = '\0';
+	if (!e->dev.name[0])
+		return;
+	str_escape(e->dev.name, sizeof(e->dev.name), name, sizeof(name));
+	if (e->dev.iommu_group >= 0)
+		snprintf(buf, len, " device=%s iommu_group=%d", text_field(name, f, sizeof(f)),
+			 e->dev.iommu_group);
+	else
+		snprintf(buf, len, " device=%s", text_field(name, f, sizeof(f)));
+}
+
 static int format_text(const struct entry *e, const char *what, char **out)
 {
-	char t[80], ret[24], exe[PATH_MAX + 64], cg[sizeof(e->cgroup) * 2];
+	char t[80], ret[24], exe[PATH_MAX + 64], cg[sizeof(e->cgroup) * 2], dev[192];
 	char vm[ISC_VM_TEXT_LEN] = "";
 	const char *en = errno_str(e->ret);
 
@@ -219,11 +244,12 @@ static int format_text(const struct entry *e, const char *what, char **out)
 	if (e->vm.source != ISC_VM_NONE)
 		snprintf(vm, sizeof(vm), " vm=%s vm_source=%s%s%s", e->vm.name,
 			 vm__source_name(e->vm.source), e->vm.pod[0] ? " vm_pod=" : "", e->vm.pod);
-	return asprintf(out, "%s %s %s[%u] exe=%s cgroup=%s%s %s %s %s argsz=%u flags=0x%x ret=%s "
+	text_device(e, dev, sizeof(dev));
+	return asprintf(out, "%s %s %s[%u] exe=%s cgroup=%s%s %s%s %s %s argsz=%u flags=0x%x ret=%s "
 			"count=%llu: %s%s%s",
 			iso_time(e->last_ns, t, sizeof(t)), what, e->comm, e->pid,
 			text_field(e->exe, exe, sizeof(exe)), text_field(e->cgroup, cg, sizeof(cg)), vm,
-			catalog__kind_name(e->fd_kind), e->name[0] ? e->name : "?",
+			catalog__kind_name(e->fd_kind), dev, e->name[0] ? e->name : "?",
 			classify__primary(e->classes), e->argsz, e->flags, ret,
 			(unsigned long long)e->count, e->cls.explain,
 			e->cls.built_against[0] ? "; looks built against " : "",
@@ -335,9 +361,21 @@ static struct entry *evict(struct isc_auditlog *l)
 	return old;
 }
 
+/* An entry's device: a copy, or none (name "", group -1). */
+static void entry_device(struct entry *e, const struct isc_dev_id *dev)
+{
+	if (dev) {
+		e->dev = *dev;
+		e->dev.name[ISC_DEV_NAME_LEN - 1] = '\0';
+	} else {
+		memset(&e->dev, 0, sizeof(e->dev));
+		e->dev.iommu_group = -1;
+	}
+}
+
 static void record(struct isc_auditlog *l, bool count_call, uint32_t pid, const char *comm,
-		   const struct isc_vm *vm, uint64_t ts,
-		   uint32_t cmd, uint8_t kind, const char *name, bool has_argsz, uint32_t argsz,
+		   const struct isc_vm *vm, uint64_t ts, uint32_t cmd, uint8_t kind,
+		   const struct isc_dev_id *dev, const char *name, bool has_argsz, uint32_t argsz,
 		   bool has_flags, uint32_t flags, int64_t ret, const struct isc_verdict *cls)
 {
 	struct proc_id *p = proc_of(l, pid, comm);
@@ -358,7 +396,8 @@ static void record(struct isc_auditlog *l, bool count_call, uint32_t pid, const 
 		if (e->cmd == cmd && e->fd_kind == kind && e->classes == cls->classes &&
 		    e->argsz == argsz && e->flags == flags && e->ret == ret && !strcmp(e->exe, p->exe) &&
 		    e->vm.source == vm->source && !strcmp(e->vm.name, vm->name) &&
-		    !strncmp(e->name, name ? name : "", sizeof(e->name) - 1)) {
+		    !strncmp(e->name, name ? name : "", sizeof(e->name) - 1) &&
+		    !strncmp(e->dev.name, dev ? dev->name : "", sizeof(e->dev.name))) {
 			e->count++;
 			e->last_ns = now;
 			e->pid = pid;
@@ -390,6 +429,7 @@ fill:
 	snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
 	e->cmd = cmd;
 	e->fd_kind = kind;
+	entry_device(e, dev);
 	e->classes = cls->classes;
 	e->has_argsz = has_argsz;
 	e->argsz = argsz;
@@ -409,7 +449,8 @@ void auditlog__ioctl(struct isc_auditlog *l, const struct isc_ioctl_view *v,
 	const struct isc_ioctl_event *e = &v->ev;
 
 	record(l, !late, e->pid, e->comm, &v->vm, e->hdr.ts_ns, e->cmd, e->fd_kind,
-	       v->desc ? v->desc->name : NULL, v->has_argsz, v->argsz, v->has_flags, v->flags,
+	       v->has_device ? &e->dev : NULL, v->desc ? v->desc->name : NULL, v->has_argsz,
+	       v->argsz, v->has_flags, v->flags,
 	       e->ret, cls);
 }
 
@@ -420,7 +461,8 @@ void auditlog__iommu(struct isc_auditlog *l, const struct isc_iommu_view *v,
 
 	if (!cls->classes)
 		return;
-	record(l, false, e->pid, e->comm, &v->vm, e->hdr.ts_ns, e->in_cmd, e->in_kind, v->hook, true,
+	record(l, false, e->pid, e->comm, &v->vm, e->hdr.ts_ns, e->in_cmd, e->in_kind, NULL,
+	       v->hook, true,
 	       e->uapi_argsz, false, 0, e->ief & ISC_IEF_RET ? e->ret : NO_RET, cls);
 }
 

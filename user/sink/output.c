@@ -126,6 +126,19 @@ static void add_caps(struct isc_jw *w, const struct isc_ioctl_view *v)
 		jw__str(w, JW_K("caps_error"), v->caps_error);
 }
 
+/* A device fd's device: "device" (dev_name(), escaped) and "iommu_group"
+ * (null: the device has none). */
+static void device_json(struct isc_jw *w, const struct isc_dev_id *d)
+{
+	char name[ISC_ESCAPED_LEN(ISC_DEV_NAME_LEN)];
+
+	jw__str(w, JW_K("device"), str_escape(d->name, sizeof(d->name), name, sizeof(name)));
+	if (d->iommu_group >= 0)
+		jw__i64(w, JW_K("iommu_group"), d->iommu_group);
+	else
+		jw__str(w, JW_K("iommu_group"), NULL);
+}
+
 static void ioctl_json(struct isc_output *o, const struct isc_ioctl_view *v,
 		       const struct isc_verdict *cls)
 {
@@ -141,6 +154,8 @@ static void ioctl_json(struct isc_output *o, const struct isc_ioctl_view *v,
 	else
 		jw__i64(w, JW_K("fd"), e->fd);
 	jw__str(w, JW_K("fd_kind"), catalog__kind_name(e->fd_kind));
+	if (v->has_device)
+		device_json(w, &e->dev);
 	jw__u64(w, JW_K("cmd"), e->cmd);
 	jw__str(w, JW_K("name"), v->desc ? v->desc->name : NULL);
 	if (v->has_argsz)
@@ -343,6 +358,20 @@ static void text_verdict(struct isc_jw *w, const struct isc_verdict *cls)
 	jw__putc(w, ']');
 }
 
+/* " device=\"NAME\" iommu_group=N" of a device fd (group "-": none). */
+static void text_device(struct isc_jw *w, const struct isc_dev_id *d)
+{
+	char name[ISC_ESCAPED_LEN(ISC_DEV_NAME_LEN)];
+
+	jw__puts(w, " device=\"");
+	jw__puts(w, str_escape_quoted(d->name, sizeof(d->name), name, sizeof(name)));
+	jw__puts(w, "\" iommu_group=");
+	if (d->iommu_group >= 0)
+		jw__put_i64(w, d->iommu_group);
+	else
+		jw__putc(w, '-');
+}
+
 static void ioctl_text(struct isc_output *o, const struct isc_ioctl_view *v,
 		       const struct isc_verdict *cls)
 {
@@ -354,6 +383,8 @@ static void ioctl_text(struct isc_output *o, const struct isc_ioctl_view *v,
 	text_header(o);
 	text_task(o, e->hdr.ts_ns, e->pid, e->tid, e->comm);
 	ioctl_text_columns(w, v);
+	if (v->has_device)
+		text_device(w, &e->dev);
 	if (v->has_argsz_out) {
 		text_key(w, "argsz_out");
 		jw__put_u64(w, v->argsz_out);
@@ -672,6 +703,23 @@ static const char *enforce_hook_name(int hook)
 }
 
 /* A denial (or, in audit-only mode, what would have been one) or a race. */
+/* " 0000:00:02.0 (iommu group 5)" of a denial on a device fd, "" else. */
+#define DENY_DEV_LEN	192	/* ISC_ESCAPED_LEN(ISC_DEV_NAME_LEN) and the words */
+static void deny_device(const struct isc_deny_view *v, char *buf, size_t len)
+{
+	char name[ISC_ESCAPED_LEN(ISC_DEV_NAME_LEN)];
+	const struct isc_dev_id *d = &v->ev.dev;
+
+	buf[0] = '\0';
+	if (!v->has_device)
+		return;
+	str_escape(d->name, sizeof(d->name), name, sizeof(name));
+	if (d->iommu_group >= 0)
+		snprintf(buf, len, " %s (iommu group %d)", name, d->iommu_group);
+	else
+		snprintf(buf, len, " %s", name);
+}
+
 void output__deny(struct isc_output *o, const struct isc_deny_view *v, const char *policy)
 {
 	const struct isc_deny_event *e = &v->ev;
@@ -679,6 +727,7 @@ void output__deny(struct isc_output *o, const struct isc_deny_view *v, const cha
 	const char *reason = policy__reason_name(e->reason);
 	const char *en = e->err ? strerrorname_np(e->err) : NULL;
 	char flags[128], later[128], cmd[16], when[48], rule[300], vmt[ISC_VM_TEXT_LEN];
+	char dev[DENY_DEV_LEN];
 	struct isc_jw *w;
 
 	snprintf(cmd, sizeof(cmd), "0x%x", e->cmd);
@@ -704,6 +753,8 @@ void output__deny(struct isc_output *o, const struct isc_deny_view *v, const cha
 		jw__str(w, JW_K("ioctl"), name ? name : cmd);
 		jw__u64(w, JW_K("cmd"), e->cmd);
 		jw__str(w, JW_K("fd_kind"), catalog__kind_name(e->fd_kind));
+		if (v->has_device)
+			device_json(w, &e->dev);
 		jw__u64(w, JW_K("argsz"), e->argsz);
 		jw__u64(w, JW_K("flags"), e->flags);
 		jw__str(w, JW_K("flags_names"), flags[0] ? flags : NULL);
@@ -726,6 +777,7 @@ void output__deny(struct isc_output *o, const struct isc_deny_view *v, const cha
 	text_time(o, e->hdr.ts_ns, when);
 	if (e->suppressed)
 		snprintf(rule + strlen(rule), sizeof(rule) - strlen(rule), "; %u like it before not logged (log-rate)", e->suppressed);
+	deny_device(v, dev, sizeof(dev));
 	if (v->race)
 		fprintf(o->f, "%s RACE %s[%u/%u] uid %u %s on %s fd: flags %s at the check, %s at the %s: %s%s%s\n",
 			when, COMM(e->comm), e->pid, e->tid, e->uid, name ? name : cmd,
@@ -733,9 +785,9 @@ void output__deny(struct isc_output *o, const struct isc_deny_view *v, const cha
 			later[0] ? later : "0", enforce_hook_name(e->hook), reason,
 			e->killed ? " -> SIGKILL" : "", vm_text(&v->vm, vmt, sizeof(vmt)));
 	else
-		fprintf(o->f, "%s %s %s[%u/%u] uid %u %s on %s fd: argsz %u flags %s bad 0x%x: %s (%s)%s%s%s\n",
+		fprintf(o->f, "%s %s %s[%u/%u] uid %u %s on %s fd%s: argsz %u flags %s bad 0x%x: %s (%s)%s%s%s\n",
 			when, e->audit_only ? "AUDIT" : "DENY", COMM(e->comm), e->pid, e->tid, e->uid,
-			name ? name : cmd, catalog__kind_name(e->fd_kind), e->argsz,
+			name ? name : cmd, catalog__kind_name(e->fd_kind), dev, e->argsz,
 			flags[0] ? flags : "0", e->bad, reason, rule, en ? " -> " : "",
 			en ? en : (e->audit_only ? " -> allowed (audit only)" : ""),
 			vm_text(&v->vm, vmt, sizeof(vmt)));

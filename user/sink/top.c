@@ -194,6 +194,8 @@ static void print_json(struct top_ctx *t)
 			json_object_object_add(ro, "fd_kind",
 				json_object_new_string(catalog__kind_name(r->key.fd_kind)));
 			json_object_object_add(ro, "device", json_object_new_string(r->device));
+			json_object_object_add(ro, "iommu_group", r->iommu_group >= 0 ?
+					       json_object_new_int(r->iommu_group) : NULL);
 			counts_json(ro, sn, r, false);
 			json_object_array_add(rows, ro);
 		}

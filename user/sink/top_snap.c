@@ -209,6 +209,8 @@ static int key_cmp(const struct isc_top_key *a, const struct isc_top_key *b)
 		return a->cmd < b->cmd ? -1 : 1;
 	if (a->fd_kind != b->fd_kind)
 		return a->fd_kind < b->fd_kind ? -1 : 1;
+	if (a->dev_form != b->dev_form)
+		return a->dev_form < b->dev_form ? -1 : 1;
 	if (a->dev != b->dev)
 		return a->dev < b->dev ? -1 : 1;
 	if (a->cgroup_id != b->cgroup_id)
@@ -219,6 +221,56 @@ static int key_cmp(const struct isc_top_key *a, const struct isc_top_key *b)
 static int row_cmp(const void *a, const void *b)
 {
 	return key_cmp(&((const struct isc_top_row *)a)->key, &((const struct isc_top_row *)b)->key);
+}
+
+static void device_name(uint32_t dev, char *buf, size_t len);
+
+/* "12": 12; -1 for anything but a number. */
+static int group_number(const char *s)
+{
+	char *end;
+	long n;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	n = strtol(s, &end, 10);
+	return *end || n > INT32_MAX ? -1 : (int)n;
+}
+
+/* The IOMMU group of a PCI device, from sysfs (top runs live: the device
+ * is there while its fd counts); -1 if it has none. */
+static int pci_group(const char *bdf)
+{
+	char path[96], link[256];
+	const char *slash;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return -1;
+	link[n] = '\0';
+	slash = strrchr(link, '/');
+	return slash ? group_number(slash + 1) : -1;
+}
+
+/* A row's device: a device fd's PCI address (the key holds it packed,
+ * bpf/top.bpf.c pci_pack) and its group; a char device's node; the group
+ * of a group fd ("vfio/N"). */
+static void row_device(struct isc_top_row *r)
+{
+	const struct isc_top_key *k = &r->key;
+
+	r->iommu_group = -1;
+	if (k->dev_form == ISC_TOP_DEV_PCI) {
+		snprintf(r->device, sizeof(r->device), "%04x:%02x:%02x.%x", k->dev >> 16,
+			 (k->dev >> 8) & 0xff, (k->dev >> 3) & 0x1f, k->dev & 7);
+		r->iommu_group = pci_group(r->device);
+		return;
+	}
+	device_name(k->dev, r->device, sizeof(r->device));
+	if (k->fd_kind == ISC_FD_GROUP && !strncmp(r->device, "vfio/", 5))
+		r->iommu_group = group_number(r->device + 5);
 }
 
 /* "vfio/12" for a node under /dev, else "MAJOR:MINOR". */
@@ -462,10 +514,12 @@ int top_snap__sample(struct isc_top_state *st)
 		const struct isc_ioctl_desc *d = catalog__lookup(r->key.cmd, r->key.fd_kind);
 
 		r->ioctl = d ? d->name : NULL;
-		if (old)
+		if (old) {
 			memcpy(r->device, old->device, sizeof(r->device));
-		else
-			device_name(r->key.dev, r->device, sizeof(r->device));
+			r->iommu_group = old->iommu_group;
+		} else {
+			row_device(r);
+		}
 		sub_counts(&r->d, &r->tot, old ? &old->tot : &zero);
 		r->gone = process_gone(st, r->key.tgid, now);
 		remember_mismatches(st, r, real_ns);

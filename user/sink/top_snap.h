@@ -33,7 +33,8 @@ struct isc_top_row {
 	struct isc_top_key key;
 	char comm[ISC_COMM_LEN];	/* raw: escaped where shown (str_escape) */
 	const char *ioctl;		/* catalog name, NULL if unknown */
-	char device[40];		/* "vfio/12", "1:3", "" */
+	char device[40];		/* "vfio/12", "0000:00:02.0", "1:3", "" */
+	int iommu_group;		/* the group of the device or group fd, -1 */
 	bool gone;			/* the process has exited */
 	struct isc_vm vm;		/* the process's VM (vm.h), none offline */
 	struct isc_top_counts tot;	/* since the start */

@@ -87,6 +87,27 @@ traced top counting workload-top \
 # The workload inside a libvirt-named VM scope cgroup: trace, -V, audit and
 # top name the VM (tests/guest/vm/run.sh, asserted by tests/guest-vm.bats).
 [ -f vm/run.sh ] && sh vm/run.sh >"$R/vm-run.log" 2>&1
+# ---- a device fd opened before the tracer started (tests/guest.bats):
+# the workload opens it, waits for preopen.go, then calls on it traced ----
+rm -f "$R/preopen.go" "$R/preopen.go.open"
+./vfio_workload --wait-after-open "$R/preopen.go" --manifest "$R/manifest-preopen.jsonl" \
+	>"$R/workload-preopen.log" 2>&1 &
+pw=$!
+i=0
+while [ ! -e "$R/preopen.go.open" ] && [ $i -lt 1200 ] && kill -0 "$pw" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+./iommuscope trace --json >"$R/trace-preopen.jsonl" 2>"$R/trace-preopen.err" &
+tp=$!
+wait_tracing "$R/trace-preopen.err" "$tp"
+touch "$R/preopen.go"
+wait "$pw"
+echo $? >"$R/workload-preopen.rc"
+kill -INT "$tp" 2>/dev/null
+wait "$tp"
+echo $? >"$R/trace-preopen.rc"
+# ---- end of the device fd opened before ----
 
 # Enforcement (BPF LSM): tests/guest/enforce/run.sh, asserted by
 # tests/guest-enforce.bats.
