@@ -100,11 +100,28 @@ start() {
 	start tracing trace trace --json --mode tracepoint "${CLASSIFY[@]}"
 	in_cg "isc-deleg-$$/machine-qemu\x2d9\x2dfake.scope" "$CLIENT" >/dev/null
 	# a process calling itself QEMU with -name: root's is believed, another
-	# user's is not
-	bash -c 'exec -a qemu-system-x86_64 "$0" -- -name guest=rootvm,debug-threads=on' "$CLIENT" >/dev/null
+	# user's is not. Both stay alive (--hold) until the trace has stopped:
+	# the command line is read from /proc while the records are decoded
+	mkfifo "$T/hold"
+	bash -c 'exec -a qemu-system-x86_64 "$0" --hold -- -name guest=rootvm,debug-threads=on' \
+		"$CLIENT" <"$T/hold" >/dev/null 2>"$T/root.err" &
+	r=$!
 	setpriv --reuid 65534 --regid 65534 --clear-groups \
-		bash -c 'exec -a qemu-system-x86_64 "$0" -- -name guest=fake' "$CLIENT" >/dev/null
+		bash -c 'exec -a qemu-system-x86_64 "$0" --hold -- -name guest=fake' \
+		"$CLIENT" <"$T/hold" >/dev/null 2>"$T/user.err" &
+	u=$!
+	exec 4>"$T/hold"
+	for f in root user; do
+		for ((i = 0; i < 300; i++)); do
+			grep -q '^held$' "$T/$f.err" && break
+			sleep 0.1
+		done
+		grep -q '^held$' "$T/$f.err"
+	done
 	stop_session "$SESSION_PID"
+	exec 4>&-
+	wait "$r"
+	wait "$u"
 	[ "$session_status" -eq 0 ]
 	ev=$(trace_events_of "$T/trace.out" vfio_client)
 	by=$(jq -c 'group_by(.pid) | map({vm: .[0].vm, src: .[0].vm_source, uid: .[0].uid, n: length,

@@ -253,7 +253,7 @@ static void mix_calls(int c, int d, int i)
 
 int main(int argc, char **argv)
 {
-	int c, g, d, i, n, loops = 1, k, mix = 0;
+	int c, g, d, i, n, loops = 1, k, mix = 0, hold = 0;
 	char line[16];
 
 	/* after "--": ignored (tests/vm.bats gives it QEMU's -name) */
@@ -264,10 +264,12 @@ int main(int argc, char **argv)
 				return 1;
 		} else if (!strcmp(argv[k], "--mix")) {
 			mix = 1;
+		} else if (!strcmp(argv[k], "--hold")) {
+			hold = 1;
 		} else if (!strcmp(argv[k], "--loops") && k + 1 < argc) {
 			loops = atoi(argv[++k]);
 		} else {
-			fprintf(stderr, "usage: vfio_client [--wait] [--loops N] [--mix] [-- IGNORED...]\n");
+			fprintf(stderr, "usage: vfio_client [--wait] [--loops N] [--mix] [--hold] [-- IGNORED...]\n");
 			return 2;
 		}
 	}
@@ -287,5 +289,11 @@ int main(int argc, char **argv)
 		ioctl(c, FIONREAD, &n);
 	}
 	fflush(stdout);
+	if (hold) {
+		/* alive until stdin ends: a tracer reads /proc/PID meanwhile */
+		fprintf(stderr, "held\n");
+		while (fgets(line, sizeof(line), stdin))
+			;
+	}
 	return 0;
 }
