@@ -11,6 +11,10 @@
 # container, and the kernel's own iommufd selftest under strace and
 # iommuscope; asserted by tests/guest-iommufd.bats.
 #
+# The boot of one Debian kernel (dpdk_kernel, 6.12) also runs Debian's
+# dpdk-testpmd on an emulated e1000 under strace and trace
+# (tests/guest/dpdk, tests/guest-dpdk.bats).
+#
 # ISC_GUEST_KERNELS  kernels to run (default: scripts/guest/kernels)
 # ISC_GUEST_OUT      where results are kept (default: .output/guest)
 # ISC_GUEST_SKIP=1   skip the stage (prints why)
@@ -44,6 +48,7 @@ cp tests/guest/payload/run.sh tests/guest/lib.sh "$top/.output-static/iommuscope
 cp -r tests/guest/enforce "$payload/enforce"
 cp -r tests/guest/modules "$payload/modules"
 cp -r tests/guest/vm "$payload/vm"
+cp -r tests/guest/dpdk "$payload/dpdk"
 cp -r tests/policies/bad "$payload/policies-bad"
 # 5.10 only: the IOMMU UAPI test module and its client (tests/guest/uapi)
 case " $kernels " in *" 5.10 "*)
@@ -79,6 +84,32 @@ if [[ " $kernels " == *" iommufd "* ]]; then
 	echo "guest: iommufd kernel $(awk -v a="$t1" -v b="$(date +%s.%N)" \
 		'BEGIN { printf "%.1f", b - a }')s ($(jq -r '"built \(.date), cold \(.cold), \(.total_s)s"' \
 		"$kdir/build.json"))"
+fi
+
+# DPDK (tests/guest/dpdk, tests/guest-dpdk.bats), in the boot of one
+# kernel: Debian's dpdk-testpmd on an emulated e1000 behind the VT-d, with
+# strace. -cpu max: Debian's DPDK is built for SSE4.2 and more, which
+# QEMU's default qemu64 lacks (SIGILL); other boots keep qemu64. EAL loads
+# the PMDs of its plugin folder (DPDK_PLUGIN_PATH in librte_eal): only
+# net_e1000 and mempool_ring are brought. pthread_cancel dlopens libgcc_s.
+dpdk_kernel=6.12
+dpdk_opts=()
+dpdk_setup() {
+	local testpmd eal pmds f
+	testpmd=$(command -v dpdk-testpmd) || return 1
+	eal=$(ldd "$testpmd" | awk '$1 ~ /^librte_eal\.so/ { print $3 }')
+	pmds=$(grep -a -o 'DPDK_PLUGIN_PATH=[^[:cntrl:]]*' "$eal" | head -n 1 | cut -d= -f2)
+	[ -d "$pmds" ] || return 1
+	dpdk_opts=(--cpu max --device e1000 --bin strace --bin "$testpmd")
+	for f in "$pmds"/librte_net_e1000.so.*.* "$pmds"/librte_mempool_ring.so.*.* \
+		"$(ldconfig -p | awk '$1 == "libgcc_s.so.1" && /x86-64/ { print $NF; exit }')"; do
+		[ -f "$f" ] || return 1
+		dpdk_opts+=(--bin "$f:$f")
+	done
+}
+if [[ " $kernels " == *" $dpdk_kernel "* ]] && ! dpdk_setup; then
+	echo "guest: dpdk-testpmd or its PMDs missing ('make deps'): tests/guest-dpdk.bats will fail" >&2
+	dpdk_opts=()
 fi
 
 rc=0
@@ -125,9 +156,15 @@ for k in $kernels; do
 		[ -f "$out/$prev/profile.json" ] && cp "$out/$prev/profile.json" "$payload/profiles/$prev.json"
 	done
 	# overlay: the enforce tests' exe rule on an overlayfs executable
-	boot "$k" "$k" "$payload" 720 --modules overlay -- tests/guest.bats tests/guest-enforce.bats \
-		tests/guest-modules.bats tests/guest-vm.bats \
-		$([ "$k" = 5.10 ] && echo tests/guest-uapi.bats)
+	opts=(--modules overlay)
+	more=()
+	[ "$k" = 5.10 ] && more+=(tests/guest-uapi.bats)
+	if [ "$k" = "$dpdk_kernel" ]; then
+		opts+=(${dpdk_opts[@]+"${dpdk_opts[@]}"})
+		more+=(tests/guest-dpdk.bats)
+	fi
+	boot "$k" "$k" "$payload" 720 "${opts[@]}" -- tests/guest.bats tests/guest-enforce.bats \
+		tests/guest-modules.bats tests/guest-vm.bats ${more[@]+"${more[@]}"}
 done
 # One more boot of the first kernel with BPF LSM left out of lsm=: enforce
 # must refuse with the fix, trace must keep working.

@@ -195,7 +195,8 @@ for spec in "${BINS[@]}"; do
     src=${spec%%:*}
     dst=/usr/bin/$(basename "$src")
     [[ $spec == *:* ]] && dst=${spec#*:}
-    src=$(command -v "$src" || true)
+    # a path is taken as is (a shared library is not executable)
+    [[ $src == */* ]] || src=$(command -v "$src" || true)
     [[ -n $src && -f $src ]] || die "--bin ${spec%%:*}: not found"
     mkdir -p "$STAGE$(dirname "$dst")"
     cp -L "$src" "$STAGE$dst"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run.sh --kernel NAME --payload DIR --out DIR [--timeout SECONDS]
 #        [--append "extra cmdline"] [--modules "m1 m2"] [--bin FILE[:/guest/path]]...
+#        [--cpu MODEL] [--device QEMU_DEVICE]...
 #
 # Boot a Debian kernel (one of scripts/guest/kernels: 5.10, 6.1, 6.12, 7.2,
 # 7.3, or "iommufd": built from sid's linux-source by build-kernel.sh, cached) in QEMU with an emulated Intel
@@ -12,6 +13,8 @@
 # ISC_GROUP in the environment; whatever it writes to /results comes back.
 # Dynamic ELF files in the payload get their shared libraries from the host;
 # --bin copies a host program (+ libraries) to /usr/bin/NAME or the given path.
+# --cpu sets QEMU's -cpu under TCG (default: QEMU's own, qemu64); --device
+# adds a QEMU device (e.g. e1000: behind the IOMMU too, left unbound by /init).
 #
 # On the host, --out DIR receives (DIR is created; an old run's DIR is wiped,
 # any other non-empty DIR is refused):
@@ -38,7 +41,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-USAGE='run.sh --kernel NAME (scripts/guest/kernels) --payload DIR --out DIR [--timeout SECONDS] [--append "extra cmdline"] [--modules "m1 m2"] [--bin FILE[:/guest/path]]...'
+USAGE='run.sh --kernel NAME (scripts/guest/kernels) --payload DIR --out DIR [--timeout SECONDS] [--append "extra cmdline"] [--modules "m1 m2"] [--bin FILE[:/guest/path]]... [--cpu MODEL] [--device QEMU_DEVICE]...'
 
 usage() {
     echo "usage: $USAGE" >&2
@@ -51,6 +54,8 @@ OUT=""
 TIMEOUT=300
 APPEND=""
 MKARGS=()
+CPU=()
+DEVICES=()
 while [[ $# -gt 0 ]]; do
     case $1 in
         --kernel) NAME=${2:?}; shift ;;
@@ -59,6 +64,8 @@ while [[ $# -gt 0 ]]; do
         --timeout) TIMEOUT=${2:?}; shift ;;
         --append) APPEND=${2?}; shift ;;
         --modules | --bin) MKARGS+=("$1" "${2:?}"); shift ;;
+        --cpu) CPU=(-cpu "${2:?}"); shift ;;
+        --device) DEVICES+=(-device "${2:?}"); shift ;;
         -h | --help) usage ;;
         *) echo "unknown argument: $1" >&2; usage ;;
     esac
@@ -121,7 +128,7 @@ CMDLINE="console=ttyS0 intel_iommu=on lsm=lockdown,capability,landlock,bpf panic
 # static-key flip does) races with the other vCPU executing those bytes and
 # oopses with "int3" (seen on 7.2 during probe). Single-threaded TCG keeps
 # SMP in the guest and removes the race. ISC_GUEST_TCG_THREAD=multi undoes it.
-ACCEL=(-accel "tcg,thread=${ISC_GUEST_TCG_THREAD:-single}")
+ACCEL=(-accel "tcg,thread=${ISC_GUEST_TCG_THREAD:-single}" ${CPU[@]+"${CPU[@]}"})
 if [[ ${ISC_GUEST_KVM:-0} == 1 ]]; then ACCEL=(-accel kvm -cpu host); fi
 
 CONSOLE=$OUT/console.log
@@ -140,7 +147,7 @@ timeout -k 10 "$TIMEOUT" qemu-system-x86_64 "${ACCEL[@]}" \
     -m "${ISC_GUEST_MEM:-1024}" -smp 2 \
     -machine q35,kernel-irqchip=split \
     -device intel-iommu,intremap=on,caching-mode=on \
-    -device edu \
+    -device edu ${DEVICES[@]+"${DEVICES[@]}"} \
     -nographic -no-reboot -monitor none -nic none \
     -serial "file:$CONSOLE" -serial "file:$SHIP" \
     -kernel "$KDIR/vmlinuz" -initrd "$WORK/initramfs.cpio.gz" \

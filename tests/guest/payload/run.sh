@@ -116,6 +116,10 @@ sh enforce/run.sh >"$R/enforce-run.log" 2>&1
 # 5.10 only: the IOMMU UAPI structs through a test module (tests/guest-uapi.bats).
 [ "$ISC_KERNEL" = 5.10 ] && [ -f uapi/run.sh ] && sh uapi/run.sh >"$R/uapi-run.log" 2>&1
 
+# DPDK's testpmd on an e1000 under strace and trace, on the boot that
+# brought them (scripts/test-guest.sh): tests/guest-dpdk.bats.
+command -v dpdk-testpmd >/dev/null && sh dpdk/run.sh >"$R/dpdk-run.log" 2>&1
+
 # VFIO modules unloaded and loaded again under a running trace (last: the
 # device is rebound afterwards): tests/guest-modules.bats.
 sh modules/run.sh >"$R/modules-run.log" 2>&1
