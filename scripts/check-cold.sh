@@ -8,6 +8,8 @@
 #   the iommufd kernel          config, headers and the static selftest from
 #                               the kept source (build-kernel.sh --check)
 #   the 5.10 UAPI test module   built again (tests/guest/uapi/build.sh --check)
+#   the iommufd guest's QEMU    extracted again from its cached .debs, its
+#                               libraries looked up (fetch-kernel.sh qemu --check)
 # A kernel not cached yet is fetched instead: that is the cold path itself.
 # Not covered: the network steps (apt-get update and download), which need
 # the mirror; a cold run (docs/testing.md, "CI time per stage") runs them.
@@ -37,7 +39,14 @@ run() {
 for k in $kernels; do
 	case $k in
 	iommufd)
-		run "the iommufd kernel's build steps" scripts/guest/build-kernel.sh --check ;;
+		run "the iommufd kernel's build steps" scripts/guest/build-kernel.sh --check
+		if [ -s "$cache/qemu/packages" ]; then
+			run "the iommufd guest's QEMU" scripts/guest/fetch-kernel.sh qemu --check
+		elif dir=$(scripts/guest/fetch-kernel.sh qemu | tail -n 1) && [ -d "$dir" ]; then
+			echo "fetch-kernel check qemu: not cached: fetched now"
+		else
+			fail "the iommufd guest's QEMU could not be fetched"
+		fi ;;
 	*)
 		if [ -s "$cache/kernels/$k/release" ]; then
 			run "kernel $k" scripts/guest/fetch-kernel.sh "$k" --check

@@ -81,6 +81,15 @@ if [[ " $kernels " == *" iommufd "* ]]; then
 		"$top/.output-static/workload/iommufd_workload" "$kdir/selftest/iommufd" \
 		"$top/.output-static/workload/enforce_client" "$pl_iommufd/"
 	cp -r tests/guest/enforce "$pl_iommufd/enforce"
+	# QEMU >= 9 (iommufd backend), bookworm-backports' (fetch-kernel.sh qemu):
+	# the binary (its libraries come from this machine, as for every ELF of
+	# the payload) and qboot, the smallest firmware it can start with
+	if ! qdir=$(scripts/guest/fetch-kernel.sh qemu | tail -n1) || [ ! -d "$qdir" ]; then
+		echo "guest: fetching QEMU (bookworm-backports) failed" >&2
+		exit 1
+	fi
+	mkdir -p "$pl_iommufd/qemu"
+	cp "$qdir/usr/bin/qemu-system-x86_64" "$qdir/usr/share/qemu/qboot.rom" "$pl_iommufd/qemu/"
 	echo "guest: iommufd kernel $(awk -v a="$t1" -v b="$(date +%s.%N)" \
 		'BEGIN { printf "%.1f", b - a }')s ($(jq -r '"built \(.date), cold \(.cold), \(.total_s)s"' \
 		"$kdir/build.json"))"

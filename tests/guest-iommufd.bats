@@ -4,7 +4,9 @@
 # ISC_GUEST_DIR set). The guest ran tests/guest/payload/iommufd.sh: probe;
 # the edu device through the VFIO cdev + iommufd and through /dev/vfio/vfio
 # served by iommufd, under one trace; the kernel's iommufd selftest under
-# strace and iommuscope at once.
+# strace and iommuscope at once; QEMU (bookworm-backports', >= 9) with the
+# edu device through -object iommufd and through the compat container, each
+# under strace -y and iommuscope at once.
 
 load helpers
 
@@ -27,6 +29,12 @@ setup_file() {
 		"$D/trace-selftest.jsonl" >"$T/st-events.jsonl" || true
 	awk -f "$BATS_TEST_DIRNAME/guest/iommufd/strace-ioctls.awk" "$D/strace.txt" \
 		>"$T/strace-calls.txt" 2>/dev/null || true
+	local q
+	for q in qemu-iommufd qemu-legacy; do
+		awk -v kinds=1 -v container=compat-container \
+			-f "$BATS_TEST_DIRNAME/guest/iommufd/strace-ioctls.awk" "$D/strace-$q.txt" 2>/dev/null |
+			cut -d' ' -f1-3 >"$T/strace-$q.txt" || true
+	done
 }
 
 setup() {
@@ -343,4 +351,49 @@ show_console() {
 		"$D/trace-edu.jsonl"
 	# the compat container's workload: its device fd comes from a group
 	device_records "$D/trace-edu.jsonl" vfio_workload 5
+# qemu_compare NAME: QEMU's run NAME ended well, its trace is whole, and
+# per (command, fd kind, result) the counts equal strace -y's.
+qemu_compare() {
+	local q=$1 tr=$D/trace-$1.jsonl
+	[ "$(cat "$D/$q.rc")" -eq 0 ] || { cat "$D/$q.log"; false; }
+	[ "$(cat "$D/trace-$q.rc")" -eq 0 ] || { cat "$D/trace-$q.err"; false; }
+	tail -n 1 "$tr" | jq -e '.type == "summary" and .mode == "full" and .drops == 0 and .invalid == 0'
+	grep -q '"event": "SHUTDOWN"' "$D/$q.log"
+	n=$(wc -l <"$T/strace-$q.txt")
+	echo "$q: strace saw $n VFIO/iommufd ioctls"
+	[ "$n" -gt 10 ]
+	[ "$(grep -c ' unfinished$' "$T/strace-$q.txt")" -eq 0 ]
+	diff <(sort "$T/strace-$q.txt" | uniq -c) \
+		<(jq -r 'select(.type == "ioctl") | "\(.cmd) \(.fd_kind) \(.errno // "ok")"' "$tr" | sort | uniq -c)
+	# every call named by the uapi (no unknown ioctl), every verdict explained
+	jq -e -s '[.[] | select(.type == "ioctl")] | length > 10 and all(.name | test("^(VFIO|IOMMU)_"))
+		and all(.class == "ok" or (.explain | length > 0))' "$tr"
+	# all of it is QEMU's (no other process made VFIO calls meanwhile)
+	[ "$(jq -r 'select(.type == "ioctl") | .pid' "$tr" | sort -u | wc -l)" -eq 1 ]
+}
+
+@test "iommufd: QEMU >= 9 with -object iommufd: the cdev path, every call named, counts equal strace -y's" {
+	grep -E '^QEMU emulator version (9|[1-9][0-9])\.' "$D/qemu-version.txt"
+	qemu_compare qemu-iommufd
+	tr=$D/trace-qemu-iommufd.jsonl
+	# the iommufd backend's path: the device's cdev bound to /dev/iommu, an
+	# IOAS, guest RAM mapped into it; no container, no group
+	for c in VFIO_DEVICE_BIND_IOMMUFD VFIO_DEVICE_ATTACH_IOMMUFD_PT IOMMU_IOAS_ALLOC IOMMU_IOAS_MAP \
+		VFIO_DEVICE_GET_INFO VFIO_DEVICE_GET_REGION_INFO; do
+		jq -e -s --arg c "$c" 'any(.[]; .type == "ioctl" and .name == $c and .ret >= 0)' "$tr" ||
+			{ echo "no successful $c"; false; }
+	done
+	jq -e -s '[.[] | select(.type == "ioctl") | .fd_kind] | unique == ["device", "iommufd"]' "$tr"
+	grep -q '/dev/vfio/devices/vfio' "$D/strace-qemu-iommufd.txt"
+}
+
+@test "iommufd: QEMU >= 9 without iommufd=: group and the compat container, every call named, counts equal strace -y's" {
+	qemu_compare qemu-legacy
+	tr=$D/trace-qemu-legacy.jsonl
+	for c in VFIO_GET_API_VERSION VFIO_CHECK_EXTENSION VFIO_GROUP_GET_STATUS VFIO_GROUP_SET_CONTAINER \
+		VFIO_SET_IOMMU VFIO_GROUP_GET_DEVICE_FD VFIO_IOMMU_MAP_DMA VFIO_DEVICE_GET_INFO; do
+		jq -e -s --arg c "$c" 'any(.[]; .type == "ioctl" and .name == $c and .ret >= 0)' "$tr" ||
+			{ echo "no successful $c"; false; }
+	done
+	jq -e -s '[.[] | select(.type == "ioctl") | .fd_kind] | unique == ["compat-container", "device", "group"]' "$tr"
 }

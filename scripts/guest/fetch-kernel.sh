@@ -53,12 +53,21 @@
 # NAME iommufd is the kernel build-kernel.sh makes from sid's linux-source:
 # handed over to it (same cache layout, same --refresh policy).
 #
+# NAME qemu is not a kernel: bookworm-backports' QEMU (>= 9: it has the
+# iommufd backend, -object iommufd), qemu-system-x86 with -common and -data,
+# extracted into ${cache}/qemu/ (usr/bin/qemu-system-x86_64, usr/share/qemu,
+# packages), for the iommufd guest (tests/guest/payload/iommufd.sh). It is
+# built for bookworm: its shared libraries are this machine's (make deps
+# installs them; a missing one is an error naming it). Same cache policy:
+# no network once extracted, --refresh moves to a newer backport.
+#
 # On success the last line on stdout is the extracted kernel directory.
 set -euo pipefail
 
 usage() {
     echo "usage: $0 {5.10|6.1|6.12|7.2|7.3} [--refresh] [--uapi | --headers | --source | --check]" >&2
     echo "       $0 iommufd [--refresh | --check]   (built from source: build-kernel.sh)" >&2
+    echo "       $0 qemu [--refresh | --check]   (bookworm-backports' QEMU for the iommufd guest)" >&2
     echo "       $0 --print-mirror    (show the mirror taken from the apt config)" >&2
     exit 2
 }
@@ -96,6 +105,7 @@ case $NAME in
     6.12) SUITE=bookworm-backports; STYLE=image;  RX='^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' ;;
     7.2)  SUITE=sid;                STYLE=binary; RX='^linux-binary-7\.2\.[0-9]+\+deb[0-9]+-amd64$' ;;
     7.3)  SUITE=trixie-backports;   STYLE=binary; RX='^linux-binary-7\.3\.[0-9]+\+deb[0-9]+-amd64$' ;;
+    qemu) SUITE=bookworm-backports; STYLE=qemu;   RX='^qemu-system-x86$' ;;
     --print-mirror) ;;
     *) usage ;;
 esac
@@ -194,6 +204,54 @@ check_kernel() {
 }
 
 UDIR=$CACHE/uapi/$NAME
+QDIR=$CACHE/qemu
+QEMU_PKGS=(qemu-system-x86 qemu-system-common qemu-system-data)
+qemu_complete() {
+    [[ -x $QDIR/usr/bin/qemu-system-x86_64 && -s $QDIR/packages ]]
+}
+# The QEMU of the .debs in $1, with every library it needs found here.
+extract_qemu() {
+    local tmp=$1 deb missing
+    shift
+    for deb in "${@:2}"; do
+        log "extracting $(basename "$deb")"
+        dpkg-deb -x "$deb" "$tmp/root"
+    done
+    [[ -x $tmp/root/usr/bin/qemu-system-x86_64 ]] || die "no usr/bin/qemu-system-x86_64 in the packages"
+    missing=$(ldd "$tmp/root/usr/bin/qemu-system-x86_64" | awk '/not found/ { print $1 }' | paste -sd' ')
+    [[ -z $missing ]] || die "QEMU needs libraries this machine lacks: $missing (run 'make deps' as root)"
+    printf '%s\n' "$1" >"$tmp/root/packages"
+}
+# --check: QEMU extracted again from its cached .debs (extract_qemu, the
+# libraries looked up again) and compared with the cache. No network.
+check_qemu() {
+    local t0 p ver deb debs=() f
+    t0=$(date +%s.%N)
+    qemu_complete || die "no cached QEMU to check (run: $0 qemu)"
+    while read -r p ver; do
+        f=("$DEBDIR/${p}_${ver//:/%3a}_"*.deb)
+        [[ -s ${f[0]} ]] || die "cached package ${p} ${ver} missing (run: $0 qemu --refresh)"
+        debs+=("${f[0]}")
+    done <"$QDIR/packages"
+    CHECK_TMP=$(mktemp -d "$CACHE/.check-qemu.XXXXXX")
+    trap 'rm -rf "$CHECK_TMP"' EXIT
+    extract_qemu "$CHECK_TMP" "$(<"$QDIR/packages")" "${debs[@]}"
+    for f in packages usr/bin/qemu-system-x86_64 usr/share/qemu/qboot.rom; do
+        cmp -s "$CHECK_TMP/root/$f" "$QDIR/$f" || die "$f extracted again differs from the cache"
+    done
+    echo "fetch-kernel check qemu: $(awk 'NR == 1 { print $2 }' "$QDIR/packages") extracted" \
+        "again from ${#debs[@]} cached packages, its libraries found; equal to the cache" \
+        "($(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s)"
+}
+if [[ $STYLE == qemu && $CHECK == 1 ]]; then
+    check_qemu
+    exit 0
+fi
+if [[ $STYLE == qemu && $REFRESH != 1 ]] && qemu_complete; then
+    log "cached: $(paste -sd, "$QDIR/packages" | sed 's/,/, /g')"
+    echo "$QDIR"
+    exit 0
+fi
 if [[ $UAPI == 1 && $REFRESH != 1 && -s $UDIR/.version ]]; then
     # Warm cache: no network at all.
     log "cached: linux-libc-dev $(<"$UDIR/.version")"
@@ -404,6 +462,34 @@ if [[ $HEADERS == 1 ]]; then
     mv "$TMP/root" "$HDIR"
     log "picked: headers $HREL $HVER"
     echo "$HDIR"
+    exit 0
+fi
+if [[ $STYLE == qemu ]]; then
+    want=$(for p in "${QEMU_PKGS[@]}"; do echo "$p $(version_of "$p")"; done)
+    if qemu_complete && [[ $want == "$(cat "$QDIR/packages")" ]]; then
+        log "up to date: $(paste -sd, "$QDIR/packages" | sed 's/,/, /g')"
+        echo "$QDIR"
+        exit 0
+    fi
+    DEBS=()
+    while read -r p ver; do
+        [[ -n $ver ]] || die "package $p not found in $SUITE"
+        arch=$(apt-cache "${APT_OPTS[@]}" show "$p=$ver" | sed -n 's/^Architecture: //p' | head -n1)
+        deb=$DEBDIR/${p}_${ver//:/%3a}_$arch.deb
+        if [[ ! -s $deb ]]; then
+            log "downloading $p $ver"
+            (cd "$DEBDIR" && apt-get "${APT_OPTS[@]}" download "$p=$ver" >&2) || die "download of $p failed"
+        fi
+        [[ -s $deb ]] || die "expected $deb after download"
+        DEBS+=("$deb")
+    done <<<"$want"
+    TMP=$(mktemp -d "$CACHE/.qemu.XXXXXX")
+    trap 'rm -rf "$TMP"' EXIT
+    extract_qemu "$TMP" "$want" "${DEBS[@]}"
+    rm -rf "$QDIR"
+    mv "$TMP/root" "$QDIR"
+    log "picked: $(paste -sd, "$QDIR/packages" | sed 's/,/, /g')"
+    echo "$QDIR"
     exit 0
 fi
 if [[ $SOURCE == 1 ]]; then

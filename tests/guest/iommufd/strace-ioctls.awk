@@ -5,7 +5,8 @@
 # With -v kinds=1 (strace -y -X verbose): "cmd kind result names", kind
 # from the fd's path as iommuscope names it (container, group, device,
 # iommufd; other), names strace's own for the number, "|" between the
-# candidates, no blanks ("-" under -X raw).
+# candidates, no blanks ("-" under -X raw); -v container=KIND names what
+# serves /dev/vfio/vfio (compat-container where iommufd does).
 function hex(s,  i, v) {
 	v = 0; s = tolower(s); sub(/^0x/, "", s)
 	for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
@@ -20,7 +21,7 @@ function result(line) {
 function kind(fd) {
 	if (fd !~ /</) return "-"
 	sub(/^[0-9]+</, "", fd); sub(/>$/, "", fd)
-	if (fd == "/dev/vfio/vfio") return "container"
+	if (fd == "/dev/vfio/vfio") return container == "" ? "container" : container
 	if (fd ~ /^\/dev\/vfio\/(noiommu-)?[0-9]+$/) return "group"
 	if (fd == "anon_inode:[vfio-device]" || fd ~ /^\/dev\/vfio\/devices\//) return "device"
 	if (fd == "/dev/iommu") return "iommufd"

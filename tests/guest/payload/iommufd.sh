@@ -6,7 +6,10 @@
 #   1. probe
 #   2. the edu device through the VFIO cdev (iommufd_workload) and through
 #      /dev/vfio/vfio served by iommufd (vfio_workload), under one trace
-#   3. the kernel's own iommufd selftest under strace and iommuscope at once
+#   3. QEMU (>= 9, bookworm-backports') with the edu device as vfio-pci,
+#      through iommufd (-object iommufd) and through the compat container,
+#      each under strace and iommuscope at once
+#   4. the kernel's own iommufd selftest under strace and iommuscope at once
 set -u
 R=$RESULTS
 cd "$(dirname "$0")" || exit 1
@@ -50,7 +53,33 @@ traced trace-rows tracing workload-rows \
 	-- trace --json
 stamp rows
 
-# 3. the selftest: every iommufd ioctl against the mock IOMMU. Its hugepage
+# 3. QEMU: its VFIO setup is done when the machine is built, before the
+# CPUs run (-S): over QMP, then quit (unmaps, closes). The iommufd backend
+# opens the device's cdev; without it, QEMU takes the group and container.
+# strace -y names each fd's file, so the counts compare per fd kind too.
+qemu_run() { # NAME BACKEND-ARGS...
+	q_name=$1
+	shift
+	printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"quit"}' |
+		strace -f -y -X raw -e trace=ioctl -o "$R/strace-$q_name.txt" \
+		qemu/qemu-system-x86_64 -L qemu -bios qboot.rom -machine q35 -accel tcg -m 64 \
+		-nodefaults -display none -S -name "guest=$q_name,debug-threads=on" \
+		"$@" -qmp stdio >"$R/$q_name.log" 2>&1
+}
+if [ -x qemu/qemu-system-x86_64 ]; then
+	qemu/qemu-system-x86_64 --version >"$R/qemu-version.txt" 2>&1
+	traced trace-qemu-iommufd tracing qemu-iommufd \
+		'qemu_run qemu-iommufd -object iommufd,id=ifd0 -device vfio-pci,host=$ISC_BDF,iommufd=ifd0' \
+		-- trace --json
+	traced trace-qemu-legacy tracing qemu-legacy \
+		'qemu_run qemu-legacy -device vfio-pci,host=$ISC_BDF' -- trace --json
+else
+	echo 98 >"$R/qemu-iommufd.rc"
+	echo 98 >"$R/qemu-legacy.rc"
+fi
+stamp qemu
+
+# 4. the selftest: every iommufd ioctl against the mock IOMMU. Its hugepage
 # variants need hugetlb pages. strace -f follows the harness's forks (not
 # --seccomp-bpf: strace 6.1's filter makes every harness child fail).
 echo 96 >/proc/sys/vm/nr_hugepages
