@@ -368,8 +368,10 @@ qemu_compare() {
 	# every call named by the uapi (no unknown ioctl), every verdict explained
 	jq -e -s '[.[] | select(.type == "ioctl")] | length > 10 and all(.name | test("^(VFIO|IOMMU)_"))
 		and all(.class == "ok" or (.explain | length > 0))' "$tr"
-	# all of it is QEMU's (no other process made VFIO calls meanwhile)
+	# all of it is QEMU's (no other process made VFIO calls meanwhile),
+	# named by its -name guest=
 	[ "$(jq -r 'select(.type == "ioctl") | .pid' "$tr" | sort -u | wc -l)" -eq 1 ]
+	jq -e -s --arg q "$q" '[.[] | select(.type == "ioctl")] | all(.vm == $q and .vm_source == "qemu")' "$tr"
 }
 
 @test "iommufd: QEMU >= 9 with -object iommufd: the cdev path, every call named, counts equal strace -y's" {
@@ -385,6 +387,20 @@ qemu_compare() {
 	done
 	jq -e -s '[.[] | select(.type == "ioctl") | .fd_kind] | unique == ["device", "iommufd"]' "$tr"
 	grep -q '/dev/vfio/devices/vfio' "$D/strace-qemu-iommufd.txt"
+}
+
+@test "iommufd: QEMU's VM, by its -name guest=, in top and audit too" {
+	[ "$(cat "$D/top-qemu-iommufd.rc")" -eq 0 ] || { cat "$D/top-qemu-iommufd.err"; false; }
+	[ "$(cat "$D/audit-qemu-iommufd.rc")" -eq 0 ] || { cat "$D/audit-qemu-iommufd.err"; false; }
+	pid=$(jq -r 'select(.type == "ioctl") | .pid' "$D/trace-qemu-iommufd.jsonl" | sort -u)
+	n=$(jq -s 'map(select(.type == "ioctl")) | length' "$D/trace-qemu-iommufd.jsonl")
+	# top: QEMU's process, named, with every call the trace saw
+	tail -n 1 "$D/top-qemu-iommufd.jsonl" | jq -e --argjson p "$pid" --argjson n "$n" \
+		'[.processes[] | select(.pid == $p)] | length == 1 and .[0].vm == "qemu-iommufd"
+		 and .[0].vm_source == "qemu" and .[0].calls == $n'
+	# audit: whatever it logged of QEMU's calls carries the name
+	jq -e -s --argjson p "$pid" '[.[] | select(.pid == $p)] | all(.vm == "qemu-iommufd")' \
+		"$D/audit-qemu-iommufd.jsonl"
 }
 
 @test "iommufd: QEMU >= 9 without iommufd=: group and the compat container, every call named, counts equal strace -y's" {
