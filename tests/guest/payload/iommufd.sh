@@ -67,33 +67,28 @@ qemu_run() { # NAME BACKEND-ARGS...
 		"$@" -qmp stdio >"$R/$q_name.log" 2>&1
 }
 # The iommufd run under audit and top too: each names QEMU's VM by its
-# -name guest= (tests/guest-iommufd.bats).
-qemu_watched() { # NAME BACKEND-ARGS...
-	w_name=$1
+# -name guest= (tests/guest-iommufd.bats). They start first: at start they
+# ask /dev/vfio/vfio for its extensions, calls the trace must not count.
+qemu_watched() { # NAME "BACKEND-ARGS" (split at blanks)
+	w_name=$1 w_args=$2
 	./iommuscope audit --json -o "$R/audit-$w_name.jsonl" --flush 1 2>"$R/audit-$w_name.err" &
 	w_ap=$!
 	./iommuscope top --json -d 1h >"$R/top-$w_name.jsonl" 2>"$R/top-$w_name.err" &
 	w_op=$!
+	echo 99 >"$R/$w_name.rc"
 	if wait_for "$R/audit-$w_name.err" "$w_ap" auditing 600 &&
 	   wait_for "$R/top-$w_name.err" "$w_op" counting 600; then
-		qemu_run "$@"
-		w_rc=$?
-	else
-		w_rc=99
+		traced "trace-$w_name" tracing "$w_name" 'qemu_run "$w_name" $w_args' -- trace --json
 	fi
-	sleep 1
 	kill -INT "$w_ap" "$w_op" 2>/dev/null
 	wait "$w_ap"
 	echo $? >"$R/audit-$w_name.rc"
 	wait "$w_op"
 	echo $? >"$R/top-$w_name.rc"
-	return $w_rc
 }
 if [ -x qemu/qemu-system-x86_64 ]; then
 	qemu/qemu-system-x86_64 --version >"$R/qemu-version.txt" 2>&1
-	traced trace-qemu-iommufd tracing qemu-iommufd \
-		'qemu_watched qemu-iommufd -object iommufd,id=ifd0 -device vfio-pci,host=$ISC_BDF,iommufd=ifd0' \
-		-- trace --json
+	qemu_watched qemu-iommufd "-object iommufd,id=ifd0 -device vfio-pci,host=$ISC_BDF,iommufd=ifd0"
 	traced trace-qemu-legacy tracing qemu-legacy \
 		'qemu_run qemu-legacy -device vfio-pci,host=$ISC_BDF' -- trace --json
 else
