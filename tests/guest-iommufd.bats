@@ -351,6 +351,8 @@ show_console() {
 		"$D/trace-edu.jsonl"
 	# the compat container's workload: its device fd comes from a group
 	device_records "$D/trace-edu.jsonl" vfio_workload 5
+}
+
 # qemu_compare NAME: QEMU's run NAME ended well, its trace is whole, and
 # per (command, fd kind, result) the counts equal strace -y's.
 qemu_compare() {
