@@ -117,7 +117,7 @@ dpdk_setup() {
 	done
 }
 if [[ " $kernels " == *" $dpdk_kernel "* ]] && ! dpdk_setup; then
-	echo "guest: dpdk-testpmd or its PMDs missing ('make deps'): tests/guest-dpdk.bats will fail" >&2
+	echo "guest: dpdk-testpmd or its PMDs missing ('make test-deps'): tests/guest-dpdk.bats will fail" >&2
 	dpdk_opts=()
 fi
 

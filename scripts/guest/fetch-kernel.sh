@@ -219,7 +219,7 @@ extract_qemu() {
     done
     [[ -x $tmp/root/usr/bin/qemu-system-x86_64 ]] || die "no usr/bin/qemu-system-x86_64 in the packages"
     missing=$(ldd "$tmp/root/usr/bin/qemu-system-x86_64" | awk '/not found/ { print $1 }' | paste -sd' ')
-    [[ -z $missing ]] || die "QEMU needs libraries this machine lacks: $missing (run 'make deps' as root)"
+    [[ -z $missing ]] || die "QEMU needs libraries this machine lacks: $missing (run 'make test-deps' as root)"
     printf '%s\n' "$1" >"$tmp/root/packages"
 }
 # --check: QEMU extracted again from its cached .debs (extract_qemu, the
