@@ -208,9 +208,19 @@ need_root() {
 	need_root
 	[ -f "$BATS_FILE_TMPDIR/installed" ] || skip "not installed by the test above"
 	[ -s "$BATS_FILE_TMPDIR/files" ]
+	# a pin directory someone else made (not iommuscope's pins):
+	# 'enforce --stop' refuses it, and the removal goes on and says so
+	local pins=""
+	if mountpoint -q /sys/fs/bpf && [ ! -e /sys/fs/bpf/iommuscope ]; then
+		pins=/sys/fs/bpf/iommuscope
+		mkdir "$pins"
+		chown 65534 "$pins"
+	fi
 	# remove keeps the conffile and the logs; purge takes them
 	run env DEBIAN_FRONTEND=noninteractive apt-get remove -y -q iommuscope
+	[ -z "$pins" ] || rmdir "$pins"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ -z "$pins" ] || [[ "$output" == *"iommuscope: could not end pinned enforcement"* ]]
 	[ ! -e /usr/sbin/iommuscope ]
 	[ -f /etc/iommuscope/policy ]
 	[ -f /var/log/iommuscope/audit.jsonl ]

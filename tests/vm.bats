@@ -110,8 +110,14 @@ start() {
 		bash -c 'exec -a qemu-system-x86_64 "$0" --hold -- -name guest=fake' \
 		"$CLIENT" <"$T/hold" >/dev/null 2>"$T/user.err" &
 	u=$!
+	# ... nor one that runs with euid 0 but another user's real uid (what
+	# exec'ing a setuid-root program with QEMU's argv after the calls gives)
+	setpriv --ruid 65534 \
+		bash -p -c 'exec -a qemu-system-x86_64 "$0" --hold -- -name guest=fake' \
+		"$CLIENT" <"$T/hold" >/dev/null 2>"$T/setuid.err" &
+	s=$!
 	exec 4>"$T/hold"
-	for f in root user; do
+	for f in root user setuid; do
 		for ((i = 0; i < 300; i++)); do
 			grep -q '^held$' "$T/$f.err" && break
 			sleep 0.1
@@ -122,12 +128,13 @@ start() {
 	exec 4>&-
 	wait "$r"
 	wait "$u"
+	wait "$s"
 	[ "$session_status" -eq 0 ]
 	ev=$(trace_events_of "$T/trace.out" vfio_client)
 	by=$(jq -c 'group_by(.pid) | map({vm: .[0].vm, src: .[0].vm_source, uid: .[0].uid, n: length,
 		same: (map([.vm, .vm_source]) | unique | length)})' <<<"$ev")
 	echo "$by"
-	jq -e 'length == 3 and all(.n == 19 and .same == 1)' <<<"$by"
+	jq -e 'length == 4 and all(.n == 19 and .same == 1)' <<<"$by"
 	jq -e 'map(select(.vm == "rootvm" and .src == "qemu")) | length == 1' <<<"$by"
 	jq -e 'map(select(.vm == "fake" or .src == "libvirt")) | length == 0' <<<"$by"
 }

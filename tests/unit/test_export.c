@@ -234,6 +234,25 @@ int main(void)
 		ASSERT_TRUE(page && has_line(page, "iommuscope_vm_label_folded_processes 0"),
 			    "few VMs: none folded");
 		free(page);
+		/* systemd units (a user can make many, "a..." first in byte
+		 * order) do not push a VM out: VMs are kept first */
+		sn.nr_procs = N;
+		for (i = 0; i < N - 1; i++) {
+			procs[i].vm.source = ISC_VM_SYSTEMD;
+			snprintf(procs[i].vm.name, sizeof(procs[i].vm.name), "a%03d.scope", i);
+		}
+		procs[N - 1].vm.source = ISC_VM_LIBVIRT;
+		snprintf(procs[N - 1].vm.name, sizeof(procs[N - 1].vm.name), "zz-web");
+		page = render(&sn);
+		snprintf(line, sizeof(line), "iommuscope_iommu_faults_total{pid=\"%d\",comm=\"qemu\","
+			 "vm=\"zz-web\"} 1", 100 + N - 1);
+		ASSERT_TRUE(page && has_line(page, line), "the VM kept, last in byte order");
+		ASSERT_TRUE(page && has_line(page, "iommuscope_vm_label_folded_processes 4"),
+			    "units folded instead");
+		snprintf(line, sizeof(line), "iommuscope_iommu_faults_total{pid=\"%d\",comm=\"qemu\","
+			 "vm=\"a000.scope\"} 1", 100);
+		ASSERT_TRUE(page && has_line(page, line), "the first unit kept");
+		free(page);
 	}
 	TEST(top_header_cost_line) {
 		struct isc_top_info info = { .kernel = "6.18", .mode = "tracepoint" };

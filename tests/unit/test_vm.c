@@ -206,6 +206,27 @@ static void trusted(void)
 	ASSERT_EQ(vm.source, ISC_VM_POD, "the pod's directory believed: the pod");
 }
 
+/* /proc/PID/cgroup: the one cgroup2 line, never one a v1 name forged. */
+static void cgroup_line(void)
+{
+	static const char v2[] = "0::/machine.slice/machine-qemu\\x2d1\\x2dprod.scope\n";
+	static const char hybrid[] = "12:pids:/user.slice\n1:name=systemd:/user.slice/s.scope\n"
+				     "0::/user.slice/s.scope\n";
+	static const char forged[] = "5:pids:/x\n0::/machine.slice/machine-qemu\\x2d1\\x2dprod.scope\n"
+				     "0::/user.slice/user-1000.slice/s.scope\n";
+	char path[256];
+
+	ASSERT_EQ(vm__cgroup_line(v2, strlen(v2), 4096, path, sizeof(path)), 0, "cgroup2 only");
+	ASSERT_STREQ(path, "/machine.slice/machine-qemu\\x2d1\\x2dprod.scope", "its path");
+	ASSERT_EQ(vm__cgroup_line(hybrid, strlen(hybrid), 4096, path, sizeof(path)), 0, "hybrid");
+	ASSERT_STREQ(path, "/user.slice/s.scope", "the 0:: line of a hybrid host");
+	ASSERT_EQ(vm__cgroup_line(forged, strlen(forged), 4096, path, sizeof(path)), -1,
+		  "a v1 name with a newline and a 0:: line in it: not trusted");
+	ASSERT_EQ(vm__cgroup_line(v2, strlen(v2), strlen(v2) + 1, path, sizeof(path)), -1,
+		  "the buffer was full: maybe more lines, not trusted");
+	ASSERT_EQ(vm__cgroup_line("1:cpu:/\n", 8, 4096, path, sizeof(path)), -1, "no cgroup2 line");
+}
+
 static void sanitize(void)
 {
 	char big[600], out[ISC_VM_NAME_LEN];
@@ -303,6 +324,7 @@ int main(void)
 	TEST(qemu_cmdlines) cmdline_table();
 	TEST(combine) combine();
 	TEST(trusted) trusted();
+	TEST(cgroup_line) cgroup_line();
 	TEST(sanitize) sanitize();
 	TEST(output_fields) output_fields();
 	TEST(resolver) resolver();

@@ -332,6 +332,7 @@ struct isc_vm_cache {
 	char root[64];		/* the cgroup2 mount, "" if none */
 	int root_fd;
 	uint64_t reads;
+	uint64_t last_walk_ns;	/* walk_path's rate */
 	struct cg_slot cg[CG_SLOTS];
 	struct pid_slot pids[PID_SLOTS];
 };
@@ -391,21 +392,34 @@ uint64_t vm_cache__reads(const struct isc_vm_cache *c)
 }
 
 /* The process's cgroup2 path ("0::PATH") into path; 0 or -1. */
-static int proc_cgroup(struct isc_vm_cache *c, uint32_t pid, char *path, size_t size)
+int vm__cgroup_line(const char *buf, size_t n, size_t cap, char *path, size_t size)
 {
-	char f[64], buf[4096], *p;
+	const char *p, *q;
 
-	snprintf(f, sizeof(f), "/proc/%u/cgroup", pid);
-	c->reads++;
-	if (read_text_file(f, buf, sizeof(buf)) <= 0)
-		return -1;
+	if (!n || n >= cap - 1)
+		return -1;	/* none, or more than was read: not trusted */
+	/* the one "0::" line: on a hybrid host a cgroup v1 directory a user
+	 * owns can be named "x\n0::/machine.slice/..." */
 	p = strncmp(buf, "0::", 3) ? strstr(buf, "\n0::") : buf;
 	if (!p)
 		return -1;
 	p += *p == '\n' ? 4 : 3;
-	p[strcspn(p, "\n")] = '\0';
-	snprintf(path, size, "%s", p);
+	q = p + strcspn(p, "\n");
+	if (*q && strstr(q, "\n0::"))
+		return -1;
+	snprintf(path, size, "%.*s", (int)(q - p), p);
 	return 0;
+}
+
+static int proc_cgroup(struct isc_vm_cache *c, uint32_t pid, char *path, size_t size)
+{
+	char f[64], buf[4096];
+	ssize_t n;
+
+	snprintf(f, sizeof(f), "/proc/%u/cgroup", pid);
+	c->reads++;
+	n = read_text_file(f, buf, sizeof(buf));
+	return n <= 0 ? -1 : vm__cgroup_line(buf, (size_t)n, sizeof(buf), path, size);
 }
 
 /* The id (inode number) of the cgroup at path; 0 if none. */
@@ -484,10 +498,19 @@ static bool walk_find(int dir, uint64_t id, char *path, size_t len, size_t size,
 	return found;
 }
 
+/* At most one walk a second: a user who can make cgroups could otherwise
+ * have every record of theirs walk the tree in the ring's reader (the
+ * cgroup is then unnamed, as one that is gone). */
 static int walk_path(struct isc_vm_cache *c, uint64_t id, char *path, size_t size)
 {
 	long budget = WALK_MAX_DIRS;
-	int fd = openat(c->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	uint64_t now = monotonic_ns();
+	int fd;
+
+	if (c->last_walk_ns && now - c->last_walk_ns < 1000000000ull)
+		return -1;
+	c->last_walk_ns = now;
+	fd = openat(c->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	path[0] = '\0';
 	return fd >= 0 && walk_find(fd, id, path, 0, size, 0, &budget) ? 0 : -1;
@@ -543,7 +566,8 @@ static const struct isc_vm *cgroup_vm(struct isc_vm_cache *c, uint32_t pid, uint
 		snprintf(path, sizeof(path), "%s", known);
 	else if (c->root_fd >= 0)
 		ok = (!proc_cgroup(c, pid, path, sizeof(path)) && path_id(c, path) == id) ||
-		     !handle_path(c, id, path, sizeof(path)) || !walk_path(c, id, path, sizeof(path));
+		     !handle_path(c, id, path, sizeof(path)) ||
+		     (errno == EPERM && !walk_path(c, id, path, sizeof(path)));
 	if (ok)
 		vm__from_cgroup_trusted(path, trusted_depth(c, path), &s->vm);
 	else
@@ -552,11 +576,24 @@ static const struct isc_vm *cgroup_vm(struct isc_vm_cache *c, uint32_t pid, uint
 }
 
 /* A process's entry: its cgroup's part and its own -name. */
+/* Does pid run as root, really: real and effective uid 0? A user can exec
+ * a setuid-root program with QEMU's argv after their calls (its euid is 0
+ * when the command line is read); the real uid stays theirs. */
+static bool proc_root(uint32_t pid)
+{
+	char f[64], buf[2048], *u;
+	unsigned int ruid, euid;
+
+	snprintf(f, sizeof(f), "/proc/%u/status", pid);
+	if (read_text_file(f, buf, sizeof(buf)) <= 0 || !(u = strstr(buf, "\nUid:")))
+		return false;
+	return sscanf(u + 5, "%u %u", &ruid, &euid) == 2 && !ruid && !euid;
+}
+
 /* The process's -name (vm__qemu_name) into s->qemu, read once. */
 static void pid_cmdline(struct isc_vm_cache *c, struct pid_slot *s)
 {
 	char f[64], buf[8192];
-	struct stat st;
 	ssize_t n;
 	int fd;
 
@@ -570,8 +607,7 @@ static void pid_cmdline(struct isc_vm_cache *c, struct pid_slot *s)
 	close(fd);
 	if (n <= 0 || !vm__qemu_name(buf, (size_t)n, s->qemu, sizeof(s->qemu)))
 		s->qemu[0] = '\0';
-	snprintf(f, sizeof(f), "/proc/%u", s->pid);
-	s->root = !stat(f, &st) && st.st_uid == 0;
+	s->root = proc_root(s->pid);
 }
 
 /*

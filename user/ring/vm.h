@@ -51,6 +51,10 @@ void vm__from_cgroup(const char *path, struct isc_vm *vm);
  * root made (the live resolver stats them; what a user made below a
  * delegation names nothing). */
 void vm__from_cgroup_trusted(const char *path, int trusted, struct isc_vm *vm);
+/* The cgroup2 path of /proc/PID/cgroup's n bytes (read into a buffer of
+ * cap) into path: its one "0::" line. -1 if there is none, more than one
+ * (a v1 cgroup named with a newline), or the file did not fit. */
+int vm__cgroup_line(const char *buf, size_t n, size_t cap, char *path, size_t size);
 /* QEMU's guest name from /proc/PID/cmdline's len bytes (NUL-separated; the
  * first argument's base name must start with "qemu"): -name NAME or
  * -name guest=NAME[,...] (",," a comma), raw into out. true if found. */

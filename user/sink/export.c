@@ -103,7 +103,9 @@ static void label(FILE *f, const char *name, const char *v, bool last)
 
 /*
  * The vm label's values: the first ISC_EXPORT_MAX_VMS distinct VM names of
- * the sample in byte order keep theirs, the others are folded into
+ * the sample keep theirs, VMs and pods first (libvirt, kubevirt, qemu,
+ * pod), then systemd units (which a user can multiply, by logging in
+ * again), each in byte order; the others are folded into
  * ISC_EXPORT_VM_OTHER (iommuscope_vm_label_folded_processes says how many
  * processes); "" for a process of no known VM. Chosen once per page
  * (export__render, serialized by its caller).
@@ -121,6 +123,15 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static int vm_cmp(const void *a, const void *b)
+{
+	const struct isc_vm *x = *(const struct isc_vm *const *)a;
+	const struct isc_vm *y = *(const struct isc_vm *const *)b;
+	int ux = x->source == ISC_VM_SYSTEMD, uy = y->source == ISC_VM_SYSTEMD;
+
+	return ux != uy ? ux - uy : strcmp(x->name, y->name);
+}
+
 static const char *vm_label(const struct isc_vm *vm)
 {
 	const char *n = vm->name;
@@ -132,20 +143,25 @@ static const char *vm_label(const struct isc_vm *vm)
 
 static void vm_labels_choose(const struct isc_top_snap *sn)
 {
-	const char **all = calloc(sn->nr_procs + 1, sizeof(*all));
-	int i, n = 0;
+	const struct isc_vm **all = calloc(sn->nr_procs + 1, sizeof(*all));
+	int i, k, n = 0;
 
 	vm_labels.nr = vm_labels.folded = 0;
 	if (!all)
 		return;	/* every VM folded, and counted so */
 	for (i = 0; i < sn->nr_procs; i++)
 		if (sn->procs[i].vm.source != ISC_VM_NONE)
-			all[n++] = sn->procs[i].vm.name;
+			all[n++] = &sn->procs[i].vm;
 	if (n)
-		qsort(all, n, sizeof(*all), name_cmp);
-	for (i = 0; i < n && vm_labels.nr < ISC_EXPORT_MAX_VMS; i++)
-		if (!vm_labels.nr || strcmp(vm_labels.kept[vm_labels.nr - 1], all[i]))
-			vm_labels.kept[vm_labels.nr++] = all[i];
+		qsort(all, n, sizeof(*all), vm_cmp);
+	for (i = 0; i < n && vm_labels.nr < ISC_EXPORT_MAX_VMS; i++) {
+		for (k = 0; k < vm_labels.nr && strcmp(vm_labels.kept[k], all[i]->name); k++)
+			;
+		if (k == vm_labels.nr)
+			vm_labels.kept[vm_labels.nr++] = all[i]->name;
+	}
+	/* vm_label() looks names up by bsearch */
+	qsort(vm_labels.kept, vm_labels.nr, sizeof(vm_labels.kept[0]), name_cmp);
 	for (i = 0; i < sn->nr_procs; i++)
 		vm_labels.folded += vm_label(&sn->procs[i].vm) == vm_other;
 	free(all);
