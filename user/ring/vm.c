@@ -332,7 +332,8 @@ struct isc_vm_cache {
 	char root[64];		/* the cgroup2 mount, "" if none */
 	int root_fd;
 	uint64_t reads;
-	uint64_t last_walk_ns;	/* walk_path's rate */
+	uint64_t walk_window_ns;	/* walk_path's second */
+	long walk_dirs;			/* ... and directories read in it */
 	struct cg_slot cg[CG_SLOTS];
 	struct pid_slot pids[PID_SLOTS];
 };
@@ -498,22 +499,30 @@ static bool walk_find(int dir, uint64_t id, char *path, size_t len, size_t size,
 	return found;
 }
 
-/* At most one walk a second: a user who can make cgroups could otherwise
- * have every record of theirs walk the tree in the ring's reader (the
- * cgroup is then unnamed, as one that is gone). */
+/* At most WALK_MAX_DIRS directories a second in all: a user who can make
+ * cgroups could otherwise have every record of theirs walk the tree in the
+ * ring's reader. Over it: -EAGAIN, and the id is asked again later. */
 static int walk_path(struct isc_vm_cache *c, uint64_t id, char *path, size_t size)
 {
-	long budget = WALK_MAX_DIRS;
 	uint64_t now = monotonic_ns();
+	long budget;
+	bool found;
 	int fd;
 
-	if (c->last_walk_ns && now - c->last_walk_ns < 1000000000ull)
-		return -1;
-	c->last_walk_ns = now;
+	if (now - c->walk_window_ns >= 1000000000ull) {
+		c->walk_window_ns = now;
+		c->walk_dirs = 0;
+	}
+	if (c->walk_dirs >= WALK_MAX_DIRS)
+		return -EAGAIN;
+	budget = WALK_MAX_DIRS - c->walk_dirs;
 	fd = openat(c->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
 	path[0] = '\0';
-	return fd >= 0 && walk_find(fd, id, path, 0, size, 0, &budget) ? 0 : -1;
+	found = fd >= 0 && walk_find(fd, id, path, 0, size, 0, &budget);
+	c->walk_dirs = WALK_MAX_DIRS - budget;
+	if (found)
+		return 0;
+	return budget > 0 ? -1 : -EAGAIN;
 }
 
 /*
@@ -558,6 +567,7 @@ static const struct isc_vm *cgroup_vm(struct isc_vm_cache *c, uint32_t pid, uint
 	struct cg_slot *s = &c->cg[(id * 0x9E3779B97F4A7C15ull) >> 56];
 	char path[PATH_MAX];
 	bool ok = known != NULL;
+	int walked = -1;
 
 	if (s->id == id)
 		return &s->vm;
@@ -567,7 +577,9 @@ static const struct isc_vm *cgroup_vm(struct isc_vm_cache *c, uint32_t pid, uint
 	else if (c->root_fd >= 0)
 		ok = (!proc_cgroup(c, pid, path, sizeof(path)) && path_id(c, path) == id) ||
 		     !handle_path(c, id, path, sizeof(path)) ||
-		     (errno == EPERM && !walk_path(c, id, path, sizeof(path)));
+		     (errno == EPERM && !(walked = walk_path(c, id, path, sizeof(path))));
+	if (walked == -EAGAIN)
+		s->id = 0;	/* over the walks' rate: not known yet, not cached */
 	if (ok)
 		vm__from_cgroup_trusted(path, trusted_depth(c, path), &s->vm);
 	else
@@ -581,13 +593,18 @@ static const struct isc_vm *cgroup_vm(struct isc_vm_cache *c, uint32_t pid, uint
  * when the command line is read); the real uid stays theirs. */
 static bool proc_root(uint32_t pid)
 {
-	char f[64], buf[2048], *u;
-	unsigned int ruid, euid;
+	char f[64], buf[2048], *u, *e;
+	unsigned long ruid, euid;
 
 	snprintf(f, sizeof(f), "/proc/%u/status", pid);
 	if (read_text_file(f, buf, sizeof(buf)) <= 0 || !(u = strstr(buf, "\nUid:")))
 		return false;
-	return sscanf(u + 5, "%u %u", &ruid, &euid) == 2 && !ruid && !euid;
+	ruid = strtoul(u + 5, &e, 10);
+	if (e == u + 5)
+		return false;
+	u = e;
+	euid = strtoul(u, &e, 10);
+	return e != u && !ruid && !euid;
 }
 
 /* The process's -name (vm__qemu_name) into s->qemu, read once. */

@@ -143,7 +143,7 @@ static const char *vm_label(const struct isc_vm *vm)
 
 static void vm_labels_choose(const struct isc_top_snap *sn)
 {
-	const struct isc_vm **all = calloc(sn->nr_procs + 1, sizeof(*all));
+	const struct isc_vm **all = calloc(sn->nr_procs + 1, sizeof(void *));
 	int i, k, n = 0;
 
 	vm_labels.nr = vm_labels.folded = 0;
@@ -153,7 +153,7 @@ static void vm_labels_choose(const struct isc_top_snap *sn)
 		if (sn->procs[i].vm.source != ISC_VM_NONE)
 			all[n++] = &sn->procs[i].vm;
 	if (n)
-		qsort(all, n, sizeof(*all), vm_cmp);
+		qsort(all, n, sizeof(void *), vm_cmp);
 	for (i = 0; i < n && vm_labels.nr < ISC_EXPORT_MAX_VMS; i++) {
 		for (k = 0; k < vm_labels.nr && strcmp(vm_labels.kept[k], all[i]->name); k++)
 			;
