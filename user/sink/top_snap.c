@@ -10,6 +10,7 @@
 #include <time.h>
 #include "catalog.h"
 #include "enforce.h"
+#include "iommu_state.h"
 #include "top_snap.h"
 #include "util.h"
 
@@ -237,23 +238,6 @@ static int group_number(const char *s)
 	return *end || n > INT32_MAX ? -1 : (int)n;
 }
 
-/* The IOMMU group of a PCI device, from sysfs (top runs live: the device
- * is there while its fd counts); -1 if it has none. */
-static int pci_group(const char *bdf)
-{
-	char path[96], link[256];
-	const char *slash;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		return -1;
-	link[n] = '\0';
-	slash = strrchr(link, '/');
-	return slash ? group_number(slash + 1) : -1;
-}
-
 /* A row's device: a device fd's PCI address (the key holds it packed,
  * bpf/top.bpf.c pci_pack) and its group; a char device's node; the group
  * of a group fd ("vfio/N"). */
@@ -265,7 +249,8 @@ static void row_device(struct isc_top_row *r)
 	if (k->dev_form == ISC_TOP_DEV_PCI) {
 		snprintf(r->device, sizeof(r->device), "%04x:%02x:%02x.%x", k->dev >> 16,
 			 (k->dev >> 8) & 0xff, (k->dev >> 3) & 0x1f, k->dev & 7);
-		r->iommu_group = pci_group(r->device);
+		/* top runs live: the device is there while its fd counts */
+		r->iommu_group = iommu_state__device_group(r->device);
 		return;
 	}
 	device_name(k->dev, r->device, sizeof(r->device));
